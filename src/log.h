@@ -1,0 +1,27 @@
+/* log.h — the launcher's messages to the user on stderr: one line each,
+ * prefixed with the program name, filtered by -q / -v. */
+#ifndef FAKEOS_LOG_H
+#define FAKEOS_LOG_H
+
+#include "util.h"
+
+enum log_level {
+	LOG_QUIET = -1, /* -q: errors only */
+	LOG_NORMAL = 0, /* errors and warnings */
+	LOG_VERBOSE = 1, /* -v: what the launcher did */
+	LOG_DEBUG = 2, /* -vv: every step */
+};
+
+extern int log_level;
+
+/* Sets the prefix ("fakeos-run") printed before every message. */
+void log_init(const char *progname);
+
+void log_error(const char *fmt, ...) PRINTF(1, 2);
+void log_warn(const char *fmt, ...) PRINTF(1, 2);
+void log_info(const char *fmt, ...) PRINTF(1, 2);
+void log_debug(const char *fmt, ...) PRINTF(1, 2);
+/* Prints the message and exits with status 125 (an internal error). */
+NORETURN void log_fatal(const char *fmt, ...) PRINTF(1, 2);
+
+#endif
