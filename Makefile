@@ -37,7 +37,7 @@ endif
 WARN := -Wall -Wextra -Werror -Wformat=2 -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wvla
 CFLAGS := -std=gnu11 $(WARN) $(OPT) -fstack-protector-strong -fPIE \
-          -D_GNU_SOURCE -DFAKEOS_VERSION='"$(VERSION)"' -Isrc -Iinclude \
+          -D_GNU_SOURCE -DFAKEOS_VERSION='"$(VERSION)"' -iquote src -Iinclude \
           -MMD -MP
 LDFLAGS := $(LDOPT) -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 # libcurl is not linked: fetch.c loads it with dlopen on a cache miss, so a
@@ -107,7 +107,8 @@ build/escape/%: test/escape/%.c test/escape/escape.h | $(DEPS_STAMP)
 # --- tests ------------------------------------------------------------------
 $(B)/test/%: test/unit/%.c $(B)/libhost.a
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ $^ \
+	$(CC) $(CFLAGS) -Wno-missing-prototypes $(LDFLAGS) -o $@ \
+		$(filter %.c %.a,$^) \
 		$(LDLIBS) $(CHECK_LIBS)
 
 unit: $(UNIT_BINS)

@@ -1,0 +1,566 @@
+/* jail.c — the privileged path of a launch, after fetch and verify
+ * (program.c): prepare the jail, drop privileges, filter, exec.
+ *
+ * Read this file top to bottom. jail_spawn() runs in the launcher; every
+ * function after it up to exec_program() runs in the child, in the order
+ * child_main() calls them, and each says why it comes where it does.
+ *
+ *   launcher                          child
+ *   --------                          -----
+ *   clone3(all namespaces) ---------> child_main
+ *   write_id_maps                       wait_for_parent  (blocks on sync)
+ *   release child ------------------>   make_empty_root
+ *                                       set_hostname
+ *                                       drop_privileges
+ *                                       restrict_landlock
+ *                                       set_limits
+ *                                       arrange_fds
+ *   receive listener <--------------    apply_filter
+ *   see sync close (exec done) <----    exec_program
+ *
+ * A child that fails a stage sends one message on the sync socket and exits;
+ * the launcher reports it and never runs a program it could not jail. */
+#include "jail.h"
+
+#include <fcntl.h>
+#include <linux/mount.h>
+#include <linux/sched.h>
+#include <linux/securebits.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+
+/* Landlock's ABI, defined here because Debian 12's kernel headers stop at
+ * ABI 2 and the kernel may offer more. Values are from the kernel UAPI. */
+#ifndef __NR_landlock_create_ruleset
+#define __NR_landlock_create_ruleset 444
+#define __NR_landlock_restrict_self 446
+#endif
+#define LL_CREATE_RULESET_VERSION (1U << 0)
+struct ll_ruleset_attr {
+	uint64_t handled_access_fs;
+	uint64_t handled_access_net; /* ABI 4 */
+	uint64_t scoped; /* ABI 6 */
+};
+
+#ifndef SECBIT_NO_CAP_AMBIENT_RAISE
+#define SECBIT_NO_CAP_AMBIENT_RAISE (1 << 6)
+#define SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED (1 << 7)
+#endif
+
+enum { MSG_ERROR = 'E' };
+
+struct child {
+	const struct jail_config *c;
+	int sync; /* the child's end of the sync socket */
+	uid_t inner_uid;
+	gid_t inner_gid;
+};
+
+/* In the child only: where child_fail reports. The sync socket keeps the
+ * number it had in the launcher until arrange_fds gives it JAIL_SYNC_FD, so
+ * that it can never land on a descriptor that is still to be moved. */
+static int child_sync_fd = -1;
+
+static NORETURN void child_main(const struct child *ch);
+
+/* --- launcher side ------------------------------------------------------ */
+
+static int write_file_at(pid_t pid, const char *name, const char *text,
+			 struct error *e)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+	cleanup_fd int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return error_sys(e, errno, "jail: open %s", path);
+	int r = write_full(fd, text, strlen(text));
+	if (r < 0)
+		return error_sys(e, -r, "jail: write %s", path);
+	return 0;
+}
+
+/* Maps the one uid and gid the program has. An unprivileged launcher can
+ * only map itself; root maps the program to nobody, so that it owns nothing
+ * on the host. setgroups is denied first: the kernel requires that before
+ * an unprivileged gid_map, and the program must never drop into a group
+ * that would then let it read files denied to "others". */
+static int write_id_maps(pid_t pid, struct error *e)
+{
+	uid_t uid = geteuid();
+	gid_t gid = getegid();
+	if (uid == 0) {
+		uid = JAIL_ROOT_OUTER_ID;
+		gid = JAIL_ROOT_OUTER_ID;
+	}
+	char map[64];
+	int r = write_file_at(pid, "setgroups", "deny", e);
+	if (r < 0)
+		return r;
+	snprintf(map, sizeof(map), "%d %u 1\n", JAIL_INNER_ID, uid);
+	r = write_file_at(pid, "uid_map", map, e);
+	if (r < 0)
+		return r;
+	snprintf(map, sizeof(map), "%d %u 1\n", JAIL_INNER_ID, gid);
+	return write_file_at(pid, "gid_map", map, e);
+}
+
+/* Reads the child's report: a listener descriptor (the filter is in place),
+ * an error message (a stage failed), or end of file (the exec closed the
+ * close-on-exec sync socket: the program is running). */
+static int receive_report(int sync, int *listener, struct error *e)
+{
+	char buf[sizeof(e->msg)];
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	for (;;) {
+		struct iovec iov = { buf, sizeof(buf) - 1 };
+		struct msghdr mh = {
+			.msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = ctl.space,
+			.msg_controllen = sizeof(ctl.space),
+		};
+		ssize_t n = recvmsg(sync, &mh, MSG_CMSG_CLOEXEC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return error_sys(e, errno, "jail: sync");
+		if (n == 0)
+			return *listener >= 0
+				       ? 0
+				       : error_set(e, EPROTO,
+						   "jail: child exited during setup");
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		if (cm && cm->cmsg_level == SOL_SOCKET &&
+		    cm->cmsg_type == SCM_RIGHTS &&
+		    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
+			int fd;
+			memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
+			if (*listener >= 0)
+				close(*listener);
+			*listener = fd;
+			continue;
+		}
+		if (n > 1 && buf[0] == MSG_ERROR) {
+			buf[n] = '\0';
+			return error_set(e, EPERM, "jail: %s", buf + 1);
+		}
+		return error_set(e, EPROTO, "jail: unexpected message from child");
+	}
+}
+
+int jail_spawn(const struct jail_config *c, struct jail_proc *p,
+	       struct error *e)
+{
+	int sv[2];
+	if (c->n_pass > JAIL_MAX_PASS_FDS)
+		return error_set(e, EINVAL, "jail: too many descriptors to pass");
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return error_sys(e, errno, "jail: socketpair");
+	cleanup_fd int sync = sv[0];
+	cleanup_fd int child_sync = sv[1];
+
+	/* All namespaces in one clone3: the user namespace is created first
+	 * and owns the others, so this works without privilege too. */
+	int pidfd = -1;
+	struct clone_args args = {
+		.flags = CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS |
+			 CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS |
+			 CLONE_NEWCGROUP | CLONE_PIDFD,
+		.pidfd = (uint64_t)(uintptr_t)&pidfd,
+		.exit_signal = SIGCHLD,
+	};
+	if (c->cgroup_fd >= 0) {
+		args.flags |= CLONE_INTO_CGROUP;
+		args.cgroup = (uint64_t)c->cgroup_fd;
+	}
+	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid < 0)
+		return error_sys(e, errno, "jail: clone3 (new namespaces)");
+	if (pid == 0) {
+		close(sync);
+		struct child ch = { .c = c, .sync = child_sync };
+		ch.inner_uid = JAIL_INNER_ID;
+		ch.inner_gid = JAIL_INNER_ID;
+		child_sync_fd = child_sync;
+		child_main(&ch);
+	}
+	close(steal_fd(&child_sync));
+
+	int listener = -1;
+	int r = write_id_maps(pid, e);
+	if (r == 0 && write(sync, "g", 1) != 1)
+		r = error_sys(e, errno, "jail: release child");
+	if (r == 0)
+		r = receive_report(sync, &listener, e);
+	if (r < 0) {
+		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+		siginfo_t si;
+		while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 &&
+		       errno == EINTR)
+			;
+		close(pidfd);
+		if (listener >= 0)
+			close(listener);
+		return r;
+	}
+	p->pid = pid;
+	p->pidfd = pidfd;
+	p->notify_fd = listener;
+	return 0;
+}
+
+/* --- child side ---------------------------------------------------------- */
+
+static NORETURN PRINTF(1, 2) void child_fail(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	msg[0] = MSG_ERROR;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	size_t len = 1 + ((size_t)n < sizeof(msg) - 1 ? (size_t)n
+						       : sizeof(msg) - 2);
+	/* sendmsg, not write: it is the one call the filter allows on the
+	 * sync socket, so this works before and after apply_filter. */
+	struct iovec iov = { msg, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	(void)sendmsg(child_sync_fd, &mh, MSG_NOSIGNAL);
+	_exit(126);
+}
+
+#define child_check(expr, what)                                                \
+	do {                                                                   \
+		if ((expr) < 0)                                                \
+			child_fail("%s: %s", what, strerror(errno));           \
+	} while (0)
+
+/* The parent writes our id maps, then releases us. Until then we are
+ * nobody in the new namespace, and if the parent died we must not run on. */
+static void wait_for_parent(int sync)
+{
+	char go;
+	/* Die with the launcher: a program must never outlive the broker
+	 * that relays its console and polices its system calls. */
+	child_check(prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl(PDEATHSIG)");
+	ssize_t n;
+	do
+		n = read(sync, &go, 1);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		_exit(126);
+}
+
+/* An empty, read-only tmpfs becomes the root: there is no /proc, /dev, /tmp
+ * or any host path to reach. Mount propagation is made private first so
+ * nothing done here can appear on the host (a root launcher's mount
+ * namespace would otherwise share mounts with it). The new mount API gives a
+ * descriptor for the new root, so this needs no directory on the host to
+ * mount on; pivot_root(".", ".") then stacks the old root under the new
+ * one, and the detach unmounts it for good. */
+static void make_empty_root(void)
+{
+	child_check(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL),
+		    "make / private");
+	int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
+	child_check(fs, "fsopen(tmpfs)");
+	child_check(syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "4k",
+			    0),
+		    "fsconfig(size)");
+	child_check(syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "nr_inodes",
+			    "1", 0),
+		    "fsconfig(nr_inodes)");
+	child_check(syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode",
+			    "0555", 0),
+		    "fsconfig(mode)");
+	child_check(syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL,
+			    0),
+		    "fsconfig(create)");
+	int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+			       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+				       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
+	child_check(mnt, "fsmount(tmpfs)");
+	child_check(syscall(SYS_move_mount, mnt, "", AT_FDCWD, "/",
+			    MOVE_MOUNT_F_EMPTY_PATH),
+		    "move_mount(/)");
+	child_check(fchdir(mnt), "fchdir(new root)");
+	child_check(syscall(SYS_pivot_root, ".", "."), "pivot_root");
+	child_check(umount2(".", MNT_DETACH), "detach old root");
+	child_check(chdir("/"), "chdir(/)");
+	close(mnt);
+	close(fs);
+}
+
+static void set_hostname(const char *name)
+{
+	if (name)
+		child_check(sethostname(name, strlen(name)), "sethostname");
+}
+
+/* Drops every privilege, in the only order that works: the securebits and
+ * the bounding set need CAP_SETPCAP, so they come while we still hold every
+ * capability of the new namespace; the switch to the unprivileged uid then
+ * clears the permitted and effective sets (KEEP_CAPS is off and locked);
+ * the inheritable and ambient sets are cleared explicitly; and every set is
+ * read back, because a jail that only believes it dropped capabilities is
+ * not one. no_new_privs comes last: it is what makes an unprivileged
+ * seccomp filter and Landlock possible, and it stops any exec from ever
+ * granting privilege again. */
+static void drop_privileges(const struct child *ch)
+{
+	/* NOROOT: uid 0 gains nothing at exec. The _LOCKED bits make every
+	 * choice permanent for this process and everything it execs. */
+	unsigned bits = SECBIT_NOROOT | SECBIT_NOROOT_LOCKED |
+			SECBIT_NO_SETUID_FIXUP_LOCKED | SECBIT_KEEP_CAPS_LOCKED |
+			SECBIT_NO_CAP_AMBIENT_RAISE |
+			SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED;
+	child_check(cap_set_secbits(bits), "lock securebits");
+	/* cap_max_bits() is the running kernel's count, which may be
+	 * larger than the headers' CAP_LAST_CAP. */
+	cap_value_t ncaps = (cap_value_t)cap_max_bits();
+	for (cap_value_t cv = 0; cv < ncaps; cv++)
+		child_check(cap_drop_bound(cv), "drop bounding set");
+	child_check(cap_reset_ambient(), "clear ambient capabilities");
+
+	child_check(setresgid(ch->inner_gid, ch->inner_gid, ch->inner_gid),
+		    "setresgid");
+	child_check(setresuid(ch->inner_uid, ch->inner_uid, ch->inner_uid),
+		    "setresuid");
+
+	cap_t none = cap_init();
+	if (!none)
+		child_fail("cap_init: %s", strerror(errno));
+	child_check(cap_set_proc(none), "clear capabilities");
+	cap_t now = cap_get_proc();
+	if (!now || cap_compare(now, none) != 0)
+		child_fail("capabilities still held after dropping them");
+	cap_free(now);
+	cap_free(none);
+	for (cap_value_t cv = 0; cv < ncaps; cv++)
+		if (prctl(PR_CAPBSET_READ, cv) != 0)
+			child_fail("capability %d still in the bounding set", cv);
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_IS_SET, CAP_NET_RAW, 0, 0) > 0)
+		child_fail("ambient capabilities still set");
+
+	child_check(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs");
+	/* Changing the uid cleared the parent-death signal; set it again,
+	 * then make sure the parent did not die in between. */
+	child_check(prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl(PDEATHSIG)");
+	struct pollfd pfd = { .fd = ch->sync, .events = POLLRDHUP };
+	if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP)))
+		_exit(126);
+}
+
+static int jail_landlock_abi(void)
+{
+	long abi = syscall(__NR_landlock_create_ruleset, NULL, 0,
+			   LL_CREATE_RULESET_VERSION);
+	return abi < 0 ? 0 : (int)abi;
+}
+
+/* Landlock with no rules: every handled access is denied. The empty root
+ * already leaves no file to open, and seccomp forbids opening anything; this
+ * layer is for what those two miss (a kernel bug, a future io_uring opcode):
+ * no filesystem access (ABI 1-3, 5), no TCP bind or connect (ABI 4), no
+ * abstract Unix socket or signal outside the jail (ABI 6). On an older
+ * kernel the ruleset is silently weaker; -v says which ABI was used. */
+static void restrict_landlock(void)
+{
+	int abi = jail_landlock_abi();
+	if (abi <= 0)
+		return;
+	struct ll_ruleset_attr attr = { 0 };
+	attr.handled_access_fs = (1ULL << 13) - 1; /* ABI 1: 13 rights */
+	if (abi >= 2)
+		attr.handled_access_fs |= 1ULL << 13; /* REFER */
+	if (abi >= 3)
+		attr.handled_access_fs |= 1ULL << 14; /* TRUNCATE */
+	if (abi >= 5)
+		attr.handled_access_fs |= 1ULL << 15; /* IOCTL_DEV */
+	size_t size = sizeof(attr.handled_access_fs);
+	if (abi >= 4) {
+		attr.handled_access_net = 3; /* BIND_TCP | CONNECT_TCP */
+		size = offsetof(struct ll_ruleset_attr, scoped);
+	}
+	if (abi >= 6) {
+		attr.scoped = 3; /* ABSTRACT_UNIX_SOCKET | SIGNAL */
+		size = sizeof(attr);
+	}
+	int fd = (int)syscall(__NR_landlock_create_ruleset, &attr, size, 0);
+	child_check(fd, "landlock_create_ruleset");
+	child_check(syscall(__NR_landlock_restrict_self, fd, 0),
+		    "landlock_restrict_self");
+	close(fd);
+}
+
+static void set_rlimit(int resource, uint64_t value, const char *what)
+{
+	struct rlimit rl = { value, value };
+	if (setrlimit(resource, &rl) < 0)
+		child_fail("setrlimit(%s): %s", what, strerror(errno));
+}
+
+/* Limits the kernel enforces whatever the program does. Lowering a limit
+ * needs no privilege; this comes after arrange_fds because RLIMIT_NOFILE
+ * would refuse the staging descriptors arrange_fds uses. Soft and hard
+ * CPU limits are equal: the program is pid 1 of its namespace, which
+ * ignores SIGXCPU, so the hard limit's SIGKILL is what ends it. */
+static void set_limits(const struct jail_limits *l)
+{
+	if (l->memory)
+		set_rlimit(RLIMIT_AS, l->memory, "RLIMIT_AS");
+	if (l->cpu_seconds)
+		set_rlimit(RLIMIT_CPU, l->cpu_seconds, "RLIMIT_CPU");
+	set_rlimit(RLIMIT_NOFILE, l->nofile, "RLIMIT_NOFILE");
+	set_rlimit(RLIMIT_CORE, 0, "RLIMIT_CORE");
+	set_rlimit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE");
+	set_rlimit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
+	set_rlimit(RLIMIT_MSGQUEUE, 0, "RLIMIT_MSGQUEUE");
+	set_rlimit(RLIMIT_LOCKS, 0, "RLIMIT_LOCKS");
+	set_rlimit(RLIMIT_NICE, 0, "RLIMIT_NICE");
+	set_rlimit(RLIMIT_RTPRIO, 0, "RLIMIT_RTPRIO");
+}
+
+/* Moves each descriptor to its fixed number and closes every other one:
+ * a program inherits the console and what fakeOS hands over by design, and
+ * nothing else (no cache directory, no socket, no host directory: the
+ * CVE-2024-21626 class). Descriptors are first moved above every target
+ * number, so no dup2 can overwrite one that is still to be moved. */
+static void arrange_fds(const struct jail_config *c, int sync)
+{
+	enum { STAGING = 64 };
+	int want[3 + JAIL_MAX_PASS_FDS + 2];
+	int target[3 + JAIL_MAX_PASS_FDS + 2];
+	unsigned n = 0;
+
+	for (int i = 0; i < 3; i++) {
+		want[n] = c->console[i];
+		target[n++] = i;
+	}
+	for (unsigned i = 0; i < c->n_pass; i++) {
+		want[n] = c->pass_fds[i];
+		target[n++] = JAIL_FIRST_PASS_FD + (int)i;
+	}
+	want[n] = c->exec_fd;
+	target[n++] = JAIL_EXEC_FD;
+	want[n] = sync;
+	target[n++] = JAIL_SYNC_FD;
+
+	for (unsigned i = 0; i < n; i++) {
+		int fd = fcntl(want[i], F_DUPFD_CLOEXEC, STAGING);
+		child_check(fd, "dup descriptor");
+		want[i] = fd;
+	}
+	/* dup3 clears close-on-exec unless asked: the console and passed
+	 * descriptors survive the exec, the exec and sync ones must not. */
+	for (unsigned i = 0; i < n; i++) {
+		bool keep = target[i] != JAIL_EXEC_FD && target[i] != JAIL_SYNC_FD;
+		child_check(dup3(want[i], target[i], keep ? 0 : O_CLOEXEC),
+			    "dup3");
+	}
+	child_sync_fd = JAIL_SYNC_FD;
+	child_check(syscall(SYS_close_range, JAIL_FIRST_PASS_FD + c->n_pass,
+			    JAIL_EXEC_FD - 1, 0),
+		    "close_range");
+	child_check(syscall(SYS_close_range, JAIL_SYNC_FD + 1, ~0U, 0),
+		    "close_range");
+}
+
+/* Signals: dispositions the launcher set (ignored SIGPIPE, a blocked mask
+ * for its signalfd) would survive the exec; the program starts clean. The
+ * new session means no controlling terminal, so the program cannot aim
+ * TIOCSTI at one even if the filter allowed ioctl. */
+static void reset_process_state(void)
+{
+	sigset_t none;
+	sigemptyset(&none);
+	child_check(sigprocmask(SIG_SETMASK, &none, NULL), "sigprocmask");
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
+	child_check(setsid(), "setsid");
+}
+
+/* The filter goes on last but one, because after it only the calls the
+ * policy allows still work: sendmsg on the sync socket (to hand over the
+ * notification descriptor, and to report a failure) and execveat on the
+ * exec descriptor. The launcher holds the listener from here on, so any
+ * other call blocks until the launcher names it and kills the program. */
+static void apply_filter(const struct sock_fprog *filter)
+{
+	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+				    SECCOMP_FILTER_FLAG_NEW_LISTENER, filter);
+	child_check(listener, "seccomp");
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	char byte = 'L';
+	struct iovec iov = { &byte, 1 };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.space,
+		.msg_controllen = sizeof(ctl.space),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &listener, sizeof(int));
+	if (sendmsg(JAIL_SYNC_FD, &mh, MSG_NOSIGNAL) != 1)
+		child_fail("send seccomp listener: %s", strerror(errno));
+	/* The listener is close-on-exec (the kernel makes it so): the
+	 * program never holds the descriptor that polices it. */
+}
+
+/* The exec. No file on disk is executed: the program is the sealed memfd,
+ * and the environment is empty. */
+static NORETURN void exec_program(char *const *argv)
+{
+	static char *const empty_env[] = { NULL };
+	syscall(SYS_execveat, JAIL_EXEC_FD, "", argv, empty_env,
+		AT_EMPTY_PATH);
+	child_fail("execveat: %s", strerror(errno));
+}
+
+static void child_main(const struct child *ch)
+{
+	const struct jail_config *c = ch->c;
+
+	wait_for_parent(ch->sync);
+	make_empty_root();
+	set_hostname(c->hostname);
+	drop_privileges(ch);
+	restrict_landlock();
+	arrange_fds(c, ch->sync);
+	set_limits(&c->limits);
+	reset_process_state();
+	apply_filter(c->filter);
+	exec_program(c->argv);
+}
+
+void jail_probe(struct jail_report *r)
+{
+	r->landlock_abi = jail_landlock_abi();
+}

@@ -1,0 +1,66 @@
+/* jail.h — starting one program in a jail: fresh namespaces, an empty
+ * read-only root, no capabilities, no_new_privs, Landlock, rlimits and the
+ * seccomp filter, then execveat of the program's sealed memfd. The stages
+ * are in jail.c, in the order they run. */
+#ifndef FAKEOS_JAIL_H
+#define FAKEOS_JAIL_H
+
+#include <linux/filter.h>
+#include <sys/types.h>
+
+#include "util.h"
+
+/* Descriptor numbers inside the jail before the exec. 0-2 are the console
+ * and JAIL_FIRST_PASS_FD.. carry the descriptors the launcher hands over by
+ * design; the two below are close-on-exec, so the program never sees them,
+ * and the seccomp filter's launch rules are pinned to these numbers. */
+#define JAIL_FIRST_PASS_FD 3
+#define JAIL_MAX_PASS_FDS 4
+#define JAIL_EXEC_FD 8
+#define JAIL_SYNC_FD 9
+
+/* The program's uid and gid inside its user namespace. Outside, they map to
+ * the invoking user (unprivileged launch) or to nobody:nogroup (root). */
+#define JAIL_INNER_ID 1000
+#define JAIL_ROOT_OUTER_ID 65534
+
+struct jail_limits {
+	uint64_t memory; /* bytes of address space (RLIMIT_AS), 0 none */
+	uint64_t cpu_seconds; /* RLIMIT_CPU, 0 none */
+	uint64_t nofile; /* RLIMIT_NOFILE */
+};
+
+struct jail_config {
+	int exec_fd; /* the sealed memfd holding the program */
+	char *const *argv; /* argv[0] is what the program sees as its name */
+	const struct sock_fprog *filter; /* compiled for JAIL_EXEC_FD and
+					    JAIL_SYNC_FD (policy_compile) */
+	struct jail_limits limits;
+	int console[3]; /* become the program's fds 0, 1 and 2 */
+	int pass_fds[JAIL_MAX_PASS_FDS]; /* become fds 3.. in order */
+	unsigned n_pass;
+	int cgroup_fd; /* a cgroup v2 directory to start in, or -1 */
+	const char *hostname; /* the UTS namespace's name, "fakeos" */
+};
+
+struct jail_proc {
+	pid_t pid;
+	int pidfd; /* for waitid(P_PIDFD) and pidfd_send_signal */
+	int notify_fd; /* seccomp user notifications: forbidden calls */
+};
+
+/* Where the jail is weaker than it could be on this kernel, for -v. */
+struct jail_report {
+	int landlock_abi; /* 0: Landlock unavailable */
+};
+
+/* Starts the program. Returns when it has been exec'd (or failed to be):
+ * on success p is filled and the program runs; on failure the message says
+ * which stage failed ("jail: mount: Operation not permitted"). */
+int jail_spawn(const struct jail_config *c, struct jail_proc *p,
+	       struct error *e);
+
+/* Probes what the kernel offers, without starting anything. */
+void jail_probe(struct jail_report *r);
+
+#endif

@@ -1,0 +1,318 @@
+/* main.c — fakeos-run: parses the command line and hands the launch to the
+ * broker. Everything it does is documented in man/fakeos-run.1. */
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "broker.h"
+#include "cache.h"
+#include "jail.h"
+#include "log.h"
+#include "policy.h"
+
+#define DEFAULT_MAX_SIZE (64ULL << 20)
+#define DEFAULT_TIMEOUT_MS (60ULL * 1000)
+#define DEFAULT_TTL 300
+#define DEFAULT_CACHE_MAX (1ULL << 30)
+#define DEFAULT_MEMORY (256ULL << 20)
+#define DEFAULT_NOFILE 16
+
+static const char usage_text[] =
+	"Usage: fakeos-run [OPTIONS] URL [ARG...]\n"
+	"Fetch the static x86-64 program at URL (http, https or file), cache it,\n"
+	"and run it with ARGs in a jail. The program's console is relayed.\n"
+	"\n"
+	"URL#sha256=HEX runs only a program with exactly those bytes.\n"
+	"\n"
+	"Fetching and the cache:\n"
+	"  -C, --cache-dir DIR   the cache (default $XDG_CACHE_HOME/fakeos or\n"
+	"                        ~/.cache/fakeos; /var/cache/fakeos for root)\n"
+	"      --offline         use the cache only, never the network\n"
+	"      --refresh         revalidate the cached copy now\n"
+	"      --max-size SIZE   refuse a download larger than SIZE (64M)\n"
+	"      --timeout SECS    give up a download after SECS seconds (60)\n"
+	"      --ttl SECS        freshness when the server sets no max-age (300)\n"
+	"      --cache-max SIZE  evict least recently used programs above SIZE (1G)\n"
+	"      --cacert FILE     trust the CA certificates in FILE for https\n"
+	"      --cache-list      list the cached programs and exit\n"
+	"      --cache-verify    rehash every cached program, drop corrupt ones\n"
+	"      --cache-clear     empty the cache and exit\n"
+	"\n"
+	"The jail:\n"
+	"  -m, --memory SIZE     address-space limit (256M; 0 for none)\n"
+	"      --cpu SECS        CPU-time limit (none)\n"
+	"      --time-limit SECS wall-clock limit (none)\n"
+	"      --policy FILE     seccomp policy (the built-in default.policy)\n"
+	"  -n, --no-stdin        the program's stdin is empty\n"
+	"\n"
+	"  -v, --verbose         say what is done; twice for every step\n"
+	"  -q, --quiet           print errors only\n"
+	"      --version         print the version and exit\n"
+	"  -h, --help            print this help and exit\n"
+	"\n"
+	"Exit status:\n"
+	"  N       the program's own exit status\n"
+	"  128+N   the program was killed by signal N; 159 (128+SIGSYS) for a\n"
+	"          forbidden system call, which is named on stderr\n"
+	"  125     fakeos-run itself failed: bad usage or an internal error\n"
+	"  126     the program could not be run: not a static x86-64 ELF, a bad\n"
+	"          policy, or the jail could not be set up\n"
+	"  127     the program could not be fetched: network or HTTP error, size\n"
+	"          cap, hash mismatch, or offline with nothing cached\n";
+
+enum {
+	OPT_OFFLINE = 256,
+	OPT_REFRESH,
+	OPT_MAX_SIZE,
+	OPT_TIMEOUT,
+	OPT_TTL,
+	OPT_CACHE_MAX,
+	OPT_CACERT,
+	OPT_CACHE_LIST,
+	OPT_CACHE_VERIFY,
+	OPT_CACHE_CLEAR,
+	OPT_CPU,
+	OPT_TIME_LIMIT,
+	OPT_POLICY,
+	OPT_VERSION,
+};
+
+static const struct option long_opts[] = {
+	{ "cache-dir", required_argument, NULL, 'C' },
+	{ "offline", no_argument, NULL, OPT_OFFLINE },
+	{ "refresh", no_argument, NULL, OPT_REFRESH },
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "ttl", required_argument, NULL, OPT_TTL },
+	{ "cache-max", required_argument, NULL, OPT_CACHE_MAX },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "cache-list", no_argument, NULL, OPT_CACHE_LIST },
+	{ "cache-verify", no_argument, NULL, OPT_CACHE_VERIFY },
+	{ "cache-clear", no_argument, NULL, OPT_CACHE_CLEAR },
+	{ "memory", required_argument, NULL, 'm' },
+	{ "cpu", required_argument, NULL, OPT_CPU },
+	{ "time-limit", required_argument, NULL, OPT_TIME_LIMIT },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "no-stdin", no_argument, NULL, 'n' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static NORETURN PRINTF(1, 2) void usage_error(const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_error("%s (try --help)", msg);
+	exit(EXIT_LAUNCHER);
+}
+
+static uint64_t opt_size(const char *opt, const char *arg)
+{
+	uint64_t v;
+	if (parse_size(arg, &v) < 0)
+		usage_error("%s: not a size: '%s' (examples: 4096, 64M, 1G)",
+			    opt, arg);
+	return v;
+}
+
+static uint64_t opt_ms(const char *opt, const char *arg)
+{
+	uint64_t v;
+	if (parse_seconds_ms(arg, &v) < 0)
+		usage_error("%s: not a number of seconds: '%s'", opt, arg);
+	return v;
+}
+
+enum cache_cmd { CMD_NONE, CMD_LIST, CMD_VERIFY, CMD_CLEAR };
+
+static int run_cache_cmd(enum cache_cmd cmd, const char *dir)
+{
+	struct error e = { "" };
+	cleanup_free char *def = NULL;
+	unsigned bad = 0;
+	int r;
+
+	if (!dir) {
+		if (cache_default_dir(&def, &e) < 0) {
+			log_error("cache: %s", e.msg);
+			return EXIT_LAUNCHER;
+		}
+		dir = def;
+	}
+	switch (cmd) {
+	case CMD_LIST:
+		r = cache_list(dir, stdout, &e);
+		break;
+	case CMD_VERIFY:
+		r = cache_verify(dir, stdout, &bad, &e);
+		break;
+	default:
+		r = cache_clear(dir, stdout, &e);
+		break;
+	}
+	if (fflush(stdout) != 0 && r >= 0)
+		r = error_sys(&e, errno, "stdout");
+	if (r < 0) {
+		log_error("%s: %s", dir, e.msg);
+		return EXIT_LAUNCHER;
+	}
+	/* --cache-verify exits 1 when it found (and removed) something bad. */
+	return bad > 0 ? 1 : 0;
+}
+
+/* Compiles the policy before anything is fetched: a launch never runs
+ * unfiltered, and a bad policy is reported before any network traffic. */
+static int load_filter(const char *path, struct sock_fprog *prog)
+{
+	struct error e = { "" };
+	struct policy *p = NULL;
+	int r = path ? policy_load_file(path, &p, &e)
+		     : policy_load_default(&p, &e);
+	if (r == 0) {
+		struct policy_launch l = { .exec_fd = JAIL_EXEC_FD,
+					   .sync_fd = JAIL_SYNC_FD };
+		r = policy_compile(p, &l, prog, &e);
+	}
+	policy_free(p);
+	if (r < 0) {
+		log_error("policy: %s", e.msg);
+		return r;
+	}
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct broker_opts o = {
+		.program = {
+			.max_size = DEFAULT_MAX_SIZE,
+			.timeout_ms = DEFAULT_TIMEOUT_MS,
+			.cache_max = DEFAULT_CACHE_MAX,
+			.default_ttl = DEFAULT_TTL,
+		},
+		.limits = {
+			.memory = DEFAULT_MEMORY,
+			.nofile = DEFAULT_NOFILE,
+		},
+		.stdin_relay = true,
+	};
+	enum cache_cmd cmd = CMD_NONE;
+	const char *policy_path = NULL;
+	int c;
+
+	log_init(argv[0]);
+	/* '+': options end at the URL; what follows belongs to the program. */
+	while ((c = getopt_long(argc, argv, "+C:m:nvqh", long_opts, NULL)) !=
+	       -1) {
+		switch (c) {
+		case 'C':
+			o.program.cache_dir = optarg;
+			break;
+		case OPT_OFFLINE:
+			o.program.offline = true;
+			break;
+		case OPT_REFRESH:
+			o.program.refresh = true;
+			break;
+		case OPT_MAX_SIZE:
+			o.program.max_size = opt_size("--max-size", optarg);
+			break;
+		case OPT_TIMEOUT:
+			o.program.timeout_ms = opt_ms("--timeout", optarg);
+			break;
+		case OPT_TTL:
+			o.program.default_ttl =
+				(int64_t)(opt_ms("--ttl", optarg) / 1000);
+			break;
+		case OPT_CACHE_MAX:
+			o.program.cache_max = opt_size("--cache-max", optarg);
+			break;
+		case OPT_CACERT:
+			o.program.cacert = optarg;
+			break;
+		case OPT_CACHE_LIST:
+			cmd = CMD_LIST;
+			break;
+		case OPT_CACHE_VERIFY:
+			cmd = CMD_VERIFY;
+			break;
+		case OPT_CACHE_CLEAR:
+			cmd = CMD_CLEAR;
+			break;
+		case 'm':
+			o.limits.memory = opt_size("--memory", optarg);
+			break;
+		case OPT_CPU: {
+			uint64_t ms = opt_ms("--cpu", optarg);
+			/* RLIMIT_CPU counts whole seconds. */
+			o.limits.cpu_seconds = (ms + 999) / 1000;
+			break;
+		}
+		case OPT_TIME_LIMIT:
+			o.wall_ms = opt_ms("--time-limit", optarg);
+			break;
+		case OPT_POLICY:
+			policy_path = optarg;
+			break;
+		case 'n':
+			o.stdin_relay = false;
+			break;
+		case 'v':
+			if (log_level < LOG_NORMAL)
+				log_level = LOG_NORMAL;
+			log_level++;
+			break;
+		case 'q':
+			log_level = LOG_QUIET;
+			break;
+		case OPT_VERSION:
+			printf("fakeos-run %s\n", FAKEOS_VERSION);
+			return 0;
+		case 'h':
+			fputs(usage_text, stdout);
+			return 0;
+		default:
+			/* getopt has said what was wrong. */
+			fputs("Try 'fakeos-run --help'.\n", stderr);
+			return EXIT_LAUNCHER;
+		}
+	}
+
+	if (cmd != CMD_NONE) {
+		if (optind != argc)
+			usage_error("cache commands take no URL");
+		return run_cache_cmd(cmd, o.program.cache_dir);
+	}
+	if (optind >= argc)
+		usage_error("no URL given");
+	if (o.limits.memory && o.limits.memory < (1ULL << 20))
+		usage_error("--memory: %llu bytes is too small to start a "
+			    "program (at least 1M)",
+			    (unsigned long long)o.limits.memory);
+
+	struct sock_fprog filter;
+	if (load_filter(policy_path, &filter) < 0)
+		return EXIT_CANNOT_RUN;
+	o.filter = &filter;
+
+	if (log_level >= LOG_VERBOSE) {
+		struct jail_report jr;
+		jail_probe(&jr);
+		if (jr.landlock_abi > 0)
+			log_info("landlock: ABI %d", jr.landlock_abi);
+		else
+			log_info("landlock: not available on this kernel; the "
+				 "jail relies on the empty root and seccomp");
+	}
+	o.program.progress = isatty(STDERR_FILENO) && log_level >= LOG_NORMAL;
+
+	int code = broker_run(&o, argv[optind], argv + optind);
+	policy_bpf_free(&filter);
+	return code;
+}

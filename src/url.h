@@ -1,0 +1,54 @@
+/* url.h — program URLs: which ones fakeOS accepts and what they mean.
+ * Owns the syntax checks (schemes, hosts, characters, length), the
+ * "#sha256=HEX" pin, file:// path decoding and the redirect rule. The URL
+ * without its fragment is the key the cache stores a program under. */
+#ifndef FAKEOS_URL_H
+#define FAKEOS_URL_H
+
+#include "hash.h"
+#include "util.h"
+
+/* Longest URL accepted, fragment included. Long enough for any real
+ * program URL, short enough to bound cache entries and messages. */
+#define URL_MAX 4096
+
+enum url_scheme {
+	URL_HTTP,
+	URL_HTTPS,
+	URL_FILE,
+};
+
+struct url {
+	enum url_scheme scheme;
+	char *base; /* the URL without fragment, scheme in lower case: the
+		       cache key and what is requested */
+	char *path; /* file:// only: the decoded absolute path, else NULL */
+	bool pinned; /* a #sha256= fragment was given */
+	uint8_t pin[HASH_SIZE]; /* the pinned digest, if pinned */
+};
+
+/* Parses and checks a program URL. Accepts http://HOST[:PORT][/...],
+ * https://..., file:///ABS/PATH and file://localhost/ABS/PATH, each with an
+ * optional "#sha256=" and exactly 64 hex digits. Rejects anything else,
+ * control characters, spaces, non-ASCII bytes, credentials (user@host: they
+ * would end up in cache entries and messages), and URLs over URL_MAX.
+ * Returns 0, or -EINVAL with e saying what is wrong. Free with url_free. */
+int url_parse(const char *s, struct url *u, struct error *e);
+void url_free(struct url *u);
+
+/* Checks one redirect hop from `from` to `to` (both absolute): the target
+ * must be a well-formed http(s) URL, and https never goes to http (a
+ * downgrade would let a network attacker supply the program). Returns 0 or
+ * -EPERM / -EINVAL with e saying why the redirect was refused. */
+int url_check_redirect(const char *from, const char *to, struct error *e);
+
+/* A short name for the program, for memfd names and messages: the last
+ * path segment (or the host), reduced to [A-Za-z0-9._-], at most `cap`-1
+ * characters. Never empty: "program" when nothing is left. */
+void url_short_name(const struct url *u, char *out, size_t cap);
+
+/* Copies s into out for quoting in a message: printable ASCII kept, every
+ * other byte shown as '?', cut at cap-1 bytes with "..." when longer. */
+void url_sanitize(const char *s, size_t len, char *out, size_t cap);
+
+#endif

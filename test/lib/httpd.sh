@@ -1,0 +1,105 @@
+# httpd.sh — starts a real nginx on 127.0.0.1 for the demo and the tests.
+# Source it, then:
+#   httpd_start ROOT [EXTRA_SERVER_CONFIG]  serves ROOT; sets HTTPD_PORT,
+#                         HTTPD_TLS_PORT, HTTPD_URL, HTTPD_TLS_URL,
+#                         HTTPD_CA (the CA file for https) and HTTPD_LOG
+#   httpd_requests        how many requests nginx has logged so far
+#   httpd_stop            stops it (also done at exit)
+# The server listens on loopback only, on a free port it finds itself.
+
+HTTPD_DIR=""
+HTTPD_PID=""
+
+httpd_stop() {
+	if [ -n "$HTTPD_PID" ]; then
+		kill "$HTTPD_PID" 2>/dev/null
+		wait "$HTTPD_PID" 2>/dev/null
+		HTTPD_PID=""
+	fi
+	if [ -n "$HTTPD_DIR" ]; then
+		rm -rf "$HTTPD_DIR"
+		HTTPD_DIR=""
+	fi
+}
+
+# A self-signed certificate for 127.0.0.1, made once per server.
+httpd_make_cert() {
+	openssl req -x509 -newkey rsa:2048 -nodes -days 2 \
+		-subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" \
+		-keyout "$HTTPD_DIR/key.pem" -out "$HTTPD_DIR/cert.pem" \
+		>/dev/null 2>&1
+}
+
+httpd_start() {
+	local root extra port tls tries
+	root=$(cd "$1" && pwd)
+	extra=${2:-}
+	HTTPD_DIR=$(mktemp -d /tmp/fakeos-httpd.XXXXXX)
+	chmod 755 "$HTTPD_DIR"
+	mkdir -p "$HTTPD_DIR/tmp"
+	httpd_make_cert || { echo "httpd: openssl failed" >&2; return 1; }
+	HTTPD_LOG="$HTTPD_DIR/access.log"
+	: >"$HTTPD_LOG"
+	trap httpd_stop EXIT
+
+	for tries in 1 2 3 4 5 6 7 8 9 10; do
+		port=$((20000 + RANDOM % 30000))
+		tls=$((port + 1))
+		cat >"$HTTPD_DIR/nginx.conf" <<-EOF
+			daemon off;
+			worker_processes 1;
+			error_log $HTTPD_DIR/error.log warn;
+			pid $HTTPD_DIR/nginx.pid;
+			$( [ "$(id -u)" -eq 0 ] && echo "user root;" )
+			events { worker_connections 256; }
+			http {
+			    access_log $HTTPD_LOG;
+			    client_body_temp_path $HTTPD_DIR/tmp;
+			    proxy_temp_path $HTTPD_DIR/tmp;
+			    fastcgi_temp_path $HTTPD_DIR/tmp;
+			    uwsgi_temp_path $HTTPD_DIR/tmp;
+			    scgi_temp_path $HTTPD_DIR/tmp;
+			    types { application/octet-stream bin; }
+			    default_type application/octet-stream;
+			    server {
+			        listen 127.0.0.1:$port;
+			        listen 127.0.0.1:$tls ssl;
+			        ssl_certificate $HTTPD_DIR/cert.pem;
+			        ssl_certificate_key $HTTPD_DIR/key.pem;
+			        root $root;
+			        $extra
+			    }
+			}
+		EOF
+		nginx -c "$HTTPD_DIR/nginx.conf" -p "$HTTPD_DIR" \
+			2>>"$HTTPD_DIR/error.log" &
+		HTTPD_PID=$!
+		# Ready when it answers; a taken port makes nginx exit.
+		local i
+		for i in $(seq 1 50); do
+			if ! kill -0 "$HTTPD_PID" 2>/dev/null; then
+				break
+			fi
+			if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+				HTTPD_PORT=$port
+				HTTPD_TLS_PORT=$tls
+				HTTPD_URL="http://127.0.0.1:$port"
+				HTTPD_TLS_URL="https://127.0.0.1:$tls"
+				HTTPD_CA="$HTTPD_DIR/cert.pem"
+				: >"$HTTPD_LOG"
+				return 0
+			fi
+			sleep 0.05
+		done
+		kill "$HTTPD_PID" 2>/dev/null
+		wait "$HTTPD_PID" 2>/dev/null
+		HTTPD_PID=""
+	done
+	echo "httpd: nginx did not start:" >&2
+	cat "$HTTPD_DIR/error.log" >&2
+	return 1
+}
+
+httpd_requests() {
+	wc -l <"$HTTPD_LOG" | tr -d ' '
+}

@@ -1,0 +1,80 @@
+# testlib.sh — a small harness for the integration tests (bash).
+#
+# A test file defines functions named test_*; `run_tests` runs each one in a
+# subshell, in the order they appear, and prints PASS/FAIL lines and a
+# closing "N passed, N failed, N skipped" line that test/integration/run-all
+# adds up. A test fails on the first assertion that does not hold, with a
+# message saying what was expected and what happened.
+
+set -u
+TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+RUN=${FAKEOS_RUN:-$TOP/build/fakeos-run}
+EXAMPLES=$TOP/build/examples
+ESCAPES=$TOP/build/escape
+WORK=$(mktemp -d /tmp/fakeos-test.XXXXXX)
+chmod 755 "$WORK"
+trap 'rm -rf "$WORK"' EXIT
+
+# run CMD... — runs a command, capturing OUT, ERR and CODE. Never fails.
+run() {
+	local o="$WORK/.out" e="$WORK/.err"
+	CODE=0
+	"$@" >"$o" 2>"$e" </dev/null || CODE=$?
+	OUT=$(cat "$o")
+	ERR=$(cat "$e")
+}
+
+fail() {
+	echo "    $*" >&2
+	if [ -n "${OUT:-}${ERR:-}" ]; then
+		echo "    exit: ${CODE:-?}" >&2
+		printf '    stdout: %s\n' "${OUT:0:600}" >&2
+		printf '    stderr: %s\n' "${ERR:0:600}" >&2
+	fi
+	exit 1
+}
+
+skip() {
+	echo "    skipped: $*" >&2
+	exit 77
+}
+
+expect_code() {
+	[ "$CODE" = "$1" ] || fail "expected exit $1, got $CODE"
+}
+
+assert_eq() { # actual expected [what]
+	[ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
+}
+
+assert_contains() { # haystack needle [what]
+	case "$1" in
+	*"$2"*) ;;
+	*) fail "${3:-output} does not contain '$2'" ;;
+	esac
+}
+
+assert_not_contains() { # haystack needle [what]
+	case "$1" in
+	*"$2"*) fail "${3:-output} contains '$2'" ;;
+	*) ;;
+	esac
+}
+
+assert_file() { [ -e "$1" ] || fail "expected file $1"; }
+assert_no_file() { [ ! -e "$1" ] || fail "unexpected file $1"; }
+
+run_tests() {
+	local t pass=0 failed=0 skipped=0 rc
+	for t in $(sed -n 's/^\(test_[A-Za-z0-9_]*\)() *{.*/\1/p' "$0"); do
+		( "$t" )
+		rc=$?
+		case $rc in
+		0) pass=$((pass + 1)); echo "PASS $t" ;;
+		77) skipped=$((skipped + 1)); echo "SKIP $t" ;;
+		*) failed=$((failed + 1)); echo "FAIL $t" ;;
+		esac
+	done
+	echo "$(basename "$0"): $pass passed, $failed failed, $skipped skipped"
+	[ "$failed" -eq 0 ]
+}
