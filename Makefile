@@ -53,16 +53,20 @@ EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=build/examples/%)
 ESCAPE_SRCS := $(wildcard test/escape/*.c)
 ESCAPES := $(ESCAPE_SRCS:test/escape/%.c=build/escape/%)
+# Well-behaved helper programs for the integration tests; *_glibc.c ones are
+# built with glibc (gcc -static) to show both libcs start in the jail.
+PROG_SRCS := $(wildcard test/progs/*.c)
+TEST_PROGS := $(PROG_SRCS:test/progs/%.c=build/progs/%)
 
 PROGS := $(B)/fakeos-run $(B)/fakeos-policy
 
 DEPS_STAMP := build/.deps-ok
 
 .PHONY: all deps run check unit unit-san integration bench install clean \
-        examples escapes
+        examples escapes test-progs
 .DELETE_ON_ERROR:
 
-all: $(PROGS) examples escapes
+all: $(PROGS) examples escapes test-progs
 
 # --- dependencies -----------------------------------------------------------
 # Checked once per build tree; rm build/.deps-ok to check again.
@@ -101,6 +105,14 @@ build/examples/%: examples/%.c | $(DEPS_STAMP)
 
 escapes: $(ESCAPES)
 build/escape/%: test/escape/%.c test/escape/escape.h | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+
+test-progs: $(TEST_PROGS)
+build/progs/%_glibc: test/progs/%_glibc.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+build/progs/%: test/progs/%.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
 

@@ -5,6 +5,10 @@
 #                         HTTPD_CA (the CA file for https) and HTTPD_LOG
 #   httpd_requests        how many requests nginx has logged so far
 #   httpd_stop            stops it (also done at exit)
+# Set HTTPD_LOG_FORMAT before httpd_start to log each request in that
+# nginx log_format (escape=none, no single quotes in it) instead of
+# "combined", e.g. '$request_method $request_uri $status
+# inm=$http_if_none_match' to see conditional requests and their answers.
 # The server listens on loopback only, on a free port it finds itself.
 
 HTTPD_DIR=""
@@ -53,7 +57,9 @@ httpd_start() {
 			$( [ "$(id -u)" -eq 0 ] && echo "user root;" )
 			events { worker_connections 256; }
 			http {
-			    access_log $HTTPD_LOG;
+			    $( [ -n "${HTTPD_LOG_FORMAT:-}" ] &&
+			       echo "log_format httpd_test escape=none '$HTTPD_LOG_FORMAT';" )
+			    access_log $HTTPD_LOG${HTTPD_LOG_FORMAT:+ httpd_test};
 			    client_body_temp_path $HTTPD_DIR/tmp;
 			    proxy_temp_path $HTTPD_DIR/tmp;
 			    fastcgi_temp_path $HTTPD_DIR/tmp;

@@ -1,0 +1,249 @@
+#!/bin/bash
+# The jail, seen from outside: what the running program is (namespaces,
+# credentials, capabilities, seccomp, descriptors), how it ends (exit codes,
+# signals, limits), and what it gets (argv, environment, console). Programs
+# come from file:// URLs here; fetching is test_fetch.sh's subject.
+. "$(dirname "$0")/../lib/testlib.sh"
+
+PROGS=$TOP/build/progs
+url() { echo "file://$PROGS/$1"; }
+
+# Starts `fakeos-run sleeper` in the background, waits for "ready", and
+# sets LPID (the launcher) and CPID (the jailed program, its only child).
+start_sleeper() {
+	local fifo
+	fifo=$(mktemp "$WORK/sleeper.XXXXXX")
+	"$RUN" -n "$@" "$(url sleeper)" 30 >"$fifo" 2>"$fifo.err" &
+	LPID=$!
+	for _ in $(seq 1 100); do
+		grep -q ready "$fifo" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q ready "$fifo" || fail "sleeper did not start: $(cat "$fifo.err")"
+	CPID=$(pgrep -P "$LPID" | head -n 1)
+	[ -n "$CPID" ] || fail "no child of the launcher"
+}
+
+stop_sleeper() {
+	kill "$LPID" 2>/dev/null
+	wait "$LPID" 2>/dev/null
+}
+
+test_program_exit_status_passes_through() {
+	run "$RUN" -n "$(url exit_with)" 42
+	expect_code 42
+	run "$RUN" -n "$(url exit_with)" 0
+	expect_code 0
+}
+
+test_argv_is_url_then_arguments() {
+	run "$RUN" -n "file://$EXAMPLES/hello" one "two words"
+	expect_code 0
+	assert_eq "$OUT" "hello from fakeOS: file://$EXAMPLES/hello
+  arg 1: one
+  arg 2: two words"
+}
+
+test_environment_is_empty() {
+	run env SECRET=leak "$RUN" -n "$(url env_dump)"
+	expect_code 0
+	assert_eq "$OUT" "environ: 0"
+}
+
+test_stdin_is_relayed_and_output_kept_apart() {
+	local CODE=0
+	head -c 300000 /dev/urandom >"$WORK/in"
+	"$RUN" "$(url cat)" <"$WORK/in" >"$WORK/out" 2>"$WORK/err" || CODE=$?
+	expect_code 0
+	cmp -s "$WORK/in" "$WORK/out" || fail "stdout differs from stdin"
+	assert_eq "$(cat "$WORK/err")" "cat: 300000 bytes"
+}
+
+test_no_stdin_gives_end_of_file() {
+	run "$RUN" -n "$(url cat)"
+	expect_code 0
+	assert_eq "$ERR" "cat: 0 bytes"
+}
+
+test_glibc_static_program_starts_unchanged() {
+	run "$RUN" -n "$(url hello_glibc)" x
+	expect_code 0
+	assert_eq "$OUT" "hello from glibc: $(url hello_glibc) (2 args)"
+}
+
+test_forbidden_call_is_named_and_exit_is_159() {
+	run "$RUN" -n "file://$ESCAPES/openat_file"
+	expect_code 159
+	assert_contains "$ERR" "file://$ESCAPES/openat_file: killed: forbidden system call openat (257)"
+	assert_not_contains "$OUT" "ESCAPED"
+}
+
+test_signal_death_is_128_plus_signal() {
+	run "$RUN" -n "$(url segv)"
+	expect_code 139
+	assert_contains "$ERR" "killed by SIGSEGV"
+}
+
+test_cpu_limit_kills_and_is_named() {
+	run timeout 20 "$RUN" -n --cpu 1 "$(url spin)"
+	expect_code 137
+	assert_contains "$ERR" "CPU time limit of 1 s exceeded"
+}
+
+test_wall_clock_limit_kills_and_is_named() {
+	run timeout 20 "$RUN" -n --time-limit 0.3 "$(url sleeper)" 30
+	expect_code 137
+	assert_contains "$ERR" "wall-clock limit of 0.3 s exceeded"
+}
+
+test_memory_limit_makes_allocation_fail() {
+	run "$RUN" -n --memory 64M "$(url memhog)"
+	expect_code 3
+	local got
+	got=$(echo "$OUT" | sed -n 's/allocated \([0-9]*\) MiB.*/\1/p')
+	[ -n "$got" ] && [ "$got" -lt 64 ] && [ "$got" -gt 32 ] ||
+		fail "expected 32..63 MiB under a 64M limit, got '$got'"
+}
+
+test_program_runs_in_fresh_namespaces() {
+	start_sleeper
+	local ns
+	for ns in user pid mnt net ipc uts cgroup; do
+		[ "$(readlink /proc/$CPID/ns/$ns)" != "$(readlink /proc/$$/ns/$ns)" ] ||
+			{ stop_sleeper; fail "program shares the $ns namespace"; }
+	done
+	# Its own pid namespace: it is pid 1 there.
+	local nspid
+	nspid=$(awk '/^NSpid:/ {print $NF}' /proc/$CPID/status)
+	stop_sleeper
+	assert_eq "$nspid" "1" "pid inside the namespace"
+}
+
+test_program_has_no_capabilities_and_no_new_privs() {
+	start_sleeper
+	local status
+	status=$(cat /proc/$CPID/status)
+	stop_sleeper
+	local f
+	for f in CapInh CapPrm CapEff CapBnd CapAmb; do
+		assert_contains "$status" "$f:	0000000000000000" "$f"
+	done
+	assert_contains "$status" "NoNewPrivs:	1"
+	assert_contains "$status" "Seccomp:	2"
+}
+
+test_root_launch_runs_program_as_nobody() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root"
+	start_sleeper
+	local uid gid
+	uid=$(awk '/^Uid:/ {print $2, $3, $4, $5}' /proc/$CPID/status)
+	gid=$(awk '/^Gid:/ {print $2, $3, $4, $5}' /proc/$CPID/status)
+	stop_sleeper
+	assert_eq "$uid" "65534 65534 65534 65534" "uids"
+	assert_eq "$gid" "65534 65534 65534 65534" "gids"
+}
+
+test_program_holds_only_console_pipes() {
+	start_sleeper
+	local fds
+	fds=$(ls /proc/$CPID/fd | sort -n | tr '\n' ' ')
+	local links
+	links=$(for f in /proc/$CPID/fd/*; do readlink "$f"; done)
+	stop_sleeper
+	assert_eq "$fds" "0 1 2 " "descriptors"
+	# No terminal, no host file or directory: only pipes.
+	echo "$links" | grep -qv '^pipe:' && fail "non-pipe descriptor: $links"
+	return 0
+}
+
+test_program_has_empty_root_and_no_terminal() {
+	start_sleeper
+	local root tty
+	root=$(ls -A /proc/$CPID/root/ 2>&1)
+	tty=$(awk '{print $7}' /proc/$CPID/stat)
+	stop_sleeper
+	assert_eq "$root" "" "root directory listing"
+	assert_eq "$tty" "0" "controlling terminal"
+}
+
+test_sigterm_to_launcher_kills_program_and_exits_143() {
+	start_sleeper
+	kill -TERM "$LPID"
+	local CODE=0
+	wait "$LPID" || CODE=$?
+	expect_code 143
+	sleep 0.1
+	[ ! -e /proc/$CPID ] || fail "program $CPID still alive"
+}
+
+test_launcher_death_kills_program() {
+	start_sleeper
+	kill -KILL "$LPID"
+	wait "$LPID" 2>/dev/null
+	for _ in $(seq 1 50); do
+		[ -e /proc/$CPID ] || return 0
+		sleep 0.05
+	done
+	fail "program $CPID outlived its launcher"
+}
+
+test_malformed_policy_stops_launch_naming_line() {
+	printf 'read: arg0 == 0\nopn: allow\n' >"$WORK/bad.policy"
+	run "$RUN" -n --policy "$WORK/bad.policy" "$(url exit_with)" 0
+	expect_code 126
+	assert_contains "$ERR" "bad.policy:2"
+	assert_contains "$ERR" "opn"
+}
+
+test_custom_policy_is_enforced() {
+	# The default policy minus writev: musl's printf uses writev.
+	grep -v '^writev' "$TOP/policy/default.policy" >"$WORK/nowritev.policy"
+	run "$RUN" -n --policy "$WORK/nowritev.policy" "file://$EXAMPLES/hello"
+	expect_code 159
+	assert_contains "$ERR" "forbidden system call writev (20)"
+}
+
+test_verbose_names_landlock_abi() {
+	run "$RUN" -n -v "$(url exit_with)" 0
+	expect_code 0
+	assert_contains "$ERR" "landlock: ABI"
+}
+
+test_usage_errors_exit_125() {
+	run "$RUN"
+	expect_code 125
+	assert_contains "$ERR" "no URL given"
+	run "$RUN" --memory lots "$(url exit_with)"
+	expect_code 125
+	assert_contains "$ERR" "--memory: not a size"
+	run "$RUN" --no-such-option
+	expect_code 125
+}
+
+test_unprivileged_user_can_launch() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to become another user"
+	id nobody >/dev/null 2>&1 || skip "no user nobody"
+	# The build tree may not be readable by nobody; give it copies.
+	local d="$WORK/unpriv"
+	mkdir -p "$d"
+	cp "$RUN" "$PROGS/exit_with" "$EXAMPLES/hello" "$d/"
+	chmod -R a+rX "$d"
+	run su nobody -s /bin/sh -c "'$d/fakeos-run' -n 'file://$d/hello' hi"
+	expect_code 0
+	assert_contains "$OUT" "arg 1: hi"
+	run su nobody -s /bin/sh -c "'$d/fakeos-run' -n 'file://$d/exit_with' 9"
+	expect_code 9
+}
+
+test_tiocsti_under_a_real_pty_injects_nothing() {
+	command -v script >/dev/null || skip "no script(1)"
+	# script gives the launcher a real terminal; the program's console is
+	# still pipes, so TIOCSTI has no terminal to push characters into. Had
+	# it worked, the injected line would be read back as typed input.
+	run script -qec "'$RUN' 'file://$ESCAPES/tiocsti'; echo launcher-exit=\$?" /dev/null
+	assert_contains "$OUT" "refused: ioctl: Not a tty"
+	assert_contains "$OUT" "launcher-exit=0"
+	assert_not_contains "$OUT" "INJECTED-BY-TIOCSTI" "terminal transcript"
+}
+
+run_tests

@@ -1,0 +1,7 @@
+/* Spins on the CPU for ever. */
+int main(void)
+{
+	volatile unsigned long n = 0;
+	for (;;)
+		n++;
+}
