@@ -511,7 +511,14 @@ static int alt_add(struct expander *x, unsigned arg, bool any,
 	return 0;
 }
 
-/* Turns one argument's set into alternatives, one comparison each. */
+/* Turns one argument's set into alternatives, one comparison each: == or
+ * masked ==, never libseccomp's <, <=, >, >= or !=. Those compile to a
+ * fork of three nodes whose accepting paths share the rest of the rule,
+ * and libseccomp 2.5.4 mishandles such forks when several rules of one
+ * call meet: rule_add can loop for ever, take minutes, or (with <= and >=
+ * together) give a wrong filter. Linear chains of equality tests are the
+ * case it gets right; an interval becomes aligned blocks, one masked test
+ * each. */
 static int vset_emit(struct expander *x, unsigned arg, const struct vset *s)
 {
 	x->nalts[arg] = 0;
@@ -520,17 +527,9 @@ static int vset_emit(struct expander *x, unsigned arg, const struct vset *s)
 	for (unsigned i = 0; i < s->n; i++) {
 		const struct atom *t = &s->at[i];
 		int r;
-		if (t->cube)
+		if (t->cube) {
 			r = alt_add(x, arg, false, SCMP_CMP_MASKED_EQ, t->a, t->b);
-		else if (t->a == t->b)
-			r = alt_add(x, arg, false, SCMP_CMP_EQ, t->a, 0);
-		else if (t->a == 0)
-			r = alt_add(x, arg, false, SCMP_CMP_LE, t->b, 0);
-		else if (t->b == UINT64_MAX)
-			r = alt_add(x, arg, false, SCMP_CMP_GE, t->a, 0);
-		else {
-			/* Bounded on both sides needs two comparisons of one
-			 * argument; aligned blocks need one each. */
+		} else {
 			struct vset *blocks = &x->t2;
 			blocks->n = 0;
 			r = interval_blocks(x, t->a, t->b, NULL, blocks);

@@ -41,7 +41,6 @@ struct program_loader {
 	struct program_opts o;
 	char *cache_dir; /* o.cache_dir, owned; NULL for the default */
 	struct cache *cache; /* opened on the first http(s) load */
-	int64_t start; /* when the loader opened, for --refresh */
 };
 
 int program_loader_open(const struct program_opts *o,
@@ -57,7 +56,6 @@ int program_loader_open(const struct program_opts *o,
 		l->o.default_ttl = 0;
 	if (l->o.default_ttl > FETCH_MAX_AGE_MAX)
 		l->o.default_ttl = FETCH_MAX_AGE_MAX;
-	l->start = now_unix();
 	*out = l;
 	return 0;
 }
@@ -550,6 +548,8 @@ static int program_load_http(struct program_loader *l, const struct url *u,
 
 	/* One launch fetches; the others wait here and then use what it
 	 * stored, instead of all downloading the same bytes. */
+	struct cache_entry before = en;
+	bool had = have;
 	cleanup_fd int lock = -1;
 	r = cache_lock_url(c, u->base, &lock, e);
 	if (r < 0)
@@ -564,9 +564,13 @@ static int program_load_http(struct program_loader *l, const struct url *u,
 			return 0;
 		}
 	} else if (have && program_fresh(&en, now_unix()) &&
-		   (!l->o.refresh || en.fetched >= l->start)) {
+		   (!l->o.refresh || !had || en.fetched != before.fetched ||
+		    en.expires != before.expires ||
+		    memcmp(en.object, before.object, HASH_SIZE) != 0)) {
 		/* Fresh now: another launch fetched it while we waited
-		 * (with --refresh, only if it did so after we started). */
+		 * (with --refresh, only if the entry changed while we
+		 * waited for the lock: timestamps are whole seconds, so
+		 * comparing them with our start time could not tell). */
 		r = program_from_object(l, u, en.object, p, kind, e);
 		if (r == 0) {
 			p->source = "cache";

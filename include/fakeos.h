@@ -1,0 +1,170 @@
+/* fakeos.h — the whole interface of a fakeOS program.
+ *
+ * A jailed program can do four things through the kernel: map pages of
+ * memory, read the clock and wait for timers, exchange page-sized datagrams
+ * on links over its io_uring, and exit. Everything else — starting another
+ * program, finding a service, broadcasting — is a message to the broker,
+ * the privileged parent that handed the program its ring. docs/API.md argues
+ * for every call below and compares the set with Zircon, CloudABI, WASI,
+ * Plan 9 and Solo5; fakeos(3) is the manual.
+ *
+ * The model, in one paragraph. Every call that asks for something returns a
+ * handle at once and never blocks. What happens later — a link connects, a
+ * datagram arrives, a timer fires, a child exits, a peer goes away — is an
+ * event, and fk_wait() is the one place a program blocks: one io_uring_enter
+ * for data, link state, timers and child exits alike. Received data is not
+ * copied out of a stream: the kernel writes each datagram into a page the
+ * library supplied, and the event points at it until fk_release().
+ *
+ * Conventions. Calls return a handle (> 0) or 0 on success and a negative
+ * errno on failure; nothing sets errno. Handles are small positive
+ * integers, unique in the process while they live, and are never file
+ * descriptors. The library is single-threaded, as fakeOS programs are. */
+#ifndef FAKEOS_H
+#define FAKEOS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* The page: the unit of memory and the largest datagram. */
+#define FK_PAGE_SIZE 4096
+/* Service and channel names: 1-63 bytes of [A-Za-z0-9._-]. */
+#define FK_NAME_MAX 63
+/* A broadcast carries at most this many bytes (a page less its header). */
+#define FK_BROADCAST_MAX 4016
+/* fk_spawn: at most this many arguments, and this many bytes of them. */
+#define FK_SPAWN_ARGC_MAX 64
+#define FK_SPAWN_ARGS_MAX 2048
+
+typedef int32_t fk_handle;
+
+/* --- starting --------------------------------------------------------- */
+
+/* What the broker tells a program about itself. It arrives in the boot
+ * page, never in argv or the environment, so no other process can read it
+ * through /proc. Arguments stay in argv. */
+struct fk_boot {
+	const char *url; /* the URL this program was started from */
+	uint64_t id; /* this program's id, unique within its broker */
+	uint64_t parent; /* the id of the program that spawned it; 0: none */
+	const uint8_t *key; /* 32 random bytes: this program's credential */
+};
+
+/* Maps the boot page and the ring the broker prepared. Call it once,
+ * before anything else here. -EBADF: not started by fakeOS. */
+int fk_init(void);
+/* The boot information; valid after fk_init, for the program's life. */
+const struct fk_boot *fk_boot(void);
+
+/* --- memory ------------------------------------------------------------- */
+
+/* n zeroed pages, readable and writable, never executable. NULL when the
+ * memory limit is reached. */
+void *fk_page_alloc(size_t n);
+/* Returns n pages from fk_page_alloc. 0 or -EINVAL. */
+int fk_page_free(void *pages, size_t n);
+
+/* --- time --------------------------------------------------------------- */
+
+/* Monotonic nanoseconds since an arbitrary point. Read from the vDSO: no
+ * system call. */
+uint64_t fk_now(void);
+/* A timer. It first fires after `after` ns, then every `period` ns (0: once).
+ * Each expiry is an FK_EV_TIMER event. fk_close() stops it. */
+fk_handle fk_timer(uint64_t after, uint64_t period);
+
+/* --- links -------------------------------------------------------------- */
+
+/* Opens a link to the service registered under name. Asynchronous:
+ * FK_EV_OPEN when connected, or FK_EV_CLOSED with -ECONNREFUSED when no one
+ * serves the name (after waiting up to FK_LINK_WAIT_MS for it to appear,
+ * so a client may start before its server). */
+fk_handle fk_link(const char *name);
+#define FK_LINK_WAIT_MS 2000
+/* Serves name: FK_EV_OPEN once registered (FK_EV_CLOSED with -EADDRINUSE if
+ * it is taken), then an FK_EV_INCOMING for each client, whose handle is the
+ * new link. fk_close() withdraws the name; open links stay. */
+fk_handle fk_serve(const char *name);
+/* Sends one datagram of 1..FK_PAGE_SIZE bytes on a link. The bytes are
+ * copied before this returns. Delivery is whole, in order and reliable, or
+ * the link ends with FK_EV_CLOSED. -EMSGSIZE: too long; -EAGAIN: the link is
+ * full (the peer is not reading) — wait for events and try again. */
+int fk_send(fk_handle link, const void *buf, size_t len);
+
+/* --- broadcast ---------------------------------------------------------- */
+
+/* Subscribes to a channel: FK_EV_OPEN, then an FK_EV_DATA for every
+ * broadcast on it by any program of this broker (including this one). */
+fk_handle fk_subscribe(const char *channel);
+/* Sends one message of 0..FK_BROADCAST_MAX bytes to every subscriber.
+ * Best effort, like a UDP broadcast: a subscriber too slow to keep up loses
+ * messages, and its next FK_EV_DATA says how many (fk_event.status). */
+int fk_broadcast(const char *channel, const void *buf, size_t len);
+
+/* --- programs ------------------------------------------------------------ */
+
+/* Starts the program at url in its own jail, fetched through the same
+ * cache, with argv (argv[0] is ignored: the child sees its URL there).
+ * FK_EV_OPEN when it runs; FK_EV_EXIT when it ends, with the status
+ * fakeos-run(1) would give, and the reason in the event's data when it
+ * could not start (127: could not fetch, 126: could not run). */
+fk_handle fk_spawn(const char *url, char *const argv[]);
+/* Kills a child (and every program it started). Its FK_EV_EXIT follows. */
+int fk_kill(fk_handle child);
+
+/* --- handles and events ------------------------------------------------- */
+
+/* Ends what a handle names: a link (the peer sees FK_EV_CLOSED), a timer,
+ * a served name, a subscription, or a child (killed). The handle is gone
+ * at once; no event for it follows. -EBADF: not a live handle. */
+int fk_close(fk_handle h);
+
+enum fk_event_type {
+	FK_EV_OPEN = 1, /* a link connected, a name is served, a subscription
+			   is active, a child started */
+	FK_EV_CLOSED, /* a link, service or subscription ended; status: 0 for
+			 an orderly close, else -errno. The handle is gone. */
+	FK_EV_INCOMING, /* a client linked to a served name: handle is the new
+			   link, source the fk_serve handle */
+	FK_EV_DATA, /* a datagram on a link or a broadcast on a
+		       subscription: data and len; fk_release() it */
+	FK_EV_TIMER, /* a timer expired; status: expirations (>= 1) */
+	FK_EV_EXIT, /* a child ended; status: its exit code, or 128+N if
+		       killed by signal N, or 126/127 if it never started
+		       (data says why; fk_release() it). The handle is gone. */
+};
+
+struct fk_event {
+	uint32_t type; /* enum fk_event_type */
+	fk_handle handle; /* what the event is about */
+	fk_handle source; /* FK_EV_INCOMING: the fk_serve handle; else 0 */
+	int32_t status; /* see the event types */
+	uint32_t len; /* bytes at data */
+	const void *data; /* in a received page; valid until fk_release */
+	uint32_t page; /* internal: the page to hand back */
+};
+
+/* Waits for events: returns how many were stored in ev (1..max), 0 when
+ * the timeout (ns; 0 polls, -1 waits for ever) passed first, or -errno.
+ * Submits everything queued since the last call in the same system call,
+ * so a program that sends and then waits makes one io_uring_enter. */
+int fk_wait(struct fk_event *ev, unsigned max, int64_t timeout);
+/* Hands the page behind an FK_EV_DATA or FK_EV_EXIT event back for
+ * reuse. Until then the kernel cannot fill it again; a program that keeps
+ * every page stops receiving (its peers see back-pressure). */
+void fk_release(struct fk_event *ev);
+
+/* --- ending -------------------------------------------------------------- */
+
+/* Ends the program with status code. Its links close, its names are
+ * withdrawn, and its children are killed. */
+_Noreturn void fk_exit(int code);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

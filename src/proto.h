@@ -1,0 +1,142 @@
+/* proto.h — the messages between a program (libfakeos) and its broker, and
+ * the boot page. One definition, compiled into both sides: the broker with
+ * glibc, libfakeos with musl. docs/PROTOCOL.md is the prose version.
+ *
+ * Every control message is one SOCK_SEQPACKET datagram of at most a page:
+ * a 16-byte header, then a fixed layout for its type. All integers are
+ * little-endian (the native order of the one architecture fakeOS runs on),
+ * all reserved fields and padding are zero, and every string lives in a
+ * fixed-size field, NUL-terminated and NUL-padded. A receiver checks all of
+ * that (proto_check); the broker kills a program that sends anything else. */
+#ifndef FAKEOS_PROTO_H
+#define FAKEOS_PROTO_H
+
+#include <linux/io_uring.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define PROTO_VERSION 1
+#define PROTO_PAGE 4096
+#define PROTO_NAME_SIZE 64 /* FK_NAME_MAX + 1 */
+#define PROTO_URL_SIZE 1024
+#define PROTO_ARGS_SIZE 2048 /* FK_SPAWN_ARGS_MAX */
+#define PROTO_ARGC_MAX 64
+#define PROTO_REASON_SIZE 256
+#define PROTO_BROADCAST_MAX (PROTO_PAGE - 16 - PROTO_NAME_SIZE - 16)
+
+/* Descriptors and ring slots every program starts with. */
+#define PROTO_RING_FD 3 /* the program's io_uring */
+#define PROTO_BOOT_FD 4 /* the boot page, a sealed memfd */
+#define PROTO_CONTROL_SLOT 0 /* the control link, in the ring's file table */
+#define PROTO_SLOTS 64 /* size of the ring's file table */
+
+enum proto_type {
+	/* program -> broker: requests. hdr.handle is the program's handle
+	 * for what is asked, chosen by the program. */
+	PROTO_LINK = 1, /* struct proto_name: the service */
+	PROTO_SERVE, /* struct proto_name: the name to serve */
+	PROTO_SUBSCRIBE, /* struct proto_name: the channel */
+	PROTO_BROADCAST, /* struct proto_broadcast (handle 0) */
+	PROTO_SPAWN, /* struct proto_spawn */
+	PROTO_KILL, /* no body: hdr.handle is the child */
+	PROTO_CLOSE, /* no body: hdr.handle is a link, service,
+			subscription or child */
+	PROTO_REQUEST_LAST = PROTO_CLOSE,
+
+	/* broker -> program: events. hdr.handle is the program's handle. */
+	PROTO_OPENED = 64, /* struct proto_opened */
+	PROTO_INCOMING, /* struct proto_opened: hdr.handle is the serve
+			   handle, body.slot the new link's slot */
+	PROTO_CLOSED, /* struct proto_status */
+	PROTO_EXITED, /* struct proto_exited */
+	PROTO_DELIVER, /* struct proto_broadcast: hdr.handle is the
+			  subscription, body.dropped the losses */
+};
+
+struct proto_hdr {
+	uint16_t version; /* PROTO_VERSION */
+	uint16_t type; /* enum proto_type */
+	uint32_t len; /* the whole datagram, header included */
+	int32_t handle;
+	uint32_t reserved; /* 0 */
+};
+
+struct proto_name {
+	struct proto_hdr hdr;
+	char name[PROTO_NAME_SIZE];
+};
+
+struct proto_spawn {
+	struct proto_hdr hdr;
+	uint32_t argc; /* strings in args */
+	uint32_t args_len; /* bytes used in args, each string NUL-ended */
+	char url[PROTO_URL_SIZE];
+	char args[PROTO_ARGS_SIZE]; /* argv[1..], NUL-separated */
+};
+
+struct proto_broadcast {
+	struct proto_hdr hdr;
+	char channel[PROTO_NAME_SIZE];
+	uint32_t dropped; /* DELIVER: messages this subscriber lost before
+			     this one; BROADCAST: 0 */
+	uint32_t reserved[3];
+	uint8_t data[]; /* hdr.len - sizeof(struct proto_broadcast) bytes */
+};
+
+struct proto_opened {
+	struct proto_hdr hdr;
+	uint32_t slot; /* links: the ring file-table slot; else 0 */
+	uint32_t reserved;
+	uint64_t peer; /* links: the peer program's id; children: the
+			  child's id; else 0 */
+};
+
+struct proto_status {
+	struct proto_hdr hdr;
+	int32_t status; /* 0, or -errno */
+	uint32_t reserved;
+};
+
+struct proto_exited {
+	struct proto_hdr hdr;
+	int32_t status; /* as fakeos-run(1) would exit */
+	uint32_t reserved;
+	char reason[PROTO_REASON_SIZE]; /* why it never started, or "" */
+};
+
+/* The boot page: a sealed memfd at PROTO_BOOT_FD that the program maps
+ * read-only. The ring's geometry has to reach the program before it can
+ * receive any message, so it travels here, and the rest of what the
+ * program must know about itself travels with it. */
+#define PROTO_BOOT_MAGIC 0x746f6f426b4f6b46ULL /* "FkOkBoot" */
+struct proto_boot {
+	uint64_t magic;
+	uint32_t version; /* PROTO_VERSION */
+	uint32_t ring_fd; /* PROTO_RING_FD */
+	uint32_t slots; /* PROTO_SLOTS */
+	uint32_t control_slot; /* PROTO_CONTROL_SLOT */
+	uint64_t id;
+	uint64_t parent;
+	uint8_t key[32];
+	struct io_uring_params params; /* as io_uring_setup filled them */
+	char url[PROTO_URL_SIZE];
+};
+
+/* Checks a received datagram of n bytes against its type's layout: the
+ * version, the exact length, zero reserved fields, terminated strings,
+ * names from [A-Za-z0-9._-], handles in range, spawn arguments that add
+ * up. from_program selects which types are legal. Returns 0 or -EPROTO
+ * (-EMSGSIZE for a bad length), and points *why at a static reason for
+ * the log. Pure: it reads buf[0..n) only, so it can be fuzzed. */
+int proto_check(const void *buf, size_t n, int from_program,
+		const char **why);
+
+/* True when s is a valid service or channel name (1..63 bytes of
+ * [A-Za-z0-9._-]). */
+int proto_name_ok(const char *s);
+
+/* Fills a header. */
+void proto_hdr_init(struct proto_hdr *h, enum proto_type type, uint32_t len,
+		    int32_t handle);
+
+#endif
