@@ -1,10 +1,17 @@
 /* broker.c — see broker.h.
  *
- * One event loop (epoll) serves everything the launcher waits for: console
- * traffic in both directions, seccomp notifications, the program's exit
- * (a pidfd), signals to the launcher (a signalfd) and the wall-clock limit
- * (a timerfd). Nothing here blocks except writes to the launcher's own
- * stdout and stderr, which is the back-pressure a console should have. */
+ * One event loop (epoll) serves everything the broker waits for: each
+ * program's control link, console pipes, seccomp notifications and exit
+ * (a pidfd); spawn workers; signals to the launcher (a signalfd); and the
+ * wall-clock limit. Deadlines of requests that wait (a link to a name not
+ * yet served) set the loop's timeout.
+ *
+ * Trust: the broker is privileged and every program is hostile. A control
+ * message is checked field by field (proto_check) before anything reads
+ * it; a program that sends a malformed or oversized message, reuses a live
+ * handle, floods, or stops reading its replies is killed with the reason in
+ * the log, and nothing it did reaches another program except through the
+ * links and broadcasts the API grants. Quotas bound what each may hold. */
 #include "broker.h"
 
 #include <fcntl.h>
@@ -14,397 +21,559 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/timerfd.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "log.h"
 #include "policy.h"
+#include "proto.h"
+#include "relay.h"
+#include "ring.h"
 
-struct watch;
+#define LINK_WAIT_MS 2000 /* FK_LINK_WAIT_MS in fakeos.h */
 
-/* One direction of console traffic: the program's stdout or stderr to the
- * launcher's, or the launcher's stdin to the program's. */
-struct relay {
-	int from, to;
-	bool own_from; /* from is our pipe end: non-blocking, ours to close */
-	bool own_to;
-	bool from_polled; /* registered with epoll (regular files cannot be) */
-	bool to_waiting; /* EPOLLOUT registered on `to` */
-	bool eof; /* from reached end of file */
-	struct watch *wfrom; /* the epoll cookie of `from` */
-	bool to_dead; /* the reader went away: drain and discard */
-	size_t off, len;
-	char buf[65536];
+enum watch_kind {
+	W_CONTROL, W_RELAY_FROM, W_RELAY_TO, W_NOTIFY, W_PIDFD, W_WORKER,
+	W_SIGNAL, W_TIMER,
 };
-
-enum watch_kind { W_RELAY_FROM, W_RELAY_TO, W_NOTIFY, W_PIDFD, W_SIGNAL,
-		  W_TIMER };
 
 struct watch {
 	enum watch_kind kind;
-	struct relay *relay;
+	void *ptr; /* struct prog, struct relay or struct job */
 };
 
-struct session {
-	const struct broker_opts *o;
-	const char *url;
-	int ep;
+/* A message the program has not read yet: kept, in order, up to the
+ * quota; a program that lets them pile up is killed. */
+struct queued {
+	struct queued *next;
+	size_t len;
+	unsigned char buf[];
+};
+
+/* One end of a link, as the broker sees it in a program's ring. */
+struct slot {
+	int fd; /* the broker's copy of the socket; -1: free */
+	uint64_t peer; /* the program at the other end */
+};
+
+struct prog {
+	struct broker *b;
+	struct prog *next; /* all programs, in start order */
+	uint64_t id;
+	struct prog *parent;
+	int32_t parent_handle; /* the parent's handle for us; 0: none */
+	char *url;
+	bool running; /* not yet reaped */
+	bool dying; /* killed by the broker; reason logged */
+	int status; /* the exit status fakeos-run(1) would give */
+
 	struct jail_proc proc;
+	int ring; /* the broker's descriptor of the program's ring */
+	int ctl; /* the broker's end of the control link */
+	struct queued *out_head, *out_tail;
+	unsigned out_count;
+	bool ctl_waiting; /* EPOLLOUT registered */
 	struct relay out, err, in;
-	struct watch w_out_from, w_err_from, w_in_from, w_out_to, w_err_to,
-		w_in_to, w_notify, w_pidfd, w_signal, w_timer;
+	struct slot slots[PROTO_SLOTS];
+	unsigned nlinks, nservices, nsubs, npending;
+	double tokens; /* rate limit */
+	uint64_t tokens_at;
+
+	int forbidden_nr; /* -1, or the call it was killed for */
+	struct watch w_ctl, w_out_from, w_out_to, w_err_from, w_err_to,
+		w_in_from, w_in_to, w_notify, w_pidfd;
+};
+
+struct service {
+	struct service *next;
+	char name[PROTO_NAME_SIZE];
+	struct prog *owner;
+	int32_t handle;
+};
+
+/* A link request waiting for its name to be served. */
+struct waiter {
+	struct waiter *next;
+	char name[PROTO_NAME_SIZE];
+	struct prog *from;
+	int32_t handle;
+	uint64_t deadline_ns;
+};
+
+struct subscriber {
+	struct subscriber *next;
+	char channel[PROTO_NAME_SIZE];
+	struct prog *prog;
+	int32_t handle;
+	uint32_t dropped;
+};
+
+/* A spawn in progress: a worker process fetches and verifies the program
+ * so that a slow server never stalls the broker's loop. */
+struct job {
+	struct job *next;
+	struct prog *parent;
+	int32_t handle;
+	char *url;
+	char **argv;
+	pid_t pid;
+	int sock;
+	struct watch w;
+};
+
+/* What a worker sends back, with the memfd attached on success. */
+struct job_result {
+	int32_t err; /* 0, or -errno */
+	int32_t kind; /* enum program_fail */
+	uint64_t size;
+	uint8_t sha256[32];
+	char msg[512];
+};
+
+struct broker {
+	const struct broker_opts *o;
+	struct program_loader *loader;
+	int ep;
 	int sigfd, timerfd;
-	bool exited;
-	siginfo_t status;
-	struct rusage usage;
-	int forbidden_nr; /* -1, or the call we killed the program for */
-	uint32_t forbidden_arch;
-	int stop_signal; /* a signal to the launcher that ended the run */
+	struct watch w_signal, w_timer;
+	struct prog *progs;
+	struct prog *top;
+	unsigned alive;
+	uint64_t next_id;
+	struct service *services;
+	struct waiter *waiters;
+	struct subscriber *subscribers;
+	struct job *jobs;
+	int stop_signal;
 	bool wall_expired;
 };
 
-static int ep_add(struct session *s, int fd, uint32_t events, struct watch *w)
+/* --- small things ------------------------------------------------------- */
+
+static int ep_set(struct broker *b, int op, int fd, uint32_t events,
+		  struct watch *w)
 {
 	struct epoll_event ev = { .events = events, .data.ptr = w };
-	return epoll_ctl(s->ep, EPOLL_CTL_ADD, fd, &ev) < 0 ? -errno : 0;
+	return epoll_ctl(b->ep, op, fd, &ev) < 0 ? -errno : 0;
 }
 
-static void ep_del(struct session *s, int fd)
+static void ep_del(struct broker *b, int fd)
 {
-	(void)epoll_ctl(s->ep, EPOLL_CTL_DEL, fd, NULL);
+	if (fd >= 0)
+		(void)epoll_ctl(b->ep, EPOLL_CTL_DEL, fd, NULL);
 }
 
-static void relay_init(struct session *s, struct relay *r, int from,
-		       bool own_from, int to, bool own_to, struct watch *wf,
-		       struct watch *wt)
+static void watch_init(struct watch *w, enum watch_kind kind, void *ptr)
 {
-	memset(r, 0, offsetof(struct relay, buf));
-	r->from = from;
-	r->to = to;
-	r->own_from = own_from;
-	r->own_to = own_to;
-	wf->kind = W_RELAY_FROM;
-	wf->relay = r;
-	r->wfrom = wf;
-	wt->kind = W_RELAY_TO;
-	wt->relay = r;
-	if (own_from)
-		(void)fcntl(from, F_SETFL, O_NONBLOCK);
-	if (own_to)
-		(void)fcntl(to, F_SETFL, O_NONBLOCK);
-	/* epoll refuses regular files and /dev/null (EPERM): such a source
-	 * is always ready, and relay_pump_all polls it by hand. */
-	r->from_polled = ep_add(s, from, EPOLLIN, wf) == 0;
-}
-
-static void relay_close(struct session *s, struct relay *r)
-{
-	if (r->from_polled)
-		ep_del(s, r->from);
-	if (r->to_waiting)
-		ep_del(s, r->to);
-	r->from_polled = r->to_waiting = false;
-	if (r->own_from && r->from >= 0)
-		close(r->from);
-	if (r->own_to && r->to >= 0)
-		close(r->to);
-	r->from = r->to = -1;
-}
-
-static bool relay_done(const struct relay *r)
-{
-	return r->from < 0 || (r->eof && r->len == 0);
-}
-
-static void ep_mod(struct session *s, int fd, uint32_t events, struct watch *w)
-{
-	struct epoll_event ev = { .events = events, .data.ptr = w };
-	(void)epoll_ctl(s->ep, EPOLL_CTL_MOD, fd, &ev);
-}
-
-/* The destination is full: watch it for room, and stop watching the source
- * meanwhile, or a level-triggered source would spin the loop. */
-static void relay_wait_for_room(struct session *s, struct relay *r,
-				struct watch *wt)
-{
-	if (r->to_waiting || ep_add(s, r->to, EPOLLOUT, wt) < 0)
-		return;
-	r->to_waiting = true;
-	if (r->from_polled)
-		ep_mod(s, r->from, 0, r->wfrom);
-}
-
-static void relay_room_again(struct session *s, struct relay *r)
-{
-	if (!r->to_waiting)
-		return;
-	ep_del(s, r->to);
-	r->to_waiting = false;
-	if (r->from_polled)
-		ep_mod(s, r->from, EPOLLIN, r->wfrom);
-}
-
-/* Moves what is available, without blocking on our own pipe ends. A read
- * from an inherited descriptor happens only after epoll said it is ready,
- * and once per call, because we must not make the user's terminal
- * non-blocking behind the shell's back. */
-static void relay_pump(struct session *s, struct relay *r, struct watch *wt)
-{
-	for (int rounds = 0; rounds < 16 && r->from >= 0; rounds++) {
-		if (r->len == 0 && !r->eof) {
-			ssize_t n = read(r->from, r->buf, sizeof(r->buf));
-			if (n < 0 && (errno == EAGAIN || errno == EINTR))
-				break;
-			if (n <= 0) {
-				r->eof = true;
-			} else {
-				r->off = 0;
-				r->len = (size_t)n;
-			}
-		}
-		while (r->len > 0) {
-			if (r->to_dead) {
-				r->len = 0;
-				break;
-			}
-			ssize_t n = write(r->to, r->buf + r->off, r->len);
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n < 0 && errno == EAGAIN) {
-				relay_wait_for_room(s, r, wt);
-				return;
-			}
-			if (n < 0) {
-				/* EPIPE and friends: nobody reads any more. */
-				r->to_dead = true;
-				r->len = 0;
-				break;
-			}
-			r->off += (size_t)n;
-			r->len -= (size_t)n;
-		}
-		relay_room_again(s, r);
-		if (r->eof) {
-			relay_close(s, r);
-			return;
-		}
-		if (!r->own_from)
-			break;
-	}
-}
-
-static struct watch *relay_to_watch(struct session *s, struct relay *r)
-{
-	return r == &s->out ? &s->w_out_to : r == &s->err ? &s->w_err_to
-							  : &s->w_in_to;
-}
-
-/* Sources epoll cannot watch (a regular file on stdin) are pumped here,
- * each loop, while there is room to put what they give. */
-static bool relay_pump_unpolled(struct session *s)
-{
-	bool pending = false;
-	struct relay *all[] = { &s->in, &s->out, &s->err };
-	for (size_t i = 0; i < ARRAY_SIZE(all); i++) {
-		struct relay *r = all[i];
-		if (r->from >= 0 && !r->from_polled && !r->to_waiting) {
-			relay_pump(s, r, relay_to_watch(s, r));
-			pending |= r->from >= 0 && !r->to_waiting;
-		}
-	}
-	return pending;
-}
-
-static void kill_program(struct session *s)
-{
-	if (!s->exited)
-		(void)syscall(SYS_pidfd_send_signal, s->proc.pidfd, SIGKILL,
-			      NULL, 0);
-}
-
-/* A forbidden system call: the task is blocked in the kernel until we
- * answer. We never answer; we note which call it was and kill the program,
- * so the call never runs and the user learns its name. */
-static void handle_notify(struct session *s)
-{
-	struct seccomp_notif_sizes sizes;
-	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
-		sizes.seccomp_notif = sizeof(struct seccomp_notif);
-	size_t sz = sizes.seccomp_notif > sizeof(struct seccomp_notif)
-			    ? sizes.seccomp_notif
-			    : sizeof(struct seccomp_notif);
-	cleanup_free struct seccomp_notif *req = xcalloc(1, sz);
-	if (ioctl(s->proc.notify_fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
-		if (errno != ENOENT && errno != EINTR) {
-			log_debug("seccomp notification: %s", strerror(errno));
-			ep_del(s, s->proc.notify_fd);
-		}
-		return;
-	}
-	if (s->forbidden_nr < 0) {
-		s->forbidden_nr = req->data.nr;
-		s->forbidden_arch = req->data.arch;
-	}
-	kill_program(s);
-}
-
-static void handle_exit(struct session *s)
-{
-	memset(&s->status, 0, sizeof(s->status));
-	/* The raw waitid takes a rusage: the program's CPU time tells us
-	 * whether RLIMIT_CPU is what killed it. */
-	if (syscall(SYS_waitid, P_PIDFD, s->proc.pidfd, &s->status, WEXITED,
-		    &s->usage) < 0) {
-		if (errno == EINTR)
-			return;
-		log_error("%s: waitid: %s", s->url, strerror(errno));
-		s->status.si_code = CLD_KILLED;
-		s->status.si_status = SIGKILL;
-	}
-	s->exited = true;
-	ep_del(s, s->proc.pidfd);
-}
-
-static void handle_signal(struct session *s)
-{
-	struct signalfd_siginfo si;
-	while (read(s->sigfd, &si, sizeof(si)) == sizeof(si)) {
-		/* The program is pid 1 of its namespace and ignores every
-		 * signal it has no handler for (and it can install none), so
-		 * an interrupt is passed on the only way that works. */
-		if (!s->stop_signal)
-			s->stop_signal = (int)si.ssi_signo;
-		kill_program(s);
-	}
-}
-
-static void handle_timer(struct session *s)
-{
-	uint64_t ticks;
-	if (read(s->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
-		s->wall_expired = true;
-		kill_program(s);
-	}
-}
-
-static int setup_signals(struct session *s)
-{
-	sigset_t set;
-	sigemptyset(&set);
-	sigaddset(&set, SIGINT);
-	sigaddset(&set, SIGTERM);
-	sigaddset(&set, SIGHUP);
-	sigaddset(&set, SIGQUIT);
-	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
-		return -errno;
-	s->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
-	if (s->sigfd < 0)
-		return -errno;
-	/* Writing to a console whose reader has gone must give EPIPE, not
-	 * kill the launcher and orphan the program's exit status. */
-	signal(SIGPIPE, SIG_IGN);
-	s->w_signal.kind = W_SIGNAL;
-	return ep_add(s, s->sigfd, EPOLLIN, &s->w_signal);
-}
-
-static int setup_timer(struct session *s)
-{
-	s->timerfd = -1;
-	if (!s->o->wall_ms)
-		return 0;
-	s->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	if (s->timerfd < 0)
-		return -errno;
-	struct itimerspec its = {
-		.it_value = { .tv_sec = (time_t)(s->o->wall_ms / 1000),
-			      .tv_nsec = (long)(s->o->wall_ms % 1000) * 1000000 },
-	};
-	if (timerfd_settime(s->timerfd, 0, &its, NULL) < 0)
-		return -errno;
-	s->w_timer.kind = W_TIMER;
-	return ep_add(s, s->timerfd, EPOLLIN, &s->w_timer);
+	w->kind = kind;
+	w->ptr = ptr;
 }
 
 static const char *signal_name(int sig)
 {
-	const char *abbrev = sigabbrev_np(sig);
 	static char buf[32];
+	const char *abbrev = sigabbrev_np(sig);
 	snprintf(buf, sizeof(buf), "SIG%s", abbrev ? abbrev : "?");
 	return buf;
 }
 
-/* Turns how the program ended into the launcher's exit code, with one line
- * on stderr whenever the program did not simply exit. */
-static int exit_code(struct session *s)
+static void kill_prog(struct prog *p, const char *fmt, ...) PRINTF(2, 3);
+
+/* --- control messages to a program --------------------------------------- */
+
+static void ctl_want_out(struct prog *p, bool on)
 {
-	const siginfo_t *st = &s->status;
+	if (p->ctl < 0 || p->ctl_waiting == on)
+		return;
+	p->ctl_waiting = on;
+	(void)ep_set(p->b, EPOLL_CTL_MOD, p->ctl, EPOLLIN | (on ? EPOLLOUT : 0),
+		     &p->w_ctl);
+}
+
+static bool ctl_try(struct prog *p, const void *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = send(p->ctl, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len;
+}
+
+/* Sends a message the program must not lose; queues it while the link is
+ * full. A program that does not read its replies cannot make the broker
+ * hold memory for ever: past the quota it is killed. */
+static void ctl_send(struct prog *p, const void *buf, size_t len)
+{
+	if (!p->running || p->ctl < 0)
+		return;
+	if (!p->out_head && ctl_try(p, buf, len))
+		return;
+	if (errno != EAGAIN && errno != ENOBUFS && p->out_head == NULL) {
+		/* The program's end is gone: its exit is on the way. */
+		return;
+	}
+	if (p->out_count >= p->b->o->quotas.queued) {
+		kill_prog(p, "control link full: the program does not read "
+			     "its replies (%u queued)",
+			  p->out_count);
+		return;
+	}
+	struct queued *q = xmalloc(sizeof(*q) + len);
+	q->next = NULL;
+	q->len = len;
+	memcpy(q->buf, buf, len);
+	if (p->out_tail)
+		p->out_tail->next = q;
+	else
+		p->out_head = q;
+	p->out_tail = q;
+	p->out_count++;
+	ctl_want_out(p, true);
+}
+
+static void ctl_flush(struct prog *p)
+{
+	while (p->out_head && ctl_try(p, p->out_head->buf, p->out_head->len)) {
+		struct queued *q = p->out_head;
+		p->out_head = q->next;
+		if (!p->out_head)
+			p->out_tail = NULL;
+		p->out_count--;
+		free(q);
+	}
+	ctl_want_out(p, p->out_head != NULL);
+}
+
+static void send_opened(struct prog *p, enum proto_type type, int32_t handle,
+			uint32_t slot, uint64_t peer)
+{
+	struct proto_opened m;
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, type, sizeof(m), handle);
+	m.slot = slot;
+	m.peer = peer;
+	ctl_send(p, &m, sizeof(m));
+}
+
+static void send_closed(struct prog *p, int32_t handle, int err)
+{
+	struct proto_status m;
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_CLOSED, sizeof(m), handle);
+	m.status = err;
+	ctl_send(p, &m, sizeof(m));
+}
+
+static void send_exited(struct prog *p, int32_t handle, int status,
+			const char *reason)
+{
+	struct proto_exited m;
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_EXITED, sizeof(m), handle);
+	m.status = status;
+	/* Cut to fit: the start of a reason says the most. */
+	if (reason)
+		memcpy(m.reason, reason,
+		       strnlen(reason, sizeof(m.reason) - 1));
+	ctl_send(p, &m, sizeof(m));
+}
+
+/* --- links ----------------------------------------------------------------- */
+
+/* A free data slot of p other than `taken`, within p's link quota
+ * (counting `taken` as used), or -1. */
+static int free_slot(struct prog *p, int taken)
+{
+	if (p->nlinks + (taken > 0) >= p->b->o->quotas.links)
+		return -1;
+	for (int s = 1; s < PROTO_SLOTS; s++)
+		if (p->slots[s].fd < 0 && s != taken)
+			return s;
+	return -1;
+}
+
+/* Ends one side of a link. shutdown() is what the peer notices: its
+ * receive sees end of file at once, whoever else holds the socket. */
+static void slot_close(struct prog *p, int s)
+{
+	struct slot *sl = &p->slots[s];
+	if (sl->fd < 0)
+		return;
+	(void)shutdown(sl->fd, SHUT_RDWR);
+	if (p->running && p->ring >= 0) {
+		struct error e;
+		if (ring_install(p->ring, (unsigned)s, -1, &e) < 0)
+			log_debug("%s: %s", p->url, e.msg);
+	}
+	close(sl->fd);
+	sl->fd = -1;
+	sl->peer = 0;
+	p->nlinks--;
+}
+
+/* Connects client (which asked with handle) to the server of a name: a
+ * SOCK_SEQPACKET pair, one end in each ring. Data then flows between the
+ * two programs directly; the broker only holds copies to end the link. */
+static void link_make(struct prog *client, int32_t handle,
+		      struct service *svc)
+{
+	struct prog *server = svc->owner;
+	int cs = free_slot(client, 0);
+	if (cs < 0) {
+		send_closed(client, handle, -EMFILE);
+		return;
+	}
+	/* A program may link to itself: two slots of its own. */
+	int ss = free_slot(server, client == server ? cs : 0);
+	if (ss < 0) {
+		send_closed(client, handle, -ECONNREFUSED);
+		return;
+	}
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		send_closed(client, handle, -errno);
+		return;
+	}
+	struct error e;
+	if (ring_install(client->ring, (unsigned)cs, sv[0], &e) < 0 ||
+	    ring_install(server->ring, (unsigned)ss, sv[1], &e) < 0) {
+		log_warn("%s: link to %s: %s", client->url, svc->name, e.msg);
+		(void)ring_install(client->ring, (unsigned)cs, -1, &e);
+		close(sv[0]);
+		close(sv[1]);
+		send_closed(client, handle, -EIO);
+		return;
+	}
+	client->slots[cs] = (struct slot){ sv[0], server->id };
+	server->slots[ss] = (struct slot){ sv[1], client->id };
+	client->nlinks++;
+	server->nlinks++;
+	log_debug("link %s -> %s (%s): slots %d and %d", client->url,
+		  server->url, svc->name, cs, ss);
+	send_opened(client, PROTO_OPENED, handle, (uint32_t)cs, server->id);
+	send_opened(server, PROTO_INCOMING, svc->handle, (uint32_t)ss,
+		    client->id);
+}
+
+static struct service *find_service(struct broker *b, const char *name)
+{
+	for (struct service *s = b->services; s; s = s->next)
+		if (strcmp(s->name, name) == 0)
+			return s;
+	return NULL;
+}
+
+/* --- exits ------------------------------------------------------------------ */
+
+static void kill_prog(struct prog *p, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+	if (!p->running)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	if (!p->dying)
+		log_error("%s: killed: %s", p->url, why);
+	p->dying = true;
+	(void)syscall(SYS_pidfd_send_signal, p->proc.pidfd, SIGKILL, NULL, 0);
+}
+
+/* Kills without a message: the program's parent asked, or its tree ends. */
+static void end_prog(struct prog *p)
+{
+	if (p->running)
+		(void)syscall(SYS_pidfd_send_signal, p->proc.pidfd, SIGKILL,
+			      NULL, 0);
+}
+
+/* How a program ended, as fakeos-run(1) documents it, with one line on
+ * stderr whenever it did not simply exit. */
+static int exit_status(struct prog *p, const siginfo_t *st,
+		       const struct rusage *ru)
+{
+	struct broker *b = p->b;
 	if (st->si_code == CLD_EXITED)
 		return st->si_status;
-
 	int sig = st->si_status;
-	if (s->forbidden_nr >= 0) {
-		const char *name = policy_syscall_name(s->forbidden_nr);
-		log_error("%s: killed: forbidden system call %s (%d)", s->url,
-			  name ? name : "unknown", s->forbidden_nr);
+	if (p->forbidden_nr >= 0) {
+		const char *name = policy_syscall_name(p->forbidden_nr);
+		log_error("%s: killed: forbidden system call %s (%d)", p->url,
+			  name ? name : "unknown", p->forbidden_nr);
 		return 128 + SIGSYS;
 	}
 	if (sig == SIGSYS) {
-		/* Only the filter's bad-architecture action kills with SIGSYS
-		 * directly: the call came through another ABI. */
+		/* Only the filter's bad-architecture action kills with
+		 * SIGSYS directly: the call came through another ABI. */
 		log_error("%s: killed: forbidden system call through another "
 			  "ABI (i386 int 0x80 or x32)",
-			  s->url);
+			  p->url);
 		return 128 + SIGSYS;
 	}
-	if (s->stop_signal)
-		return 128 + s->stop_signal;
-	if (s->wall_expired) {
+	if (p->dying)
+		return 128 + sig;
+	if (p == b->top && b->stop_signal)
+		return 128 + b->stop_signal;
+	if (p == b->top && b->wall_expired) {
 		log_error("%s: killed: wall-clock limit of %.3g s exceeded",
-			  s->url, (double)s->o->wall_ms / 1000.0);
+			  p->url, (double)b->o->wall_ms / 1000.0);
 		return 128 + sig;
 	}
-	uint64_t cpu = (uint64_t)s->usage.ru_utime.tv_sec +
-		       (uint64_t)s->usage.ru_stime.tv_sec;
-	if ((sig == SIGKILL || sig == SIGXCPU) && s->o->limits.cpu_seconds &&
-	    cpu + 1 >= s->o->limits.cpu_seconds) {
+	uint64_t cpu = (uint64_t)ru->ru_utime.tv_sec +
+		       (uint64_t)ru->ru_stime.tv_sec;
+	uint64_t limit = b->o->limits.cpu_seconds;
+	if ((sig == SIGKILL || sig == SIGXCPU) && limit && cpu + 1 >= limit) {
 		log_error("%s: killed: CPU time limit of %llu s exceeded",
-			  s->url, (unsigned long long)s->o->limits.cpu_seconds);
+			  p->url, (unsigned long long)limit);
 		return 128 + sig;
 	}
-	log_error("%s: killed by %s%s", s->url, signal_name(sig),
+	if (p->parent && sig == SIGKILL && p->parent_handle == 0)
+		return 128 + sig; /* its parent closed or killed it */
+	log_error("%s: killed by %s%s", p->url, signal_name(sig),
 		  st->si_code == CLD_DUMPED ? " (no core: cores are disabled)"
 					    : "");
 	return 128 + sig;
 }
 
-static void dispatch(struct session *s, struct watch *w, uint32_t events)
+static void drop_requests(struct broker *b, struct prog *p)
 {
-	switch (w->kind) {
-	case W_RELAY_FROM:
-	case W_RELAY_TO:
-		relay_pump(s, w->relay, relay_to_watch(s, w->relay));
-		break;
-	case W_NOTIFY:
-		/* Hang-up alone means the filter has no task left; a receive
-		 * now would block for ever. */
-		if (events & EPOLLIN)
-			handle_notify(s);
-		else
-			ep_del(s, s->proc.notify_fd);
-		break;
-	case W_PIDFD:
-		handle_exit(s);
-		break;
-	case W_SIGNAL:
-		handle_signal(s);
-		break;
-	case W_TIMER:
-		handle_timer(s);
-		break;
+	for (struct service **s = &b->services; *s;) {
+		if ((*s)->owner == p) {
+			struct service *dead = *s;
+			*s = dead->next;
+			free(dead);
+		} else {
+			s = &(*s)->next;
+		}
 	}
+	for (struct waiter **w = &b->waiters; *w;) {
+		if ((*w)->from == p) {
+			struct waiter *dead = *w;
+			*w = dead->next;
+			free(dead);
+		} else {
+			w = &(*w)->next;
+		}
+	}
+	for (struct subscriber **s = &b->subscribers; *s;) {
+		if ((*s)->prog == p) {
+			struct subscriber *dead = *s;
+			*s = dead->next;
+			free(dead);
+		} else {
+			s = &(*s)->next;
+		}
+	}
+	for (struct job *j = b->jobs; j; j = j->next)
+		if (j->parent == p)
+			j->parent = NULL; /* its result will be discarded */
+}
+
+/* The program is gone: its links end (peers see end of file), its names
+ * and subscriptions are withdrawn, its children are killed, and its parent
+ * hears how it ended. */
+static void prog_reap(struct prog *p)
+{
+	struct broker *b = p->b;
+	siginfo_t st;
+	struct rusage ru;
+	memset(&st, 0, sizeof(st));
+	memset(&ru, 0, sizeof(ru));
+	/* The raw waitid takes a rusage: CPU time tells whether RLIMIT_CPU
+	 * is what killed it. */
+	if (syscall(SYS_waitid, P_PIDFD, p->proc.pidfd, &st, WEXITED, &ru) <
+	    0) {
+		if (errno == EINTR)
+			return;
+		st.si_code = CLD_KILLED;
+		st.si_status = SIGKILL;
+	}
+	p->running = false;
+	b->alive--;
+	p->status = exit_status(p, &st, &ru);
+	log_debug("%s: ended with status %d", p->url, p->status);
+
+	ep_del(b, p->proc.pidfd);
+	close(p->proc.pidfd);
+	p->proc.pidfd = -1;
+	if (p->proc.notify_fd >= 0) {
+		ep_del(b, p->proc.notify_fd);
+		close(p->proc.notify_fd);
+		p->proc.notify_fd = -1;
+	}
+	for (int s = 1; s < PROTO_SLOTS; s++)
+		slot_close(p, s);
+	close(p->ring);
+	p->ring = -1;
+	ep_del(b, p->ctl);
+	close(p->ctl);
+	p->ctl = -1;
+	while (p->out_head) {
+		struct queued *q = p->out_head;
+		p->out_head = q->next;
+		free(q);
+	}
+	p->out_tail = NULL;
+	relay_close(&p->in);
+	drop_requests(b, p);
+	for (struct prog *c = b->progs; c; c = c->next)
+		if (c->parent == p) {
+			c->parent_handle = 0;
+			end_prog(c);
+		}
+	if (p->parent && p->parent_handle)
+		send_exited(p->parent, p->parent_handle, p->status, NULL);
+	if (p == b->top)
+		for (struct prog *c = b->progs; c; c = c->next)
+			end_prog(c);
+}
+
+/* --- starting a program ------------------------------------------------------ */
+
+static int make_boot_page(struct prog *p, const struct ring *r, int *out,
+			  struct error *e)
+{
+	struct proto_boot *boot = xcalloc(1, PROTO_PAGE);
+	boot->magic = PROTO_BOOT_MAGIC;
+	boot->version = PROTO_VERSION;
+	boot->ring_fd = PROTO_RING_FD;
+	boot->slots = PROTO_SLOTS;
+	boot->control_slot = PROTO_CONTROL_SLOT;
+	boot->id = p->id;
+	boot->parent = p->parent ? p->parent->id : 0;
+	boot->params = r->params;
+	snprintf(boot->url, sizeof(boot->url), "%s", p->url);
+	/* The credential: random, known to the broker and the program. */
+	if (getrandom(boot->key, sizeof(boot->key), 0) != sizeof(boot->key)) {
+		free(boot);
+		return error_sys(e, errno, "getrandom");
+	}
+	int fd = memfd_create("fakeos:boot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	int r2 = fd < 0 ? error_sys(e, errno, "memfd_create(boot page)") : 0;
+	if (r2 == 0 && write_full(fd, boot, PROTO_PAGE) < 0)
+		r2 = error_sys(e, errno, "writing the boot page");
+	/* Sealed: the program maps it, and nobody can change it after. */
+	if (r2 == 0 && fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW |
+						      F_SEAL_WRITE |
+						      F_SEAL_SEAL) < 0)
+		r2 = error_sys(e, errno, "sealing the boot page");
+	explicit_bzero(boot, PROTO_PAGE);
+	free(boot);
+	if (r2 < 0) {
+		if (fd >= 0)
+			close(fd);
+		return r2;
+	}
+	*out = fd;
+	return 0;
 }
 
 static int make_pipe(int fds[2], struct error *e)
@@ -414,104 +583,831 @@ static int make_pipe(int fds[2], struct error *e)
 	return 0;
 }
 
-/* The console: three pipes the launcher relays. The program never holds
- * the user's terminal, so TIOCSTI-class attacks have nothing to aim at. */
-static int start(struct session *s, const struct program *prog,
-		 char *const *argv, struct error *e)
+/* Starts a verified program in its jail, with its ring (fd 3), its boot
+ * page (fd 4), its control link in ring slot 0, and its console. */
+static int prog_start(struct broker *b, struct prog *p, int exec_fd,
+		      char *const *argv, bool with_stdin, struct error *e)
 {
-	int in[2], out[2], err[2];
-	int r = make_pipe(in, e);
-	if (r < 0)
+	struct ring ring = { .fd = -1 };
+	int sv[2] = { -1, -1 }, in[2] = { -1, -1 }, out[2] = { -1, -1 },
+	    err[2] = { -1, -1 }, boot = -1;
+	int r;
+
+	if ((r = ring_create(&ring, e)) < 0)
 		return r;
-	if ((r = make_pipe(out, e)) < 0 || (r = make_pipe(err, e)) < 0)
-		return r;
-	if (!s->o->stdin_relay) {
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		r = error_sys(e, errno, "socketpair");
+		goto fail;
+	}
+	/* Broadcasts wait in the control link's buffer, and only there: the
+	 * buffer's size is the quota of undelivered broadcast bytes. */
+	int sndbuf = (int)b->o->quotas.broadcast_bytes;
+	(void)setsockopt(sv[0], SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof(sndbuf));
+	if ((r = ring_install(ring.fd, PROTO_CONTROL_SLOT, sv[1], e)) < 0)
+		goto fail;
+	close(sv[1]);
+	sv[1] = -1;
+	if ((r = make_boot_page(p, &ring, &boot, e)) < 0)
+		goto fail;
+	if ((r = make_pipe(in, e)) < 0 || (r = make_pipe(out, e)) < 0 ||
+	    (r = make_pipe(err, e)) < 0)
+		goto fail;
+	if (!with_stdin) {
 		close(in[1]);
 		in[1] = -1;
 	}
 
 	struct jail_config jc = {
-		.exec_fd = prog->fd,
+		.exec_fd = exec_fd,
 		.argv = argv,
-		.filter = s->o->filter,
-		.limits = s->o->limits,
+		.filter = b->o->filter,
+		.limits = b->o->limits,
 		.console = { in[0], out[1], err[1] },
+		.pass_fds = { ring.fd, boot },
+		.n_pass = 2,
 		.cgroup_fd = -1,
 		.hostname = "fakeos",
 	};
-	r = jail_spawn(&jc, &s->proc, e);
+	r = jail_spawn(&jc, &p->proc, e);
+	if (r < 0)
+		goto fail;
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
-	if (r < 0) {
-		if (in[1] >= 0)
-			close(in[1]);
-		close(out[0]);
-		close(err[0]);
-		return r;
-	}
+	close(boot);
 
-	relay_init(s, &s->out, out[0], true, STDOUT_FILENO, false,
-		   &s->w_out_from, &s->w_out_to);
-	relay_init(s, &s->err, err[0], true, STDERR_FILENO, false,
-		   &s->w_err_from, &s->w_err_to);
+	p->running = true;
+	b->alive++;
+	p->ring = ring.fd;
+	p->ctl = sv[0];
+	(void)fcntl(p->ctl, F_SETFL, O_NONBLOCK);
+	watch_init(&p->w_ctl, W_CONTROL, p);
+	watch_init(&p->w_notify, W_NOTIFY, p);
+	watch_init(&p->w_pidfd, W_PIDFD, p);
+	watch_init(&p->w_out_from, W_RELAY_FROM, &p->out);
+	watch_init(&p->w_out_to, W_RELAY_TO, &p->out);
+	watch_init(&p->w_err_from, W_RELAY_FROM, &p->err);
+	watch_init(&p->w_err_to, W_RELAY_TO, &p->err);
+	watch_init(&p->w_in_from, W_RELAY_FROM, &p->in);
+	watch_init(&p->w_in_to, W_RELAY_TO, &p->in);
+	relay_init(&p->out, b->ep, out[0], true, STDOUT_FILENO, false,
+		   &p->w_out_from, &p->w_out_to);
+	relay_init(&p->err, b->ep, err[0], true, STDERR_FILENO, false,
+		   &p->w_err_from, &p->w_err_to);
 	if (in[1] >= 0 && fcntl(STDIN_FILENO, F_GETFD) >= 0)
-		relay_init(s, &s->in, STDIN_FILENO, false, in[1], true,
-			   &s->w_in_from, &s->w_in_to);
-	else {
-		if (in[1] >= 0)
-			close(in[1]);
-		s->in.from = s->in.to = -1;
-	}
-
-	s->w_notify.kind = W_NOTIFY;
-	s->w_pidfd.kind = W_PIDFD;
-	if ((r = ep_add(s, s->proc.notify_fd, EPOLLIN, &s->w_notify)) < 0 ||
-	    (r = ep_add(s, s->proc.pidfd, EPOLLIN, &s->w_pidfd)) < 0)
-		return error_sys(e, -r, "epoll");
+		relay_init(&p->in, b->ep, STDIN_FILENO, false, in[1], true,
+			   &p->w_in_from, &p->w_in_to);
+	else if (in[1] >= 0)
+		close(in[1]);
+	if ((r = ep_set(b, EPOLL_CTL_ADD, p->ctl, EPOLLIN, &p->w_ctl)) < 0 ||
+	    (r = ep_set(b, EPOLL_CTL_ADD, p->proc.notify_fd, EPOLLIN,
+			&p->w_notify)) < 0 ||
+	    (r = ep_set(b, EPOLL_CTL_ADD, p->proc.pidfd, EPOLLIN,
+			&p->w_pidfd)) < 0)
+		log_fatal("epoll_ctl: %s", strerror(-r));
 	return 0;
+
+fail:
+	for (int *fd = (int[]){ ring.fd, sv[0], sv[1], in[0], in[1], out[0],
+				out[1], err[0], err[1], boot, -2 };
+	     *fd != -2; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	return r;
 }
 
-/* Runs until the program has exited and its output is drained. The stdin
- * relay does not keep the loop alive: a program that exits without reading
- * its input is done. */
-static void loop(struct session *s)
+static struct prog *prog_new(struct broker *b, struct prog *parent,
+			     int32_t handle, const char *url)
 {
-	struct epoll_event evs[16];
-	while (!s->exited || !relay_done(&s->out) || !relay_done(&s->err)) {
-		bool pending = relay_pump_unpolled(s);
-		int n = epoll_wait(s->ep, evs, ARRAY_SIZE(evs),
-				   pending ? 0 : -1);
+	struct prog *p = xcalloc(1, sizeof(*p));
+	p->b = b;
+	p->id = b->next_id++;
+	p->parent = parent;
+	p->parent_handle = handle;
+	p->url = xstrdup(url);
+	p->ring = p->ctl = -1;
+	p->proc.pidfd = p->proc.notify_fd = -1;
+	p->out.from = p->out.to = p->err.from = p->err.to = -1;
+	p->in.from = p->in.to = -1;
+	p->forbidden_nr = -1;
+	p->tokens = b->o->quotas.burst;
+	p->tokens_at = now_ns();
+	for (int s = 0; s < PROTO_SLOTS; s++)
+		p->slots[s].fd = -1;
+	/* Appended, so the top program stays first. */
+	struct prog **tail = &b->progs;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = p;
+	return p;
+}
+
+static void prog_free(struct prog *p)
+{
+	free(p->url);
+	free(p);
+}
+
+/* --- spawning -------------------------------------------------------------------- */
+
+/* In a forked worker: fetch and verify, then hand the sealed memfd back.
+ * The broker's loop never waits on the network. */
+static NORETURN void job_worker(struct broker *b, struct job *j, int sock)
+{
+	struct job_result res;
+	struct program prog = { .fd = -1 };
+	enum program_fail kind = PROGRAM_FAIL_FETCH;
+	struct error e = { "" };
+
+	memset(&res, 0, sizeof(res));
+	/* Signals the launcher handles stay the launcher's. */
+	sigset_t all;
+	sigfillset(&all);
+	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	res.err = program_load(b->loader, j->url, &prog, &kind, &e);
+	res.kind = (int32_t)kind;
+	if (res.err < 0) {
+		snprintf(res.msg, sizeof(res.msg), "%s", e.msg);
+	} else {
+		res.size = prog.size;
+		memcpy(res.sha256, prog.sha256, sizeof(res.sha256));
+	}
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { &res, sizeof(res) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (res.err == 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.space;
+		mh.msg_controllen = sizeof(ctl.space);
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(cm), &prog.fd, sizeof(int));
+	}
+	_exit(sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? 1 : 0);
+}
+
+/* Resolves a spawn URL against the parent's, as a browser resolves a
+ * link: "echo" next to http://h/dir/app is http://h/dir/echo. A URL with a
+ * scheme stands alone. */
+static char *resolve_url(const char *base, const char *url)
+{
+	if (strstr(url, "://"))
+		return xstrdup(url);
+	const char *hash = strchr(base, '#');
+	size_t blen = hash ? (size_t)(hash - base) : strlen(base);
+	const char *scheme_end = strstr(base, "://");
+	const char *path = scheme_end ? memchr(scheme_end + 3, '/',
+					       blen - (size_t)(scheme_end + 3 -
+							       base))
+				      : NULL;
+	if (url[0] == '/' && path)
+		return xasprintf("%.*s%s", (int)(path - base), base, url);
+	const char *slash = NULL;
+	for (const char *c = base; c < base + blen; c++)
+		if (*c == '/')
+			slash = c;
+	if (!slash || (path && slash < path))
+		return xasprintf("%.*s/%s", (int)blen, base, url);
+	return xasprintf("%.*s%s", (int)(slash + 1 - base), base, url);
+}
+
+static void job_free(struct job *j)
+{
+	if (j->argv)
+		for (char **a = j->argv; *a; a++)
+			free(*a);
+	free(j->argv);
+	free(j->url);
+	free(j);
+}
+
+static void start_job(struct broker *b, struct prog *parent, int32_t handle,
+		      const struct proto_spawn *m)
+{
+	struct job *j = xcalloc(1, sizeof(*j));
+	j->parent = parent;
+	j->handle = handle;
+	j->url = resolve_url(parent->url, m->url);
+	j->argv = xcalloc(m->argc + 2, sizeof(char *));
+	const char *a = m->args;
+	for (uint32_t i = 0; i < m->argc; i++) {
+		j->argv[i + 1] = xstrdup(a);
+		a += strlen(a) + 1;
+	}
+	j->pid = -1;
+	j->sock = -1;
+
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
+		send_exited(parent, handle, EXIT_CANNOT_RUN, "socketpair failed");
+		job_free(j);
+		return;
+	}
+	pid_t pid = fork();
+	if (pid < 0) {
+		send_exited(parent, handle, EXIT_CANNOT_RUN, "fork failed");
+		close(sv[0]);
+		close(sv[1]);
+		job_free(j);
+		return;
+	}
+	if (pid == 0) {
+		close(sv[0]);
+		job_worker(b, j, sv[1]);
+	}
+	close(sv[1]);
+	j->pid = pid;
+	j->sock = sv[0];
+	watch_init(&j->w, W_WORKER, j);
+	(void)ep_set(b, EPOLL_CTL_ADD, j->sock, EPOLLIN, &j->w);
+	j->next = b->jobs;
+	b->jobs = j;
+	parent->npending++;
+	log_debug("%s: spawning %s", parent->url, j->url);
+}
+
+static void finish_job(struct broker *b, struct job *j)
+{
+	struct job_result res;
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(int))];
+	} ctl;
+	struct iovec iov = { &res, sizeof(res) };
+	struct msghdr mh = {
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = ctl.space,
+		.msg_controllen = sizeof(ctl.space),
+	};
+	int memfd = -1;
+	memset(&res, 0, sizeof(res));
+	ssize_t n = recvmsg(j->sock, &mh, MSG_CMSG_CLOEXEC);
+	struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (cm && cm->cmsg_type == SCM_RIGHTS &&
+	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&memfd, CMSG_DATA(cm), sizeof(int));
+	if (n != (ssize_t)sizeof(res) || (res.err == 0 && memfd < 0)) {
+		res.err = -EIO;
+		res.kind = PROGRAM_FAIL_RUN;
+		snprintf(res.msg, sizeof(res.msg), "the fetch worker failed");
+	}
+	res.msg[sizeof(res.msg) - 1] = '\0';
+	ep_del(b, j->sock);
+	close(j->sock);
+	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	for (struct job **pp = &b->jobs; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+
+	struct prog *parent = j->parent;
+	if (parent)
+		parent->npending--;
+	if (!parent || !parent->running) {
+		/* The parent is gone; nobody wants this child. */
+	} else if (res.err < 0) {
+		log_info("%s: spawn %s: %s", parent->url, j->url, res.msg);
+		send_exited(parent, j->handle,
+			    res.kind == PROGRAM_FAIL_RUN ? EXIT_CANNOT_RUN
+							 : EXIT_CANNOT_FETCH,
+			    res.msg);
+	} else {
+		struct error e = { "" };
+		struct prog *c = prog_new(b, parent, j->handle, j->url);
+		j->argv[0] = xstrdup(c->url);
+		if (prog_start(b, c, memfd, j->argv, false, &e) < 0) {
+			log_error("%s: %s", c->url, e.msg);
+			send_exited(parent, j->handle, EXIT_CANNOT_RUN, e.msg);
+			c->parent_handle = 0;
+		} else {
+			log_info("%s: spawned %s (id %llu)", parent->url, c->url,
+				 (unsigned long long)c->id);
+			send_opened(parent, PROTO_OPENED, j->handle, 0, c->id);
+		}
+	}
+	if (memfd >= 0)
+		close(memfd);
+	job_free(j);
+}
+
+/* --- requests from a program --------------------------------------------------------- */
+
+static struct prog *find_child(struct broker *b, struct prog *p, int32_t h)
+{
+	for (struct prog *c = b->progs; c; c = c->next)
+		if (c->parent == p && c->parent_handle == h && c->running)
+			return c;
+	return NULL;
+}
+
+static bool handle_live(struct broker *b, struct prog *p, int32_t h)
+{
+	for (struct service *s = b->services; s; s = s->next)
+		if (s->owner == p && s->handle == h)
+			return true;
+	for (struct waiter *w = b->waiters; w; w = w->next)
+		if (w->from == p && w->handle == h)
+			return true;
+	for (struct subscriber *s = b->subscribers; s; s = s->next)
+		if (s->prog == p && s->handle == h)
+			return true;
+	for (struct job *j = b->jobs; j; j = j->next)
+		if (j->parent == p && j->handle == h)
+			return true;
+	return find_child(b, p, h) != NULL;
+}
+
+static void on_link(struct broker *b, struct prog *p, const struct proto_name *m)
+{
+	struct service *svc = find_service(b, m->name);
+	if (svc) {
+		link_make(p, m->hdr.handle, svc);
+		return;
+	}
+	if (p->npending >= b->o->quotas.pending) {
+		send_closed(p, m->hdr.handle, -EAGAIN);
+		return;
+	}
+	/* Nobody serves it yet: wait a while for it to appear, so a client
+	 * may start before its server without polling. */
+	struct waiter *w = xcalloc(1, sizeof(*w));
+	memcpy(w->name, m->name, sizeof(w->name));
+	w->from = p;
+	w->handle = m->hdr.handle;
+	w->deadline_ns = now_ns() + (uint64_t)LINK_WAIT_MS * 1000000;
+	w->next = b->waiters;
+	b->waiters = w;
+	p->npending++;
+}
+
+static void on_serve(struct broker *b, struct prog *p, const struct proto_name *m)
+{
+	if (find_service(b, m->name)) {
+		send_closed(p, m->hdr.handle, -EADDRINUSE);
+		return;
+	}
+	if (p->nservices >= b->o->quotas.services) {
+		send_closed(p, m->hdr.handle, -EMFILE);
+		return;
+	}
+	struct service *s = xcalloc(1, sizeof(*s));
+	memcpy(s->name, m->name, sizeof(s->name));
+	s->owner = p;
+	s->handle = m->hdr.handle;
+	s->next = b->services;
+	b->services = s;
+	p->nservices++;
+	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0);
+	/* Clients that were waiting for this name get their links now. */
+	for (struct waiter **wp = &b->waiters; *wp;) {
+		struct waiter *w = *wp;
+		if (strcmp(w->name, s->name) == 0) {
+			*wp = w->next;
+			w->from->npending--;
+			link_make(w->from, w->handle, s);
+			free(w);
+		} else {
+			wp = &w->next;
+		}
+	}
+}
+
+static void on_subscribe(struct broker *b, struct prog *p,
+			 const struct proto_name *m)
+{
+	if (p->nsubs >= b->o->quotas.subscriptions) {
+		send_closed(p, m->hdr.handle, -EMFILE);
+		return;
+	}
+	struct subscriber *s = xcalloc(1, sizeof(*s));
+	memcpy(s->channel, m->name, sizeof(s->channel));
+	s->prog = p;
+	s->handle = m->hdr.handle;
+	s->next = b->subscribers;
+	b->subscribers = s;
+	p->nsubs++;
+	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0);
+}
+
+/* Fans a broadcast out to every subscriber's control link. Best effort: a
+ * subscriber whose link is full loses the message, and the next one it
+ * gets says how many it lost; the broker never holds broadcasts itself. */
+static void on_broadcast(struct broker *b, const struct proto_broadcast *m)
+{
+	size_t len = m->hdr.len;
+	struct proto_broadcast *d = xmalloc(len);
+	memcpy(d, m, len);
+	d->hdr.type = PROTO_DELIVER;
+	for (struct subscriber *s = b->subscribers; s; s = s->next) {
+		if (strcmp(s->channel, m->channel) != 0 || !s->prog->running)
+			continue;
+		d->hdr.handle = s->handle;
+		d->dropped = s->dropped;
+		if (!s->prog->out_head && ctl_try(s->prog, d, len))
+			s->dropped = 0;
+		else
+			s->dropped++;
+	}
+	free(d);
+}
+
+static void on_spawn(struct broker *b, struct prog *p, const struct proto_spawn *m)
+{
+	unsigned starting = 0;
+	for (struct job *j = b->jobs; j; j = j->next)
+		starting++;
+	if (b->alive + starting >= b->o->quotas.programs) {
+		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN,
+			    "quota: too many programs in this tree");
+		return;
+	}
+	if (p->npending >= b->o->quotas.pending) {
+		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN,
+			    "quota: too many spawns in progress");
+		return;
+	}
+	start_job(b, p, m->hdr.handle, m);
+}
+
+static void on_close(struct broker *b, struct prog *p, const struct proto_close *m)
+{
+	int32_t h = m->hdr.handle;
+	if (m->slot != 0) {
+		slot_close(p, (int)m->slot);
+		return;
+	}
+	for (struct service **sp = &b->services; *sp; sp = &(*sp)->next)
+		if ((*sp)->owner == p && (*sp)->handle == h) {
+			struct service *s = *sp;
+			*sp = s->next;
+			free(s);
+			p->nservices--;
+			return;
+		}
+	for (struct waiter **wp = &b->waiters; *wp; wp = &(*wp)->next)
+		if ((*wp)->from == p && (*wp)->handle == h) {
+			struct waiter *w = *wp;
+			*wp = w->next;
+			free(w);
+			p->npending--;
+			return;
+		}
+	for (struct subscriber **sp = &b->subscribers; *sp; sp = &(*sp)->next)
+		if ((*sp)->prog == p && (*sp)->handle == h) {
+			struct subscriber *s = *sp;
+			*sp = s->next;
+			free(s);
+			p->nsubs--;
+			return;
+		}
+	for (struct job *j = b->jobs; j; j = j->next)
+		if (j->parent == p && j->handle == h) {
+			j->parent = NULL;
+			p->npending--;
+			return;
+		}
+	struct prog *c = find_child(b, p, h);
+	if (c) {
+		c->parent_handle = 0; /* closed: no EXITED for it */
+		end_prog(c);
+	}
+	/* Anything else was already gone: closing is idempotent. */
+}
+
+/* The token bucket behind the flood limit. */
+static bool rate_ok(struct prog *p)
+{
+	const struct broker_quotas *q = &p->b->o->quotas;
+	uint64_t now = now_ns();
+	p->tokens += (double)(now - p->tokens_at) * q->rate / 1e9;
+	if (p->tokens > q->burst)
+		p->tokens = q->burst;
+	p->tokens_at = now;
+	if (p->tokens < 1)
+		return false;
+	p->tokens -= 1;
+	return true;
+}
+
+/* One request: checked, then served. The union is aligned for every
+ * message type; recv never writes past its page. */
+static void on_request(struct broker *b, struct prog *p, const void *buf,
+		       size_t n)
+{
+	const char *why;
+	if (proto_check(buf, n, 1, &why) < 0) {
+		kill_prog(p, "malformed control message: %s", why);
+		return;
+	}
+	if (!rate_ok(p)) {
+		kill_prog(p, "control message flood (over %u a second)",
+			  b->o->quotas.rate);
+		return;
+	}
+	const struct proto_hdr *h = buf;
+	bool opens = h->type == PROTO_LINK || h->type == PROTO_SERVE ||
+		     h->type == PROTO_SUBSCRIBE || h->type == PROTO_SPAWN;
+	if (opens && handle_live(b, p, h->handle)) {
+		kill_prog(p, "control message reuses live handle %d",
+			  h->handle);
+		return;
+	}
+	switch (h->type) {
+	case PROTO_LINK:
+		on_link(b, p, buf);
+		break;
+	case PROTO_SERVE:
+		on_serve(b, p, buf);
+		break;
+	case PROTO_SUBSCRIBE:
+		on_subscribe(b, p, buf);
+		break;
+	case PROTO_BROADCAST:
+		on_broadcast(b, buf);
+		break;
+	case PROTO_SPAWN:
+		on_spawn(b, p, buf);
+		break;
+	case PROTO_KILL: {
+		struct prog *c = find_child(b, p, h->handle);
+		if (c)
+			end_prog(c);
+		else if (!handle_live(b, p, h->handle))
+			log_debug("%s: kill of handle %d: no such child",
+				  p->url, h->handle);
+		break;
+	}
+	case PROTO_CLOSE:
+		on_close(b, p, buf);
+		break;
+	}
+}
+
+static void on_control(struct broker *b, struct prog *p, uint32_t events)
+{
+	if (events & EPOLLOUT)
+		ctl_flush(p);
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+		return;
+	union {
+		struct proto_hdr h;
+		unsigned char bytes[PROTO_PAGE];
+	} msg;
+	/* A bounded batch per wake-up, so one busy program cannot starve
+	 * the others. */
+	for (int i = 0; i < 64 && p->running && !p->dying; i++) {
+		ssize_t n = recv(p->ctl, &msg, sizeof(msg),
+				 MSG_DONTWAIT | MSG_TRUNC);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			if (errno != EAGAIN)
+				ep_del(b, p->ctl);
+			return;
+		}
+		if (n == 0) {
+			/* The program's end closed: it is exiting. */
+			ep_del(b, p->ctl);
+			return;
+		}
+		if ((size_t)n > sizeof(msg)) {
+			kill_prog(p, "oversized control message (%zd bytes, "
+				     "at most %d)",
+				  n, PROTO_PAGE);
+			return;
+		}
+		on_request(b, p, &msg, (size_t)n);
+	}
+}
+
+/* --- the loop ------------------------------------------------------------------------- */
+
+/* A forbidden system call: the task is blocked in the kernel until we
+ * answer. We never answer; we note which call it was and kill the program,
+ * so the call never runs and the user learns its name. */
+static void on_notify(struct broker *b, struct prog *p, uint32_t events)
+{
+	if (!(events & EPOLLIN)) {
+		/* Hang-up alone: the filter has no task left; a receive
+		 * now would block for ever. */
+		ep_del(b, p->proc.notify_fd);
+		return;
+	}
+	struct seccomp_notif_sizes sizes;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+		sizes.seccomp_notif = sizeof(struct seccomp_notif);
+	size_t sz = sizes.seccomp_notif > sizeof(struct seccomp_notif)
+			    ? sizes.seccomp_notif
+			    : sizeof(struct seccomp_notif);
+	cleanup_free struct seccomp_notif *req = xcalloc(1, sz);
+	if (ioctl(p->proc.notify_fd, SECCOMP_IOCTL_NOTIF_RECV, req) < 0) {
+		if (errno != ENOENT && errno != EINTR)
+			ep_del(b, p->proc.notify_fd);
+		return;
+	}
+	if (p->forbidden_nr < 0)
+		p->forbidden_nr = req->data.nr;
+	p->dying = true; /* exit_status names the call */
+	(void)syscall(SYS_pidfd_send_signal, p->proc.pidfd, SIGKILL, NULL, 0);
+}
+
+static void on_signal(struct broker *b)
+{
+	struct signalfd_siginfo si;
+	while (read(b->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		/* Programs are pid 1 of their namespaces and ignore signals
+		 * they have no handler for (and they can install none), so
+		 * an interrupt is passed on the only way that works. */
+		if (!b->stop_signal)
+			b->stop_signal = (int)si.ssi_signo;
+		for (struct prog *p = b->progs; p; p = p->next)
+			end_prog(p);
+	}
+}
+
+static void on_timer(struct broker *b)
+{
+	uint64_t ticks;
+	if (read(b->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
+		b->wall_expired = true;
+		for (struct prog *p = b->progs; p; p = p->next)
+			end_prog(p);
+	}
+}
+
+/* Link requests whose name never appeared fail; returns the time until
+ * the next deadline in ms, or -1 when nothing waits. */
+static int expire_waiters(struct broker *b)
+{
+	uint64_t now = now_ns(), next = UINT64_MAX;
+	for (struct waiter **wp = &b->waiters; *wp;) {
+		struct waiter *w = *wp;
+		if (w->deadline_ns <= now) {
+			*wp = w->next;
+			w->from->npending--;
+			send_closed(w->from, w->handle, -ECONNREFUSED);
+			free(w);
+			continue;
+		}
+		if (w->deadline_ns < next)
+			next = w->deadline_ns;
+		wp = &w->next;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return (int)((next - now) / 1000000 + 1);
+}
+
+static void dispatch(struct broker *b, struct watch *w, uint32_t events)
+{
+	switch (w->kind) {
+	case W_CONTROL:
+		on_control(b, w->ptr, events);
+		break;
+	case W_RELAY_FROM:
+	case W_RELAY_TO:
+		relay_pump(w->ptr);
+		break;
+	case W_NOTIFY:
+		on_notify(b, w->ptr, events);
+		break;
+	case W_PIDFD:
+		prog_reap(w->ptr);
+		break;
+	case W_WORKER:
+		finish_job(b, w->ptr);
+		break;
+	case W_SIGNAL:
+		on_signal(b);
+		break;
+	case W_TIMER:
+		on_timer(b);
+		break;
+	}
+}
+
+static bool consoles_drained(struct broker *b)
+{
+	for (struct prog *p = b->progs; p; p = p->next)
+		if (!relay_done(&p->out) || !relay_done(&p->err))
+			return false;
+	return true;
+}
+
+/* Runs until every program has ended and its output is drained. The
+ * stdin relay does not keep the loop alive. */
+static void loop(struct broker *b)
+{
+	struct epoll_event evs[64];
+	while (b->alive > 0 || b->jobs || !consoles_drained(b)) {
+		bool pending = false;
+		for (struct prog *p = b->progs; p; p = p->next)
+			if (relay_unpolled(&p->in)) {
+				relay_pump(&p->in);
+				pending |= relay_unpolled(&p->in);
+			}
+		int timeout = pending ? 0 : expire_waiters(b);
+		int n = epoll_wait(b->ep, evs, ARRAY_SIZE(evs), timeout);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
 			log_fatal("epoll_wait: %s", strerror(errno));
 		for (int i = 0; i < n; i++)
-			dispatch(s, evs[i].data.ptr, evs[i].events);
+			dispatch(b, evs[i].data.ptr, evs[i].events);
 	}
+}
+
+static int setup(struct broker *b)
+{
+	b->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (b->ep < 0)
+		return -errno;
+
+	sigset_t set;
+	sigemptyset(&set);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGQUIT);
+	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+		return -errno;
+	b->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	if (b->sigfd < 0)
+		return -errno;
+	/* Writing to a console whose reader has gone must give EPIPE, not
+	 * kill the broker and orphan the programs' exit statuses. */
+	signal(SIGPIPE, SIG_IGN);
+	watch_init(&b->w_signal, W_SIGNAL, NULL);
+	int r = ep_set(b, EPOLL_CTL_ADD, b->sigfd, EPOLLIN, &b->w_signal);
+	if (r < 0)
+		return r;
+
+	/* Every program costs the broker a handful of descriptors (ring,
+	 * control link, pidfd, listener, console pipes, link copies). */
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	if (!b->o->wall_ms)
+		return 0;
+	b->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
+	if (b->timerfd < 0)
+		return -errno;
+	struct itimerspec its = {
+		.it_value = { .tv_sec = (time_t)(b->o->wall_ms / 1000),
+			      .tv_nsec = (long)(b->o->wall_ms % 1000) * 1000000 },
+	};
+	if (timerfd_settime(b->timerfd, 0, &its, NULL) < 0)
+		return -errno;
+	watch_init(&b->w_timer, W_TIMER, NULL);
+	return ep_set(b, EPOLL_CTL_ADD, b->timerfd, EPOLLIN, &b->w_timer);
+}
+
+void broker_default_quotas(struct broker_quotas *q)
+{
+	q->programs = 1024;
+	q->links = PROTO_SLOTS - 1;
+	q->services = 16;
+	q->subscriptions = 16;
+	q->pending = 16;
+	q->queued = 256;
+	q->rate = 20000;
+	q->burst = 2048;
+	q->broadcast_bytes = 256 * 1024;
 }
 
 int broker_run(const struct broker_opts *o, const char *url,
 	       char *const *argv)
 {
+	struct broker b = { .o = o, .ep = -1, .sigfd = -1, .timerfd = -1,
+			    .next_id = 1 };
 	struct error e = { "" };
-	struct program_loader *loader = NULL;
 	struct program prog = { .fd = -1 };
 	enum program_fail kind = PROGRAM_FAIL_FETCH;
 	int code;
 
-	int r = program_loader_open(&o->program, &loader, &e);
+	int r = program_loader_open(&o->program, &b.loader, &e);
 	if (r == 0)
-		r = program_load(loader, url, &prog, &kind, &e);
+		r = program_load(b.loader, url, &prog, &kind, &e);
 	if (r < 0) {
 		log_error("%s: %s", url, e.msg);
-		program_loader_close(loader);
+		program_loader_close(b.loader);
 		return kind == PROGRAM_FAIL_RUN ? EXIT_CANNOT_RUN
 						: EXIT_CANNOT_FETCH;
 	}
-	log_info("%s: %llu bytes, sha256 %02x%02x%02x%02x…, from %s",
-		 prog.url, (unsigned long long)prog.size, prog.sha256[0],
-		 prog.sha256[1], prog.sha256[2], prog.sha256[3], prog.source);
+	log_info("%s: %llu bytes, sha256 %02x%02x%02x%02x…, from %s", prog.url,
+		 (unsigned long long)prog.size, prog.sha256[0], prog.sha256[1],
+		 prog.sha256[2], prog.sha256[3], prog.source);
 
 	/* argv[0] is the URL the program was started from. */
 	size_t argc = 0;
@@ -522,34 +1418,41 @@ int broker_run(const struct broker_opts *o, const char *url,
 	for (size_t i = 1; i < argc; i++)
 		pargv[i] = argv[i];
 
-	struct session s = { .o = o, .url = prog.url, .forbidden_nr = -1,
-			     .sigfd = -1, .timerfd = -1 };
-	s.in.from = s.in.to = s.out.from = s.out.to = s.err.from = s.err.to = -1;
-	s.ep = epoll_create1(EPOLL_CLOEXEC);
-	if (s.ep < 0 || setup_signals(&s) < 0 || setup_timer(&s) < 0) {
-		log_error("%s: event loop setup: %s", url, strerror(errno));
+	if ((r = setup(&b)) < 0) {
+		log_error("%s: event loop setup: %s", url, strerror(-r));
 		code = EXIT_LAUNCHER;
 		goto out;
 	}
-	r = start(&s, &prog, pargv, &e);
-	if (r < 0) {
+	b.top = prog_new(&b, NULL, 0, prog.url);
+	if (prog_start(&b, b.top, prog.fd, pargv, o->stdin_relay, &e) < 0) {
 		log_error("%s: %s", url, e.msg);
 		code = EXIT_CANNOT_RUN;
 		goto out;
 	}
-	loop(&s);
-	relay_close(&s, &s.in);
-	code = exit_code(&s);
-	close(s.proc.pidfd);
-	close(s.proc.notify_fd);
-out:
-	if (s.sigfd >= 0)
-		close(s.sigfd);
-	if (s.timerfd >= 0)
-		close(s.timerfd);
-	if (s.ep >= 0)
-		close(s.ep);
 	program_free(&prog);
-	program_loader_close(loader);
+	loop(&b);
+	code = b.top->status;
+out:
+	while (b.jobs) {
+		struct job *j = b.jobs;
+		b.jobs = j->next;
+		kill(j->pid, SIGKILL);
+		waitpid(j->pid, NULL, 0);
+		close(j->sock);
+		job_free(j);
+	}
+	while (b.progs) {
+		struct prog *p = b.progs;
+		b.progs = p->next;
+		relay_close(&p->out);
+		relay_close(&p->err);
+		relay_close(&p->in);
+		prog_free(p);
+	}
+	for (int *fd = (int[]){ b.sigfd, b.timerfd, b.ep, -2 }; *fd != -2; fd++)
+		if (*fd >= 0)
+			close(*fd);
+	program_free(&prog);
+	program_loader_close(b.loader);
 	return code;
 }

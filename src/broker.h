@@ -1,7 +1,10 @@
-/* broker.h — the privileged parent of a tree of jailed programs: it starts
- * them (program.c, then jail.c), relays their consoles, names and kills a
- * program that makes a forbidden system call, and turns the way the top
- * program ended into the launcher's exit code. */
+/* broker.h — the privileged parent of a tree of jailed programs. It starts
+ * them (program.c, then jail.c, each with a restricted ring from ring.c),
+ * relays their consoles, names and kills a program that makes a forbidden
+ * system call, and serves their control links: links to named services,
+ * spawning, broadcast. It validates every message (proto.h), enforces the
+ * quotas below, and turns the way the top program ended into the
+ * launcher's exit code. */
 #ifndef FAKEOS_BROKER_H
 #define FAKEOS_BROKER_H
 
@@ -14,18 +17,37 @@
 /* The launcher's exit codes, as documented in fakeos-run(1). A program's
  * own status passes through unchanged; 128+N means killed by signal N. */
 enum {
-	EXIT_LAUNCHER = 125, /* usage, a bad policy, an internal error */
-	EXIT_CANNOT_RUN = 126, /* not a static x86-64 ELF, jail setup failed */
+	EXIT_LAUNCHER = 125, /* usage, an internal error */
+	EXIT_CANNOT_RUN = 126, /* not a static x86-64 ELF, bad policy, jail */
 	EXIT_CANNOT_FETCH = 127, /* network, HTTP, cap, hash, offline miss */
+};
+
+/* What one broker allows, documented in fakeos-run(1) and SECURITY.md. */
+struct broker_quotas {
+	unsigned programs; /* programs alive in the tree, the top included */
+	unsigned links; /* open links per program (at most PROTO_SLOTS-1) */
+	unsigned services; /* names served per program */
+	unsigned subscriptions; /* channels subscribed per program */
+	unsigned pending; /* requests waiting (links, spawns) per program */
+	unsigned queued; /* control messages queued for a program that is
+			    not reading them; past this it is killed */
+	unsigned rate; /* control messages per second, sustained */
+	unsigned burst; /* ... and in a burst */
+	unsigned broadcast_bytes; /* undelivered broadcast bytes a subscriber
+				     may have before it loses messages */
 };
 
 struct broker_opts {
 	struct program_opts program;
 	struct jail_limits limits;
+	struct broker_quotas quotas;
 	const struct sock_fprog *filter;
-	bool stdin_relay; /* false: the program's stdin is at end of file */
-	uint64_t wall_ms; /* kill the program after this long, 0 for never */
+	bool stdin_relay; /* false: the top program's stdin is at EOF */
+	uint64_t wall_ms; /* end the tree after this long, 0 for never */
 };
+
+/* Defaults for the quotas. */
+void broker_default_quotas(struct broker_quotas *q);
 
 /* Runs url with argv (argv[0] is replaced by the URL) and returns the
  * launcher's exit code. Every failure is reported on stderr before it

@@ -202,6 +202,7 @@ int main(int argc, char **argv)
 		},
 		.stdin_relay = true,
 	};
+	broker_default_quotas(&o.quotas);
 	enum cache_cmd cmd = CMD_NONE;
 	const char *policy_path = NULL;
 	int c;

@@ -1247,6 +1247,7 @@ int policy_parse(const char *text, size_t len, const char *name,
 	deny = xmalloc(sizeof(*deny));
 
 	const char *s = text, *end = text + len;
+	unsigned seccomp_rules = 0;
 	while (s < end) {
 		const char *nl = memchr(s, '\n', (size_t)(end - s));
 		const char *eol = nl ? nl : end;
@@ -1288,6 +1289,13 @@ int policy_parse(const char *text, size_t len, const char *name,
 		}
 		if (r == 0 && (r = rule_expand(x, rule, allow, deny, e)) < 0)
 			error_prefix(e, "%s:%u: %s: ", name, ps.line, rule->name);
+		seccomp_rules += allow->n + deny->n;
+		if (r == 0 && seccomp_rules > POLICY_MAX_SECCOMP_RULES)
+			r = fail(&ps,
+				 "%s: the policy needs more than %d seccomp "
+				 "rules (this line needs %u)",
+				 rule->name, POLICY_MAX_SECCOMP_RULES,
+				 allow->n + deny->n);
 		if (r < 0) {
 			rule_clear(rule);
 			return r;

@@ -18,6 +18,10 @@
 #define POLICY_MAX_RULES 512 /* rules (system calls) */
 #define POLICY_MAX_TESTS 32 /* argument tests in one rule */
 #define POLICY_MAX_EXPANSION 256 /* libseccomp rules one line may need */
+/* libseccomp rules the whole policy may need. libseccomp 2.5's time grows
+ * faster than the square of this (half a second at 600, seconds beyond),
+ * and a launch compiles the policy every time. */
+#define POLICY_MAX_SECCOMP_RULES 512
 
 struct policy;
 

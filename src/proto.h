@@ -39,8 +39,11 @@ enum proto_type {
 	PROTO_BROADCAST, /* struct proto_broadcast (handle 0) */
 	PROTO_SPAWN, /* struct proto_spawn */
 	PROTO_KILL, /* no body: hdr.handle is the child */
-	PROTO_CLOSE, /* no body: hdr.handle is a link, service,
-			subscription or child */
+	PROTO_CLOSE, /* struct proto_close: an open link by its slot, or
+			what hdr.handle names (a link still being opened,
+			a service, a subscription, a child) when slot is 0.
+			Links go by slot because the broker never learns
+			the handles a program picks for incoming links. */
 	PROTO_REQUEST_LAST = PROTO_CLOSE,
 
 	/* broker -> program: events. hdr.handle is the program's handle. */
@@ -81,6 +84,12 @@ struct proto_broadcast {
 			     this one; BROADCAST: 0 */
 	uint32_t reserved[3];
 	uint8_t data[]; /* hdr.len - sizeof(struct proto_broadcast) bytes */
+};
+
+struct proto_close {
+	struct proto_hdr hdr;
+	uint32_t slot; /* an open link's slot, or 0 */
+	uint32_t reserved;
 };
 
 struct proto_opened {
