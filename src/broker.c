@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "cgroup.h"
 #include "log.h"
 #include "policy.h"
 #include "proto.h"
@@ -38,6 +39,7 @@
 #include "ring.h"
 
 #define LINK_WAIT_MS 2000 /* FK_LINK_WAIT_MS in fakeos.h */
+#define CGROUP_PIDS_MAX 16 /* the program and io_uring's workers */
 
 enum watch_kind {
 	W_CONTROL, W_RELAY_FROM, W_RELAY_TO, W_NOTIFY, W_PIDFD, W_WORKER,
@@ -151,6 +153,7 @@ struct broker {
 	struct waiter *waiters;
 	struct subscriber *subscribers;
 	struct job *jobs;
+	struct cgroup_base cgroup; /* dirfd -1: rlimits only */
 	int stop_signal;
 	bool wall_expired;
 };
@@ -523,6 +526,7 @@ static void prog_reap(struct prog *p)
 	}
 	p->out_tail = NULL;
 	relay_close(&p->in);
+	cgroup_remove(&b->cgroup, p->id);
 	drop_requests(b, p);
 	for (struct prog *c = b->progs; c; c = c->next)
 		if (c->parent == p) {
@@ -617,6 +621,15 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		in[1] = -1;
 	}
 
+	/* A cgroup, where one is delegated to us: memory.max counts what
+	 * RLIMIT_AS cannot (kernel memory, the ring), and pids.max bounds
+	 * the io_uring worker threads the kernel may start for the ring. */
+	int cgfd = -1;
+	if (b->cgroup.dirfd >= 0 &&
+	    (r = cgroup_create(&b->cgroup, p->id, b->o->limits.memory,
+			       CGROUP_PIDS_MAX, &cgfd, e)) < 0)
+		goto fail;
+
 	struct jail_config jc = {
 		.exec_fd = exec_fd,
 		.argv = argv,
@@ -625,12 +638,17 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		.console = { in[0], out[1], err[1] },
 		.pass_fds = { ring.fd, boot },
 		.n_pass = 2,
-		.cgroup_fd = -1,
+		.cgroup_fd = cgfd,
 		.hostname = "fakeos",
 	};
 	r = jail_spawn(&jc, &p->proc, e);
-	if (r < 0)
+	if (cgfd >= 0)
+		close(cgfd);
+	if (r < 0) {
+		if (cgfd >= 0)
+			cgroup_remove(&b->cgroup, p->id);
 		goto fail;
+	}
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
@@ -1358,6 +1376,14 @@ static int setup(struct broker *b)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
+	char why[512];
+	if (cgroup_probe(&b->cgroup, why, sizeof(why)) == 0)
+		log_info("cgroup v2: each program gets memory.max%s in %s",
+			 b->cgroup.pids ? " and pids.max" : "", b->cgroup.path);
+	else
+		log_info("cgroup v2: not used (%s); limits are rlimits only",
+			 why);
+
 	if (!b->o->wall_ms)
 		return 0;
 	b->timerfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
@@ -1390,7 +1416,7 @@ int broker_run(const struct broker_opts *o, const char *url,
 	       char *const *argv)
 {
 	struct broker b = { .o = o, .ep = -1, .sigfd = -1, .timerfd = -1,
-			    .next_id = 1 };
+			    .next_id = 1, .cgroup = { .dirfd = -1 } };
 	struct error e = { "" };
 	struct program prog = { .fd = -1 };
 	enum program_fail kind = PROGRAM_FAIL_FETCH;
@@ -1452,6 +1478,7 @@ out:
 	for (int *fd = (int[]){ b.sigfd, b.timerfd, b.ep, -2 }; *fd != -2; fd++)
 		if (*fd >= 0)
 			close(*fd);
+	cgroup_base_close(&b.cgroup);
 	program_free(&prog);
 	program_loader_close(b.loader);
 	return code;

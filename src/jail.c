@@ -23,6 +23,7 @@
 #include "jail.h"
 
 #include <fcntl.h>
+#include <linux/capability.h>
 #include <linux/mount.h>
 #include <linux/sched.h>
 #include <linux/securebits.h>
@@ -68,6 +69,7 @@ struct child {
 	int sync; /* the child's end of the sync socket */
 	uid_t inner_uid;
 	gid_t inner_gid;
+	cap_t no_caps; /* allocated by the parent: see jail_spawn */
 };
 
 /* In the child only: where child_fail reports. The sync socket keeps the
@@ -176,6 +178,14 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	cleanup_fd int sync = sv[0];
 	cleanup_fd int child_sync = sv[1];
 
+	/* The child allocates nothing: clone3 copies only the calling
+	 * thread, so a malloc lock held by any other thread (libcurl's
+	 * resolver, say) would be held for ever in the child. What it needs
+	 * from the heap is made here. */
+	cap_t no_caps = cap_init();
+	if (!no_caps)
+		return error_sys(e, errno, "jail: cap_init");
+
 	/* All namespaces in one clone3: the user namespace is created first
 	 * and owns the others, so this works without privilege too. */
 	int pidfd = -1;
@@ -191,17 +201,21 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 		args.cgroup = (uint64_t)c->cgroup_fd;
 	}
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
-	if (pid < 0)
+	if (pid < 0) {
+		cap_free(no_caps);
 		return error_sys(e, errno, "jail: clone3 (new namespaces)");
+	}
 	if (pid == 0) {
 		close(sync);
-		struct child ch = { .c = c, .sync = child_sync };
+		struct child ch = { .c = c, .sync = child_sync,
+				    .no_caps = no_caps };
 		ch.inner_uid = JAIL_INNER_ID;
 		ch.inner_gid = JAIL_INNER_ID;
 		child_sync_fd = child_sync;
 		child_main(&ch);
 	}
 	close(steal_fd(&child_sync));
+	cap_free(no_caps);
 
 	int listener = -1;
 	int r = write_id_maps(pid, e);
@@ -346,15 +360,15 @@ static void drop_privileges(const struct child *ch)
 	child_check(setresuid(ch->inner_uid, ch->inner_uid, ch->inner_uid),
 		    "setresuid");
 
-	cap_t none = cap_init();
-	if (!none)
-		child_fail("cap_init: %s", strerror(errno));
-	child_check(cap_set_proc(none), "clear capabilities");
-	cap_t now = cap_get_proc();
-	if (!now || cap_compare(now, none) != 0)
-		child_fail("capabilities still held after dropping them");
-	cap_free(now);
-	cap_free(none);
+	child_check(cap_set_proc(ch->no_caps), "clear capabilities");
+	/* Read back with capget itself: cap_get_proc would allocate. */
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3];
+	child_check(syscall(SYS_capget, &hdr, data), "capget");
+	for (int i = 0; i < _LINUX_CAPABILITY_U32S_3; i++)
+		if (data[i].effective || data[i].permitted ||
+		    data[i].inheritable)
+			child_fail("capabilities still held after dropping them");
 	for (cap_value_t cv = 0; cv < ncaps; cv++)
 		if (prctl(PR_CAPBSET_READ, cv) != 0)
 			child_fail("capability %d still in the bounding set", cv);

@@ -1496,13 +1496,46 @@ static void ctx_releasep(scmp_filter_ctx *ctx)
 		seccomp_release(*ctx);
 }
 
+struct pending {
+	uint32_t action;
+	const struct srule *r;
+};
+
+/* Rules that test lower-numbered arguments first, and among those the
+ * longer ones first. */
+static int pending_cmp(const void *pa, const void *pb)
+{
+	const struct srule *a = ((const struct pending *)pa)->r;
+	const struct srule *b = ((const struct pending *)pb)->r;
+	unsigned fa = a->n ? a->c[0].arg : NARGS, fb = b->n ? b->c[0].arg : NARGS;
+	if (fa != fb)
+		return fa < fb ? -1 : 1;
+	return a->n == b->n ? 0 : a->n > b->n ? -1 : 1;
+}
+
+/* Adds one line's rules to the filter. The order changes nothing in the
+ * result, but everything in libseccomp 2.5's time: a rule whose first test
+ * is on a lower argument than a long list of rules already in the tree
+ * costs time polynomial in that list (seconds at 24, minutes at 64), while
+ * in the opposite order the same filter takes microseconds. */
 static int add_rules(scmp_filter_ctx ctx, const struct policy *p,
 		     const struct rule *r, uint32_t action,
-		     const struct srules *rs, struct error *e)
+		     const struct srules *allow, const struct srules *deny,
+		     struct error *e)
 {
-	for (unsigned i = 0; i < rs->n; i++) {
-		int ret = seccomp_rule_add_exact_array(ctx, action, r->nr,
-						       rs->r[i].n, rs->r[i].c);
+	cleanup_free struct pending *order =
+		xmalloc((allow->n + deny->n) * sizeof(*order));
+	unsigned n = 0;
+	for (unsigned i = 0; i < allow->n; i++)
+		order[n++] = (struct pending){ action, &allow->r[i] };
+	for (unsigned i = 0; i < deny->n; i++)
+		order[n++] = (struct pending){ SCMP_ACT_ERRNO((uint32_t)r->err),
+					       &deny->r[i] };
+	qsort(order, n, sizeof(*order), pending_cmp);
+	for (unsigned i = 0; i < n; i++) {
+		int ret = seccomp_rule_add_exact_array(ctx, order[i].action,
+						       r->nr, order[i].r->n,
+						       order[i].r->c);
 		if (ret < 0)
 			return error_sys(e, -ret,
 					 "%s:%u: %s: libseccomp refused the rule",
@@ -1550,11 +1583,7 @@ static int build(const struct policy *p, const struct policy_launch *l,
 				     rule->name);
 			return r;
 		}
-		r = add_rules(ctx, p, rule, act, allow, e);
-		if (r == 0)
-			r = add_rules(ctx, p, rule,
-				      SCMP_ACT_ERRNO((uint32_t)rule->err), deny,
-				      e);
+		r = add_rules(ctx, p, rule, act, allow, deny, e);
 		if (r < 0)
 			return r;
 	}
@@ -1937,13 +1966,13 @@ void policy_print_bpf(const struct sock_fprog *prog, FILE *out)
 			snprintf(arg, sizeof(arg), "M[%u]", in->k);
 			break;
 		case BPF_ALU:
-			if ((BPF_OP(c) >> 4) < ARRAY_SIZE(alu))
+			if ((size_t)(BPF_OP(c) >> 4) < ARRAY_SIZE(alu))
 				op = alu[BPF_OP(c) >> 4];
 			if (BPF_OP(c) == BPF_NEG)
 				arg[0] = '\0';
 			break;
 		case BPF_JMP:
-			if ((BPF_OP(c) >> 4) < ARRAY_SIZE(jmp))
+			if ((size_t)(BPF_OP(c) >> 4) < ARRAY_SIZE(jmp))
 				op = jmp[BPF_OP(c) >> 4];
 			if (BPF_OP(c) == BPF_JA)
 				snprintf(arg, sizeof(arg), "%u",
