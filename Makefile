@@ -89,7 +89,17 @@ $(B)/libhost.a: $(HOST_OBJS)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(B)/fakeos-run: $(B)/src/main.o $(B)/libhost.a
+# The default policy's filter is compiled at build time, with the same
+# compiler a --policy FILE goes through, and embedded in fakeos-run; a
+# policy that does not compile stops the build here.
+$(B)/default.filter: policy/default.policy $(B)/fakeos-policy
+	$(B)/fakeos-policy --emit policy/default.policy >$@
+
+$(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
+	@mkdir -p $(@D)
+	$(CC) -c -DFILTER_PATH='"$(B)/default.filter"' -o $@ $<
+
+$(B)/fakeos-run: $(B)/src/main.o $(B)/src/default_filter.o $(B)/libhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 $(B)/fakeos-policy: $(B)/tools/fakeos-policy.o $(B)/libhost.a

@@ -237,9 +237,25 @@ int elf_check(const uint8_t *buf, size_t len, struct error *e)
 					"past the end of the file (%zu bytes)",
 					i, (unsigned long long)ph.p_offset,
 					(unsigned long long)ph.p_filesz, len);
+			/* The kernel maps segments itself, where seccomp's
+			 * W^X rule on mmap cannot see: a writable and
+			 * executable segment would be JIT memory at start. */
+			if ((ph.p_flags & (PF_W | PF_X)) == (PF_W | PF_X))
+				return error_set(e, ENOEXEC,
+						 "ELF segment %u is writable "
+						 "and executable; fakeOS runs "
+						 "no W+X memory",
+						 i);
 			if (h.e_entry >= ph.p_vaddr &&
 			    h.e_entry - ph.p_vaddr < ph.p_memsz)
 				entry_mapped = true;
+			break;
+		case PT_GNU_STACK:
+			if (ph.p_flags & PF_X)
+				return error_set(e, ENOEXEC,
+						 "the ELF asks for an executable "
+						 "stack; fakeOS runs no W+X "
+						 "memory");
 			break;
 		default:
 			break;

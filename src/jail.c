@@ -64,6 +64,9 @@ struct ll_ruleset_attr {
 
 enum { MSG_ERROR = 'E' };
 
+_Static_assert(JAIL_FIRST_PASS_FD + JAIL_MAX_PASS_FDS + 1 <= JAIL_EXEC_FD,
+	       "RLIMIT_NOFILE must keep programs below the launch descriptors");
+
 struct child {
 	const struct jail_config *c;
 	int sync; /* the child's end of the sync socket */
@@ -438,13 +441,17 @@ static void set_rlimit(int resource, uint64_t value, const char *what)
  * would refuse the staging descriptors arrange_fds uses. Soft and hard
  * CPU limits are equal: the program is pid 1 of its namespace, which
  * ignores SIGXCPU, so the hard limit's SIGKILL is what ends it. */
-static void set_limits(const struct jail_limits *l)
+static void set_limits(const struct jail_limits *l, unsigned nfds)
 {
 	if (l->memory)
 		set_rlimit(RLIMIT_AS, l->memory, "RLIMIT_AS");
 	if (l->cpu_seconds)
 		set_rlimit(RLIMIT_CPU, l->cpu_seconds, "RLIMIT_CPU");
-	set_rlimit(RLIMIT_NOFILE, l->nofile, "RLIMIT_NOFILE");
+	/* The descriptors it was given, plus the one the seccomp listener
+	 * takes before the exec (it is close-on-exec): no descriptor the
+	 * program could ever get can land on JAIL_EXEC_FD or JAIL_SYNC_FD,
+	 * the numbers the filter's launch rules trust. */
+	set_rlimit(RLIMIT_NOFILE, nfds + 1, "RLIMIT_NOFILE");
 	set_rlimit(RLIMIT_CORE, 0, "RLIMIT_CORE");
 	set_rlimit(RLIMIT_FSIZE, 0, "RLIMIT_FSIZE");
 	set_rlimit(RLIMIT_MEMLOCK, 0, "RLIMIT_MEMLOCK");
@@ -568,7 +575,7 @@ static void child_main(const struct child *ch)
 	drop_privileges(ch);
 	restrict_landlock();
 	arrange_fds(c, ch->sync);
-	set_limits(&c->limits);
+	set_limits(&c->limits, JAIL_FIRST_PASS_FD + c->n_pass);
 	reset_process_state();
 	apply_filter(c->filter);
 	exec_program(c->argv);

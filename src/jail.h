@@ -27,7 +27,6 @@
 struct jail_limits {
 	uint64_t memory; /* bytes of address space (RLIMIT_AS), 0 none */
 	uint64_t cpu_seconds; /* RLIMIT_CPU, 0 none */
-	uint64_t nofile; /* RLIMIT_NOFILE */
 };
 
 struct jail_config {

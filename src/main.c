@@ -15,7 +15,6 @@
 #define DEFAULT_TTL 300
 #define DEFAULT_CACHE_MAX (1ULL << 30)
 #define DEFAULT_MEMORY (256ULL << 20)
-#define DEFAULT_NOFILE 16
 
 static const char usage_text[] =
 	"Usage: fakeos-run [OPTIONS] URL [ARG...]\n"
@@ -166,14 +165,25 @@ static int run_cache_cmd(enum cache_cmd cmd, const char *dir)
 	return bad > 0 ? 1 : 0;
 }
 
+/* policy/default.policy, compiled at build time (src/default_filter.S). */
+extern const struct sock_filter default_filter[];
+extern const struct sock_filter default_filter_end[];
+
 /* Compiles the policy before anything is fetched: a launch never runs
- * unfiltered, and a bad policy is reported before any network traffic. */
+ * unfiltered, and a bad policy is reported before any network traffic.
+ * The default policy was compiled when fakeos-run was built. */
 static int load_filter(const char *path, struct sock_fprog *prog)
 {
 	struct error e = { "" };
 	struct policy *p = NULL;
-	int r = path ? policy_load_file(path, &p, &e)
-		     : policy_load_default(&p, &e);
+	if (!path) {
+		prog->len = (unsigned short)(default_filter_end - default_filter);
+		prog->filter = (struct sock_filter *)default_filter;
+		if (prog->len == 0)
+			log_fatal("the built-in filter is empty: a broken build");
+		return 0;
+	}
+	int r = policy_load_file(path, &p, &e);
 	if (r == 0) {
 		struct policy_launch l = { .exec_fd = JAIL_EXEC_FD,
 					   .sync_fd = JAIL_SYNC_FD };
@@ -198,7 +208,6 @@ int main(int argc, char **argv)
 		},
 		.limits = {
 			.memory = DEFAULT_MEMORY,
-			.nofile = DEFAULT_NOFILE,
 		},
 		.stdin_relay = true,
 	};
@@ -314,6 +323,7 @@ int main(int argc, char **argv)
 	o.program.progress = isatty(STDERR_FILENO) && log_level >= LOG_NORMAL;
 
 	int code = broker_run(&o, argv[optind], argv + optind);
-	policy_bpf_free(&filter);
+	if (policy_path)
+		policy_bpf_free(&filter);
 	return code;
 }

@@ -1,16 +1,18 @@
 /* policy.c — see policy.h.
  *
- * Four parts, in this order:
+ * In this order:
  *  - the tables: named constants and errno names a policy may use;
- *  - the parser: text to rules, one line at a time;
+ *  - the rules, and what they mean (policy_decide reads them directly);
  *  - the expander: a rule's condition to the rules libseccomp can take.
  *    libseccomp compares each argument at most once per rule and has no
- *    negated masked test, so conditions are rewritten through sets of
- *    values per argument (intervals and masked "cubes") into rules that
- *    test each argument once. "allow if C; else errno E" needs the
- *    complement of C, which goes through the same sets. policy_parse runs
- *    the expander too, so every error is reported with its line before
+ *    negated masked test, so a condition is rewritten through the set of
+ *    values each argument may take (intervals and masked "cubes") into
+ *    rules that test each argument once, with == and masked == only (see
+ *    vset_emit for why). "allow if C; else errno E" needs the complement
+ *    of C, which goes through the same sets. policy_parse runs the
+ *    expander too, so every error is reported with its line before
  *    anything is compiled;
+ *  - the parser: text to rules, one line at a time;
  *  - libseccomp, and a checker and interpreter for the BPF it produces.
  */
 #include "policy.h"
@@ -265,9 +267,10 @@ static void format_group(const struct rule *r, unsigned g, char *buf,
  * The values one argument may take, as a union of atoms. An atom is an
  * interval [a, b] (what ==, <, >= give) or a cube {x : (x & a) == b} (what
  * a masked test gives). A cube whose mask is all high bits is also an
- * interval, and is kept as one, so that the common cases stay one
- * comparison each. Sizes are capped and every step spends from a budget,
- * so that no input can make the parser slow. */
+ * interval, and is kept as one so that neighbouring values merge; on the
+ * way out every interval is split into as few cubes as it takes. Sizes are
+ * capped and every step spends from a budget, so that no input can make
+ * the parser slow. */
 
 #define VSET_MAX 64
 #define ALT_MAX POLICY_MAX_EXPANSION
@@ -549,16 +552,47 @@ static int vset_emit(struct expander *x, unsigned arg, const struct vset *s)
 	return 0;
 }
 
-static bool srule_equal(const struct srule *p, const struct srule *q)
+/* The calls rule q matches are all matched by rule p: each of p's tests,
+ * a cube (== is a cube with every bit in the mask), contains q's test of
+ * the same argument. */
+static bool srule_within(const struct srule *q, const struct srule *p)
 {
-	if (p->n != q->n)
-		return false;
-	for (unsigned i = 0; i < p->n; i++)
-		if (p->c[i].arg != q->c[i].arg || p->c[i].op != q->c[i].op ||
-		    p->c[i].datum_a != q->c[i].datum_a ||
-		    p->c[i].datum_b != q->c[i].datum_b)
+	for (unsigned i = 0; i < p->n; i++) {
+		const struct scmp_arg_cmp *a = &p->c[i], *b = NULL;
+		for (unsigned j = 0; j < q->n; j++)
+			if (q->c[j].arg == a->arg)
+				b = &q->c[j];
+		if (!b)
 			return false;
+		uint64_t ma = a->op == SCMP_CMP_EQ ? UINT64_MAX : a->datum_a;
+		uint64_t va = a->op == SCMP_CMP_EQ ? a->datum_a : a->datum_b;
+		uint64_t mb = b->op == SCMP_CMP_EQ ? UINT64_MAX : b->datum_a;
+		uint64_t vb = b->op == SCMP_CMP_EQ ? b->datum_a : b->datum_b;
+		if ((ma & ~mb) || ((va ^ vb) & ma))
+			return false;
+	}
 	return true;
+}
+
+/* Adds sr to out unless a rule there already covers it, and drops the
+ * rules it covers. Besides keeping the filter small, this keeps libseccomp
+ * 2.5.4 off a path that leaks: a rule that covers longer rules already in
+ * its tree prunes them without freeing every node. */
+static int srules_add(struct expander *x, struct srules *out,
+		      const struct srule *sr)
+{
+	for (unsigned i = 0; i < out->n; i++)
+		if (srule_within(sr, &out->r[i]))
+			return 0;
+	unsigned j = 0;
+	for (unsigned i = 0; i < out->n; i++)
+		if (!srule_within(&out->r[i], sr))
+			out->r[j++] = out->r[i];
+	out->n = j;
+	if (out->n == POLICY_MAX_EXPANSION || --x->budget < 0)
+		return -E2BIG;
+	out->r[out->n++] = *sr;
+	return 0;
 }
 
 /* Expands one conjunction of tests into libseccomp rules appended to out.
@@ -601,14 +635,9 @@ static int conj_expand(struct expander *x, const struct cmp *const *cmps,
 		for (unsigned a = 0; a < NARGS; a++)
 			if (!x->alts[a][idx[a]].any)
 				sr.c[sr.n++] = x->alts[a][idx[a]].c;
-		bool dup = false;
-		for (unsigned i = 0; i < out->n && !dup; i++)
-			dup = srule_equal(&out->r[i], &sr);
-		if (!dup) {
-			if (out->n == POLICY_MAX_EXPANSION || --x->budget < 0)
-				return -E2BIG;
-			out->r[out->n++] = sr;
-		}
+		int r = srules_add(x, out, &sr);
+		if (r < 0)
+			return r;
 		unsigned a = 0;
 		while (a < NARGS && ++idx[a] == x->nalts[a])
 			idx[a++] = 0;
@@ -707,10 +736,12 @@ static int rule_expand(struct expander *x, const struct rule *r,
 				 "the condition always holds, so its 'else "
 				 "errno' never applies");
 	/* An unconditional rule would hide the others from libseccomp (it
-	 * keeps the unconditional one only); the checks above rule it out. */
+	 * keeps the unconditional one only). A group that can never hold is
+	 * refused above, so no choice of negated tests always holds. */
 	for (unsigned i = 0; i < deny->n; i++)
 		if (deny->r[i].n == 0)
-			return too_complex(e);
+			return error_set(e, EPROTO, "the 'else' would cover every "
+						    "call");
 	return 0;
 }
 

@@ -18,9 +18,9 @@
 #define POLICY_MAX_RULES 512 /* rules (system calls) */
 #define POLICY_MAX_TESTS 32 /* argument tests in one rule */
 #define POLICY_MAX_EXPANSION 256 /* libseccomp rules one line may need */
-/* libseccomp rules the whole policy may need. libseccomp 2.5's time grows
- * faster than the square of this (half a second at 600, seconds beyond),
- * and a launch compiles the policy every time. */
+/* libseccomp rules the whole policy may need: libseccomp 2.5's time grows
+ * much faster than the number of rules, and every launch compiles the
+ * policy. */
 #define POLICY_MAX_SECCOMP_RULES 512
 
 struct policy;
@@ -29,7 +29,8 @@ struct policy;
  * name is used in error messages ("default.policy:12: unknown system call
  * 'opn'"). Pure: no I/O, no global state, bounded time and memory for any
  * input, so it can be fuzzed. Everything policy_compile could reject in a
- * rule is rejected here already. */
+ * rule is rejected here already; only the size of the whole compiled
+ * filter (BPF_MAXINSNS) is left to policy_compile. */
 int policy_parse(const char *text, size_t len, const char *name,
 		 struct policy **out, struct error *e);
 /* Reads and parses a policy file. */

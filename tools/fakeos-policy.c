@@ -2,10 +2,12 @@
  * and runs what it compiles to (fakeos-policy(1)). All the work is in
  * src/policy.c; this only reads the command line. */
 #include <getopt.h>
+#include <stdarg.h>
 #include <linux/audit.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "jail.h"
 #include "log.h"
 #include "policy.h"
 
@@ -16,7 +18,7 @@ enum {
 	EXIT_USAGE = 2,
 };
 
-enum mode { MODE_CHECK, MODE_LIST, MODE_PFC, MODE_BPF, MODE_EVAL };
+enum mode { MODE_CHECK, MODE_LIST, MODE_PFC, MODE_BPF, MODE_EVAL, MODE_EMIT };
 
 static void usage(FILE *out)
 {
@@ -26,6 +28,7 @@ static void usage(FILE *out)
 		"       fakeos-policy --pfc [FILE]\n"
 		"       fakeos-policy --bpf [FILE]\n"
 		"       fakeos-policy --eval FILE NR [ARG0 ... ARG5]\n"
+		"       fakeos-policy --emit [FILE] > FILTER\n"
 		"Checks a fakeOS seccomp policy (fakeos-policy(5)) and shows "
 		"what it compiles to.\n"
 		"FILE '-', or no FILE, means the default policy built into "
@@ -44,6 +47,10 @@ static void usage(FILE *out)
 		"constants, 0 if left\n"
 		"                 out) and print the action: allow, errno NAME,\n"
 		"                 notify (killed) or kill\n"
+		"  --emit         write the filter the launcher loads (with its "
+		"own two rules)\n"
+		"                 as raw BPF to stdout; the build embeds the "
+		"default policy's\n"
 		"  -h, --help     show this help\n"
 		"  -V, --version  show the version\n"
 		"\n"
@@ -55,8 +62,14 @@ static void usage(FILE *out)
 		"2 usage error.\n");
 }
 
-static NORETURN void usage_error(const char *msg)
+static NORETURN void usage_error(const char *fmt, ...) PRINTF(1, 2);
+static NORETURN void usage_error(const char *fmt, ...)
 {
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
 	log_error("%s (see --help)", msg);
 	exit(EXIT_USAGE);
 }
@@ -119,6 +132,7 @@ int main(int argc, char **argv)
 		{ "pfc", no_argument, NULL, 'p' },
 		{ "bpf", no_argument, NULL, 'b' },
 		{ "eval", no_argument, NULL, 'e' },
+		{ "emit", no_argument, NULL, 'E' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
@@ -128,6 +142,7 @@ int main(int argc, char **argv)
 	int c;
 
 	log_init(argv[0]);
+	opterr = 0; /* our messages, with our prefix */
 	/* '+': stop at the first operand, so a negative ARG is not an option. */
 	while ((c = getopt_long(argc, argv, "+hV", options, NULL)) != -1) {
 		enum mode m;
@@ -137,6 +152,7 @@ int main(int argc, char **argv)
 		case 'p': m = MODE_PFC; break;
 		case 'b': m = MODE_BPF; break;
 		case 'e': m = MODE_EVAL; break;
+		case 'E': m = MODE_EMIT; break;
 		case 'h':
 			usage(stdout);
 			return EXIT_OK;
@@ -144,11 +160,11 @@ int main(int argc, char **argv)
 			printf("fakeos-policy %s\n", FAKEOS_VERSION);
 			return EXIT_OK;
 		default:
-			return EXIT_USAGE;
+			usage_error("unknown option '%s'", argv[optind - 1]);
 		}
 		if (mode_set && m != mode)
-			usage_error("give one of --check, --list, --pfc, --bpf "
-				    "and --eval");
+			usage_error("give one of --check, --list, --pfc, --bpf, "
+				    "--eval and --emit");
 		mode = m;
 		mode_set = true;
 	}
@@ -168,9 +184,14 @@ int main(int argc, char **argv)
 	unsigned allowed, answered;
 	int status = EXIT_OK;
 
+	/* --emit compiles exactly what fakeos-run loads: the policy plus
+	 * the launcher's rules, pinned to the jail's descriptor numbers. */
+	const struct policy_launch launch = { .exec_fd = JAIL_EXEC_FD,
+					      .sync_fd = JAIL_SYNC_FD };
 	int r = load(file, &p, &e);
 	if (r == 0 && mode != MODE_LIST && mode != MODE_PFC)
-		r = policy_compile(p, NULL, &prog, &e);
+		r = policy_compile(p, mode == MODE_EMIT ? &launch : NULL, &prog,
+				   &e);
 	if (r < 0) {
 		log_error("%s", e.msg);
 		status = EXIT_INVALID;
@@ -196,6 +217,16 @@ int main(int argc, char **argv)
 			break;
 		case MODE_BPF:
 			policy_print_bpf(&prog, stdout);
+			break;
+		case MODE_EMIT:
+			if (isatty(STDOUT_FILENO)) {
+				log_error("--emit writes binary; redirect it");
+				status = EXIT_USAGE;
+			} else if (fwrite(prog.filter, sizeof(prog.filter[0]),
+					  prog.len, stdout) != prog.len) {
+				log_error("stdout: %s", strerror(errno));
+				status = EXIT_INVALID;
+			}
 			break;
 		case MODE_EVAL:
 			if (eval(&prog, rest + 1, nrest - 1, &e) < 0) {

@@ -175,6 +175,12 @@ void *lib_page_ptr(unsigned page);
 /* Hands a receive page back to the kernel's pool. */
 void lib_page_give(unsigned page);
 
+/* --- timers (queue.c) --- */
+/* Queues e's TIMEOUT for e->deadline. */
+void lib_timer_arm(struct lib_entry *e);
+/* Queues the removal of e's TIMEOUT; its completion then ends e. */
+void lib_timer_remove(struct lib_entry *e);
+
 /* --- completions (event.c) --- */
 /* Handles one completion; stores at most one event in *ev. */
 int lib_dispatch(const struct io_uring_cqe *cqe, struct fk_event *ev);

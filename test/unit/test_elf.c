@@ -326,6 +326,31 @@ static uint8_t *slurp(const char *path, size_t *len)
 	return buf;
 }
 
+START_TEST(test_elf_rejects_writable_and_executable_segment)
+{
+	struct img m;
+	struct error e = { "" };
+	make_exec(&m, 1);
+	ph(&m, 0)->p_flags = PF_R | PF_W | PF_X;
+	ck_assert_int_eq(elf_check(m.b, m.len, &e), -ENOEXEC);
+	ck_assert_ptr_nonnull(strstr(e.msg, "writable and executable"));
+}
+END_TEST
+
+START_TEST(test_elf_rejects_executable_stack)
+{
+	struct img m;
+	struct error e = { "" };
+	make_exec(&m, 2);
+	ph(&m, 1)->p_type = PT_GNU_STACK;
+	ph(&m, 1)->p_flags = PF_R | PF_W;
+	ck_assert_int_eq(elf_check(m.b, m.len, &e), 0);
+	ph(&m, 1)->p_flags = PF_R | PF_W | PF_X;
+	ck_assert_int_eq(elf_check(m.b, m.len, &e), -ENOEXEC);
+	ck_assert_ptr_nonnull(strstr(e.msg, "executable stack"));
+}
+END_TEST
+
 START_TEST(test_elf_rejects_bin_true_as_dynamic)
 {
 	size_t len;
@@ -416,6 +441,8 @@ int main(void)
 	tcase_add_test(t, test_elf_rejects_every_truncation_of_a_valid_program);
 	tcase_add_test(t, test_elf_rejects_absurd_header_values);
 	tcase_add_test(t, test_elf_rejects_absurd_segments);
+	tcase_add_test(t, test_elf_rejects_writable_and_executable_segment);
+	tcase_add_test(t, test_elf_rejects_executable_stack);
 	tcase_add_test(t, test_elf_rejects_bin_true_as_dynamic);
 	tcase_add_test(t, test_elf_accepts_real_static_programs);
 	suite_add_tcase(s, t);

@@ -1,0 +1,414 @@
+/* event.c — what comes out of the ring: fk_wait, fk_release, and the
+ * handling of each completion and of each message from the broker. Every
+ * completion yields at most one event, so fk_wait can stop at max and
+ * leave the rest in the CQ for the next call. See lib.h. */
+#include "lib/lib.h"
+
+#include <errno.h>
+#include <string.h>
+
+/* --- receive pages -------------------------------------------------------- */
+
+/* The page a receive completion filled, taken out of the pool's count;
+ * -1 if it carries none. */
+static int take_page(const struct io_uring_cqe *cqe, unsigned group)
+{
+	if (!(cqe->flags & IORING_CQE_F_BUFFER))
+		return -1;
+	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+	unsigned size = group == LIB_GROUP_DATA ? LIB_DATA_PAGES
+						: LIB_CONTROL_PAGES;
+	if (bid >= size)
+		lib_fatal("the kernel filled an unknown buffer %u", bid);
+	unsigned page = group == LIB_GROUP_DATA ? bid : LIB_DATA_PAGES + bid;
+	if (lib.held[page])
+		lib_fatal("the kernel filled buffer %u twice", bid);
+	lib.held[page] = 1;
+	lib.avail[group]--;
+	return (int)page;
+}
+
+static int event(struct fk_event *ev, enum fk_event_type type, fk_handle h,
+		 int32_t status)
+{
+	ev->type = type;
+	ev->handle = h;
+	ev->status = status;
+	return 1;
+}
+
+static int32_t clamp(uint64_t v)
+{
+	return v > INT32_MAX ? INT32_MAX : (int32_t)v;
+}
+
+/* --- messages from the broker --------------------------------------------- */
+
+static int on_opened(const struct proto_opened *m, struct fk_event *ev)
+{
+	fk_handle h = m->hdr.handle;
+	struct lib_entry *e = lib_live(h);
+	if (!e) {
+		/* Closed while it was being opened: the broker learnt of the
+		 * close too late and made the link anyway. */
+		if (m->slot)
+			lib_note(PROTO_CLOSE, h, m->slot);
+		return 0;
+	}
+	if (e->open || e->kind == LIB_TIMER)
+		lib_fatal("OPENED for handle %d, which is not being opened", h);
+	if (e->kind == LIB_LINK) {
+		if (!m->slot || lib.slot_owner[m->slot])
+			lib_fatal("OPENED gives link %d slot %u, not free", h,
+				  m->slot);
+		e->slot = m->slot;
+		lib.slot_owner[m->slot] = h;
+		lib_recv_arm(h, m->slot);
+	} else if (m->slot) {
+		lib_fatal("OPENED gives handle %d a slot but it is no link", h);
+	}
+	e->open = 1;
+	return event(ev, FK_EV_OPEN, h, 0);
+}
+
+static int on_incoming(const struct proto_opened *m, struct fk_event *ev)
+{
+	fk_handle serve = m->hdr.handle;
+	if (lib.slot_owner[m->slot])
+		lib_fatal("INCOMING on slot %u, which is taken", m->slot);
+	struct lib_entry *s = lib_live(serve);
+	if (s && s->kind != LIB_SERVE)
+		lib_fatal("INCOMING for handle %d, which serves nothing", serve);
+	/* For a name no longer served, or with no handle left to give it,
+	 * the link is refused: its client sees it close. */
+	struct lib_entry *e = s ? lib_entry_new(LIB_LINK) : NULL;
+	if (!e) {
+		lib_note(PROTO_CLOSE, serve, m->slot);
+		return 0;
+	}
+	e->open = 1;
+	e->slot = m->slot;
+	lib.slot_owner[m->slot] = e->handle;
+	lib_recv_arm(e->handle, m->slot);
+	ev->source = serve;
+	return event(ev, FK_EV_INCOMING, e->handle, 0);
+}
+
+static int on_closed(const struct proto_status *m, struct fk_event *ev)
+{
+	fk_handle h = m->hdr.handle;
+	struct lib_entry *e = lib_live(h);
+	if (!e)
+		return 0;
+	if (e->kind == LIB_TIMER)
+		lib_fatal("CLOSED for handle %d, a timer", h);
+	if (e->kind == LIB_LINK)
+		lib_link_teardown(e);
+	else
+		lib_entry_free(e);
+	return event(ev, FK_EV_CLOSED, h, m->status);
+}
+
+static int on_exited(const struct proto_exited *m, unsigned page,
+		     struct fk_event *ev)
+{
+	fk_handle h = m->hdr.handle;
+	struct lib_entry *e = lib_live(h);
+	if (!e)
+		return 0; /* closed: its end is no news */
+	if (e->kind != LIB_CHILD)
+		lib_fatal("EXITED for handle %d, which is no child", h);
+	lib_entry_free(e);
+	if (m->reason[0]) {
+		ev->data = m->reason;
+		ev->len = (uint32_t)strlen(m->reason);
+		ev->page = page + 1;
+	}
+	return event(ev, FK_EV_EXIT, h, m->status);
+}
+
+static int on_deliver(const struct proto_broadcast *m, size_t n,
+		      unsigned page, struct fk_event *ev)
+{
+	fk_handle h = m->hdr.handle;
+	struct lib_entry *e = lib_live(h);
+	if (!e)
+		return 0; /* unsubscribed since */
+	if (e->kind != LIB_SUB)
+		lib_fatal("DELIVER for handle %d, which is no subscription", h);
+	ev->data = m->data;
+	ev->len = (uint32_t)(n - sizeof(*m));
+	ev->page = page + 1;
+	return event(ev, FK_EV_DATA, h, clamp(m->dropped));
+}
+
+/* One message in page; the page goes back unless the event holds it. */
+static int on_message(unsigned page, size_t n, struct fk_event *ev)
+{
+	const void *buf = lib_page_ptr(page);
+	const char *why;
+	int r = 0;
+	if (proto_check(buf, n, 0, &why) < 0)
+		lib_fatal("bad message from the broker: %s", why);
+	switch (((const struct proto_hdr *)buf)->type) {
+	case PROTO_OPENED:
+		r = on_opened(buf, ev);
+		break;
+	case PROTO_INCOMING:
+		r = on_incoming(buf, ev);
+		break;
+	case PROTO_CLOSED:
+		r = on_closed(buf, ev);
+		break;
+	case PROTO_EXITED:
+		r = on_exited(buf, page, ev);
+		break;
+	case PROTO_DELIVER:
+		r = on_deliver(buf, n, page, ev);
+		break;
+	}
+	if (!r || !ev->page)
+		lib_page_give(page);
+	return r;
+}
+
+/* --- completions ------------------------------------------------------------ */
+
+static int on_control_recv(const struct io_uring_cqe *cqe, struct fk_event *ev)
+{
+	int page = take_page(cqe, LIB_GROUP_CONTROL);
+	int r = 0;
+	if (page >= 0) {
+		if (cqe->res > 0)
+			r = on_message((unsigned)page, (size_t)cqe->res, ev);
+		else
+			lib_page_give((unsigned)page);
+	}
+	if (cqe->flags & IORING_CQE_F_MORE)
+		return r;
+	if (cqe->res == -ENOBUFS)
+		lib.control_parked = 1; /* lib_flush re-arms it */
+	else if (cqe->res > 0)
+		lib_recv_arm(0, PROTO_CONTROL_SLOT);
+	else if (cqe->res == 0)
+		lib_fatal("the broker closed the control link");
+	else
+		lib_fatal("receiving from the broker: %s", strerror(-cqe->res));
+	return r;
+}
+
+static int on_link_recv(const struct io_uring_cqe *cqe, fk_handle h,
+			struct fk_event *ev)
+{
+	int page = take_page(cqe, LIB_GROUP_DATA);
+	struct lib_entry *e = lib_find(h);
+	int r = 0;
+	if (!e || e->kind != LIB_LINK) {
+		/* A receive that outlived its link (the broker shut the
+		 * socket down after our CLOSE): only its page matters. */
+		if (page >= 0)
+			lib_page_give((unsigned)page);
+		return 0;
+	}
+	int res = cqe->res;
+	if (res > PROTO_PAGE) {
+		/* Only a peer that bypasses libfakeos sends more than a
+		 * page; the rest of the datagram is lost, so the link is
+		 * no longer whole. */
+		if (page >= 0)
+			lib_page_give((unsigned)page);
+		page = -1;
+		res = -EMSGSIZE;
+	}
+	if (page >= 0) {
+		if (res > 0 && !e->dead) {
+			ev->data = lib_page_ptr((unsigned)page);
+			ev->len = (uint32_t)res;
+			ev->page = (uint32_t)page + 1;
+			r = event(ev, FK_EV_DATA, h, 0);
+		} else {
+			lib_page_give((unsigned)page);
+		}
+	}
+	if (cqe->flags & IORING_CQE_F_MORE && res >= 0)
+		return r;
+	if (res == -ENOBUFS) {
+		/* No page left: the data waits in the socket, the peer
+		 * feels back-pressure, and lib_flush re-arms the receive
+		 * once a page comes back. */
+		e->parked = 1;
+		lib_work(e);
+		return r;
+	}
+	if (res > 0) {
+		lib_recv_arm(h, e->slot);
+		return r;
+	}
+	/* End of file (the peer closed or exited) or an error. */
+	if (!e->dead)
+		r = event(ev, FK_EV_CLOSED, h, res);
+	lib_link_teardown(e);
+	return r;
+}
+
+static int on_send(const struct io_uring_cqe *cqe, fk_handle h, unsigned buf,
+		   struct fk_event *ev)
+{
+	if (buf >= LIB_SEND_PAGES + LIB_NOTES)
+		lib_fatal("send completion for unknown buffer %u", buf);
+	int ok = cqe->res == (int)lib.sb[buf].len;
+	lib_sbuf_put(buf);
+	if (h == 0) {
+		lib.control.inflight--;
+		if (!ok)
+			lib_fatal("sending to the broker: %s",
+				  cqe->res < 0 ? strerror(-cqe->res)
+					       : "short send");
+		return 0;
+	}
+	struct lib_entry *e = lib_find(h);
+	if (!e || e->kind != LIB_LINK)
+		return 0; /* a link torn down since */
+	e->q.inflight--;
+	if (ok) {
+		if (!e->q.inflight && (e->q.queued || e->dead))
+			lib_work(e);
+		return 0;
+	}
+	/* A datagram did not go: the link is over. EPIPE means the peer
+	 * closed first, which is the orderly end its receive reports. */
+	int r = 0;
+	if (!e->dead)
+		r = event(ev, FK_EV_CLOSED, h,
+			  cqe->res == -EPIPE ? 0 : cqe->res < 0 ? cqe->res : -EIO);
+	lib_link_teardown(e);
+	return r;
+}
+
+static int on_timer(const struct io_uring_cqe *cqe, fk_handle h,
+		    struct fk_event *ev)
+{
+	struct lib_entry *e = lib_find(h);
+	if (!e || e->kind != LIB_TIMER || !e->armed)
+		lib_fatal("timer completion for handle %d, not armed", h);
+	e->armed = 0;
+	if (e->dead) {
+		lib_entry_free(e); /* fk_close removed it; it ends here */
+		return 0;
+	}
+	if (cqe->res != -ETIME)
+		lib_fatal("timer %d: %s", h, strerror(-cqe->res));
+	if (!e->period) {
+		lib_entry_free(e);
+		return event(ev, FK_EV_TIMER, h, 1);
+	}
+	/* Periods that passed while the program was busy are reported, not
+	 * replayed; the next expiry stays on the original grid. */
+	uint64_t now = fk_now(), n = 1;
+	if (now > e->deadline)
+		n += (now - e->deadline) / e->period;
+	e->deadline += n * e->period;
+	lib_timer_arm(e);
+	return event(ev, FK_EV_TIMER, h, clamp(n));
+}
+
+int lib_dispatch(const struct io_uring_cqe *cqe, struct fk_event *ev)
+{
+	fk_handle h = (fk_handle)(uint32_t)(cqe->user_data >> 32);
+	unsigned buf = (unsigned)(cqe->user_data >> 8) & 0xffff;
+	switch ((enum lib_op)(cqe->user_data & 0xff)) {
+	case LIB_OP_RECV:
+		return h ? on_link_recv(cqe, h, ev) : on_control_recv(cqe, ev);
+	case LIB_OP_SEND:
+		return on_send(cqe, h, buf, ev);
+	case LIB_OP_TIMER:
+		return on_timer(cqe, h, ev);
+	case LIB_OP_UNTIMER:
+		return 0; /* -ENOENT when it had fired already: fine */
+	case LIB_OP_PROVIDE:
+		if (cqe->res < 0)
+			lib_fatal("handing receive pages to the kernel: %s",
+				  strerror(-cqe->res));
+		return 0;
+	}
+	lib_fatal("completion with unknown user_data %#llx",
+		  (unsigned long long)cqe->user_data);
+}
+
+/* --- waiting -------------------------------------------------------------- */
+
+/* Handles completions until max events are stored or the CQ is empty. */
+static unsigned reap(struct fk_event *ev, unsigned max)
+{
+	unsigned n = 0;
+	struct io_uring_cqe *cqe;
+	while (n < max && io_uring_peek_batch_cqe(&lib.ring, &cqe, 1) == 1) {
+		struct io_uring_cqe c = *cqe;
+		io_uring_cqe_seen(&lib.ring, cqe);
+		memset(&ev[n], 0, sizeof(ev[n]));
+		n += (unsigned)lib_dispatch(&c, &ev[n]);
+	}
+	return n;
+}
+
+/* Submits what is queued and waits for a completion, or until ts. */
+static int enter_wait(struct __kernel_timespec *ts)
+{
+	struct io_uring_cqe *cqe;
+	return io_uring_submit_and_wait_timeout(&lib.ring, &cqe, 1, ts, NULL);
+}
+
+int fk_wait(struct fk_event *ev, unsigned max, int64_t timeout)
+{
+	if (!lib.ready)
+		return -EBADF;
+	if (!ev || !max)
+		return -EINVAL;
+	uint64_t deadline = timeout > 0 ? fk_now() + (uint64_t)timeout : 0;
+	for (int entered = 0;; entered = 1) {
+		unsigned n = reap(ev, max);
+		/* What handling them queued (re-armed receives, the next
+		 * sends, CLOSEs) goes with the next system call. */
+		lib_flush();
+		if (n)
+			return (int)n;
+		if (lib.wake) {
+			/* A refused fk_send can be tried again. */
+			lib.wake = 0;
+			return 0;
+		}
+		int r;
+		if (timeout == 0) {
+			if (entered)
+				return 0;
+			r = io_uring_submit_and_get_events(&lib.ring);
+		} else if (timeout < 0) {
+			r = enter_wait(NULL);
+		} else {
+			uint64_t now = fk_now();
+			if (entered && now >= deadline)
+				return 0;
+			uint64_t left = now < deadline ? deadline - now : 0;
+			struct __kernel_timespec ts = {
+				.tv_sec = (long long)(left / 1000000000),
+				.tv_nsec = (long long)(left % 1000000000),
+			};
+			r = enter_wait(&ts);
+		}
+		if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN &&
+		    r != -EBUSY)
+			return r;
+	}
+}
+
+void fk_release(struct fk_event *ev)
+{
+	if (!lib.ready || !ev || !ev->page)
+		return;
+	unsigned page = ev->page - 1;
+	ev->page = 0;
+	ev->data = NULL;
+	ev->len = 0;
+	if (page < LIB_RECV_PAGES && lib.held[page])
+		lib_page_give(page);
+}
