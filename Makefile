@@ -66,7 +66,7 @@ DEPS_STAMP := build/.deps-ok
         examples escapes test-progs
 .DELETE_ON_ERROR:
 
-all: $(PROGS) examples escapes test-progs
+all: $(PROGS) build/libfakeos.a examples escapes test-progs
 
 # --- dependencies -----------------------------------------------------------
 # Checked once per build tree; rm build/.deps-ok to check again.
@@ -105,13 +105,43 @@ $(B)/fakeos-run: $(B)/src/main.o $(B)/src/default_filter.o $(B)/libhost.a
 $(B)/fakeos-policy: $(B)/tools/fakeos-policy.o $(B)/libhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-# --- static programs --------------------------------------------------------
-# Examples and escape tests are static x86-64 programs built with musl, the
-# same way tools/fakeos-cc builds a user's program.
-examples: $(EXAMPLES)
-build/examples/%: examples/%.c | $(DEPS_STAMP)
+# --- the SDK: libfakeos ------------------------------------------------------
+# The program-side library is built with musl, against Debian's static
+# liburing. musl-gcc searches no glibc headers, so the kernel's UAPI headers
+# and liburing's reach it only through build/musl-include, a directory of
+# symbolic links to exactly those.
+MUSL_INC := build/musl-include
+LIB_CFLAGS := -std=gnu11 $(WARN) -O2 -fstack-protector-strong \
+              -isystem $(MUSL_INC) -Iinclude -iquote src -MMD -MP
+LIB_SRCS := $(wildcard src/lib/*.c) src/proto.c
+LIB_OBJS := $(LIB_SRCS:%.c=build/lib/%.o)
+
+$(MUSL_INC)/.ok: | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+	ln -sfn /usr/include/linux $(@D)/linux
+	ln -sfn /usr/include/x86_64-linux-gnu/asm $(@D)/asm
+	ln -sfn /usr/include/asm-generic $(@D)/asm-generic
+	ln -sfn /usr/include/liburing.h $(@D)/liburing.h
+	ln -sfn /usr/include/liburing $(@D)/liburing
+	@touch $@
+
+build/lib/%.o: %.c $(MUSL_INC)/.ok
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(LIB_CFLAGS) -c -o $@ $<
+
+build/libfakeos.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+# --- static programs --------------------------------------------------------
+# Examples are built the way a user builds a program: with tools/fakeos-cc
+# (hello.c uses no fk_ call, so nothing of libfakeos is linked into it).
+# Escape tests are plain static musl programs.
+examples: $(EXAMPLES)
+build/examples/%: examples/%.c build/libfakeos.a include/fakeos.h \
+		  tools/fakeos-cc | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	tools/fakeos-cc -o $@ $<
 
 escapes: $(ESCAPES)
 build/escape/%: test/escape/%.c test/escape/escape.h | $(DEPS_STAMP)
@@ -155,10 +185,19 @@ bench: all
 	@tools/bench
 
 # --- install ----------------------------------------------------------------
-install: $(PROGS)
+install: $(PROGS) build/libfakeos.a
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/fakeos \
-		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5
+		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
+		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(INCLUDEDIR) \
+		$(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0755 $(B)/fakeos-run $(B)/fakeos-policy $(DESTDIR)$(BINDIR)/
+	install -m 0755 tools/fakeos-cc $(DESTDIR)$(BINDIR)/
+	install -m 0644 include/fakeos.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 build/libfakeos.a $(DESTDIR)$(LIBDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
+	    -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    fakeos.pc.in >$(DESTDIR)$(LIBDIR)/pkgconfig/fakeos.pc
+	install -m 0644 man/fakeos.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 policy/default.policy $(DESTDIR)$(DATADIR)/fakeos/
 	install -m 0644 man/fakeos-run.1 man/fakeos-policy.1 \
 		$(DESTDIR)$(MANDIR)/man1/

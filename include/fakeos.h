@@ -23,6 +23,7 @@
 #ifndef FAKEOS_H
 #define FAKEOS_H
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -35,7 +36,7 @@ extern "C" {
 /* Service and channel names: 1-63 bytes of [A-Za-z0-9._-]. */
 #define FK_NAME_MAX 63
 /* A broadcast carries at most this many bytes (a page less its header). */
-#define FK_BROADCAST_MAX 4016
+#define FK_BROADCAST_MAX 4000
 /* fk_spawn: at most this many arguments, and this many bytes of them. */
 #define FK_SPAWN_ARGC_MAX 64
 #define FK_SPAWN_ARGS_MAX 2048
@@ -74,10 +75,16 @@ int fk_page_free(void *pages, size_t n);
  * system call. */
 uint64_t fk_now(void);
 /* A timer. It first fires after `after` ns, then every `period` ns (0: once).
- * Each expiry is an FK_EV_TIMER event. fk_close() stops it. */
+ * Each expiry is an FK_EV_TIMER event; a one-shot timer's handle is gone
+ * with its event. fk_close() stops it. -EMFILE: too many handles. */
 fk_handle fk_timer(uint64_t after, uint64_t period);
 
 /* --- links -------------------------------------------------------------- */
+
+/* The request calls below (fk_link, fk_serve, fk_subscribe, fk_spawn)
+ * return a handle at once, or -EINVAL for a bad name or URL, -EMFILE when
+ * the library's handle table is full, -EAGAIN when too many messages to the
+ * broker are queued (fk_wait sends them). */
 
 /* Opens a link to the service registered under name. Asynchronous:
  * FK_EV_OPEN when connected, or FK_EV_CLOSED with -ECONNREFUSED when no one
@@ -90,9 +97,11 @@ fk_handle fk_link(const char *name);
  * new link. fk_close() withdraws the name; open links stay. */
 fk_handle fk_serve(const char *name);
 /* Sends one datagram of 1..FK_PAGE_SIZE bytes on a link. The bytes are
- * copied before this returns. Delivery is whole, in order and reliable, or
- * the link ends with FK_EV_CLOSED. -EMSGSIZE: too long; -EAGAIN: the link is
- * full (the peer is not reading) — wait for events and try again. */
+ * copied before this returns; they leave with the next fk_wait. Delivery is
+ * whole, in order and reliable, or the link ends with FK_EV_CLOSED.
+ * -EMSGSIZE: too long; -EAGAIN: the link is full (its peer is not reading)
+ * — an FK_EV_ROOM event says when to try again; -ENOTCONN: not open yet;
+ * -EBADF: not a live handle; -EINVAL: not a link, or no bytes. */
 int fk_send(fk_handle link, const void *buf, size_t len);
 
 /* --- broadcast ---------------------------------------------------------- */
@@ -113,7 +122,8 @@ int fk_broadcast(const char *channel, const void *buf, size_t len);
  * fakeos-run(1) would give, and the reason in the event's data when it
  * could not start (127: could not fetch, 126: could not run). */
 fk_handle fk_spawn(const char *url, char *const argv[]);
-/* Kills a child (and every program it started). Its FK_EV_EXIT follows. */
+/* Kills a child (and every program it started). Its FK_EV_EXIT follows,
+ * with status 137. -EBADF: not a live handle; -EINVAL: not a child. */
 int fk_kill(fk_handle child);
 
 /* --- handles and events ------------------------------------------------- */
@@ -136,6 +146,9 @@ enum fk_event_type {
 	FK_EV_EXIT, /* a child ended; status: its exit code, or 128+N if
 		       killed by signal N, or 126/127 if it never started
 		       (data says why; fk_release() it). The handle is gone. */
+	FK_EV_ROOM, /* a link that refused fk_send with -EAGAIN has room
+		       again (handle 0: any link; the library's own send
+		       pages had run out) */
 };
 
 struct fk_event {
@@ -150,8 +163,11 @@ struct fk_event {
 
 /* Waits for events: returns how many were stored in ev (1..max), 0 when
  * the timeout (ns; 0 polls, -1 waits for ever) passed first, or -errno.
- * Submits everything queued since the last call in the same system call,
- * so a program that sends and then waits makes one io_uring_enter. */
+ * Submits everything queued since the last call in the same system call
+ * that waits: fk_wait is the only call that enters the kernel (besides
+ * fk_page_alloc, fk_page_free and fk_exit). A send's own completion can
+ * end a wait, so a ping-pong round costs the sender two io_uring_enter
+ * calls and the peer one or two. */
 int fk_wait(struct fk_event *ev, unsigned max, int64_t timeout);
 /* Hands the page behind an FK_EV_DATA or FK_EV_EXIT event back for
  * reuse. Until then the kernel cannot fill it again; a program that keeps

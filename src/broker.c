@@ -74,6 +74,7 @@ struct prog {
 	char *url;
 	bool running; /* not yet reaped */
 	bool dying; /* killed by the broker; reason logged */
+	bool quiet; /* ended on request (a parent, the tree ending): no log */
 	int status; /* the exit status fakeos-run(1) would give */
 
 	struct jail_proc proc;
@@ -123,6 +124,7 @@ struct job {
 	struct job *next;
 	struct prog *parent;
 	int32_t handle;
+	bool killed; /* the parent killed the child before it started */
 	char *url;
 	char **argv;
 	pid_t pid;
@@ -393,9 +395,10 @@ static void kill_prog(struct prog *p, const char *fmt, ...)
 /* Kills without a message: the program's parent asked, or its tree ends. */
 static void end_prog(struct prog *p)
 {
-	if (p->running)
-		(void)syscall(SYS_pidfd_send_signal, p->proc.pidfd, SIGKILL,
-			      NULL, 0);
+	if (!p->running)
+		return;
+	p->quiet = true;
+	(void)syscall(SYS_pidfd_send_signal, p->proc.pidfd, SIGKILL, NULL, 0);
 }
 
 /* How a program ended, as fakeos-run(1) documents it, with one line on
@@ -421,8 +424,6 @@ static int exit_status(struct prog *p, const siginfo_t *st,
 			  p->url);
 		return 128 + SIGSYS;
 	}
-	if (p->dying)
-		return 128 + sig;
 	if (p == b->top && b->stop_signal)
 		return 128 + b->stop_signal;
 	if (p == b->top && b->wall_expired) {
@@ -430,6 +431,8 @@ static int exit_status(struct prog *p, const siginfo_t *st,
 			  p->url, (double)b->o->wall_ms / 1000.0);
 		return 128 + sig;
 	}
+	if (p->dying || p->quiet)
+		return 128 + sig; /* logged already, or asked for */
 	uint64_t cpu = (uint64_t)ru->ru_utime.tv_sec +
 		       (uint64_t)ru->ru_stime.tv_sec;
 	uint64_t limit = b->o->limits.cpu_seconds;
@@ -438,8 +441,6 @@ static int exit_status(struct prog *p, const siginfo_t *st,
 			  p->url, (unsigned long long)limit);
 		return 128 + sig;
 	}
-	if (p->parent && sig == SIGKILL && p->parent_handle == 0)
-		return 128 + sig; /* its parent closed or killed it */
 	log_error("%s: killed by %s%s", p->url, signal_name(sig),
 		  st->si_code == CLD_DUMPED ? " (no core: cores are disabled)"
 					    : "");
@@ -891,6 +892,9 @@ static void finish_job(struct broker *b, struct job *j)
 		parent->npending--;
 	if (!parent || !parent->running) {
 		/* The parent is gone; nobody wants this child. */
+	} else if (j->killed) {
+		send_exited(parent, j->handle, 128 + SIGKILL,
+			    "killed before it started");
 	} else if (res.err < 0) {
 		log_info("%s: spawn %s: %s", parent->url, j->url, res.msg);
 		send_exited(parent, j->handle,
@@ -1156,11 +1160,15 @@ static void on_request(struct broker *b, struct prog *p, const void *buf,
 		break;
 	case PROTO_KILL: {
 		struct prog *c = find_child(b, p, h->handle);
-		if (c)
+		if (c) {
 			end_prog(c);
-		else if (!handle_live(b, p, h->handle))
-			log_debug("%s: kill of handle %d: no such child",
-				  p->url, h->handle);
+			break;
+		}
+		/* Still being fetched: it will not start, and its parent
+		 * hears the same status as for a child killed running. */
+		for (struct job *j = b->jobs; j; j = j->next)
+			if (j->parent == p && j->handle == h->handle)
+				j->killed = true;
 		break;
 	}
 	case PROTO_CLOSE:

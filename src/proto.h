@@ -30,6 +30,15 @@
 #define PROTO_CONTROL_SLOT 0 /* the control link, in the ring's file table */
 #define PROTO_SLOTS 64 /* size of the ring's file table */
 
+/* The SQE flags a program's ring accepts (ring.c registers them; every SQE
+ * must also carry IOSQE_FIXED_FILE). IO_LINK lets libfakeos hand the
+ * kernel a run of datagrams for one link that it sends strictly in order:
+ * two unlinked sends to one socket may be retried in either order when the
+ * first waits for room. It only orders SQEs; each is still checked against
+ * the allowed opcodes. */
+#define PROTO_RING_SQE_FLAGS \
+	(IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT | IOSQE_IO_LINK)
+
 enum proto_type {
 	/* program -> broker: requests. hdr.handle is the program's handle
 	 * for what is asked, chosen by the program. */

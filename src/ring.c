@@ -70,7 +70,7 @@ int ring_create(struct ring *r, struct error *e)
 		res[n++].sqe_op = ring_allowed_ops[i];
 	}
 	res[n].opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED;
-	res[n++].sqe_flags = IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
+	res[n++].sqe_flags = PROTO_RING_SQE_FLAGS;
 	res[n].opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED;
 	res[n++].sqe_flags = IOSQE_FIXED_FILE;
 	res[n].opcode = IORING_RESTRICTION_REGISTER_OP;

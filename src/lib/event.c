@@ -66,6 +66,8 @@ static int on_opened(const struct proto_opened *m, struct fk_event *ev)
 		lib_recv_arm(h, m->slot);
 	} else if (m->slot) {
 		lib_fatal("OPENED gives handle %d a slot but it is no link", h);
+	} else if (e->kind == LIB_CHILD && e->killed) {
+		lib_note(PROTO_KILL, h, 0); /* fk_kill came before it ran */
 	}
 	e->open = 1;
 	return event(ev, FK_EV_OPEN, h, 0);
@@ -100,12 +102,11 @@ static int on_closed(const struct proto_status *m, struct fk_event *ev)
 	struct lib_entry *e = lib_live(h);
 	if (!e)
 		return 0;
-	if (e->kind == LIB_TIMER)
-		lib_fatal("CLOSED for handle %d, a timer", h);
-	if (e->kind == LIB_LINK)
-		lib_link_teardown(e);
-	else
-		lib_entry_free(e);
+	/* An open link ends by end of file, never by CLOSED: its slot is
+	 * ours until we send CLOSE, so the broker cannot have reused it. */
+	if (e->kind == LIB_TIMER || (e->kind == LIB_LINK && e->open))
+		lib_fatal("CLOSED for handle %d, which is not being opened", h);
+	lib_entry_free(e);
 	return event(ev, FK_EV_CLOSED, h, m->status);
 }
 
@@ -273,6 +274,13 @@ static int on_send(const struct io_uring_cqe *cqe, fk_handle h, unsigned buf,
 	if (ok) {
 		if (!e->q.inflight && (e->q.queued || e->dead))
 			lib_work(e);
+		/* Wake a refused sender once half the queue is free, not
+		 * for every datagram that leaves. */
+		if (e->want_room &&
+		    e->q.queued + e->q.inflight <= LIB_LINK_QUEUE / 2) {
+			e->want_room = 0;
+			return event(ev, FK_EV_ROOM, h, 0);
+		}
 		return 0;
 	}
 	/* A datagram did not go: the link is over. EPIPE means the peer
@@ -351,11 +359,22 @@ static unsigned reap(struct fk_event *ev, unsigned max)
 	return n;
 }
 
-/* Submits what is queued and waits for a completion, or until ts. */
-static int enter_wait(struct __kernel_timespec *ts)
+/* One io_uring_enter: submits what is queued and waits for a completion
+ * until deadline (timeout < 0: for ever; 0: does not wait). */
+static int enter(int64_t timeout, uint64_t deadline)
 {
 	struct io_uring_cqe *cqe;
-	return io_uring_submit_and_wait_timeout(&lib.ring, &cqe, 1, ts, NULL);
+	if (timeout == 0)
+		return io_uring_submit_and_get_events(&lib.ring);
+	if (timeout < 0)
+		return io_uring_submit_and_wait_timeout(&lib.ring, &cqe, 1,
+							NULL, NULL);
+	uint64_t now = fk_now(), left = now < deadline ? deadline - now : 0;
+	struct __kernel_timespec ts = {
+		.tv_sec = (long long)(left / 1000000000),
+		.tv_nsec = (long long)(left % 1000000000),
+	};
+	return io_uring_submit_and_wait_timeout(&lib.ring, &cqe, 1, &ts, NULL);
 }
 
 int fk_wait(struct fk_event *ev, unsigned max, int64_t timeout)
@@ -365,39 +384,39 @@ int fk_wait(struct fk_event *ev, unsigned max, int64_t timeout)
 	if (!ev || !max)
 		return -EINVAL;
 	uint64_t deadline = timeout > 0 ? fk_now() + (uint64_t)timeout : 0;
-	for (int entered = 0;; entered = 1) {
-		unsigned n = reap(ev, max);
-		/* What handling them queued (re-armed receives, the next
-		 * sends, CLOSEs) goes with the next system call. */
+	for (;;) {
+		int entered = 0, r = 0;
 		lib_flush();
-		if (n)
-			return (int)n;
-		if (lib.wake) {
-			/* A refused fk_send can be tried again. */
-			lib.wake = 0;
-			return 0;
-		}
-		int r;
-		if (timeout == 0) {
-			if (entered)
-				return 0;
-			r = io_uring_submit_and_get_events(&lib.ring);
-		} else if (timeout < 0) {
-			r = enter_wait(NULL);
+		if (io_uring_cq_ready(&lib.ring) || lib.wake) {
+			/* Something to report already: no waiting, but what
+			 * is queued goes now, so that a program that always
+			 * finds events ready still gets its sends out. */
+			if (io_uring_sq_ready(&lib.ring)) {
+				r = io_uring_submit_and_get_events(&lib.ring);
+				entered = 1;
+			}
 		} else {
-			uint64_t now = fk_now();
-			if (entered && now >= deadline)
-				return 0;
-			uint64_t left = now < deadline ? deadline - now : 0;
-			struct __kernel_timespec ts = {
-				.tv_sec = (long long)(left / 1000000000),
-				.tv_nsec = (long long)(left % 1000000000),
-			};
-			r = enter_wait(&ts);
+			r = enter(timeout, deadline);
+			entered = 1;
 		}
 		if (r < 0 && r != -ETIME && r != -EINTR && r != -EAGAIN &&
 		    r != -EBUSY)
 			return r;
+		/* What handling completions queues (re-armed receives, the
+		 * next sends, CLOSEs) goes with the next call. */
+		unsigned n = reap(ev, max);
+		if (n < max && lib.wake) {
+			/* The library's send pages ran out and came back: any
+			 * refused fk_send can be tried again. */
+			lib.wake = 0;
+			memset(&ev[n], 0, sizeof(ev[n]));
+			n += (unsigned)event(&ev[n], FK_EV_ROOM, 0, 0);
+		}
+		if (n)
+			return (int)n;
+		if (entered && (timeout == 0 ||
+				(timeout > 0 && fk_now() >= deadline)))
+			return 0;
 	}
 }
 

@@ -10,6 +10,13 @@
 #include <sys/mman.h>
 #include <time.h>
 
+/* The API's limits are the protocol's. */
+_Static_assert(FK_PAGE_SIZE == PROTO_PAGE, "a datagram is a page");
+_Static_assert(FK_NAME_MAX + 1 == PROTO_NAME_SIZE, "names");
+_Static_assert(FK_SPAWN_ARGC_MAX == PROTO_ARGC_MAX, "spawn arguments");
+_Static_assert(FK_SPAWN_ARGS_MAX == PROTO_ARGS_SIZE, "spawn argument bytes");
+_Static_assert(FK_BROADCAST_MAX == PROTO_BROADCAST_MAX, "broadcast bytes");
+
 /* --- starting -------------------------------------------------------------- */
 
 /* The boot page: checked, copied, unmapped. What fk_boot returns lives in
@@ -66,13 +73,29 @@ static int map_ring(const struct io_uring_params *boot_params)
 	return 0;
 }
 
-/* Sends and datagrams queued by fk_send reach the kernel in fk_wait. A
- * program that ends right after sending (return from main, exit(), or
+/* Datagrams and requests reach the kernel in fk_wait. A program that
+ * ends right after sending (return from main, exit(), or
  * fk_exit) still sends them, as far as its peers have room: submitted
  * sends are carried out before exit_group returns. */
+static int sending(void)
+{
+	if (lib.control.queued || lib.control.inflight)
+		return 1;
+	for (unsigned i = 0; i < LIB_HANDLES; i++)
+		if (lib.e[i].kind == LIB_LINK &&
+		    (lib.e[i].q.queued || lib.e[i].q.inflight))
+			return 1;
+	return 0;
+}
+
 static void flush_at_exit(void)
 {
 	struct fk_event ev;
+	/* Pages and timers queued for the kernel are nobody's business
+	 * now: only datagrams and messages to the broker are worth a
+	 * system call. */
+	if (!sending())
+		return;
 	for (int round = 0; round < 64; round++) {
 		lib_flush();
 		if (!io_uring_sq_ready(&lib.ring))
@@ -99,8 +122,10 @@ int fk_init(void)
 	int r = read_boot(&params);
 	if (r < 0)
 		return r;
-	lib.recv_pages = fk_page_alloc(LIB_RECV_PAGES);
-	lib.send_pages = fk_page_alloc(LIB_SEND_PAGES);
+	if (!lib.recv_pages) /* kept if an earlier attempt failed later */
+		lib.recv_pages = fk_page_alloc(LIB_RECV_PAGES);
+	if (!lib.send_pages)
+		lib.send_pages = fk_page_alloc(LIB_SEND_PAGES);
 	if (!lib.recv_pages || !lib.send_pages)
 		return -ENOMEM;
 	if ((r = map_ring(&params)) < 0)
@@ -246,7 +271,7 @@ int fk_broadcast(const char *channel, const void *buf, size_t len)
 		return -EBADF;
 	if (!channel || !proto_name_ok(channel) || (!buf && len))
 		return -EINVAL;
-	if (len > FK_BROADCAST_MAX)
+	if (len > PROTO_BROADCAST_MAX)
 		return -EMSGSIZE;
 	int b = request(LIB_FREE, NULL);
 	if (b < 0)
@@ -307,10 +332,11 @@ int fk_kill(fk_handle child)
 		return -EBADF;
 	if (e->kind != LIB_CHILD)
 		return -EINVAL;
-	if (!e->killed) {
-		e->killed = 1;
+	/* A child still being fetched is no program yet, and the broker
+	 * can only kill programs: the KILL waits for its OPENED. */
+	if (!e->killed && e->open)
 		lib_note(PROTO_KILL, child, 0);
-	}
+	e->killed = 1;
 	return 0;
 }
 
@@ -330,7 +356,7 @@ int fk_send(fk_handle link, const void *buf, size_t len)
 	if (!e->open)
 		return -ENOTCONN;
 	if (e->q.queued + e->q.inflight >= LIB_LINK_QUEUE) {
-		lib.want_wake = 1;
+		e->want_room = 1;
 		return -EAGAIN;
 	}
 	int b = lib_page_get(1);

@@ -80,6 +80,7 @@ struct lib_entry {
 	uint8_t in_work; /* on the work list */
 	uint8_t killed; /* child: KILL sent */
 	uint8_t armed; /* timer: its TIMEOUT is in the kernel */
+	uint8_t want_room; /* link: fk_send said -EAGAIN */
 	uint32_t slot; /* link: its ring slot */
 	struct lib_sendq q; /* link: datagrams to send */
 	uint64_t deadline, period; /* timer, ns on CLOCK_MONOTONIC */
@@ -119,8 +120,8 @@ struct lib_state {
 
 	uint16_t work[LIB_HANDLES]; /* entries with something to do */
 	unsigned nwork;
-	uint8_t want_wake; /* a send was refused for want of room */
-	uint8_t wake; /* ... and room has come back since */
+	uint8_t want_pages; /* a send was refused: no page was free */
+	uint8_t wake; /* room has come back for a refused send */
 };
 
 extern struct lib_state lib;
@@ -152,8 +153,8 @@ void lib_submit(void);
 void lib_flush(void);
 
 /* --- sending (queue.c) --- */
-/* A send page for data (keeping LIB_CONTROL_RESERVE back) or for a
- * request; -EAGAIN when none is free. */
+/* A send page for data (keeping LIB_CONTROL_RESERVE back), or a zeroed
+ * one for a request; -EAGAIN when none is free. */
 int lib_page_get(int for_data);
 void *lib_sbuf_ptr(unsigned buf);
 /* Queues buf (len bytes) on q for owner's socket. */

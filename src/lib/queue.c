@@ -134,11 +134,14 @@ void *lib_sbuf_ptr(unsigned buf)
 int lib_page_get(int for_data)
 {
 	if (lib.nfree_pages <= (for_data ? LIB_CONTROL_RESERVE : 0)) {
-		lib.want_wake = 1;
+		lib.want_pages = 1;
 		return -EAGAIN;
 	}
 	unsigned buf = lib.free_pages[--lib.nfree_pages];
-	memset(lib_sbuf_ptr(buf), 0, PROTO_PAGE);
+	/* The broker kills a program whose message has a byte of padding
+	 * or a reserved field that is not zero. */
+	if (!for_data)
+		memset(lib_sbuf_ptr(buf), 0, PROTO_PAGE);
 	return (int)buf;
 }
 
@@ -146,8 +149,8 @@ void lib_sbuf_put(unsigned buf)
 {
 	if (buf < LIB_SEND_PAGES) {
 		lib.free_pages[lib.nfree_pages++] = (uint16_t)buf;
-		if (lib.want_wake) {
-			lib.want_wake = 0;
+		if (lib.want_pages) {
+			lib.want_pages = 0;
 			lib.wake = 1;
 		}
 	} else {
@@ -242,16 +245,39 @@ void *lib_page_ptr(unsigned page)
 	return lib.recv_pages + (size_t)page * PROTO_PAGE;
 }
 
+/* The last PROVIDE queued, while it is the newest SQE and not yet
+ * submitted: pages released in order (the kernel hands them out in the
+ * order they were provided) join it instead of taking an SQE and a CQE
+ * each. */
+static struct io_uring_sqe *last_provide;
+static unsigned last_provide_tail;
+
+static int provide_joins(unsigned group, unsigned bid)
+{
+	struct io_uring_sqe *sqe = last_provide;
+	struct io_uring_sq *sq = &lib.ring.sq;
+	if (!sqe || sq->sqe_tail != last_provide_tail ||
+	    sq->sqe_head == sq->sqe_tail || sqe->buf_group != group ||
+	    sqe->off + (unsigned)sqe->fd != bid)
+		return 0;
+	sqe->fd++; /* PROVIDE_BUFFERS counts its buffers in fd */
+	return 1;
+}
+
 void lib_page_give(unsigned page)
 {
 	unsigned group = page_group(page);
 	unsigned bid = group == LIB_GROUP_DATA ? page : page - LIB_DATA_PAGES;
+	lib.held[page] = 0;
+	lib.avail[group]++;
+	if (provide_joins(group, bid))
+		return;
 	struct io_uring_sqe *sqe = lib_sqe(LIB_OP_PROVIDE, 0, 0);
 	io_uring_prep_provide_buffers(sqe, lib_page_ptr(page), PROTO_PAGE, 1,
 				      (int)group, (int)bid);
 	sqe_fixed(sqe);
-	lib.held[page] = 0;
-	lib.avail[group]++;
+	last_provide = sqe;
+	last_provide_tail = lib.ring.sq.sqe_tail;
 }
 
 void lib_recv_arm(fk_handle h, unsigned slot)
