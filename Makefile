@@ -62,7 +62,8 @@ PROGS := $(B)/fakeos-run $(B)/fakeos-policy
 
 DEPS_STAMP := build/.deps-ok
 
-.PHONY: all deps run check unit unit-san integration bench install clean \
+.PHONY: all deps run check unit unit-san integration integration-san bench \
+        install clean \
         examples escapes test-progs
 .DELETE_ON_ERROR:
 
@@ -164,7 +165,8 @@ $(B)/test/%: test/unit/%.c $(B)/libhost.a
 		$(LDLIBS) $(CHECK_LIBS)
 
 unit: $(UNIT_BINS)
-	@tools/run-unit $(UNIT_BINS)
+	@UNIT_LABEL=$(if $(filter 1,$(SAN)),unit-san,unit) tools/run-unit \
+		$(UNIT_BINS)
 
 unit-san:
 	@$(MAKE) --no-print-directory SAN=1 unit
@@ -172,10 +174,23 @@ unit-san:
 integration: all
 	@test/integration/run-all
 
+# The integration suite again, with the launcher built under ASan and UBSan.
+integration-san: all
+	@$(MAKE) --no-print-directory SAN=1 build/san/fakeos-run
+	@FAKEOS_RUN=$(CURDIR)/build/san/fakeos-run INTEGRATION_LABEL=integration-san \
+		test/integration/run-all
+
+# Areas add their own checks to CHECK_EXTRA in mk/*.mk (fuzzing, lint and
+# memcheck gates, ...). `make check` runs every part even when one fails,
+# then fails if any did.
 check: all
-	@$(MAKE) --no-print-directory unit
-	@$(MAKE) --no-print-directory unit-san
-	@test/integration/run-all
+	@failed=""; \
+	for t in unit unit-san integration integration-san $(CHECK_EXTRA); do \
+		echo "==== make $$t"; \
+		$(MAKE) --no-print-directory $$t || failed="$$failed $$t"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "check: FAILED:$$failed"; exit 1; fi; \
+	echo "check: every part passed"
 
 # --- the demo ---------------------------------------------------------------
 run: all
@@ -205,5 +220,8 @@ install: $(PROGS) build/libfakeos.a
 
 clean:
 	rm -rf build
+
+# Areas of the build owned by their own fragments (fuzzing, gates, bench).
+include $(wildcard mk/*.mk)
 
 -include $(shell find build -name '*.d' 2>/dev/null)
