@@ -144,10 +144,15 @@ build/examples/%: examples/%.c build/libfakeos.a include/fakeos.h \
 	@mkdir -p $(@D)
 	tools/fakeos-cc -o $@ $<
 
+# Escape programs are built like a user's program, with two more include
+# paths: the kernel and liburing headers (to drive their ring by hand) and
+# src/ (for the wire format, to forge broker messages).
 escapes: $(ESCAPES)
-build/escape/%: test/escape/%.c test/escape/escape.h | $(DEPS_STAMP)
+build/escape/%: test/escape/%.c $(wildcard test/escape/*.h) \
+		build/libfakeos.a tools/fakeos-cc | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+	tools/fakeos-cc -isystem $(MUSL_INC) -iquote src -iquote test/escape \
+		-o $@ $<
 
 test-progs: $(TEST_PROGS)
 build/progs/%_glibc: test/progs/%_glibc.c | $(DEPS_STAMP)
