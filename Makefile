@@ -158,9 +158,9 @@ test-progs: $(TEST_PROGS)
 build/progs/%_glibc: test/progs/%_glibc.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
-build/progs/%: test/progs/%.c | $(DEPS_STAMP)
+build/progs/%: test/progs/%.c build/libfakeos.a tools/fakeos-cc | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(MUSL_CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
+	tools/fakeos-cc -o $@ $<
 
 # --- tests ------------------------------------------------------------------
 $(B)/test/%: test/unit/%.c $(B)/libhost.a

@@ -1,0 +1,484 @@
+/* Unit tests for the wire format (src/proto.c): every message type in both
+ * directions, and every rule proto_check applies. A well-formed message of
+ * each type is built, checked, then broken one field at a time. */
+#include <check.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto.h"
+
+#define FROM_PROGRAM 1
+#define FROM_BROKER 0
+
+static union {
+	struct proto_hdr hdr;
+	struct proto_name name;
+	struct proto_spawn spawn;
+	struct proto_close close;
+	struct proto_opened opened;
+	struct proto_status status;
+	struct proto_exited exited;
+	struct proto_broadcast bcast;
+	unsigned char bytes[PROTO_PAGE + 64];
+} m;
+
+static const char *why;
+
+static int check(size_t n, int dir)
+{
+	why = NULL;
+	int r = proto_check(&m, n, dir, &why);
+	ck_assert_ptr_nonnull(why);
+	return r;
+}
+
+static size_t make_name(enum proto_type t, const char *name)
+{
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, t, sizeof(m.name), 7);
+	strcpy(m.name.name, name);
+	return sizeof(m.name);
+}
+
+static size_t make_spawn(const char *url, int argc, const char *args,
+			 size_t args_len)
+{
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_SPAWN, sizeof(m.spawn), 3);
+	strcpy(m.spawn.url, url);
+	m.spawn.argc = (uint32_t)argc;
+	m.spawn.args_len = (uint32_t)args_len;
+	memcpy(m.spawn.args, args, args_len);
+	return sizeof(m.spawn);
+}
+
+static size_t make_broadcast(enum proto_type t, size_t payload)
+{
+	memset(&m, 0, sizeof(m));
+	size_t n = sizeof(m.bcast) + payload;
+	proto_hdr_init(&m.hdr, t, (uint32_t)n, t == PROTO_BROADCAST ? 0 : 5);
+	strcpy(m.bcast.channel, "chat");
+	memset(m.bcast.data, 'x', payload);
+	return n;
+}
+
+/* --- the header ------------------------------------------------------------ */
+
+START_TEST(test_proto_header_is_16_bytes_and_init_fills_it)
+{
+	struct proto_hdr h;
+	memset(&h, 0xff, sizeof(h));
+	proto_hdr_init(&h, PROTO_KILL, 16, 9);
+	ck_assert_uint_eq(sizeof(h), 16);
+	ck_assert_uint_eq(h.version, PROTO_VERSION);
+	ck_assert_uint_eq(h.type, PROTO_KILL);
+	ck_assert_uint_eq(h.len, 16);
+	ck_assert_int_eq(h.handle, 9);
+	ck_assert_uint_eq(h.reserved, 0);
+}
+END_TEST
+
+START_TEST(test_proto_rejects_datagram_shorter_than_header)
+{
+	memset(&m, 0, sizeof(m));
+	ck_assert_int_eq(check(0, FROM_PROGRAM), -EMSGSIZE);
+	ck_assert_int_eq(check(15, FROM_PROGRAM), -EMSGSIZE);
+}
+END_TEST
+
+START_TEST(test_proto_rejects_datagram_longer_than_page)
+{
+	size_t n = make_broadcast(PROTO_BROADCAST, PROTO_BROADCAST_MAX);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), 0);
+	m.hdr.len = PROTO_PAGE + 1;
+	ck_assert_int_eq(check(PROTO_PAGE + 1, FROM_PROGRAM), -EMSGSIZE);
+}
+END_TEST
+
+START_TEST(test_proto_rejects_unknown_version)
+{
+	size_t n = make_name(PROTO_LINK, "echo");
+	m.hdr.version = PROTO_VERSION + 1;
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+	ck_assert_str_eq(why, "unknown protocol version");
+}
+END_TEST
+
+START_TEST(test_proto_rejects_length_field_that_differs_from_datagram)
+{
+	size_t n = make_name(PROTO_LINK, "echo");
+	m.hdr.len = (uint32_t)n - 1;
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EMSGSIZE);
+	m.hdr.len = (uint32_t)n;
+	ck_assert_int_eq(check(n - 1, FROM_PROGRAM), -EMSGSIZE);
+}
+END_TEST
+
+START_TEST(test_proto_rejects_nonzero_reserved_header_field)
+{
+	size_t n = make_name(PROTO_LINK, "echo");
+	m.hdr.reserved = 1;
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_rejects_unknown_types)
+{
+	static const uint16_t bad[] = { 0, PROTO_REQUEST_LAST + 1, 63,
+					PROTO_DELIVER + 1, 0xffff };
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		size_t n = make_name(PROTO_LINK, "echo");
+		m.hdr.type = bad[i];
+		ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+		ck_assert_int_eq(check(n, FROM_BROKER), -EPROTO);
+	}
+}
+END_TEST
+
+START_TEST(test_proto_requests_only_from_programs_events_only_from_broker)
+{
+	size_t n = make_name(PROTO_SERVE, "svc");
+	ck_assert_int_eq(check(n, FROM_PROGRAM), 0);
+	ck_assert_int_eq(check(n, FROM_BROKER), -EPROTO);
+
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_CLOSED, sizeof(m.status), 4);
+	m.status.status = -ECONNREFUSED;
+	ck_assert_int_eq(check(sizeof(m.status), FROM_BROKER), 0);
+	ck_assert_int_eq(check(sizeof(m.status), FROM_PROGRAM), -EPROTO);
+	ck_assert_str_eq(why, "an event type sent by a program");
+}
+END_TEST
+
+START_TEST(test_proto_handle_must_be_positive_except_broadcast_zero)
+{
+	size_t n = make_name(PROTO_LINK, "echo");
+	m.hdr.handle = 0;
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+	m.hdr.handle = -5;
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+
+	n = make_broadcast(PROTO_BROADCAST, 10);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), 0);
+	m.hdr.handle = 1;
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+/* --- names ---------------------------------------------------------------- */
+
+START_TEST(test_proto_name_ok_accepts_only_1_to_63_safe_bytes)
+{
+	char buf[PROTO_NAME_SIZE + 8];
+	ck_assert(proto_name_ok("echo"));
+	ck_assert(proto_name_ok("a.b_c-D9"));
+	ck_assert(!proto_name_ok(""));
+	ck_assert(!proto_name_ok("has space"));
+	ck_assert(!proto_name_ok("slash/no"));
+	ck_assert(!proto_name_ok("nul\x01"));
+	ck_assert(!proto_name_ok("caf\xc3\xa9"));
+	memset(buf, 'a', 63);
+	buf[63] = '\0';
+	ck_assert(proto_name_ok(buf));
+	memset(buf, 'a', 64);
+	buf[64] = '\0';
+	ck_assert(!proto_name_ok(buf));
+}
+END_TEST
+
+START_TEST(test_proto_name_messages_accept_good_names)
+{
+	static const enum proto_type types[] = { PROTO_LINK, PROTO_SERVE,
+						 PROTO_SUBSCRIBE };
+	for (size_t i = 0; i < 3; i++) {
+		size_t n = make_name(types[i], "echo.v1");
+		ck_assert_int_eq(check(n, FROM_PROGRAM), 0);
+	}
+}
+END_TEST
+
+START_TEST(test_proto_rejects_unterminated_name)
+{
+	size_t n = make_name(PROTO_LINK, "x");
+	memset(m.name.name, 'a', sizeof(m.name.name));
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_rejects_bytes_hidden_after_name_terminator)
+{
+	size_t n = make_name(PROTO_LINK, "echo");
+	m.name.name[10] = 'z';
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_rejects_empty_and_unsafe_names)
+{
+	size_t n = make_name(PROTO_SERVE, "");
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+	n = make_name(PROTO_SERVE, "../etc");
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_rejects_name_message_of_wrong_length)
+{
+	size_t n = make_name(PROTO_LINK, "echo");
+	m.hdr.len = (uint32_t)n + 4;
+	ck_assert_int_eq(check(n + 4, FROM_PROGRAM), -EMSGSIZE);
+}
+END_TEST
+
+/* --- spawn ------------------------------------------------------------------ */
+
+START_TEST(test_proto_spawn_with_arguments_is_accepted)
+{
+	size_t n = make_spawn("http://h/p", 2, "one\0two\0", 8);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), 0);
+	n = make_spawn("child", 0, "", 0);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), 0);
+	n = make_spawn("child", 1, "", 1); /* one empty argument */
+	ck_assert_int_eq(check(n, FROM_PROGRAM), 0);
+}
+END_TEST
+
+START_TEST(test_proto_spawn_rejects_empty_or_unterminated_url)
+{
+	size_t n = make_spawn("", 0, "", 0);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+	n = make_spawn("x", 0, "", 0);
+	memset(m.spawn.url, 'u', sizeof(m.spawn.url));
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_spawn_rejects_argc_that_disagrees_with_args)
+{
+	size_t n = make_spawn("p", 3, "one\0two\0", 8);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+	n = make_spawn("p", 1, "one\0two\0", 8);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_spawn_rejects_unterminated_last_argument)
+{
+	size_t n = make_spawn("p", 1, "one\0tw", 6);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_spawn_rejects_too_many_arguments)
+{
+	char args[PROTO_ARGS_SIZE];
+	memset(args, 0, sizeof(args));
+	size_t n = make_spawn("p", PROTO_ARGC_MAX + 1, args,
+			      PROTO_ARGC_MAX + 1);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+	n = make_spawn("p", PROTO_ARGC_MAX, args, PROTO_ARGC_MAX);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), 0);
+}
+END_TEST
+
+START_TEST(test_proto_spawn_rejects_args_len_beyond_field)
+{
+	size_t n = make_spawn("p", 0, "", 0);
+	m.spawn.args_len = PROTO_ARGS_SIZE + 1;
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_spawn_rejects_bytes_after_args_len)
+{
+	size_t n = make_spawn("p", 1, "a\0", 2);
+	m.spawn.args[100] = 'x';
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+/* --- close, kill ------------------------------------------------------------ */
+
+START_TEST(test_proto_close_slot_must_be_in_range_and_reserved_zero)
+{
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_CLOSE, sizeof(m.close), 2);
+	m.close.slot = 5;
+	ck_assert_int_eq(check(sizeof(m.close), FROM_PROGRAM), 0);
+	m.close.slot = 0;
+	ck_assert_int_eq(check(sizeof(m.close), FROM_PROGRAM), 0);
+	m.close.slot = PROTO_SLOTS;
+	ck_assert_int_eq(check(sizeof(m.close), FROM_PROGRAM), -EPROTO);
+	m.close.slot = 1;
+	m.close.reserved = 1;
+	ck_assert_int_eq(check(sizeof(m.close), FROM_PROGRAM), -EPROTO);
+	/* A header-only CLOSE (the old layout) is the wrong length. */
+	m.hdr.len = sizeof(m.hdr);
+	ck_assert_int_eq(check(sizeof(m.hdr), FROM_PROGRAM), -EMSGSIZE);
+}
+END_TEST
+
+START_TEST(test_proto_kill_is_header_only)
+{
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_KILL, sizeof(m.hdr), 4);
+	ck_assert_int_eq(check(sizeof(m.hdr), FROM_PROGRAM), 0);
+	m.hdr.len = sizeof(m.hdr) + 4;
+	ck_assert_int_eq(check(sizeof(m.hdr) + 4, FROM_PROGRAM), -EMSGSIZE);
+}
+END_TEST
+
+/* --- broadcast ---------------------------------------------------------------- */
+
+START_TEST(test_proto_broadcast_payload_from_zero_to_max)
+{
+	size_t n = make_broadcast(PROTO_BROADCAST, 0);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), 0);
+	n = make_broadcast(PROTO_BROADCAST, PROTO_BROADCAST_MAX);
+	ck_assert_int_eq(check(n, FROM_PROGRAM), 0);
+	ck_assert_uint_eq(n, PROTO_PAGE);
+}
+END_TEST
+
+START_TEST(test_proto_broadcast_rejects_bad_channel_and_reserved)
+{
+	size_t n = make_broadcast(PROTO_BROADCAST, 4);
+	strcpy(m.bcast.channel, "no way");
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+	n = make_broadcast(PROTO_BROADCAST, 4);
+	m.bcast.reserved[2] = 1;
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_broadcast_dropped_only_in_deliveries)
+{
+	size_t n = make_broadcast(PROTO_BROADCAST, 4);
+	m.bcast.dropped = 3;
+	ck_assert_int_eq(check(n, FROM_PROGRAM), -EPROTO);
+	n = make_broadcast(PROTO_DELIVER, 4);
+	m.bcast.dropped = 3;
+	ck_assert_int_eq(check(n, FROM_BROKER), 0);
+}
+END_TEST
+
+START_TEST(test_proto_broadcast_shorter_than_its_header_is_rejected)
+{
+	size_t n = make_broadcast(PROTO_BROADCAST, 0);
+	m.hdr.len = (uint32_t)n - 1;
+	ck_assert_int_eq(check(n - 1, FROM_PROGRAM), -EMSGSIZE);
+}
+END_TEST
+
+/* --- events from the broker ----------------------------------------------------- */
+
+START_TEST(test_proto_opened_and_incoming_slots)
+{
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_OPENED, sizeof(m.opened), 6);
+	m.opened.slot = 0; /* not a link */
+	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), 0);
+	m.opened.slot = PROTO_SLOTS - 1;
+	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), 0);
+	m.opened.slot = PROTO_SLOTS;
+	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), -EPROTO);
+
+	m.hdr.type = PROTO_INCOMING;
+	m.opened.slot = PROTO_CONTROL_SLOT;
+	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), -EPROTO);
+	m.opened.slot = 3;
+	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), 0);
+	m.opened.reserved = 2;
+	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_closed_status_is_zero_or_errno)
+{
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_CLOSED, sizeof(m.status), 6);
+	ck_assert_int_eq(check(sizeof(m.status), FROM_BROKER), 0);
+	m.status.status = -4095;
+	ck_assert_int_eq(check(sizeof(m.status), FROM_BROKER), 0);
+	m.status.status = 1;
+	ck_assert_int_eq(check(sizeof(m.status), FROM_BROKER), -EPROTO);
+	m.status.status = -4096;
+	ck_assert_int_eq(check(sizeof(m.status), FROM_BROKER), -EPROTO);
+}
+END_TEST
+
+START_TEST(test_proto_exited_status_and_reason)
+{
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_EXITED, sizeof(m.exited), 6);
+	m.exited.status = 127;
+	strcpy(m.exited.reason, "HTTP 404");
+	ck_assert_int_eq(check(sizeof(m.exited), FROM_BROKER), 0);
+	m.exited.status = 256;
+	ck_assert_int_eq(check(sizeof(m.exited), FROM_BROKER), -EPROTO);
+	m.exited.status = 0;
+	memset(m.exited.reason, 'r', sizeof(m.exited.reason));
+	ck_assert_int_eq(check(sizeof(m.exited), FROM_BROKER), -EPROTO);
+}
+END_TEST
+
+/* --- the boot page --------------------------------------------------------------- */
+
+START_TEST(test_proto_boot_page_fits_a_page_and_says_its_magic)
+{
+	ck_assert_uint_le(sizeof(struct proto_boot), PROTO_PAGE);
+	/* "FkOkBoot" in memory order. */
+	uint64_t magic = PROTO_BOOT_MAGIC;
+	ck_assert_int_eq(memcmp(&magic, "FkOkBoot", 8), 0);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+	Suite *s = suite_create("proto");
+	TCase *t = tcase_create("check");
+	tcase_add_test(t, test_proto_header_is_16_bytes_and_init_fills_it);
+	tcase_add_test(t, test_proto_rejects_datagram_shorter_than_header);
+	tcase_add_test(t, test_proto_rejects_datagram_longer_than_page);
+	tcase_add_test(t, test_proto_rejects_unknown_version);
+	tcase_add_test(t, test_proto_rejects_length_field_that_differs_from_datagram);
+	tcase_add_test(t, test_proto_rejects_nonzero_reserved_header_field);
+	tcase_add_test(t, test_proto_rejects_unknown_types);
+	tcase_add_test(t, test_proto_requests_only_from_programs_events_only_from_broker);
+	tcase_add_test(t, test_proto_handle_must_be_positive_except_broadcast_zero);
+	tcase_add_test(t, test_proto_name_ok_accepts_only_1_to_63_safe_bytes);
+	tcase_add_test(t, test_proto_name_messages_accept_good_names);
+	tcase_add_test(t, test_proto_rejects_unterminated_name);
+	tcase_add_test(t, test_proto_rejects_bytes_hidden_after_name_terminator);
+	tcase_add_test(t, test_proto_rejects_empty_and_unsafe_names);
+	tcase_add_test(t, test_proto_rejects_name_message_of_wrong_length);
+	tcase_add_test(t, test_proto_spawn_with_arguments_is_accepted);
+	tcase_add_test(t, test_proto_spawn_rejects_empty_or_unterminated_url);
+	tcase_add_test(t, test_proto_spawn_rejects_argc_that_disagrees_with_args);
+	tcase_add_test(t, test_proto_spawn_rejects_unterminated_last_argument);
+	tcase_add_test(t, test_proto_spawn_rejects_too_many_arguments);
+	tcase_add_test(t, test_proto_spawn_rejects_args_len_beyond_field);
+	tcase_add_test(t, test_proto_spawn_rejects_bytes_after_args_len);
+	tcase_add_test(t, test_proto_close_slot_must_be_in_range_and_reserved_zero);
+	tcase_add_test(t, test_proto_kill_is_header_only);
+	tcase_add_test(t, test_proto_broadcast_payload_from_zero_to_max);
+	tcase_add_test(t, test_proto_broadcast_rejects_bad_channel_and_reserved);
+	tcase_add_test(t, test_proto_broadcast_dropped_only_in_deliveries);
+	tcase_add_test(t, test_proto_broadcast_shorter_than_its_header_is_rejected);
+	tcase_add_test(t, test_proto_opened_and_incoming_slots);
+	tcase_add_test(t, test_proto_closed_status_is_zero_or_errno);
+	tcase_add_test(t, test_proto_exited_status_and_reason);
+	tcase_add_test(t, test_proto_boot_page_fits_a_page_and_says_its_magic);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(suite());
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
