@@ -16,6 +16,7 @@
 
 #include <fcntl.h>
 #include <linux/seccomp.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -90,6 +91,7 @@ struct prog {
 	uint64_t tokens_at;
 
 	int forbidden_nr; /* -1, or the call it was killed for */
+	unsigned warned; /* quotas already reported for this program */
 	struct watch w_ctl, w_out_from, w_out_to, w_err_from, w_err_to,
 		w_in_from, w_in_to, w_notify, w_pidfd;
 };
@@ -156,6 +158,7 @@ struct broker {
 	struct subscriber *subscribers;
 	struct job *jobs;
 	struct cgroup_base cgroup; /* dirfd -1: rlimits only */
+	int home_netns, shared_netns; /* -1: every program gets a new one */
 	int stop_signal;
 	bool wall_expired;
 };
@@ -190,6 +193,20 @@ static const char *signal_name(int sig)
 }
 
 static void kill_prog(struct prog *p, const char *fmt, ...) PRINTF(2, 3);
+
+enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
+		 Q_SUBS = 16, Q_PENDING = 32 };
+
+/* Says once per program and quota that a request was refused, naming the
+ * quota: a bomb that keeps trying does not flood the log. */
+static void quota_refused(struct prog *p, enum quota_bit bit,
+			  const char *what, unsigned limit)
+{
+	if (p->warned & bit)
+		return;
+	p->warned |= bit;
+	log_warn("%s: refused: quota of %u %s reached", p->url, limit, what);
+}
 
 /* --- control messages to a program --------------------------------------- */
 
@@ -296,8 +313,11 @@ static void send_exited(struct prog *p, int32_t handle, int status,
  * (counting `taken` as used), or -1. */
 static int free_slot(struct prog *p, int taken)
 {
-	if (p->nlinks + (taken > 0) >= p->b->o->quotas.links)
+	if (p->nlinks + (taken > 0) >= p->b->o->quotas.links) {
+		quota_refused(p, Q_LINKS, "links per program",
+			      p->b->o->quotas.links);
 		return -1;
+	}
 	for (int s = 1; s < PROTO_SLOTS; s++)
 		if (p->slots[s].fd < 0 && s != taken)
 			return s;
@@ -326,10 +346,25 @@ static void slot_close(struct prog *p, int s)
 /* Connects client (which asked with handle) to the server of a name: a
  * SOCK_SEQPACKET pair, one end in each ring. Data then flows between the
  * two programs directly; the broker only holds copies to end the link. */
+/* Open links between a and b. */
+static unsigned links_between(const struct prog *a, const struct prog *b)
+{
+	unsigned n = 0;
+	for (int s = 1; s < PROTO_SLOTS; s++)
+		n += a->slots[s].fd >= 0 && a->slots[s].peer == b->id;
+	return n;
+}
+
 static void link_make(struct prog *client, int32_t handle,
 		      struct service *svc)
 {
 	struct prog *server = svc->owner;
+	unsigned per_peer = client->b->o->quotas.links_per_peer;
+	if (links_between(client, server) >= per_peer) {
+		quota_refused(client, Q_PEER, "links to one program", per_peer);
+		send_closed(client, handle, -EMFILE);
+		return;
+	}
 	int cs = free_slot(client, 0);
 	if (cs < 0) {
 		send_closed(client, handle, -EMFILE);
@@ -338,7 +373,8 @@ static void link_make(struct prog *client, int32_t handle,
 	/* A program may link to itself: two slots of its own. */
 	int ss = free_slot(server, client == server ? cs : 0);
 	if (ss < 0) {
-		send_closed(client, handle, -ECONNREFUSED);
+		send_closed(client, handle,
+			    client == server ? -EMFILE : -ECONNREFUSED);
 		return;
 	}
 	int sv[2];
@@ -504,6 +540,15 @@ static void prog_reap(struct prog *p)
 	b->alive--;
 	p->status = exit_status(p, &st, &ru);
 	log_debug("%s: ended with status %d", p->url, p->status);
+	/* RLIMIT_AS refuses allocations; the program only sees ENOMEM.
+	 * When its peak resident size came near the limit, say so: that is
+	 * most likely why it failed. */
+	uint64_t mem = b->o->limits.memory;
+	if (mem && (uint64_t)ru.ru_maxrss * 1024 >= mem / 10 * 9)
+		log_warn("%s: reached its memory limit (--memory %llu MiB; "
+			 "peak resident %llu MiB)",
+			 p->url, (unsigned long long)(mem >> 20),
+			 (unsigned long long)ru.ru_maxrss >> 10);
 
 	ep_del(b, p->proc.pidfd);
 	close(p->proc.pidfd);
@@ -640,6 +685,8 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		.pass_fds = { ring.fd, boot },
 		.n_pass = 2,
 		.cgroup_fd = cgfd,
+		.netns_fd = b->shared_netns,
+		.home_netns_fd = b->home_netns,
 		.hostname = "fakeos",
 	};
 	r = jail_spawn(&jc, &p->proc, e);
@@ -955,6 +1002,8 @@ static void on_link(struct broker *b, struct prog *p, const struct proto_name *m
 		return;
 	}
 	if (p->npending >= b->o->quotas.pending) {
+		quota_refused(p, Q_PENDING, "requests waiting per program",
+			      b->o->quotas.pending);
 		send_closed(p, m->hdr.handle, -EAGAIN);
 		return;
 	}
@@ -977,6 +1026,8 @@ static void on_serve(struct broker *b, struct prog *p, const struct proto_name *
 		return;
 	}
 	if (p->nservices >= b->o->quotas.services) {
+		quota_refused(p, Q_SERVICES, "served names per program",
+			      b->o->quotas.services);
 		send_closed(p, m->hdr.handle, -EMFILE);
 		return;
 	}
@@ -1006,6 +1057,8 @@ static void on_subscribe(struct broker *b, struct prog *p,
 			 const struct proto_name *m)
 {
 	if (p->nsubs >= b->o->quotas.subscriptions) {
+		quota_refused(p, Q_SUBS, "subscriptions per program",
+			      b->o->quotas.subscriptions);
 		send_closed(p, m->hdr.handle, -EMFILE);
 		return;
 	}
@@ -1046,14 +1099,23 @@ static void on_spawn(struct broker *b, struct prog *p, const struct proto_spawn 
 	unsigned starting = 0;
 	for (struct job *j = b->jobs; j; j = j->next)
 		starting++;
+	char why[PROTO_REASON_SIZE];
 	if (b->alive + starting >= b->o->quotas.programs) {
-		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN,
-			    "quota: too many programs in this tree");
+		quota_refused(p, Q_PROGRAMS, "programs per tree",
+			      b->o->quotas.programs);
+		snprintf(why, sizeof(why),
+			 "quota: %u programs per tree reached",
+			 b->o->quotas.programs);
+		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN, why);
 		return;
 	}
 	if (p->npending >= b->o->quotas.pending) {
-		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN,
-			    "quota: too many spawns in progress");
+		quota_refused(p, Q_PENDING, "requests waiting per program",
+			      b->o->quotas.pending);
+		snprintf(why, sizeof(why),
+			 "quota: %u requests waiting per program reached",
+			 b->o->quotas.pending);
+		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN, why);
 		return;
 	}
 	start_job(b, p, m->hdr.handle, m);
@@ -1407,10 +1469,38 @@ static int setup(struct broker *b)
 	return ep_set(b, EPOLL_CTL_ADD, b->timerfd, EPOLLIN, &b->w_timer);
 }
 
+/* Every program after the top one joins the top one's network namespace,
+ * which is just as empty: no program can make a socket or an interface.
+ * Entering it and coming back needs CAP_SYS_ADMIN over the launcher's own
+ * namespace, so an unprivileged broker gives each program a new one. */
+static void share_netns(struct broker *b)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)b->top->proc.pid);
+	b->home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	b->shared_netns = open(path, O_RDONLY | O_CLOEXEC);
+	if (b->home_netns >= 0 && b->shared_netns >= 0 &&
+	    setns(b->shared_netns, CLONE_NEWNET) == 0) {
+		if (setns(b->home_netns, CLONE_NEWNET) < 0)
+			log_fatal("cannot return to the launcher's network "
+				  "namespace: %s",
+				  strerror(errno));
+		log_debug("spawned programs share one empty network namespace");
+		return;
+	}
+	log_debug("each spawned program gets its own network namespace");
+	if (b->home_netns >= 0)
+		close(b->home_netns);
+	if (b->shared_netns >= 0)
+		close(b->shared_netns);
+	b->home_netns = b->shared_netns = -1;
+}
+
 void broker_default_quotas(struct broker_quotas *q)
 {
 	q->programs = 1024;
 	q->links = PROTO_SLOTS - 1;
+	q->links_per_peer = 16;
 	q->services = 16;
 	q->subscriptions = 16;
 	q->pending = 16;
@@ -1424,7 +1514,8 @@ int broker_run(const struct broker_opts *o, const char *url,
 	       char *const *argv)
 {
 	struct broker b = { .o = o, .ep = -1, .sigfd = -1, .timerfd = -1,
-			    .next_id = 1, .cgroup = { .dirfd = -1 } };
+			    .next_id = 1, .cgroup = { .dirfd = -1 },
+			    .home_netns = -1, .shared_netns = -1 };
 	struct error e = { "" };
 	struct program prog = { .fd = -1 };
 	enum program_fail kind = PROGRAM_FAIL_FETCH;
@@ -1464,6 +1555,7 @@ int broker_run(const struct broker_opts *o, const char *url,
 		goto out;
 	}
 	program_free(&prog);
+	share_netns(&b);
 	loop(&b);
 	code = b.top->status;
 out:
@@ -1483,7 +1575,9 @@ out:
 		relay_close(&p->in);
 		prog_free(p);
 	}
-	for (int *fd = (int[]){ b.sigfd, b.timerfd, b.ep, -2 }; *fd != -2; fd++)
+	for (int *fd = (int[]){ b.sigfd, b.timerfd, b.ep, b.home_netns,
+				b.shared_netns, -2 };
+	     *fd != -2; fd++)
 		if (*fd >= 0)
 			close(*fd);
 	cgroup_base_close(&b.cgroup);

@@ -26,6 +26,8 @@ enum {
 struct broker_quotas {
 	unsigned programs; /* programs alive in the tree, the top included */
 	unsigned links; /* open links per program (at most PROTO_SLOTS-1) */
+	unsigned links_per_peer; /* open links between any two programs, so
+				    one client cannot fill a service's slots */
 	unsigned services; /* names served per program */
 	unsigned subscriptions; /* channels subscribed per program */
 	unsigned pending; /* requests waiting (links, spawns) per program */

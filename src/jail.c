@@ -203,7 +203,24 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)c->cgroup_fd;
 	}
+	/* A shared empty network namespace: entered just for the clone, so
+	 * the child starts in it; making a new one costs most of a
+	 * millisecond and kernel memory per program. */
+	if (c->netns_fd >= 0) {
+		if (setns(c->netns_fd, CLONE_NEWNET) < 0) {
+			cap_free(no_caps);
+			return error_sys(e, errno, "jail: setns(shared netns)");
+		}
+		args.flags &= ~(uint64_t)CLONE_NEWNET;
+	}
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid != 0 && c->netns_fd >= 0 &&
+	    setns(c->home_netns_fd, CLONE_NEWNET) < 0)
+		/* Staying in the empty namespace would cut the launcher off
+		 * the network it fetches programs from: stop instead. */
+		log_fatal("jail: cannot return to the launcher's network "
+			  "namespace: %s",
+			  strerror(errno));
 	if (pid < 0) {
 		cap_free(no_caps);
 		return error_sys(e, errno, "jail: clone3 (new namespaces)");

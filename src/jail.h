@@ -39,6 +39,9 @@ struct jail_config {
 	int pass_fds[JAIL_MAX_PASS_FDS]; /* become fds 3.. in order */
 	unsigned n_pass;
 	int cgroup_fd; /* a cgroup v2 directory to start in, or -1 */
+	/* An empty network namespace to share instead of making a new one,
+	 * and the launcher's own to return to (both -1: a new one). */
+	int netns_fd, home_netns_fd;
 	const char *hostname; /* the UTS namespace's name, "fakeos" */
 };
 

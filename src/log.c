@@ -13,7 +13,9 @@ void log_init(const char *progname)
 	log_prog = slash ? slash + 1 : progname;
 }
 
-/* One write per message, so lines from several processes do not interleave. */
+/* One write per message, so lines from several processes do not interleave.
+ * format(printf, 2, 0) lets clang's -Wformat-nonliteral accept fmt. */
+static void log_v(const char *kind, const char *fmt, va_list ap) PRINTF(2, 0);
 static void log_v(const char *kind, const char *fmt, va_list ap)
 {
 	char line[1024];

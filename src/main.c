@@ -42,6 +42,7 @@ static const char usage_text[] =
 	"      --cpu SECS        CPU-time limit (none)\n"
 	"      --time-limit SECS wall-clock limit (none)\n"
 	"      --policy FILE     seccomp policy (the built-in default.policy)\n"
+	"      --max-programs N  programs alive in the tree at once (1024)\n"
 	"  -n, --no-stdin        the program's stdin is empty\n"
 	"\n"
 	"  -v, --verbose         say what is done; twice for every step\n"
@@ -73,6 +74,7 @@ enum {
 	OPT_CPU,
 	OPT_TIME_LIMIT,
 	OPT_POLICY,
+	OPT_MAX_PROGRAMS,
 	OPT_VERSION,
 };
 
@@ -92,6 +94,7 @@ static const struct option long_opts[] = {
 	{ "cpu", required_argument, NULL, OPT_CPU },
 	{ "time-limit", required_argument, NULL, OPT_TIME_LIMIT },
 	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ "max-programs", required_argument, NULL, OPT_MAX_PROGRAMS },
 	{ "no-stdin", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -270,6 +273,16 @@ int main(int argc, char **argv)
 		case OPT_POLICY:
 			policy_path = optarg;
 			break;
+		case OPT_MAX_PROGRAMS: {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+			if (*optarg < '1' || *optarg > '9' || *end || n > 100000)
+				usage_error("--max-programs: not a number from 1 "
+					    "to 100000: '%s'",
+					    optarg);
+			o.quotas.programs = (unsigned)n;
+			break;
+		}
 		case 'n':
 			o.stdin_relay = false;
 			break;

@@ -1619,19 +1619,22 @@ static int build(const struct policy *p, const struct policy_launch *l,
 			return r;
 	}
 
+	/* Each SCMP_An names datum_b (unused by ==) so that the compound
+	 * literal initialises every field: clang's -Wextra checks that. */
 	if (l && l->exec_fd >= 0) {
 		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW,
 					   __NR_execveat, 2,
 					   SCMP_A0(SCMP_CMP_EQ,
-						   (uint64_t)l->exec_fd),
-					   SCMP_A4(SCMP_CMP_EQ, AT_EMPTY_PATH));
+						   (uint64_t)l->exec_fd, 0),
+					   SCMP_A4(SCMP_CMP_EQ, AT_EMPTY_PATH,
+						   0));
 		if (r < 0)
 			return error_sys(e, -r, "libseccomp: the execveat rule");
 	}
 	if (l && l->sync_fd >= 0) {
 		r = seccomp_rule_add_exact(ctx, SCMP_ACT_ALLOW, __NR_sendmsg, 1,
 					   SCMP_A0(SCMP_CMP_EQ,
-						   (uint64_t)l->sync_fd));
+						   (uint64_t)l->sync_fd, 0));
 		if (r < 0)
 			return error_sys(e, -r, "libseccomp: the sendmsg rule");
 	}

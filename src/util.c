@@ -8,6 +8,10 @@
 
 #include "log.h"
 
+/* format(printf, 4, 0): callers' formats are checked at their call sites,
+ * and clang's -Wformat-nonliteral accepts fmt as a checked format. */
+static int error_vset(struct error *e, int err, bool with_strerror,
+		      const char *fmt, va_list ap) PRINTF(4, 0);
 static int error_vset(struct error *e, int err, bool with_strerror,
 		      const char *fmt, va_list ap)
 {

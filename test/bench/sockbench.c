@@ -1,0 +1,198 @@
+/* sockbench — the baselines for fakeOS links: two ordinary, unjailed
+ * processes (this one and a fork of it) talking over a socket with plain
+ * blocking send and recv.
+ *
+ *   sockbench rtt ROUNDS WARMUP SIZE...
+ *       ping-pong over an AF_UNIX SOCK_SEQPACKET socketpair. For each
+ *       SIZE: WARMUP untimed rounds, then ROUNDS timed ones. The echo side
+ *       changes the first byte from 'i' to 'o' and the pinger checks every
+ *       reply. Prints per SIZE: "rtt SIZE ROUNDS MEDIAN_NS P10_NS P90_NS".
+ *
+ *   sockbench stream unix|tcp COUNT
+ *       COUNT datagrams of 4096 bytes one way, over a SOCK_SEQPACKET
+ *       socketpair or a TCP connection on 127.0.0.1 (a stream, read back
+ *       in 4096-byte records with MSG_WAITALL). The receiver starts its
+ *       clock, sends the sender one byte ("go"), and stops the clock when
+ *       it has the COUNT-th datagram; it checks each one's sequence stamp.
+ *       Prints "stream COUNT BYTES NS" from the receiver's side.
+ *
+ * Socket buffers are the kernel's defaults, as for a fakeOS link (the
+ * broker makes links with a plain socketpair). Exit 0, or 1 on a failure,
+ * which is named on stderr. */
+#include <arpa/inet.h>
+#include <err.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "bench.h"
+
+static unsigned char buf[BENCH_MSG];
+
+static void send_all(int fd, const void *p, size_t n)
+{
+	ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
+	if (r != (ssize_t)n)
+		err(1, "send (%zd of %zu bytes)", r, n);
+}
+
+/* The child: answer every ping until the other end closes. */
+static void echo(int fd)
+{
+	for (;;) {
+		ssize_t n = recv(fd, buf, sizeof(buf), 0);
+		if (n == 0)
+			_exit(0);
+		if (n < 0)
+			err(1, "echo: recv");
+		buf[0] = 'o';
+		send_all(fd, buf, (size_t)n);
+	}
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0)
+		errx(1, "the other process failed");
+}
+
+static int rtt(long rounds, long warmup, int nsizes, char **sizes)
+{
+	static unsigned char want[BENCH_MSG];
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+		err(1, "socketpair");
+	pid_t pid = fork();
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		close(sv[0]);
+		echo(sv[1]);
+	}
+	close(sv[1]);
+	uint64_t *t = calloc((size_t)rounds, sizeof(*t));
+	if (!t)
+		err(1, "calloc");
+	for (int s = 0; s < nsizes; s++) {
+		long size = strtol(sizes[s], NULL, 10);
+		if (size < 1 || size > BENCH_MSG)
+			errx(1, "bad size %s", sizes[s]);
+		for (long i = -warmup; i < rounds; i++) {
+			memset(want, 'a' + (int)((i + warmup) % 26), (size_t)size);
+			want[0] = 'i';
+			uint64_t t0 = bench_now();
+			send_all(sv[0], want, (size_t)size);
+			ssize_t n = recv(sv[0], buf, sizeof(buf), 0);
+			uint64_t t1 = bench_now();
+			want[0] = 'o';
+			if (n != size || memcmp(buf, want, (size_t)size) != 0)
+				errx(1, "rtt: round %ld: wrong reply", i);
+			if (i >= 0)
+				t[i] = t1 - t0;
+		}
+		uint64_t p10 = bench_pct(t, (size_t)rounds, 10);
+		uint64_t p90 = bench_pct(t, (size_t)rounds, 90);
+		printf("rtt %ld %ld %llu %llu %llu\n", size, rounds,
+		       (unsigned long long)bench_pct(t, (size_t)rounds, 50),
+		       (unsigned long long)p10, (unsigned long long)p90);
+	}
+	close(sv[0]);
+	reap(pid);
+	free(t);
+	return 0;
+}
+
+/* The sender: waits for "go", then COUNT stamped datagrams. */
+static void source(int fd, long count)
+{
+	char go;
+	if (recv(fd, &go, 1, 0) != 1)
+		err(1, "source: waiting for go");
+	memset(buf, 'x', sizeof(buf));
+	for (long i = 0; i < count; i++) {
+		bench_stamp(buf, sizeof(buf), (uint64_t)i);
+		send_all(fd, buf, sizeof(buf));
+	}
+	/* Stay until the receiver has everything and closes. */
+	while (recv(fd, &go, 1, 0) > 0)
+		;
+	_exit(0);
+}
+
+static int stream(const char *kind, long count)
+{
+	int fd, peer;
+	int tcp = strcmp(kind, "tcp") == 0;
+	if (tcp) {
+		struct sockaddr_in a = { .sin_family = AF_INET,
+					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		socklen_t alen = sizeof(a);
+		int l = socket(AF_INET, SOCK_STREAM, 0);
+		if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 ||
+		    listen(l, 1) < 0 ||
+		    getsockname(l, (struct sockaddr *)&a, &alen) < 0)
+			err(1, "tcp: listening on 127.0.0.1");
+		peer = socket(AF_INET, SOCK_STREAM, 0);
+		if (peer < 0 || connect(peer, (struct sockaddr *)&a, sizeof(a)) < 0)
+			err(1, "tcp: connect");
+		fd = accept(l, NULL, NULL);
+		if (fd < 0)
+			err(1, "tcp: accept");
+		close(l);
+	} else if (strcmp(kind, "unix") == 0) {
+		int sv[2];
+		if (socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv) < 0)
+			err(1, "socketpair");
+		fd = sv[0];
+		peer = sv[1];
+	} else {
+		errx(1, "stream: unix or tcp, not %s", kind);
+	}
+	pid_t pid = fork();
+	if (pid < 0)
+		err(1, "fork");
+	if (pid == 0) {
+		close(fd);
+		source(peer, count);
+	}
+	close(peer);
+
+	uint64_t t0 = bench_now();
+	send_all(fd, "g", 1);
+	long got = 0;
+	for (; got < count; got++) {
+		ssize_t n = recv(fd, buf, sizeof(buf), tcp ? MSG_WAITALL : 0);
+		if (n <= 0)
+			break;
+		if (!bench_stamp_ok(buf, (size_t)n, sizeof(buf), (uint64_t)got))
+			errx(1, "stream %s: datagram %ld is wrong or missing", kind,
+			     got);
+	}
+	uint64_t t1 = bench_now();
+	if (got != count)
+		errx(1, "stream %s: got %ld of %ld datagrams", kind, got, count);
+	close(fd);
+	reap(pid);
+	printf("stream %ld %llu %llu\n", got,
+	       (unsigned long long)got * sizeof(buf),
+	       (unsigned long long)(t1 - t0));
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 5 && strcmp(argv[1], "rtt") == 0)
+		return rtt(strtol(argv[2], NULL, 10), strtol(argv[3], NULL, 10),
+			   argc - 4, argv + 4);
+	if (argc == 4 && strcmp(argv[1], "stream") == 0)
+		return stream(argv[2], strtol(argv[3], NULL, 10));
+	fprintf(stderr, "usage: sockbench rtt ROUNDS WARMUP SIZE...\n"
+			"       sockbench stream unix|tcp COUNT\n");
+	return 2;
+}
