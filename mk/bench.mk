@@ -1,19 +1,28 @@
 # bench.mk — the programs behind `make bench` (tools/bench runs them).
 #   build/bench/launch     host: times commands from fork to exit
+#   build/bench/nsfloor    host, static: clone3 into namespaces + exec, the
+#                          kernel's floor under any such jail
 #   build/bench/sockbench  host: socketpair and TCP baselines
 #   build/bench/fkbench    fakeOS: link round trip, streaming, spawning
 # docs/BENCH.md says what each figure is and how it is measured.
 
+BENCH_CFLAGS := -std=gnu11 -O2 -Wall -Wextra -Werror
 BENCH_HOST := build/bench/launch build/bench/sockbench
+BENCH_STATIC := build/bench/nsfloor
 BENCH_FAKEOS := build/bench/fkbench
 
 .PHONY: bench-progs
-bench-progs: $(BENCH_HOST) $(BENCH_FAKEOS)
+bench-progs: $(BENCH_HOST) $(BENCH_STATIC) $(BENCH_FAKEOS)
 bench: bench-progs
 
-build/bench/%: test/bench/%.c test/bench/bench.h | $(DEPS_STAMP)
+$(BENCH_HOST): build/bench/%: test/bench/%.c test/bench/bench.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -o $@ $<
+	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+# Static, so that the floor pays for no dynamic loading.
+$(BENCH_STATIC): build/bench/%: test/bench/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -static -o $@ $<
 
 $(BENCH_FAKEOS): build/bench/%: test/bench/%.c test/bench/bench.h \
 		 build/libfakeos.a include/fakeos.h tools/fakeos-cc | $(DEPS_STAMP)

@@ -65,14 +65,14 @@ fuzz-merge: $(FUZZ_BINS)
 
 # The seeds are written by a small program that uses the real message
 # layouts (proto.h) and the ELF fixture of the unit tests.
-$(FUZZ_DIR)/make_seeds: test/fuzz/make_seeds.c src/proto.h \
+$(FUZZ_DIR)/make_seeds: test/fuzz/make_seeds.c src/proto.c src/proto.h \
 		test/unit/elf_fixture.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) -O1 -D_GNU_SOURCE -iquote src \
-		-iquote test/unit -o $@ $<
+		-iquote test/unit -o $@ $(filter %.c,$^)
 
 fuzz-seeds: $(FUZZ_DIR)/make_seeds
-	$(FUZZ_DIR)/make_seeds test/fuzz/corpus
+	$(FUZZ_DIR)/make_seeds test/fuzz/corpus policy/default.policy
 	@for t in $(FUZZ_TARGETS); do \
 		echo "fuzz-seeds: $$t: $$(ls test/fuzz/corpus/$$t | wc -l) seeds"; \
 	done

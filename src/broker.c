@@ -14,6 +14,7 @@
  * links and broadcasts the API grants. Quotas bound what each may hold. */
 #include "broker.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <sched.h>
@@ -1496,6 +1497,20 @@ static void share_netns(struct broker *b)
 	b->home_netns = b->shared_netns = -1;
 }
 
+/* Descriptors this process has open: the soak test compares the count
+ * before the first program and after the last. */
+static int count_fds(void)
+{
+	int n = 0;
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	for (struct dirent *de; (de = readdir(d));)
+		n += de->d_name[0] != '.';
+	closedir(d);
+	return n - 1; /* the directory's own */
+}
+
 void broker_default_quotas(struct broker_quotas *q)
 {
 	q->programs = 1024;
@@ -1543,6 +1558,7 @@ int broker_run(const struct broker_opts *o, const char *url,
 	for (size_t i = 1; i < argc; i++)
 		pargv[i] = argv[i];
 
+	int fds_before = count_fds();
 	if ((r = setup(&b)) < 0) {
 		log_error("%s: event loop setup: %s", url, strerror(-r));
 		code = EXIT_LAUNCHER;
@@ -1583,5 +1599,10 @@ out:
 	cgroup_base_close(&b.cgroup);
 	program_free(&prog);
 	program_loader_close(b.loader);
+	if (b.top)
+		log_info("broker: %llu programs run; %d descriptors open at "
+			 "the end, %d before the first",
+			 (unsigned long long)(b.next_id - 1), count_fds(),
+			 fds_before);
 	return code;
 }

@@ -181,6 +181,7 @@ int cache_entry_parse(const char *buf, size_t len, struct cache_entry *en,
 		      struct error *e)
 {
 	bool seen[CACHE_KEY_COUNT] = { false };
+	int last = -1; /* the key of the previous line */
 	const char *p = buf, *end = buf + len;
 	unsigned line = 0;
 	bool ended = false;
@@ -242,6 +243,13 @@ int cache_entry_parse(const char *buf, size_t len, struct cache_entry *en,
 		if (seen[k])
 			return error_set(e, EBADMSG, "line %u: duplicate %s",
 					 line, cache_keys[k]);
+		/* One spelling per entry: keys in the order the format
+		 * lists them, as cache_entry_format writes them (found by
+		 * test/fuzz/fuzz_cache.c's round trip). */
+		if ((int)k < last)
+			return error_set(e, EBADMSG, "line %u: %s out of order",
+					 line, cache_keys[k]);
+		last = (int)k;
 		seen[k] = true;
 		/* v is not NUL-terminated: each case copies or bounds it. */
 		int r = cache_entry_value(en, k, v, vlen, line, e);

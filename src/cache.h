@@ -79,8 +79,8 @@ int cache_open(const char *dir, bool create, struct cache **out,
 void cache_close(struct cache *c);
 
 /* Takes the per-URL lock (blocking; says so at -v level when it has to
- * wait). *fd receives the lock; release it with cache_unlock. */
-int cache_lock_url(struct cache *c, const char *url, int *fd,
+ * wait). *out receives the lock; release it with cache_unlock. */
+int cache_lock_url(struct cache *c, const char *url, int *out,
 		   struct error *e);
 void cache_unlock(int *fd);
 
@@ -95,12 +95,12 @@ int cache_entry_store(struct cache *c, const struct cache_entry *en,
 /* Removes url's entry; no entry is not an error. */
 int cache_entry_remove(struct cache *c, const char *url, struct error *e);
 
-/* Opens an object read-only. *fd and *size receive it. -ENOENT when it is
- * not there, -ELOOP for a symlink, -EINVAL for something not a regular
- * file (a FIFO cannot block the open).
+/* Opens an object read-only. *out (the descriptor) and *size receive it.
+ * -ENOENT when it is not there, -ELOOP for a symlink, -EINVAL for
+ * something not a regular file (a FIFO cannot block the open).
  * The bytes are NOT checked here: the caller hashes what it loads. */
-int cache_object_open(struct cache *c, const uint8_t hash[HASH_SIZE], int *fd,
-		      uint64_t *size, struct error *e);
+int cache_object_open(struct cache *c, const uint8_t hash[HASH_SIZE],
+		      int *out, uint64_t *size, struct error *e);
 /* Records that the object open on fd was used now (its mtime). Best
  * effort and not synced: a lost update only changes eviction order. */
 void cache_object_touch(int fd);

@@ -22,9 +22,10 @@ int cgroup_probe(struct cgroup_base *b, char *why, size_t why_len);
 void cgroup_base_close(struct cgroup_base *b);
 
 /* Creates the group for program id, sets memory.max (and swap to 0) and
- * pids.max, and returns a directory descriptor for CLONE_INTO_CGROUP. */
+ * pids.max, and puts a directory descriptor for CLONE_INTO_CGROUP in
+ * *out. */
 int cgroup_create(struct cgroup_base *b, uint64_t id, uint64_t memory,
-		  uint64_t pids, int *fd, struct error *e);
+		  uint64_t pids, int *out, struct error *e);
 /* Removes the group once its program has been reaped. */
 void cgroup_remove(struct cgroup_base *b, uint64_t id);
 

@@ -180,7 +180,11 @@ static int load_filter(const char *path, struct sock_fprog *prog)
 	struct error e = { "" };
 	struct policy *p = NULL;
 	if (!path) {
-		prog->len = (unsigned short)(default_filter_end - default_filter);
+		/* Two symbols, not one array: subtracting their addresses
+		 * as pointers would be undefined (cppcheck comparePointers). */
+		prog->len = (unsigned short)(((uintptr_t)default_filter_end -
+					      (uintptr_t)default_filter) /
+					     sizeof(struct sock_filter));
 		prog->filter = (struct sock_filter *)default_filter;
 		if (prog->len == 0)
 			log_fatal("the built-in filter is empty: a broken build");

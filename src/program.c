@@ -393,7 +393,11 @@ static int program_not_modified(struct program_loader *l, const struct url *u,
 
 /* Fetches under the URL's lock. en is the URL's entry, or NULL: with an
  * entry whose object is present the request is conditional, and that
- * object is the stale copy that may run if the network fails. */
+ * object is the stale copy that may run if the network fails.
+ * It recurses at most once: a 304 for an entry that turns out malformed
+ * fetches again with en NULL, and a request without an entry is never
+ * conditional, so it cannot get a 304. */
+/* NOLINTNEXTLINE(misc-no-recursion) */
 static int program_fetch(struct program_loader *l, const struct url *u,
 			 struct cache_entry *en, struct program *p,
 			 enum program_fail *kind, struct error *e)

@@ -25,6 +25,7 @@ void url_sanitize(const char *s, size_t len, char *out, size_t cap)
 			break;
 		}
 		unsigned char c = (unsigned char)s[i];
+		/* NOLINTNEXTLINE(bugprone-narrowing-conversions): a char or '?' */
 		out[o++] = (c >= 0x20 && c < 0x7f) ? (char)c : '?';
 	}
 	out[o] = '\0';

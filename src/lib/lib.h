@@ -18,7 +18,8 @@
 #include "proto.h"
 
 enum {
-	LIB_HANDLES = 256, /* live handles at once */
+	LIB_HANDLES = 2048, /* live handles at once: a parent may have as
+			       many children as a tree holds programs */
 	LIB_SEND_PAGES = 64, /* pages for outgoing datagrams and requests */
 	LIB_CONTROL_RESERVE = 8, /* ... of which data may not take the last */
 	LIB_LINK_QUEUE = 32, /* datagrams one link may have unsent */

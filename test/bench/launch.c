@@ -56,13 +56,15 @@ static int run_once(const struct variant *v, uint64_t *wall, uint64_t *rss,
 		return -1;
 	}
 	if (pid == 0) {
+		/* What fails here is said, then 255: no command's own
+		 * status is confused with the harness's. */
 		if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
-			_exit(125);
+			err(255, "%s: dup2", v->name);
 		if (v->as_user && (setgroups(0, NULL) < 0 || setgid(v->gid) < 0 ||
 				   setuid(v->uid) < 0))
-			_exit(125);
+			err(255, "%s: becoming uid %d", v->name, (int)v->uid);
 		execv(v->argv[0], v->argv);
-		_exit(125);
+		err(255, "%s: exec %s", v->name, v->argv[0]);
 	}
 	if (wait4(pid, &status, 0, &ru) != pid) {
 		warn("%s: wait4", v->name);

@@ -15,6 +15,11 @@
 #ifndef FAKEOS_ESCAPE_H
 #define FAKEOS_ESCAPE_H
 
+/* liburing.h needs cpu_set_t: include this header first. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+
 #include <errno.h>
 #include <liburing.h>
 #include <stdint.h>

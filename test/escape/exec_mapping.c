@@ -1,5 +1,4 @@
 /* An executable mapping: W^X, no JIT. prot has PROT_EXEC. */
-#include <sys/mman.h>
 #include "escape.h"
 int main(void)
 {

@@ -1,5 +1,4 @@
 /* Making writable memory executable after the fact. */
-#include <sys/mman.h>
 #include "escape.h"
 static char page[8192] __attribute__((aligned(4096)));
 int main(void)

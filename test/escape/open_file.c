@@ -1,9 +1,11 @@
-/* Opens a host file by path: the empty root has none, but the filter must
- * stop the call before it gets that far. */
-#include <fcntl.h>
+/* Opens a host file by path for reading (the test passes a FIFO it owns,
+ * whose writer notices any open; default /etc/passwd). The empty root has
+ * no such file, but the filter must stop the call before it gets that far. */
 #include "escape.h"
-int main(void)
+#include <fcntl.h>
+int main(int argc, char **argv)
 {
-	trying("open /etc/passwd");
-	return outcome("open", syscall(SYS_open, "/etc/passwd", O_RDONLY));
+	trying("open a host file");
+	return outcome("open", syscall(SYS_open, arg(argc, argv, 1, "/etc/passwd"),
+				       O_RDONLY));
 }

@@ -1,9 +1,10 @@
 /* The modern spelling of the same attempt. */
-#include <fcntl.h>
 #include "escape.h"
-int main(void)
+#include <fcntl.h>
+int main(int argc, char **argv)
 {
-	trying("openat /etc/passwd");
-	return outcome("openat",
-		       syscall(SYS_openat, AT_FDCWD, "/etc/passwd", O_RDONLY));
+	trying("openat a host file");
+	return outcome("openat", syscall(SYS_openat, AT_FDCWD,
+					 arg(argc, argv, 1, "/etc/passwd"),
+					 O_RDONLY));
 }

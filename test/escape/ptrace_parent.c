@@ -1,9 +1,11 @@
-/* Attaching to another process (the launcher is outside the pid
- * namespace; pid 1 is the program itself). */
-#include <sys/ptrace.h>
+/* Attaching to another process by pid (argv[1], default 1: the program
+ * itself is pid 1 of its namespace, and its parent, the launcher, is
+ * outside it and has no pid there; 0 is the parent as some calls read it). */
 #include "escape.h"
-int main(void)
+#include <sys/ptrace.h>
+int main(int argc, char **argv)
 {
-	trying("ptrace(PTRACE_ATTACH, 1)");
-	return outcome("ptrace", syscall(SYS_ptrace, PTRACE_ATTACH, 1, 0, 0));
+	trying("ptrace(PTRACE_ATTACH, pid)");
+	return outcome("ptrace", syscall(SYS_ptrace, PTRACE_ATTACH,
+					 arg_num(argc, argv, 1, 1), 0, 0));
 }

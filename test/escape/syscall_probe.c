@@ -8,8 +8,8 @@
  * not one. Prints "probe: NR returned R" or "probe: NR failed: errno E
  * (TEXT)", then exits 0; exit_group exits with its own argument, and a
  * call the jail forbids never returns. */
-#include <pthread.h>
 #include "escape.h"
+#include <pthread.h>
 
 int main(int argc, char **argv)
 {

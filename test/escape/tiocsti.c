@@ -3,8 +3,8 @@
  * request (CVE-2019-10063). The program's console is a set of pipes the
  * launcher relays, and ioctl is answered with ENOTTY: nothing reaches a
  * terminal. Exits ESCAPED if any attempt succeeded. */
-#include <sys/ioctl.h>
 #include "escape.h"
+#include <sys/ioctl.h>
 int main(void)
 {
 	static const char inject[] = "echo INJECTED-BY-TIOCSTI\n";

@@ -15,8 +15,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define FUZZ_ASSERT(cond, ...)                                                 \
 	do {                                                                   \
 		if (!(cond)) {                                                 \
-			fprintf(stderr, "%s:%d: invariant failed: %s: ",       \
-				__FILE__, __LINE__, #cond);                    \
+			fprintf(stderr,                                        \
+				"%s:%d: invariant failed: %s: ", __FILE__,     \
+				__LINE__, #cond);                              \
 			fprintf(stderr, __VA_ARGS__);                          \
 			fputc('\n', stderr);                                   \
 			abort();                                               \

@@ -50,8 +50,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "fetched %lld expires %lld", (long long)en->fetched,
 		    (long long)en->expires);
 	FUZZ_ASSERT(!en->etag[0] || cache_field_ok(en->etag), "etag");
-	FUZZ_ASSERT(!en->last_modified[0] ||
-			    cache_field_ok(en->last_modified),
+	FUZZ_ASSERT(!en->last_modified[0] || cache_field_ok(en->last_modified),
 		    "last-modified");
 
 	/* Round trip: formatting the entry gives back the input. */

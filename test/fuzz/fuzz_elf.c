@@ -65,7 +65,8 @@ static void accepted_ok(const uint8_t *buf, size_t len)
 		FUZZ_ASSERT(ph.p_filesz <= ph.p_memsz, "segment %u sizes", i);
 		FUZZ_ASSERT((ph.p_flags & (PF_W | PF_X)) != (PF_W | PF_X),
 			    "segment %u is W+X", i);
-		if (h.e_entry >= ph.p_vaddr && h.e_entry - ph.p_vaddr < ph.p_memsz)
+		if (h.e_entry >= ph.p_vaddr &&
+		    h.e_entry - ph.p_vaddr < ph.p_memsz)
 			entry = true;
 	}
 	FUZZ_ASSERT(loads > 0, "no PT_LOAD");

@@ -119,13 +119,13 @@ static void compare(const struct policy *p, const struct policy_launch *l,
 	}
 }
 
-static void check_compiled(const struct policy *p, const char *text,
-			   size_t len, const struct sock_fprog *prog,
+static void check_compiled(const struct policy *p, const char *text, size_t len,
+			   const struct sock_fprog *prog,
 			   const struct policy_launch *l)
 {
 	struct pool pool = { .ncalls = 0 };
-	static const uint64_t fixed[] = { 0, 1, 2, 3, 0xffffffff,
-					  0x100000000, UINT64_MAX };
+	static const uint64_t fixed[] = { 0,	      1,	   2,	      3,
+					  0xffffffff, 0x100000000, UINT64_MAX };
 	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
 		add_value(&pool, fixed[i]);
 	scan(text, len, &pool);
@@ -154,8 +154,7 @@ static void check_compiled(const struct policy *p, const char *text,
 			compare(p, l, prog, &d);
 		}
 	/* Other ABIs die whatever the number; -1 is no call at all. */
-	struct seccomp_data d = { .nr = __NR_read,
-				  .arch = AUDIT_ARCH_I386 };
+	struct seccomp_data d = { .nr = __NR_read, .arch = AUDIT_ARCH_I386 };
 	compare(p, l, prog, &d);
 	d.arch = AUDIT_ARCH_X86_64;
 	d.nr = (int)(0x40000000u | (pool.ncalls ? (unsigned)pool.nr[0] : 0));
@@ -196,8 +195,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct sock_fprog prog;
 	r = policy_compile(p, &l, &prog, &e);
 	if (r < 0) {
-		FUZZ_ASSERT(r == -E2BIG, "a parsed policy failed to compile: "
-			    "%s", e.msg);
+		FUZZ_ASSERT(r == -E2BIG,
+			    "a parsed policy failed to compile: %s", e.msg);
 	} else {
 		check_compiled(p, text, size, &prog, &l);
 		policy_bpf_free(&prog);

@@ -20,7 +20,8 @@ static size_t field_len(const char *f, size_t size)
 	FUZZ_ASSERT(nul != NULL, "accepted field of %zu bytes not terminated",
 		    size);
 	for (const char *p = nul; p < f + size; p++)
-		FUZZ_ASSERT(*p == '\0', "accepted field has bytes after its NUL");
+		FUZZ_ASSERT(*p == '\0',
+			    "accepted field has bytes after its NUL");
 	return (size_t)(nul - f);
 }
 
@@ -29,8 +30,8 @@ static void name_ok(const char *f)
 	size_t n = field_len(f, PROTO_NAME_SIZE);
 	FUZZ_ASSERT(n >= 1 && n < PROTO_NAME_SIZE, "name of %zu bytes", n);
 	for (size_t i = 0; i < n; i++)
-		FUZZ_ASSERT(strchr("abcdefghijklmnopqrstuvwxyz"
-				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+		FUZZ_ASSERT(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+				   "RSTUVWXYZ0123456789._-",
 				   f[i]) != NULL,
 			    "name byte 0x%02x", (unsigned char)f[i]);
 	FUZZ_ASSERT(proto_name_ok(f), "proto_name_ok disagrees");
@@ -41,16 +42,15 @@ static void spawn_ok(const struct proto_spawn *m)
 {
 	FUZZ_ASSERT(field_len(m->url, sizeof(m->url)) > 0, "empty url");
 	FUZZ_ASSERT(m->argc <= PROTO_ARGC_MAX, "argc %u", m->argc);
-	FUZZ_ASSERT(m->args_len <= sizeof(m->args), "args_len %u",
-		    m->args_len);
+	FUZZ_ASSERT(m->args_len <= sizeof(m->args), "args_len %u", m->args_len);
 	size_t off = 0;
 	for (uint32_t i = 0; i < m->argc; i++) {
-		FUZZ_ASSERT(off < m->args_len, "argument %u starts past "
-			    "args_len", i);
-		const char *nul = memchr(m->args + off, '\0',
-					 m->args_len - off);
-		FUZZ_ASSERT(nul != NULL, "argument %u not terminated within "
-			    "args_len", i);
+		FUZZ_ASSERT(off < m->args_len,
+			    "argument %u starts past args_len", i);
+		const char *nul =
+			memchr(m->args + off, '\0', m->args_len - off);
+		FUZZ_ASSERT(nul != NULL,
+			    "argument %u not terminated within args_len", i);
 		off = (size_t)(nul - m->args) + 1;
 	}
 	FUZZ_ASSERT(off == m->args_len, "args_len %u, strings end at %zu",
@@ -62,15 +62,14 @@ static void spawn_ok(const struct proto_spawn *m)
 static void accepted_ok(const void *buf, size_t n, int from_program)
 {
 	struct proto_hdr h;
-	FUZZ_ASSERT(n >= sizeof(h) && n <= PROTO_PAGE, "accepted %zu bytes",
-		    n);
+	FUZZ_ASSERT(n >= sizeof(h) && n <= PROTO_PAGE, "accepted %zu bytes", n);
 	memcpy(&h, buf, sizeof(h));
-	FUZZ_ASSERT(h.version == PROTO_VERSION && h.len == n &&
-			    h.reserved == 0,
+	FUZZ_ASSERT(h.version == PROTO_VERSION && h.len == n && h.reserved == 0,
 		    "header version %u len %u reserved %u", h.version, h.len,
 		    h.reserved);
 	if (from_program)
-		FUZZ_ASSERT(h.type >= PROTO_LINK && h.type <= PROTO_REQUEST_LAST,
+		FUZZ_ASSERT(h.type >= PROTO_LINK &&
+				    h.type <= PROTO_REQUEST_LAST,
 			    "program sent type %u", h.type);
 	else
 		FUZZ_ASSERT(h.type >= PROTO_OPENED && h.type <= PROTO_DELIVER,
@@ -86,7 +85,8 @@ static void accepted_ok(const void *buf, size_t n, int from_program)
 		name_ok(((const struct proto_name *)buf)->name);
 		break;
 	case PROTO_SPAWN:
-		FUZZ_ASSERT(n == sizeof(struct proto_spawn), "spawn len %zu", n);
+		FUZZ_ASSERT(n == sizeof(struct proto_spawn), "spawn len %zu",
+			    n);
 		spawn_ok(buf);
 		break;
 	case PROTO_KILL:
@@ -113,8 +113,8 @@ static void accepted_ok(const void *buf, size_t n, int from_program)
 	case PROTO_CLOSED: {
 		const struct proto_status *m = buf;
 		FUZZ_ASSERT(n == sizeof(*m), "closed len %zu", n);
-		FUZZ_ASSERT(m->status <= 0 && m->status >= -4095,
-			    "status %d", m->status);
+		FUZZ_ASSERT(m->status <= 0 && m->status >= -4095, "status %d",
+			    m->status);
 		break;
 	}
 	case PROTO_EXITED: {
@@ -145,8 +145,7 @@ static int check(const void *buf, size_t n, int from_program)
 {
 	const char *why = NULL;
 	int r = proto_check(buf, n, from_program, &why);
-	FUZZ_ASSERT(r == 0 || r == -EPROTO || r == -EMSGSIZE, "returned %d",
-		    r);
+	FUZZ_ASSERT(r == 0 || r == -EPROTO || r == -EMSGSIZE, "returned %d", r);
 	FUZZ_ASSERT(why != NULL && strnlen(why, 256) < 256,
 		    "no reason, or not a short string");
 	/* Pure: the same bytes get the same answer. */

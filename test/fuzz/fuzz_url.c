@@ -45,8 +45,8 @@ static void accepted_ok(const char *s, const struct url *u)
 	FUZZ_ASSERT(strchr(u->base, '#') == NULL, "fragment left in base");
 	FUZZ_ASSERT(strchr(u->base, ' ') == NULL, "space in base");
 	printable(u->base, URL_MAX + 1, "base");
-	FUZZ_ASSERT(u->pinned == (strchr(s, '#') != NULL),
-		    "pinned %d for '%s'", u->pinned, s);
+	FUZZ_ASSERT(u->pinned == (strchr(s, '#') != NULL), "pinned %d for '%s'",
+		    u->pinned, s);
 	if (u->scheme == URL_FILE) {
 		FUZZ_ASSERT(u->path != NULL && u->path[0] == '/',
 			    "file URL without an absolute path");
@@ -75,8 +75,8 @@ static void accepted_ok(const char *s, const struct url *u)
 	FUZZ_ASSERT(name[0] != '\0', "empty short name");
 	FUZZ_ASSERT(strlen(name) < sizeof(name), "short name too long");
 	for (const char *p = name; *p; p++)
-		FUZZ_ASSERT(strchr("abcdefghijklmnopqrstuvwxyz"
-				   "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-",
+		FUZZ_ASSERT(strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQ"
+				   "RSTUVWXYZ0123456789._-",
 				   *p) != NULL,
 			    "short name byte 0x%02x", (unsigned char)*p);
 }

@@ -1,0 +1,49 @@
+/* Every io_uring opcode the ring does not allow, one SQE each, on the
+ * control slot with IOSQE_FIXED_FILE (so that only the opcode restriction
+ * can refuse it), all other fields zero. Each must complete with EACCES;
+ * opcodes past the kernel's last one complete with EINVAL, and those must
+ * be a contiguous tail. Anything else got past the restriction. Exits
+ * ESCAPED if any did. */
+#include "escape.h"
+
+enum { OPCODES = 96 };
+
+static int allowed(unsigned op)
+{
+	return op == IORING_OP_SEND || op == IORING_OP_RECV ||
+	       op == IORING_OP_TIMEOUT || op == IORING_OP_TIMEOUT_REMOVE ||
+	       op == IORING_OP_PROVIDE_BUFFERS;
+}
+
+int main(void)
+{
+	struct io_uring ring;
+	unsigned refused = 0, unknown = 0, first_unknown = OPCODES;
+	int rc = REFUSED;
+	ring_map(&ring);
+	trying("every opcode but the five allowed, with IOSQE_FIXED_FILE");
+	for (unsigned op = 0; op < OPCODES; op++) {
+		if (allowed(op))
+			continue;
+		struct io_uring_sqe *sqe = ring_sqe(&ring);
+		sqe->opcode = (uint8_t)op;
+		sqe->fd = PROTO_CONTROL_SLOT;
+		sqe->flags = IOSQE_FIXED_FILE;
+		int res = ring_wait(&ring, NULL, 2000);
+		if (res == -EACCES && first_unknown == OPCODES) {
+			refused++;
+		} else if (res == -EINVAL) {
+			unknown++;
+			if (first_unknown == OPCODES)
+				first_unknown = op;
+		} else {
+			printf("ESCAPED: opcode %u: res=%d\n", op, res);
+			rc = ESCAPED;
+		}
+	}
+	if (rc == REFUSED)
+		printf("refused: every opcode: %u with EACCES, %u from %u on "
+		       "unknown to the kernel (EINVAL)\n",
+		       refused, unknown, first_unknown);
+	return rc;
+}

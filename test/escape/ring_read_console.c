@@ -1,0 +1,16 @@
+/* IORING_OP_READ of the console (raw fd 0) on the program's own ring:
+ * neither the opcode nor a raw descriptor is allowed. */
+#include "escape.h"
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	struct io_uring ring;
+	ring_map(&ring);
+	struct io_uring_sqe *sqe = ring_sqe(&ring);
+	static char buf[64];
+	io_uring_prep_read(sqe, 0, buf, sizeof(buf), 0);
+	trying("IORING_OP_READ on fd 0");
+	return ring_outcome(&ring, "IORING_OP_READ on fd 0");
+}

@@ -1,0 +1,15 @@
+/* IORING_OP_SPLICE from the console's stdin to its stdout (raw fds 0
+ * and 1) on the program's own ring. */
+#include "escape.h"
+
+int main(int argc, char **argv)
+{
+	(void)argc;
+	(void)argv;
+	struct io_uring ring;
+	ring_map(&ring);
+	struct io_uring_sqe *sqe = ring_sqe(&ring);
+	io_uring_prep_splice(sqe, 0, -1, 1, -1, 64, 0);
+	trying("IORING_OP_SPLICE fd 0 to fd 1");
+	return ring_outcome(&ring, "IORING_OP_SPLICE fd 0 to fd 1");
+}

@@ -1,0 +1,476 @@
+/* make_seeds.c — writes the seed corpora of the fuzz harnesses into
+ * DIR/<target>/ (`make fuzz-seeds` writes test/fuzz/corpus/). Each seed is
+ * a small meaningful input named after what it is: well-formed ones that
+ * reach deep into the parser, and near misses that each break one rule.
+ * Messages are built with the real layouts from proto.h and programs with
+ * the unit tests' ELF fixture, so the seeds follow the code when those
+ * change. Usage: make_seeds DIR [POLICY_FILE]. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "elf_fixture.h"
+#include "proto.h"
+
+static const char *root;
+static unsigned written;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "make_seeds: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static void put(const char *target, const char *name, const void *buf,
+		size_t len)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", root, target);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		die(path);
+	snprintf(path, sizeof(path), "%s/%s/%s", root, target, name);
+	FILE *f = fopen(path, "wb");
+	if (!f)
+		die(path);
+	if (len && fwrite(buf, 1, len, f) != len)
+		die(path);
+	if (fclose(f) != 0)
+		die(path);
+	written++;
+}
+
+static void put_str(const char *target, const char *name, const char *s)
+{
+	put(target, name, s, strlen(s));
+}
+
+/* ---- proto ----------------------------------------------------------- */
+
+static union {
+	struct proto_hdr hdr;
+	struct proto_name name;
+	struct proto_spawn spawn;
+	struct proto_close close;
+	struct proto_opened opened;
+	struct proto_status status;
+	struct proto_exited exited;
+	struct proto_broadcast bcast;
+	unsigned char bytes[PROTO_PAGE + 1];
+} m;
+
+static size_t msg(enum proto_type t, size_t len, int32_t handle)
+{
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, t, (uint32_t)len, handle);
+	return len;
+}
+
+static size_t spawn(const char *url, uint32_t argc, const char *args,
+		    size_t args_len)
+{
+	size_t n = msg(PROTO_SPAWN, sizeof(m.spawn), 3);
+	strcpy(m.spawn.url, url);
+	m.spawn.argc = argc;
+	m.spawn.args_len = (uint32_t)args_len;
+	memcpy(m.spawn.args, args, args_len);
+	return n;
+}
+
+static size_t bcast(enum proto_type t, size_t payload)
+{
+	size_t n =
+		msg(t, sizeof(m.bcast) + payload, t == PROTO_BROADCAST ? 0 : 5);
+	strcpy(m.bcast.channel, "chat");
+	memset(m.bcast.data, 'x', payload);
+	return n;
+}
+
+static void proto_seeds(void)
+{
+	const char *t = "proto";
+	size_t n;
+
+	/* Requests, as a program sends them. */
+	n = msg(PROTO_LINK, sizeof(m.name), 1);
+	strcpy(m.name.name, "echo");
+	put(t, "link_echo", &m, n);
+	n = msg(PROTO_SERVE, sizeof(m.name), 2);
+	strcpy(m.name.name, "svc.v1_a-B");
+	put(t, "serve_name", &m, n);
+	n = msg(PROTO_SUBSCRIBE, sizeof(m.name), 3);
+	memset(m.name.name, 'a', PROTO_NAME_SIZE - 1);
+	put(t, "subscribe_63_byte_name", &m, n);
+	put(t, "broadcast_empty", &m, bcast(PROTO_BROADCAST, 0));
+	put(t, "broadcast_10", &m, bcast(PROTO_BROADCAST, 10));
+	put(t, "broadcast_max", &m,
+	    bcast(PROTO_BROADCAST, PROTO_BROADCAST_MAX));
+	put(t, "spawn_no_args", &m, spawn("http://127.0.0.1/p", 0, "", 0));
+	put(t, "spawn_two_args", &m,
+	    spawn("https://h/p#sha256=00", 2, "-v\0x y", 7));
+	put(t, "spawn_empty_arg", &m, spawn("file:///bin/p", 1, "", 1));
+	{
+		char args[2 * PROTO_ARGC_MAX];
+		memset(args, 0, sizeof(args));
+		for (int i = 0; i < PROTO_ARGC_MAX; i++)
+			args[2 * i] = 'a';
+		put(t, "spawn_64_args", &m,
+		    spawn("http://h/p", PROTO_ARGC_MAX, args, sizeof(args)));
+	}
+	put(t, "kill", &m, msg(PROTO_KILL, sizeof(m.hdr), 9));
+	n = msg(PROTO_CLOSE, sizeof(m.close), 4);
+	put(t, "close_by_handle", &m, n);
+	m.close.slot = 5;
+	put(t, "close_slot_5", &m, n);
+
+	/* Events, as the broker sends them. */
+	n = msg(PROTO_OPENED, sizeof(m.opened), 1);
+	m.opened.slot = 1;
+	m.opened.peer = 42;
+	put(t, "opened_link", &m, n);
+	n = msg(PROTO_INCOMING, sizeof(m.opened), 2);
+	m.opened.slot = PROTO_SLOTS - 1;
+	m.opened.peer = 7;
+	put(t, "incoming_last_slot", &m, n);
+	n = msg(PROTO_CLOSED, sizeof(m.status), 1);
+	m.status.status = -ECONNREFUSED;
+	put(t, "closed_refused", &m, n);
+	n = msg(PROTO_EXITED, sizeof(m.exited), 3);
+	m.exited.status = 126;
+	strcpy(m.exited.reason, "http://h/p: HTTP 404");
+	put(t, "exited_with_reason", &m, n);
+	put(t, "deliver_10", &m, bcast(PROTO_DELIVER, 10));
+	n = bcast(PROTO_DELIVER, 3);
+	m.bcast.dropped = 17;
+	put(t, "deliver_dropped", &m, n);
+
+	/* Near misses: one rule broken each. */
+	n = msg(PROTO_LINK, sizeof(m.name), 1);
+	memset(m.name.name, 'a', PROTO_NAME_SIZE);
+	put(t, "bad_name_unterminated", &m, n);
+	n = msg(PROTO_LINK, sizeof(m.name), 1);
+	strcpy(m.name.name, "echo");
+	m.name.name[10] = 'x';
+	put(t, "bad_name_padding", &m, n);
+	n = spawn("http://h/p", 3, "a\0b", 4);
+	put(t, "bad_spawn_argc", &m, n);
+	n = spawn("http://h/p", 1, "ab", 2);
+	put(t, "bad_spawn_unterminated_arg", &m, n);
+	n = spawn("http://h/p", 1, "a\0", 2);
+	m.spawn.args[5] = 'z';
+	put(t, "bad_spawn_after_args_len", &m, n);
+	n = msg(PROTO_LINK, sizeof(m.name), 1);
+	strcpy(m.name.name, "echo");
+	m.hdr.reserved = 1;
+	put(t, "bad_reserved", &m, n);
+	n = msg(PROTO_CLOSE, sizeof(m.close), 4);
+	m.close.slot = PROTO_SLOTS;
+	put(t, "bad_close_slot", &m, n);
+	n = msg(PROTO_EXITED, sizeof(m.exited), 3);
+	m.exited.status = 256;
+	put(t, "bad_exit_status", &m, n);
+	put(t, "bad_short", &m, 15);
+	n = bcast(PROTO_BROADCAST, PROTO_BROADCAST_MAX + 1);
+	put(t, "bad_longer_than_page", &m, n);
+}
+
+/* ---- policy ---------------------------------------------------------- */
+
+/* A string literal and its length, which may count NULs inside it. */
+#define S(lit) lit, sizeof(lit) - 1
+
+static const struct {
+	const char *name;
+	const char *text;
+	size_t len;
+} policies[] = {
+	{ "allow", S("read: allow\n") },
+	{ "errno", S("ioctl: errno ENOTTY\nlseek: errno 29\n") },
+	{ "comments_blank", S("# console\n\n  write: allow  # stdout\n\t\n") },
+	{ "eq_or", S("write: arg0 == 1 || arg0 == 2\n") },
+	{ "all_ops", S("read: arg0 < 0x100000000\nwrite: arg0 <= 7\n"
+		       "readv: arg0 > 0xffffffff\nwritev: arg0 >= 3\n"
+		       "close: arg0 != 0x100000000\n") },
+	{ "masked",
+	  S("mmap: arg2 & ~(PROT_READ|PROT_WRITE) == 0 && "
+	    "arg3 & (MAP_ANONYMOUS|MAP_HUGETLB) == MAP_ANONYMOUS\n") },
+	{ "masked_ne", S("dup2: arg0 & 0x100000001 != 0x1\n") },
+	{ "else_errno",
+	  S("arch_prctl: arg0 == ARCH_SET_FS; else errno EINVAL\n") },
+	{ "interval_else", S("madvise: arg2 >= 3 && arg2 <= 10; else errno "
+			     "EINVAL\n") },
+	{ "negative", S("openat: arg0 == AT_FDCWD\nclose: arg0 == -1\n") },
+	{ "six_args",
+	  S("mmap: arg0 == 0 && arg1 == 1 && arg2 == 2 && arg3 == 3 "
+	    "&& arg4 == 4 && arg5 == 5\n") },
+	{ "groups", S("clock_nanosleep: arg0 <= CLOCK_TAI && "
+		      "arg1 & ~TIMER_ABSTIME == 0 || arg0 == 100\n") },
+	{ "constants", S("getrandom: arg2 & ~(GRND_NONBLOCK|GRND_RANDOM|"
+			 "GRND_INSECURE) == 0\nfutex: arg1 == FUTEX_WAIT|"
+			 "FUTEX_PRIVATE_FLAG\n") },
+	{ "io_uring", S("io_uring_enter: arg0 == 3 && arg3 & ~9 == 0\n"
+			"exit_group: allow\n") },
+	{ "no_newline", S("brk: allow") },
+	/* Refused, each for one reason. */
+	{ "bad_unknown_call", S("opn: allow\n") },
+	{ "bad_other_arch_call", S("socketcall: allow\n") },
+	{ "bad_twice", S("mmap: allow\nmmap: errno EPERM\n") },
+	{ "bad_launcher_call", S("execveat: allow\n") },
+	{ "bad_arg7", S("read: arg7 == 1\n") },
+	{ "bad_octal", S("read: arg0 == 017\n") },
+	{ "bad_always", S("read: arg0 >= 0\n") },
+	{ "bad_never", S("read: arg0 == 1 && arg0 == 2\n") },
+	{ "bad_else_never",
+	  S("read: arg0 <= 5 || arg0 > 5; else errno EPERM\n") },
+	{ "bad_mask_value", S("read: arg0 & 1 == 2\n") },
+	{ "bad_errno", S("read: errno 4096\n") },
+	{ "bad_unknown_constant", S("read: arg0 == PROT_FOO\n") },
+	{ "bad_paren", S("read: arg0 == (1|2\n") },
+	{ "bad_nul", S("read: allow\0\n") },
+};
+
+static void policy_seeds(const char *default_policy)
+{
+	for (size_t i = 0; i < sizeof(policies) / sizeof(policies[0]); i++)
+		put("policy", policies[i].name, policies[i].text,
+		    policies[i].len);
+	if (!default_policy)
+		return;
+	FILE *f = fopen(default_policy, "rb");
+	if (!f)
+		die(default_policy);
+	static char buf[1 << 16];
+	size_t n = fread(buf, 1, sizeof(buf), f);
+	fclose(f);
+	put("policy", "default.policy", buf, n);
+}
+
+/* ---- url --------------------------------------------------------------- */
+
+#define PIN                                                                    \
+	"#sha256="                                                             \
+	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+static void url_seeds(void)
+{
+	static const struct {
+		const char *name;
+		const char *s;
+		size_t len;
+	} urls[] = {
+		{ "http", S("http://127.0.0.1/hello") },
+		{ "http_port_query", S("http://example.org:8080/a/b?x=1&y=2") },
+		{ "https_pinned", S("https://h.example/p" PIN) },
+		{ "upper_scheme", S("HTTP://h/p") },
+		{ "ipv6", S("http://[::1]:8443/prog") },
+		{ "host_only", S("https://host") },
+		{ "file", S("file:///usr/bin/prog") },
+		{ "file_localhost", S("file://localhost/tmp/a%20b") },
+		{ "file_pinned", S("file:///p" PIN) },
+		{ "bad_credentials", S("http://user:pw@h/p") },
+		{ "bad_space", S("http://h/a b") },
+		{ "bad_control", S("http://h/\x1b[31m") },
+		{ "bad_scheme", S("ftp://h/p") },
+		{ "bad_no_scheme", S("h/p") },
+		{ "bad_fragment", S("http://h/p#top") },
+		{ "bad_pin_short", S("http://h/p#sha256=abc") },
+		{ "bad_port", S("http://h:99999/p") },
+		{ "bad_ipv6", S("http://[::g]/p") },
+		{ "bad_file_host", S("file://server/share/p") },
+		{ "bad_file_query", S("file:///p?x") },
+		{ "bad_file_nul", S("file:///a%00b") },
+		{ "bad_percent", S("file:///a%4") },
+		/* URL, NUL, then a Location to check as a redirect. */
+		{ "redirect_ok", S("http://h/p\0https://h2/q") },
+		{ "redirect_fragment", S("http://h/p\0http://h2/q#x") },
+		{ "redirect_downgrade", S("https://h/p\0http://h/p") },
+		{ "redirect_to_file", S("http://h/p\0file:///etc/passwd") },
+		{ "redirect_bad_target", S("https://h/p\0https://u@h/") },
+	};
+	for (size_t i = 0; i < sizeof(urls) / sizeof(urls[0]); i++)
+		put("url", urls[i].name, urls[i].s, urls[i].len);
+}
+
+/* ---- cache ------------------------------------------------------------- */
+
+#define OBJ "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+#define HEAD "fakeos-cache-entry 1\n"
+
+static void cache_seeds(void)
+{
+	static const struct {
+		const char *name;
+		const char *s;
+	} entries[] = {
+		{ "full",
+		  HEAD "url http://127.0.0.1:8080/hello\nobject " OBJ
+		       "\nsize 3\nfetched 1700000000\nexpires 1700003600\n"
+		       "etag \"abc-1\"\nlast-modified Sat, 23 Nov 2024 "
+		       "10:00:00 GMT\nend\n" },
+		{ "minimal", HEAD "url http://h/p\nobject " OBJ "\nsize 0\n"
+				  "fetched 0\nexpires 0\nend\n" },
+		{ "https_etag", HEAD "url https://h.example/a?b=c\nobject " OBJ
+				     "\nsize 123456\nfetched 1\nexpires 2\n"
+				     "etag W/\"x\"\nend\n" },
+		{ "last_modified_only", HEAD "url http://h/p\nobject " OBJ
+					     "\nsize 9\nfetched 5\nexpires 5\n"
+					     "last-modified Mon, 01 Jan 2024 "
+					     "00:00:00 GMT\nend\n" },
+		{ "max_numbers", HEAD "url http://h/p\nobject " OBJ
+				      "\nsize 9223372036854775807\nfetched "
+				      "9223372036854775806\nexpires "
+				      "9223372036854775807\nend\n" },
+		/* Refused, each for one reason. */
+		{ "bad_no_end", HEAD "url http://h/p\nobject " OBJ "\nsize 0\n"
+				     "fetched 0\nexpires 0\n" },
+		{ "bad_after_end", HEAD "url http://h/p\nobject " OBJ
+					"\nsize 0\nfetched 0\nexpires 0\nend\n"
+					"etag x\n" },
+		{ "bad_duplicate", HEAD "url http://h/p\nurl http://h/q\n"
+					"object " OBJ "\nsize 0\nfetched 0\n"
+					"expires 0\nend\n" },
+		{ "bad_order", HEAD "object " OBJ "\nurl http://h/p\nsize 0\n"
+				    "fetched 0\nexpires 0\nend\n" },
+		{ "bad_upper_hex",
+		  HEAD "url http://h/p\nobject "
+		       "BA7816BF8F01CFEA414140DE5DAE2223B00361A3"
+		       "96177A9CB410FF61F20015AD\nsize 0\n"
+		       "fetched 0\nexpires 0\nend\n" },
+		{ "bad_leading_zero", HEAD "url http://h/p\nobject " OBJ
+					   "\nsize 01\nfetched 0\nexpires 0\n"
+					   "end\n" },
+		{ "bad_expires_first", HEAD "url http://h/p\nobject " OBJ
+					    "\nsize 0\nfetched 9\nexpires 8\n"
+					    "end\n" },
+		{ "bad_file_url",
+		  HEAD "url file:///etc/passwd\nobject " OBJ
+		       "\nsize 0\nfetched 0\nexpires 0\nend\n" },
+		{ "bad_fragment_url", HEAD "url http://h/p" PIN "\nobject " OBJ
+					   "\nsize 0\nfetched 0\nexpires 0\n"
+					   "end\n" },
+		{ "bad_stray_space", HEAD "url http://h/p\nobject " OBJ
+					  "\nsize 0\nfetched 0\nexpires 0\n"
+					  "etag x \nend\n" },
+		{ "bad_unknown_key", HEAD "url http://h/p\nobject " OBJ
+					  "\nsize 0\nfetched 0\nexpires 0\n"
+					  "path /etc/passwd\nend\n" },
+		{ "bad_version", "fakeos-cache-entry 2\nend\n" },
+		{ "bad_control_byte", HEAD "url http://h/p\x7f\nend\n" },
+	};
+	for (size_t i = 0; i < sizeof(entries) / sizeof(entries[0]); i++)
+		put_str("cache", entries[i].name, entries[i].s);
+}
+
+/* ---- elf --------------------------------------------------------------- */
+
+/* A static-pie: ET_DYN at 0 with a PT_DYNAMIC holding one tag. */
+static void make_pie(struct img *im, int64_t tag)
+{
+	make_exec(im, 2);
+	eh(im)->e_type = ET_DYN;
+	eh(im)->e_entry = 0x100;
+	ph(im, 0)->p_vaddr = 0;
+	Elf64_Phdr *p = ph(im, 1);
+	p->p_type = PT_DYNAMIC;
+	p->p_offset = 0x180;
+	p->p_filesz = 2 * sizeof(Elf64_Dyn);
+	Elf64_Dyn d[2] = { { .d_tag = tag, .d_un.d_val = 1 },
+			   { .d_tag = DT_NULL } };
+	memcpy(im->b + 0x180, d, sizeof(d));
+}
+
+static void elf_seeds(void)
+{
+	const char *t = "elf";
+	struct img im;
+
+	make_exec(&im, 1);
+	put(t, "static_exec", im.b, im.len);
+	make_exec(&im, 3);
+	ph(&im, 1)->p_type = PT_GNU_STACK;
+	ph(&im, 1)->p_flags = PF_R | PF_W;
+	put(t, "static_exec_stack_note", im.b, im.len);
+	make_pie(&im, DT_FLAGS_1);
+	put(t, "static_pie", im.b, im.len);
+	make_exec(&im, 2);
+	ph(&im, 1)->p_type = PT_LOAD;
+	ph(&im, 1)->p_flags = PF_R | PF_W;
+	ph(&im, 1)->p_offset = 0x100;
+	ph(&im, 1)->p_vaddr = BASE + 0x1100;
+	ph(&im, 1)->p_filesz = 0x80;
+	ph(&im, 1)->p_memsz = 0x2000;
+	put(t, "two_loads_bss", im.b, im.len);
+
+	/* Refused, each for one reason. */
+	make_exec(&im, 2);
+	ph(&im, 1)->p_type = PT_INTERP;
+	ph(&im, 1)->p_offset = 0x180;
+	ph(&im, 1)->p_filesz = 28;
+	memcpy(im.b + 0x180, "/lib64/ld-linux-x86-64.so.2", 28);
+	put(t, "bad_interp", im.b, im.len);
+	make_pie(&im, DT_NEEDED);
+	put(t, "bad_needed", im.b, im.len);
+	make_exec(&im, 1);
+	ph(&im, 0)->p_flags = PF_R | PF_W | PF_X;
+	put(t, "bad_wx_segment", im.b, im.len);
+	make_exec(&im, 2);
+	ph(&im, 1)->p_type = PT_GNU_STACK;
+	ph(&im, 1)->p_flags = PF_R | PF_W | PF_X;
+	put(t, "bad_exec_stack", im.b, im.len);
+	make_exec(&im, 1);
+	eh(&im)->e_entry = BASE + 0x10000;
+	put(t, "bad_entry_outside", im.b, im.len);
+	make_exec(&im, 1);
+	ph(&im, 0)->p_filesz = 0x1000;
+	ph(&im, 0)->p_memsz = 0x1000;
+	put(t, "bad_segment_past_end", im.b, im.len);
+	make_exec(&im, 1);
+	put(t, "bad_truncated_header", im.b, 40);
+	make_exec(&im, 1);
+	eh(&im)->e_phnum = 200;
+	put(t, "bad_too_many_phdrs", im.b, im.len);
+	make_exec(&im, 1);
+	eh(&im)->e_phnum = 0;
+	put(t, "bad_no_phdrs", im.b, im.len);
+	make_exec(&im, 1);
+	eh(&im)->e_machine = EM_AARCH64;
+	put(t, "bad_aarch64", im.b, im.len);
+	make_exec(&im, 1);
+	im.b[EI_CLASS] = ELFCLASS32;
+	put(t, "bad_32_bit", im.b, im.len);
+	make_exec(&im, 1);
+	im.b[EI_DATA] = ELFDATA2MSB;
+	put(t, "bad_big_endian", im.b, im.len);
+	make_exec(&im, 1);
+	eh(&im)->e_type = ET_REL;
+	put(t, "bad_object_file", im.b, im.len);
+	make_exec(&im, 1);
+	ph(&im, 0)->p_type = PT_NOTE;
+	put(t, "bad_no_load", im.b, im.len);
+	make_exec(&im, 1);
+	ph(&im, 0)->p_vaddr = UINT64_MAX - 0x10;
+	put(t, "bad_wrapping_segment", im.b, im.len);
+	put(t, "bad_script", "#!/bin/sh\necho hi\n", 18);
+	put(t, "bad_html", "\n  <!DOCTYPE html><html></html>\n", 32);
+	put(t, "bad_empty", "", 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2 || argc > 3) {
+		fprintf(stderr, "usage: make_seeds DIR [POLICY_FILE]\n");
+		return 2;
+	}
+	root = argv[1];
+	if (mkdir(root, 0755) < 0 && errno != EEXIST)
+		die(root);
+	proto_seeds();
+	policy_seeds(argc == 3 ? argv[2] : NULL);
+	url_seeds();
+	cache_seeds();
+	elf_seeds();
+	printf("make_seeds: %u seeds in %s\n", written, root);
+	return 0;
+}
