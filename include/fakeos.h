@@ -4,9 +4,11 @@
  * memory, read the clock and wait for timers, exchange page-sized datagrams
  * on links over its io_uring, and exit. Everything else — starting another
  * program, finding a service, broadcasting — is a message to the broker,
- * the privileged parent that handed the program its ring. docs/API.md argues
- * for every call below and compares the set with Zircon, CloudABI, WASI,
- * Plan 9 and Solo5; fakeos(3) is the manual.
+ * the privileged parent that handed the program its ring. (The jail also
+ * lets a plain C program's library start, print to its console, read
+ * randomness and sleep: see policy/default.policy. This API needs none of
+ * that.) docs/API.md argues for every call below and compares the set with
+ * Zircon, CloudABI, WASI, Plan 9 and Solo5; fakeos(3) is the manual.
  *
  * The model, in one paragraph. Every call that asks for something returns a
  * handle at once and never blocks. What happens later — a link connects, a
@@ -56,7 +58,9 @@ struct fk_boot {
 };
 
 /* Maps the boot page and the ring the broker prepared. Call it once,
- * before anything else here. -EBADF: not started by fakeOS. */
+ * before anything else here. -EBADF: not started by fakeOS; -EPROTO: a
+ * boot page of another version; -ENOSYS: a kernel without what the ring
+ * needs; -ENOMEM: no memory for the library's pages (576 KiB). */
 int fk_init(void);
 /* The boot information; valid after fk_init, for the program's life. */
 const struct fk_boot *fk_boot(void);
@@ -89,7 +93,9 @@ fk_handle fk_timer(uint64_t after, uint64_t period);
 /* Opens a link to the service registered under name. Asynchronous:
  * FK_EV_OPEN when connected, or FK_EV_CLOSED with -ECONNREFUSED when no one
  * serves the name (after waiting up to FK_LINK_WAIT_MS for it to appear,
- * so a client may start before its server). */
+ * so a client may start before its server) or the server has no free
+ * slot, -EMFILE when a link quota refuses it, -EAGAIN when too many of
+ * this program's requests are waiting already. */
 fk_handle fk_link(const char *name);
 #define FK_LINK_WAIT_MS 2000
 /* Serves name: FK_EV_OPEN once registered (FK_EV_CLOSED with -EADDRINUSE if
@@ -111,13 +117,19 @@ int fk_send(fk_handle link, const void *buf, size_t len);
 fk_handle fk_subscribe(const char *channel);
 /* Sends one message of 0..FK_BROADCAST_MAX bytes to every subscriber.
  * Best effort, like a UDP broadcast: a subscriber too slow to keep up loses
- * messages, and its next FK_EV_DATA says how many (fk_event.status). */
+ * messages, and its next FK_EV_DATA says how many (fk_event.status).
+ * -EINVAL: bad channel name; -EMSGSIZE: too long; -EAGAIN: too many
+ * messages to the broker are queued (fk_wait sends them). */
 int fk_broadcast(const char *channel, const void *buf, size_t len);
 
 /* --- programs ------------------------------------------------------------ */
 
 /* Starts the program at url in its own jail, fetched through the same
- * cache, with argv (argv[0] is ignored: the child sees its URL there).
+ * cache, with argv (argv[0] is ignored: the child sees its URL there). A
+ * url without a scheme is resolved against this program's own URL, as a
+ * browser resolves a relative link. -ENAMETOOLONG: url longer than 1023
+ * bytes; -E2BIG: more than FK_SPAWN_ARGC_MAX arguments or
+ * FK_SPAWN_ARGS_MAX bytes of them.
  * FK_EV_OPEN when it runs; FK_EV_EXIT when it ends, with the status
  * fakeos-run(1) would give, and the reason in the event's data when it
  * could not start (127: could not fetch, 126: could not run). */
@@ -156,6 +168,9 @@ struct fk_event {
 	fk_handle handle; /* what the event is about */
 	fk_handle source; /* FK_EV_INCOMING: the fk_serve handle; else 0 */
 	int32_t status; /* see the event types */
+	uint64_t peer; /* FK_EV_OPEN of a link: the server's program id;
+			  of a child: the child's id (its fk_boot()->id);
+			  FK_EV_INCOMING: the client's id; else 0 */
 	uint32_t len; /* bytes at data */
 	const void *data; /* in a received page; valid until fk_release */
 	uint32_t page; /* internal: the page to hand back */

@@ -40,7 +40,6 @@
 #include "relay.h"
 #include "ring.h"
 
-#define LINK_WAIT_MS 2000 /* FK_LINK_WAIT_MS in fakeos.h */
 #define CGROUP_PIDS_MAX 16 /* the program and io_uring's workers */
 
 enum watch_kind {
@@ -216,8 +215,8 @@ static void ctl_want_out(struct prog *p, bool on)
 	if (p->ctl < 0 || p->ctl_waiting == on)
 		return;
 	p->ctl_waiting = on;
-	(void)ep_set(p->b, EPOLL_CTL_MOD, p->ctl, EPOLLIN | (on ? EPOLLOUT : 0),
-		     &p->w_ctl);
+	(void)ep_set(p->b, EPOLL_CTL_MOD, p->ctl,
+		     EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0), &p->w_ctl);
 }
 
 static bool ctl_try(struct prog *p, const void *buf, size_t len)
@@ -726,7 +725,8 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 			   &p->w_in_from, &p->w_in_to);
 	else if (in[1] >= 0)
 		close(in[1]);
-	if ((r = ep_set(b, EPOLL_CTL_ADD, p->ctl, EPOLLIN, &p->w_ctl)) < 0 ||
+	if ((r = ep_set(b, EPOLL_CTL_ADD, p->ctl, EPOLLIN | EPOLLRDHUP,
+			&p->w_ctl)) < 0 ||
 	    (r = ep_set(b, EPOLL_CTL_ADD, p->proc.notify_fd, EPOLLIN,
 			&p->w_notify)) < 0 ||
 	    (r = ep_set(b, EPOLL_CTL_ADD, p->proc.pidfd, EPOLLIN,
@@ -1014,9 +1014,12 @@ static void on_link(struct broker *b, struct prog *p, const struct proto_name *m
 	memcpy(w->name, m->name, sizeof(w->name));
 	w->from = p;
 	w->handle = m->hdr.handle;
-	w->deadline_ns = now_ns() + (uint64_t)LINK_WAIT_MS * 1000000;
-	w->next = b->waiters;
-	b->waiters = w;
+	w->deadline_ns = now_ns() + (uint64_t)PROTO_LINK_WAIT_MS * 1000000;
+	/* Appended: waiting clients are linked in the order they asked. */
+	struct waiter **tail = &b->waiters;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = w;
 	p->npending++;
 }
 
@@ -1244,7 +1247,7 @@ static void on_control(struct broker *b, struct prog *p, uint32_t events)
 {
 	if (events & EPOLLOUT)
 		ctl_flush(p);
-	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
+	if (!(events & (EPOLLIN | EPOLLHUP | EPOLLRDHUP | EPOLLERR)))
 		return;
 	union {
 		struct proto_hdr h;
@@ -1263,8 +1266,15 @@ static void on_control(struct broker *b, struct prog *p, uint32_t events)
 			return;
 		}
 		if (n == 0) {
-			/* The program's end closed: it is exiting. */
-			ep_del(b, p->ctl);
+			/* On a SOCK_SEQPACKET socket 0 is either the end (the
+			 * program is exiting: its ring, and so its end, is
+			 * gone) or an empty datagram, which is malformed. */
+			if (events & (EPOLLHUP | EPOLLRDHUP)) {
+				ep_del(b, p->ctl);
+				return;
+			}
+			kill_prog(p, "malformed control message: shorter than "
+				     "a header (0 bytes)");
 			return;
 		}
 		if ((size_t)n > sizeof(msg)) {

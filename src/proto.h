@@ -29,6 +29,9 @@
 #define PROTO_BOOT_FD 4 /* the boot page, a sealed memfd */
 #define PROTO_CONTROL_SLOT 0 /* the control link, in the ring's file table */
 #define PROTO_SLOTS 64 /* size of the ring's file table */
+/* How long the broker holds a LINK to a name nobody serves yet before it
+ * answers CLOSED with -ECONNREFUSED (FK_LINK_WAIT_MS in fakeos.h). */
+#define PROTO_LINK_WAIT_MS 2000
 
 /* The SQE flags a program's ring accepts (ring.c registers them; every SQE
  * must also carry IOSQE_FIXED_FILE). IO_LINK lets libfakeos hand the

@@ -66,10 +66,9 @@ static int on_opened(const struct proto_opened *m, struct fk_event *ev)
 		lib_recv_arm(h, m->slot);
 	} else if (m->slot) {
 		lib_fatal("OPENED gives handle %d a slot but it is no link", h);
-	} else if (e->kind == LIB_CHILD && e->killed) {
-		lib_note(PROTO_KILL, h, 0); /* fk_kill came before it ran */
 	}
 	e->open = 1;
+	ev->peer = m->peer;
 	return event(ev, FK_EV_OPEN, h, 0);
 }
 
@@ -93,6 +92,7 @@ static int on_incoming(const struct proto_opened *m, struct fk_event *ev)
 	lib.slot_owner[m->slot] = e->handle;
 	lib_recv_arm(e->handle, m->slot);
 	ev->source = serve;
+	ev->peer = m->peer;
 	return event(ev, FK_EV_INCOMING, e->handle, 0);
 }
 

@@ -16,6 +16,7 @@ _Static_assert(FK_NAME_MAX + 1 == PROTO_NAME_SIZE, "names");
 _Static_assert(FK_SPAWN_ARGC_MAX == PROTO_ARGC_MAX, "spawn arguments");
 _Static_assert(FK_SPAWN_ARGS_MAX == PROTO_ARGS_SIZE, "spawn argument bytes");
 _Static_assert(FK_BROADCAST_MAX == PROTO_BROADCAST_MAX, "broadcast bytes");
+_Static_assert(FK_LINK_WAIT_MS == PROTO_LINK_WAIT_MS, "link wait");
 
 /* --- starting -------------------------------------------------------------- */
 
@@ -334,7 +335,9 @@ int fk_kill(fk_handle child)
 		return -EINVAL;
 	/* A child still being fetched is no program yet, and the broker
 	 * can only kill programs: the KILL waits for its OPENED. */
-	if (!e->killed && e->open)
+	/* Even before its OPENED: the broker does not start a child that
+	 * was killed while it was being fetched. */
+	if (!e->killed)
 		lib_note(PROTO_KILL, child, 0);
 	e->killed = 1;
 	return 0;

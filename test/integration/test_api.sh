@@ -76,6 +76,7 @@ test_send_larger_than_a_page_is_emsgsize() {
 test_peer_exiting_midstream_delivers_then_closes() {
 	probe peer-exits
 	assert_contains "$OUT" "closed: status 0 after 5 parts"
+	assert_contains "$OUT" "child id 2, server id 2"
 	assert_contains "$OUT" "child exit: 7"
 }
 

@@ -162,10 +162,17 @@ static int peer_exits(const char *self_url)
 	if (l <= 0)
 		return fail("fk_link", l);
 	int parts = 0, closed = 0, exited = 0;
+	uint64_t child_id = 0, server_id = 0;
 	while (!closed || !exited) {
 		if (fk_wait(&ev, 1, 10000000000LL) != 1)
 			return fail("events before the timeout", parts);
 		switch (ev.type) {
+		case FK_EV_OPEN:
+			if (ev.handle == child)
+				child_id = ev.peer;
+			if (ev.handle == l)
+				server_id = ev.peer;
+			break;
 		case FK_EV_DATA:
 			printf("data: %.*s\n", (int)ev.len, (const char *)ev.data);
 			parts++;
@@ -192,6 +199,10 @@ static int peer_exits(const char *self_url)
 	}
 	if (parts != 5)
 		return fail("all 5 datagrams before the close", parts);
+	printf("child id %llu, server id %llu\n", (unsigned long long)child_id,
+	       (unsigned long long)server_id);
+	if (!child_id || child_id != server_id || child_id == fk_boot()->id)
+		return fail("the link's peer is the child", (long)server_id);
 	printf("PASS\n");
 	return 0;
 }
