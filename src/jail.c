@@ -8,13 +8,15 @@
  *   launcher                          child
  *   --------                          -----
  *   clone3(all namespaces) ---------> child_main
- *   write_id_maps                       wait_for_parent  (blocks on sync)
- *   release child ------------------>   make_empty_root
+ *   write_id_maps                       die_with_parent
+ *                                       make_empty_root
  *                                       set_hostname
+ *   release child ------------------>   wait_for_parent  (blocks on sync)
  *                                       drop_privileges
  *                                       restrict_landlock
- *                                       set_limits
  *                                       arrange_fds
+ *                                       set_limits
+ *                                       reset_process_state
  *   receive listener <--------------    apply_filter
  *   see sync close (exec done) <----    exec_program
  *
@@ -288,14 +290,18 @@ static NORETURN PRINTF(1, 2) void child_fail(const char *fmt, ...)
 			child_fail("%s: %s", what, strerror(errno));           \
 	} while (0)
 
+/* Die with the launcher: a program must never outlive the broker that
+ * relays its console and polices its system calls. */
+static void die_with_parent(void)
+{
+	child_check(prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl(PDEATHSIG)");
+}
+
 /* The parent writes our id maps, then releases us. Until then we are
  * nobody in the new namespace, and if the parent died we must not run on. */
 static void wait_for_parent(int sync)
 {
 	char go;
-	/* Die with the launcher: a program must never outlive the broker
-	 * that relays its console and polices its system calls. */
-	child_check(prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl(PDEATHSIG)");
 	ssize_t n;
 	do
 		n = read(sync, &go, 1);
@@ -532,7 +538,10 @@ static void reset_process_state(void)
 	sigset_t none;
 	sigemptyset(&none);
 	child_check(sigprocmask(SIG_SETMASK, &none, NULL), "sigprocmask");
-	for (int sig = 1; sig < NSIG; sig++)
+	/* Only an ignored signal survives an exec, and only the classic
+	 * ones can reach the program (nobody can send it a real-time one):
+	 * those are reset, the launcher's own SIGPIPE among them. */
+	for (int sig = 1; sig < 32; sig++)
 		if (sig != SIGKILL && sig != SIGSTOP)
 			signal(sig, SIG_DFL);
 	child_check(setsid(), "setsid");
@@ -586,9 +595,14 @@ static void child_main(const struct child *ch)
 {
 	const struct jail_config *c = ch->c;
 
-	wait_for_parent(ch->sync);
+	/* The new user namespace grants every capability before the parent
+	 * has written the id maps, and building the root needs no mapped
+	 * id: so it runs while the parent writes them. Only the switch to
+	 * the unprivileged uid must wait. */
+	die_with_parent();
 	make_empty_root();
 	set_hostname(c->hostname);
+	wait_for_parent(ch->sync);
 	drop_privileges(ch);
 	restrict_landlock();
 	arrange_fds(c, ch->sync);
