@@ -154,7 +154,12 @@ build/escape/%: test/escape/%.c $(wildcard test/escape/*.h) \
 	tools/fakeos-cc -isystem $(MUSL_INC) -iquote src -iquote test/escape \
 		-o $@ $<
 
-test-progs: $(TEST_PROGS)
+test-progs: $(TEST_PROGS) build/tools/hostile_httpd
+# A host program: an HTTP origin that misbehaves, for the fetch tests.
+build/tools/hostile_httpd: test/tools/hostile_httpd.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) -O2 -o $@ $<
+
 build/progs/%_glibc: test/progs/%_glibc.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<

@@ -764,7 +764,7 @@ int cache_entry_store(struct cache *c, const struct cache_entry *en,
 	char key[HASH_HEX_SIZE];
 	char desc[8 + HASH_HEX_SIZE];
 	cleanup_fd int dir = -1;
-	size_t len;
+	size_t len = 0;
 	int r;
 
 	r = cache_entry_format(en, buf, sizeof(buf), &len, e);
@@ -873,7 +873,7 @@ int cache_object_open(struct cache *c, const uint8_t hash[HASH_SIZE], int *out,
 		      uint64_t *size, struct error *e)
 {
 	char path[8 + 3 + HASH_HEX_SIZE];
-	struct stat st;
+	struct stat st = { 0 };
 
 	cache_object_path(hash, path);
 	int r = cache_open_file(c, c->root, path, out, &st, e);

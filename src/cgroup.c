@@ -10,6 +10,7 @@
 
 static int read_text(int dirfd, const char *path, char *buf, size_t n)
 {
+	buf[0] = '\0'; /* a string, whatever happens */
 	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -67,9 +68,10 @@ int cgroup_parse_mount(const char *text, char *mnt, size_t n)
 				fields[i] = tok;
 				tok = strtok_r(NULL, " ", &save);
 			}
+			size_t flen = fields[4] ? strlen(fields[4]) : 0;
 			if (sep && strncmp(sep + 3, "cgroup2 ", 8) == 0 &&
-			    fields[4] && strlen(fields[4]) < n) {
-				strcpy(mnt, fields[4]);
+			    fields[4] && flen < n) {
+				memcpy(mnt, fields[4], flen + 1);
 				return 0;
 			}
 		}

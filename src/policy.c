@@ -974,6 +974,7 @@ static int parse_term(struct parser *ps, uint64_t *out)
 	struct tok *t = &ps->tok;
 	int r;
 
+	*out = 0;
 	if (++ps->depth > VALUE_DEPTH_MAX)
 		return fail(ps, "value nested too deeply");
 	switch (t->kind) {
@@ -1688,7 +1689,7 @@ int policy_compile(const struct policy *p, const struct policy_launch *l,
 {
 	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = NULL;
 	cleanup_free char *buf = NULL;
-	size_t size;
+	size_t size = 0;
 
 	out->len = 0;
 	out->filter = NULL;
@@ -1731,7 +1732,7 @@ int policy_print_pfc(const struct policy *p, const struct policy_launch *l,
 {
 	__attribute__((cleanup(ctx_releasep))) scmp_filter_ctx ctx = NULL;
 	cleanup_free char *buf = NULL;
-	size_t size;
+	size_t size = 0;
 
 	int r = build(p, l, &ctx, e);
 	if (r == 0)

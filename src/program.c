@@ -464,6 +464,11 @@ static int program_fetch(struct program_loader *l, const struct url *u,
 	}
 
 	if (res.status == 304) {
+		/* fetch_get accepts a 304 only for a conditional request,
+		 * which needs an entry and its object; say so here too. */
+		if (!en || stale < 0)
+			return error_set(e, EPROTO, "HTTP 304 to a request "
+						    "that was not conditional");
 		log_debug("%s: not modified", u->base);
 		r = program_not_modified(l, u, en, stale, &res, p, kind, e);
 		if (r == -EBADMSG)

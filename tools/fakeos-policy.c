@@ -177,7 +177,8 @@ int main(int argc, char **argv)
 		usage_error("give at most one FILE");
 
 	const char *file = nrest > 0 ? rest[0] : NULL;
-	const char *shown = file && strcmp(file, "-") ? file : "default.policy";
+	const char *shown =
+		file && strcmp(file, "-") != 0 ? file : "default.policy";
 	struct error e = { "" };
 	struct policy *p = NULL;
 	struct sock_fprog prog = { 0 };

@@ -6,6 +6,7 @@
 #define FAKEOS_BENCH_H
 
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -24,6 +25,20 @@ static inline int bench_cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 	return x < y ? -1 : x > y;
+}
+
+/* A command-line count of at least min; anything else ends the program
+ * with status 2 (usage). */
+static inline long bench_number(const char *s, long min)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || v < min) {
+		fprintf(stderr, "bench: bad number '%s' (at least %ld)\n", s,
+			min);
+		exit(2);
+	}
+	return v;
 }
 
 /* Sorts v and returns its pct-th percentile (50: the median; for an even

@@ -88,7 +88,7 @@ static fk_handle connect_to(const char *name, const char *role)
 	return link;
 }
 
-/* --- round trip ------------------------------------------------------------ */
+/* --- round trip ---------------------------------------------------------- */
 
 static int rtt_echo(const char *name)
 {
@@ -138,7 +138,8 @@ static int rtt_ping(const char *name, long rounds, long warmup, int nsizes,
 		if (size < 1 || size > FK_PAGE_SIZE)
 			return fail("rtt-ping", sizes[s], -EINVAL);
 		for (long i = -warmup; i < rounds; i++) {
-			memset(buf, 'a' + (int)((i + warmup) % 26), (size_t)size);
+			memset(buf, 'a' + (int)((i + warmup) % 26),
+			       (size_t)size);
 			buf[0] = 'i';
 			uint64_t t0 = fk_now();
 			int r = fk_send(link, buf, (size_t)size);
@@ -155,8 +156,10 @@ static int rtt_ping(const char *name, long rounds, long warmup, int nsizes,
 				 memcmp(e.data, buf, (size_t)size) == 0;
 			fk_release(&e);
 			if (!ok) {
-				fprintf(stderr, ME " rtt-ping: round %ld: wrong "
-						"reply\n", i);
+				fprintf(stderr,
+					ME " rtt-ping: round %ld: wrong "
+					   "reply\n",
+					i);
 				return 1;
 			}
 			if (i >= 0)
@@ -174,7 +177,7 @@ static int rtt_ping(const char *name, long rounds, long warmup, int nsizes,
 	return 0;
 }
 
-/* --- streaming ------------------------------------------------------------- */
+/* --- streaming ----------------------------------------------------------- */
 
 static int stream_sink(const char *name, long count)
 {
@@ -194,8 +197,9 @@ static int stream_sink(const char *name, long count)
 		for (int i = 0; i < n; i++) {
 			struct fk_event *e = &ev[i];
 			if (e->handle == link && e->type == FK_EV_CLOSED) {
-				fprintf(stderr, ME " stream-sink: link closed "
-						"after %ld of %ld datagrams\n",
+				fprintf(stderr,
+					ME " stream-sink: link closed after "
+					   "%ld of %ld datagrams\n",
 					got, count);
 				return 1;
 			}
@@ -203,9 +207,10 @@ static int stream_sink(const char *name, long count)
 				if (got >= count ||
 				    !bench_stamp_ok(e->data, e->len, BENCH_MSG,
 						    (uint64_t)got)) {
-					fprintf(stderr, ME " stream-sink: "
-							"datagram %ld is wrong "
-							"or missing\n", got);
+					fprintf(stderr,
+						ME " stream-sink: datagram %ld "
+						   "is wrong or missing\n",
+						got);
 					return 1;
 				}
 				got++;
@@ -251,7 +256,8 @@ static int stream_source(const char *name, long count)
 		if (n < 0)
 			return fail("stream-source", "fk_wait", n);
 		for (int i = 0; i < n; i++) {
-			if (ev[i].handle == link && ev[i].type == FK_EV_CLOSED) {
+			if (ev[i].handle == link &&
+			    ev[i].type == FK_EV_CLOSED) {
 				if (sent < count)
 					return fail("stream-source", "link",
 						    ev[i].status ? ev[i].status
@@ -263,7 +269,7 @@ static int stream_source(const char *name, long count)
 	}
 }
 
-/* --- spawning -------------------------------------------------------------- */
+/* --- spawning ------------------------------------------------------------ */
 
 static int spawn_many(const char *url, long count, long window)
 {
@@ -286,8 +292,9 @@ static int spawn_many(const char *url, long count, long window)
 			struct fk_event *e = &ev[i];
 			if (e->type == FK_EV_EXIT) {
 				if (e->status != 0) {
-					fprintf(stderr, ME " spawn: a child "
-							"ended with %d: %.*s\n",
+					fprintf(stderr,
+						ME " spawn: a child ended "
+						   "with %d: %.*s\n",
 						(int)e->status, (int)e->len,
 						e->data ? (const char *)e->data
 							: "");
@@ -305,7 +312,7 @@ static int spawn_many(const char *url, long count, long window)
 	return 0;
 }
 
-/* --- the top program ------------------------------------------------------- */
+/* --- the top program ----------------------------------------------------- */
 
 /* Starts two roles of ourselves and waits for both to end well. */
 static int pair(char **args0, char **args1)
@@ -340,17 +347,6 @@ static int pair(char **args0, char **args1)
 	return 0;
 }
 
-static long number(const char *s, long min)
-{
-	char *end;
-	long v = strtol(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || v < min) {
-		fprintf(stderr, ME ": bad number '%s'\n", s);
-		exit(2);
-	}
-	return v;
-}
-
 int main(int argc, char **argv)
 {
 	int r = fk_init();
@@ -358,10 +354,11 @@ int main(int argc, char **argv)
 		return fail("", "fk_init", r);
 	const char *role = argc > 1 ? argv[1] : "";
 	if (!strcmp(role, "rtt") && argc >= 5) {
-		number(argv[2], 1);
-		number(argv[3], 0);
+		bench_number(argv[2], 1);
+		bench_number(argv[3], 0);
 		char *echo[] = { "", "rtt-echo", "bench-rtt", NULL };
-		char *ping[FK_SPAWN_ARGC_MAX + 1] = { "", "rtt-ping", "bench-rtt" };
+		char *ping[FK_SPAWN_ARGC_MAX + 1] = { "", "rtt-ping",
+						      "bench-rtt" };
 		for (int i = 2; i < argc && i + 1 < FK_SPAWN_ARGC_MAX; i++)
 			ping[i + 1] = argv[i];
 		return pair(echo, ping);
@@ -369,21 +366,23 @@ int main(int argc, char **argv)
 	if (!strcmp(role, "rtt-echo") && argc == 3)
 		return rtt_echo(argv[2]);
 	if (!strcmp(role, "rtt-ping") && argc >= 6)
-		return rtt_ping(argv[2], number(argv[3], 1), number(argv[4], 0),
-				argc - 5, argv + 5);
+		return rtt_ping(argv[2], bench_number(argv[3], 1),
+				bench_number(argv[4], 0), argc - 5, argv + 5);
 	if (!strcmp(role, "stream") && argc == 3) {
-		number(argv[2], 1);
-		char *sink[] = { "", "stream-sink", "bench-stream", argv[2], NULL };
-		char *src[] = { "", "stream-source", "bench-stream", argv[2], NULL };
+		bench_number(argv[2], 1);
+		char *sink[] = { "", "stream-sink", "bench-stream", argv[2],
+				 NULL };
+		char *src[] = { "", "stream-source", "bench-stream", argv[2],
+				NULL };
 		return pair(sink, src);
 	}
 	if (!strcmp(role, "stream-sink") && argc == 4)
-		return stream_sink(argv[2], number(argv[3], 1));
+		return stream_sink(argv[2], bench_number(argv[3], 1));
 	if (!strcmp(role, "stream-source") && argc == 4)
-		return stream_source(argv[2], number(argv[3], 1));
+		return stream_source(argv[2], bench_number(argv[3], 1));
 	if (!strcmp(role, "spawn") && argc == 5)
-		return spawn_many(argv[2], number(argv[3], 1),
-				  number(argv[4], 1));
+		return spawn_many(argv[2], bench_number(argv[3], 1),
+				  bench_number(argv[4], 1));
 	fprintf(stderr, "usage: " ME " rtt ROUNDS WARMUP SIZE...\n"
 			"       " ME " stream COUNT\n"
 			"       " ME " spawn URL COUNT WINDOW\n");

@@ -60,8 +60,8 @@ static int run_once(const struct variant *v, uint64_t *wall, uint64_t *rss,
 		 * status is confused with the harness's. */
 		if (dup2(devnull, 0) < 0 || dup2(devnull, 1) < 0)
 			err(255, "%s: dup2", v->name);
-		if (v->as_user && (setgroups(0, NULL) < 0 || setgid(v->gid) < 0 ||
-				   setuid(v->uid) < 0))
+		if (v->as_user && (setgroups(0, NULL) < 0 ||
+				   setgid(v->gid) < 0 || setuid(v->uid) < 0))
 			err(255, "%s: becoming uid %d", v->name, (int)v->uid);
 		execv(v->argv[0], v->argv);
 		err(255, "%s: exec %s", v->name, v->argv[0]);
@@ -74,7 +74,8 @@ static int run_once(const struct variant *v, uint64_t *wall, uint64_t *rss,
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		warnx("%s: %s %d", v->name,
 		      WIFEXITED(status) ? "exited with" : "killed by signal",
-		      WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		      WIFEXITED(status) ? WEXITSTATUS(status)
+					: WTERMSIG(status));
 		return -1;
 	}
 	*rss = (uint64_t)ru.ru_maxrss;
@@ -93,10 +94,8 @@ int main(int argc, char **argv)
 {
 	if (argc < 6 || strcmp(argv[3], "--") != 0)
 		usage();
-	long runs = strtol(argv[1], NULL, 10);
-	long warmup = strtol(argv[2], NULL, 10);
-	if (runs < 1 || warmup < 0)
-		usage();
+	long runs = bench_number(argv[1], 1);
+	long warmup = bench_number(argv[2], 0);
 
 	/* Split the rest at "--" into variants, in place. */
 	struct variant *vs = calloc((size_t)argc, sizeof(*vs));

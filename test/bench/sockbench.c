@@ -80,11 +80,13 @@ static int rtt(long rounds, long warmup, int nsizes, char **sizes)
 	if (!t)
 		err(1, "calloc");
 	for (int s = 0; s < nsizes; s++) {
-		long size = strtol(sizes[s], NULL, 10);
-		if (size < 1 || size > BENCH_MSG)
-			errx(1, "bad size %s", sizes[s]);
+		long size = bench_number(sizes[s], 1);
+		if (size > BENCH_MSG)
+			errx(2, "bad size %s (at most %d)", sizes[s],
+			     BENCH_MSG);
 		for (long i = -warmup; i < rounds; i++) {
-			memset(want, 'a' + (int)((i + warmup) % 26), (size_t)size);
+			memset(want, 'a' + (int)((i + warmup) % 26),
+			       (size_t)size);
 			want[0] = 'i';
 			uint64_t t0 = bench_now();
 			send_all(sv[0], want, (size_t)size);
@@ -131,7 +133,8 @@ static int stream(const char *kind, long count)
 	int tcp = strcmp(kind, "tcp") == 0;
 	if (tcp) {
 		struct sockaddr_in a = { .sin_family = AF_INET,
-					 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+					 .sin_addr.s_addr =
+						 htonl(INADDR_LOOPBACK) };
 		socklen_t alen = sizeof(a);
 		int l = socket(AF_INET, SOCK_STREAM, 0);
 		if (l < 0 || bind(l, (struct sockaddr *)&a, sizeof(a)) < 0 ||
@@ -139,7 +142,8 @@ static int stream(const char *kind, long count)
 		    getsockname(l, (struct sockaddr *)&a, &alen) < 0)
 			err(1, "tcp: listening on 127.0.0.1");
 		peer = socket(AF_INET, SOCK_STREAM, 0);
-		if (peer < 0 || connect(peer, (struct sockaddr *)&a, sizeof(a)) < 0)
+		if (peer < 0 ||
+		    connect(peer, (struct sockaddr *)&a, sizeof(a)) < 0)
 			err(1, "tcp: connect");
 		fd = accept(l, NULL, NULL);
 		if (fd < 0)
@@ -171,12 +175,13 @@ static int stream(const char *kind, long count)
 		if (n <= 0)
 			break;
 		if (!bench_stamp_ok(buf, (size_t)n, sizeof(buf), (uint64_t)got))
-			errx(1, "stream %s: datagram %ld is wrong or missing", kind,
-			     got);
+			errx(1, "stream %s: datagram %ld is wrong or missing",
+			     kind, got);
 	}
 	uint64_t t1 = bench_now();
 	if (got != count)
-		errx(1, "stream %s: got %ld of %ld datagrams", kind, got, count);
+		errx(1, "stream %s: got %ld of %ld datagrams", kind, got,
+		     count);
 	close(fd);
 	reap(pid);
 	printf("stream %ld %llu %llu\n", got,
@@ -188,10 +193,10 @@ static int stream(const char *kind, long count)
 int main(int argc, char **argv)
 {
 	if (argc >= 5 && strcmp(argv[1], "rtt") == 0)
-		return rtt(strtol(argv[2], NULL, 10), strtol(argv[3], NULL, 10),
+		return rtt(bench_number(argv[2], 1), bench_number(argv[3], 0),
 			   argc - 4, argv + 4);
 	if (argc == 4 && strcmp(argv[1], "stream") == 0)
-		return stream(argv[2], strtol(argv[3], NULL, 10));
+		return stream(argv[2], bench_number(argv[3], 1));
 	fprintf(stderr, "usage: sockbench rtt ROUNDS WARMUP SIZE...\n"
 			"       sockbench stream unix|tcp COUNT\n");
 	return 2;

@@ -206,7 +206,7 @@ int main(int argc, char **argv)
 		return fail("fk_init", r);
 	if (argc == 3 && strcmp(argv[1], "partner") == 0)
 		return partner(argv[2]);
-	if (argc == 3 && strcmp(argv[1], "--hold") == 0)
+	if (argc >= 3 && strcmp(argv[1], "--hold") == 0)
 		return driver(NULL, (uint64_t)strtoull(argv[2], NULL, 10) *
 					    1000000000ULL);
 	if (argc < 2) {

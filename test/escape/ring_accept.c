@@ -1,11 +1,8 @@
 /* IORING_OP_ACCEPT on the program's own ring: a new socket out of slot
  * 0, and a descriptor of its own with it. */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -7,8 +7,6 @@
 #include <sys/socket.h>
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -2,11 +2,8 @@
  * descriptor (the console, fd 0) into a fixed slot, the SQE twin of the
  * register opcode only the broker may use. */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -2,11 +2,8 @@
  * turns a fixed slot into an ordinary descriptor, which would hand the
  * program its control socket as a raw fd. */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

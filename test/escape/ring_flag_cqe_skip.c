@@ -1,11 +1,8 @@
 /* A valid request on the control slot with IOSQE_CQE_SKIP_SUCCESS, a flag the ring
  * does not allow (only FIXED_FILE, BUFFER_SELECT and IO_LINK). */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

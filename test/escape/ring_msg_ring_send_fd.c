@@ -2,11 +2,8 @@
  * moving a fixed file (the control socket) between rings, the way the
  * broker installs links, aimed here at slot 5. */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

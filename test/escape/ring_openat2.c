@@ -4,8 +4,6 @@
 #include <linux/openat2.h>
 int main(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -2,11 +2,8 @@
  * personality (sqe->personality = 1): another task's credentials. The
  * ring has none registered, and registering is the broker's alone. */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

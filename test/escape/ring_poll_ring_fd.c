@@ -2,10 +2,8 @@
  * ring from itself is a known source of kernel reference-count bugs. */
 #include "escape.h"
 #include <poll.h>
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -1,11 +1,8 @@
 /* IORING_OP_READ of the console (raw fd 0) on the program's own ring:
  * neither the opcode nor a raw descriptor is allowed. */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -1,11 +1,8 @@
 /* IORING_OP_RECV, an allowed opcode, on a raw descriptor (fd 0, without
  * IOSQE_FIXED_FILE). */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -1,11 +1,8 @@
 /* IORING_OP_SEND on a fixed slot that holds nothing (63): the ring's
  * file table has only what the broker put there (EBADF). */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

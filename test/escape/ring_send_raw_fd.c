@@ -2,11 +2,8 @@
  * IOSQE_FIXED_FILE): the ring requires the flag on every SQE. The test
  * checks that the text never reaches stdout. */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -3,10 +3,8 @@
  * a link. Only plain SEND is allowed, which carries no descriptors. */
 #include "escape.h"
 #include <sys/socket.h>
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -2,10 +2,8 @@
  * the socket system call. */
 #include "escape.h"
 #include <sys/socket.h>
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

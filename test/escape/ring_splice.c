@@ -1,11 +1,8 @@
 /* IORING_OP_SPLICE from the console's stdin to its stdout (raw fds 0
  * and 1) on the program's own ring. */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -2,11 +2,8 @@
  * command (here SOCKET_URING_OP_SIOCINQ on the control socket), the
  * opcode that reaches ioctl-like code in any file's driver. */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

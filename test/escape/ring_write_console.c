@@ -1,11 +1,8 @@
 /* IORING_OP_WRITE to the console (raw fd 1) on the program's own ring.
  * The test checks that the text never reaches stdout. */
 #include "escape.h"
-
-int main(int argc, char **argv)
+int main(void)
 {
-	(void)argc;
-	(void)argv;
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);

@@ -1,8 +1,11 @@
-/* Asks the broker to spawn a host file by URL (file://PATH), so that the
- * privileged launcher opens and reads a file the jail cannot see. Prints
- * the child's exit status and the reason the broker sends back: neither
- * may say anything about the file (whether it exists, what it holds), and
- * the file must not be opened at all. */
+/* Asks the broker to spawn a URL the test names: a host file (file://PATH,
+ * or a relative URL that climbs out of the program's directory) or an
+ * address on the host (http://127.0.0.1:PORT/). The launcher that fetches
+ * it is outside the jail and privileged: a program must not get it to
+ * open a host file or connect to a host service on its behalf (a confused
+ * deputy; for http, SSRF). Prints the child's exit status and the reason
+ * the broker sends back; the test checks that nothing was opened or
+ * connected to. */
 #include "escape.h"
 #include <fakeos.h>
 
@@ -12,7 +15,7 @@ int main(int argc, char **argv)
 	int r = fk_init();
 	if (r < 0)
 		setup_failed("fk_init", -r);
-	trying("fk_spawn of a host file");
+	trying("fk_spawn of a host URL");
 	fk_handle h = fk_spawn(url, NULL);
 	if (h < 0) {
 		printf("refused: fk_spawn: %s\n", strerror(-h));

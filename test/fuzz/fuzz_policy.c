@@ -186,7 +186,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FILE *f = open_memstream(&list, &list_len);
 	FUZZ_ASSERT(f != NULL, "open_memstream");
 	policy_print_list(p, f);
-	fclose(f);
+	FUZZ_ASSERT(fclose(f) == 0, "fclose");
 	free(list);
 
 	/* The launcher's own two rules, on descriptors a policy cannot

@@ -61,6 +61,18 @@ static union {
 	unsigned char bytes[PROTO_PAGE + 1];
 } m;
 
+/* Copies a string into a fixed field, which must hold it. */
+static void set(char *field, size_t size, const char *s)
+{
+	size_t n = strlen(s);
+	if (n >= size) {
+		fprintf(stderr, "make_seeds: '%s' does not fit %zu bytes\n", s,
+			size);
+		exit(1);
+	}
+	memcpy(field, s, n + 1);
+}
+
 static size_t msg(enum proto_type t, size_t len, int32_t handle)
 {
 	memset(&m, 0, sizeof(m));
@@ -72,7 +84,7 @@ static size_t spawn(const char *url, uint32_t argc, const char *args,
 		    size_t args_len)
 {
 	size_t n = msg(PROTO_SPAWN, sizeof(m.spawn), 3);
-	strcpy(m.spawn.url, url);
+	set(m.spawn.url, sizeof(m.spawn.url), url);
 	m.spawn.argc = argc;
 	m.spawn.args_len = (uint32_t)args_len;
 	memcpy(m.spawn.args, args, args_len);
@@ -83,7 +95,7 @@ static size_t bcast(enum proto_type t, size_t payload)
 {
 	size_t n =
 		msg(t, sizeof(m.bcast) + payload, t == PROTO_BROADCAST ? 0 : 5);
-	strcpy(m.bcast.channel, "chat");
+	set(m.bcast.channel, sizeof(m.bcast.channel), "chat");
 	memset(m.bcast.data, 'x', payload);
 	return n;
 }
@@ -95,10 +107,10 @@ static void proto_seeds(void)
 
 	/* Requests, as a program sends them. */
 	n = msg(PROTO_LINK, sizeof(m.name), 1);
-	strcpy(m.name.name, "echo");
+	set(m.name.name, sizeof(m.name.name), "echo");
 	put(t, "link_echo", &m, n);
 	n = msg(PROTO_SERVE, sizeof(m.name), 2);
-	strcpy(m.name.name, "svc.v1_a-B");
+	set(m.name.name, sizeof(m.name.name), "svc.v1_a-B");
 	put(t, "serve_name", &m, n);
 	n = msg(PROTO_SUBSCRIBE, sizeof(m.name), 3);
 	memset(m.name.name, 'a', PROTO_NAME_SIZE - 1);
@@ -139,7 +151,7 @@ static void proto_seeds(void)
 	put(t, "closed_refused", &m, n);
 	n = msg(PROTO_EXITED, sizeof(m.exited), 3);
 	m.exited.status = 126;
-	strcpy(m.exited.reason, "http://h/p: HTTP 404");
+	set(m.exited.reason, sizeof(m.exited.reason), "http://h/p: HTTP 404");
 	put(t, "exited_with_reason", &m, n);
 	put(t, "deliver_10", &m, bcast(PROTO_DELIVER, 10));
 	n = bcast(PROTO_DELIVER, 3);
@@ -151,7 +163,7 @@ static void proto_seeds(void)
 	memset(m.name.name, 'a', PROTO_NAME_SIZE);
 	put(t, "bad_name_unterminated", &m, n);
 	n = msg(PROTO_LINK, sizeof(m.name), 1);
-	strcpy(m.name.name, "echo");
+	set(m.name.name, sizeof(m.name.name), "echo");
 	m.name.name[10] = 'x';
 	put(t, "bad_name_padding", &m, n);
 	n = spawn("http://h/p", 3, "a\0b", 4);
@@ -162,7 +174,7 @@ static void proto_seeds(void)
 	m.spawn.args[5] = 'z';
 	put(t, "bad_spawn_after_args_len", &m, n);
 	n = msg(PROTO_LINK, sizeof(m.name), 1);
-	strcpy(m.name.name, "echo");
+	set(m.name.name, sizeof(m.name.name), "echo");
 	m.hdr.reserved = 1;
 	put(t, "bad_reserved", &m, n);
 	n = msg(PROTO_CLOSE, sizeof(m.close), 4);
@@ -226,6 +238,9 @@ static const struct {
 	  S("read: arg0 <= 5 || arg0 > 5; else errno EPERM\n") },
 	{ "bad_mask_value", S("read: arg0 & 1 == 2\n") },
 	{ "bad_errno", S("read: errno 4096\n") },
+	/* libseccomp refuses 4095 (test/fuzz/regress/policy). */
+	{ "bad_errno_4095", S("read: errno 4095\n") },
+	{ "errno_4094", S("read: errno 4094\n") },
 	{ "bad_unknown_constant", S("read: arg0 == PROT_FOO\n") },
 	{ "bad_paren", S("read: arg0 == (1|2\n") },
 	{ "bad_nul", S("read: allow\0\n") },
@@ -243,7 +258,8 @@ static void policy_seeds(const char *default_policy)
 		die(default_policy);
 	static char buf[1 << 16];
 	size_t n = fread(buf, 1, sizeof(buf), f);
-	fclose(f);
+	if (ferror(f) || fclose(f) != 0)
+		die(default_policy);
 	put("policy", "default.policy", buf, n);
 }
 
@@ -297,6 +313,10 @@ static void url_seeds(void)
 
 #define OBJ "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 #define HEAD "fakeos-cache-entry 1\n"
+/* 257 bytes: one more than CACHE_FIELD_MAX. */
+#define E16 "0123456789abcdef"
+#define E64 E16 E16 E16 E16
+#define ETAG257 E64 E64 E64 E64 "x"
 
 static void cache_seeds(void)
 {
@@ -356,6 +376,30 @@ static void cache_seeds(void)
 		{ "bad_unknown_key", HEAD "url http://h/p\nobject " OBJ
 					  "\nsize 0\nfetched 0\nexpires 0\n"
 					  "path /etc/passwd\nend\n" },
+		{ "ipv6_port_query",
+		  HEAD "url http://[::1]:8080/p?v=2\nobject " OBJ
+		       "\nsize 1\nfetched 10\nexpires 20\nend\n" },
+		{ "bad_etag_too_long", HEAD
+		  "url http://h/p\nobject " OBJ
+		  "\nsize 0\nfetched 0\nexpires 0\netag " ETAG257 "\nend\n" },
+		{ "bad_signed_number", HEAD "url http://h/p\nobject " OBJ
+					    "\nsize +1\nfetched 0\nexpires 0\n"
+					    "end\n" },
+		{ "bad_number_overflow",
+		  HEAD "url http://h/p\nobject " OBJ
+		       "\nsize 9223372036854775808\nfetched 0"
+		       "\nexpires 0\nend\n" },
+		{ "bad_missing_url", HEAD "object " OBJ "\nsize 0\nfetched 0\n"
+					  "expires 0\nend\n" },
+		{ "bad_no_final_newline",
+		  HEAD "url http://h/p\nobject " OBJ
+		       "\nsize 0\nfetched 0\nexpires 0\n"
+		       "end" },
+		{ "bad_crlf",
+		  "fakeos-cache-entry 1\r\nurl http://h/p\r\nend\r\n" },
+		{ "bad_credentials_url", HEAD "url http://u:p@h/p\nobject " OBJ
+					      "\nsize 0\nfetched 0\nexpires 0\n"
+					      "end\n" },
 		{ "bad_version", "fakeos-cache-entry 2\nend\n" },
 		{ "bad_control_byte", HEAD "url http://h/p\x7f\nend\n" },
 	};

@@ -536,6 +536,95 @@ test_body_that_stops_halfway_exits_127_and_is_not_cached() {
 	assert_nothing_cached
 }
 
+# hostile MODE [FILE] — test/tools/hostile_httpd on a loopback port; sets
+# HOSTILE (its base URL) and a cache for this test.
+hostile() {
+	local t=${FUNCNAME[1]}
+	CACHE=$WORK/cache-$t
+	"$TOP/build/tools/hostile_httpd" "$WORK/port-$t" "$@" &
+	HOSTILE_PID=$!
+	for _ in $(seq 1 100); do
+		[ -s "$WORK/port-$t" ] && break
+		sleep 0.02
+	done
+	[ -s "$WORK/port-$t" ] || fail "hostile_httpd did not start"
+	HOSTILE="http://127.0.0.1:$(cat "$WORK/port-$t")"
+}
+hostile_stop() {
+	kill "$HOSTILE_PID" 2>/dev/null
+	wait "$HOSTILE_PID" 2>/dev/null
+}
+
+test_slowloris_headers_time_out_and_exit_127() {
+	hostile slowloris
+	local t0=$SECONDS
+	fk --timeout 2 "$HOSTILE/prog"
+	hostile_stop
+	expect_code 127
+	assert_contains "$ERR" "timed out"
+	[ $((SECONDS - t0)) -le 10 ] || fail "took $((SECONDS - t0)) s"
+	assert_nothing_cached
+}
+
+test_content_length_longer_than_body_exits_127_and_is_not_cached() {
+	hostile long-length "$EXAMPLES/hello"
+	fk "$HOSTILE/prog"
+	hostile_stop
+	expect_code 127
+	assert_contains "$ERR" "ended early"
+	assert_no_output
+	assert_nothing_cached
+}
+
+test_content_length_shorter_than_body_is_refused() {
+	# curl stops at the length it was told: half an ELF is not a program.
+	hostile short-length "$EXAMPLES/hello"
+	fk "$HOSTILE/prog"
+	hostile_stop
+	expect_code 126
+	assert_contains "$ERR" "truncated ELF"
+	assert_no_output
+	assert_nothing_cached
+}
+
+test_non_http_answer_exits_127() {
+	hostile garbage
+	fk --timeout 5 "$HOSTILE/prog"
+	hostile_stop
+	expect_code 127
+	assert_not_contains "$ERR" "HTTP 200"
+	assert_nothing_cached
+}
+
+test_endless_headers_exit_127() {
+	hostile endless-header
+	fk --timeout 5 "$HOSTILE/prog"
+	hostile_stop
+	expect_code 127
+	assert_nothing_cached
+}
+
+test_silent_server_times_out() {
+	hostile silent
+	fk --timeout 1 "$HOSTILE/prog"
+	hostile_stop
+	expect_code 127
+	assert_contains "$ERR" "timed out"
+}
+
+test_progress_bar_on_a_terminal_only() {
+	command -v script >/dev/null || skip "no script(1)"
+	serve 'location = /hello { limit_rate 16k; }'
+	# On a pty (script): a bar that names the download.
+	run script -qec "'$RUN' -n -C '$CACHE-tty' '$BASE/hello'" /dev/null
+	assert_contains "$OUT" "hello from fakeOS"
+	assert_contains "$OUT" "KiB"
+	# Not on a terminal: no bar at all.
+	fk "$BASE/hello"
+	expect_code 0
+	assert_eq "$ERR" "" "stderr off a terminal"
+}
+
 test_connection_refused_exits_127() {
 	serve
 	local url=$BASE/hello

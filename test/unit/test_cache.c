@@ -246,6 +246,25 @@ START_TEST(test_cache_entry_parse_rejects_unknown_and_duplicate_keys)
 }
 END_TEST
 
+/* One spelling per entry: the order cache_entry_format writes (found by
+ * test/fuzz/fuzz_cache.c, which formats what parses and compares). */
+START_TEST(test_cache_entry_parse_rejects_keys_out_of_order)
+{
+	ck_assert_str_eq(parse_fails("fakeos-cache-entry 1\n"
+				     "object ba7816bf8f01cfea414140de5dae2223b0"
+				     "0361a396177a9cb410ff61f20015ad\n"
+				     "url http://h/p\nsize 0\nfetched 0\n"
+				     "expires 0\nend\n"),
+			 "line 3: url out of order");
+	ck_assert_str_eq(parse_fails("fakeos-cache-entry 1\nurl http://h/p\n"
+				     "object ba7816bf8f01cfea414140de5dae2223b0"
+				     "0361a396177a9cb410ff61f20015ad\n"
+				     "size 0\nfetched 0\nexpires 0\n"
+				     "last-modified x\netag y\nend\n"),
+			 "line 8: etag out of order");
+}
+END_TEST
+
 START_TEST(test_cache_entry_parse_rejects_missing_required_fields)
 {
 	static const char *const keys[] = { "url", "object", "size", "fetched",
@@ -1195,6 +1214,7 @@ int main(void)
 	tcase_add_test(t, test_cache_entry_parse_rejects_other_versions);
 	tcase_add_test(t,
 		       test_cache_entry_parse_rejects_unknown_and_duplicate_keys);
+	tcase_add_test(t, test_cache_entry_parse_rejects_keys_out_of_order);
 	tcase_add_test(t,
 		       test_cache_entry_parse_rejects_missing_required_fields);
 	tcase_add_test(t, test_cache_entry_object_is_only_a_lower_case_digest);
