@@ -21,7 +21,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
-#include <pwd.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -486,13 +485,11 @@ int cache_default_dir(char **out, struct error *e)
 		*out = xasprintf("%s/fakeos", xdg);
 		return 0;
 	}
+	/* No passwd lookup: fakeos-run is linked statically, where glibc's
+	 * name service cannot be used; login sessions and services set
+	 * HOME. */
 	const char *home = secure_getenv("HOME");
-	if (!home || home[0] != '/') {
-		struct passwd *pw = getpwuid(geteuid());
-		home = pw && pw->pw_dir && pw->pw_dir[0] == '/' ? pw->pw_dir :
-								  NULL;
-	}
-	if (!home)
+	if (!home || home[0] != '/')
 		return error_set(e, ENOENT, "no home directory for the cache: "
 					    "set HOME or XDG_CACHE_HOME, or "
 					    "give a cache directory");

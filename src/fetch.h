@@ -1,9 +1,11 @@
-/* fetch.h — HTTP(S) downloads. libcurl is not linked: it is loaded with
- * dlopen on the first request, so a launch served from the cache never pays
- * the ~11 ms it costs to load. Owns redirects (followed here, one hop at a
- * time, under url_check_redirect), the size cap, the timeout, conditional
- * requests, response-header parsing and the progress bar. file:// is never
- * fetched here. */
+/* fetch.h — HTTP(S) downloads. The launcher never loads libcurl: fetch_get
+ * runs the fakeos-fetch helper (fetch_main.c), which loads it and runs
+ * fetch_curl_get, only when a program must come from the network, so a
+ * launch served from the cache never pays for libcurl, and servers' bytes
+ * are parsed outside the process that builds jails. Owns redirects
+ * (followed one hop at a time, under url_check_redirect), the size cap, the
+ * timeout, conditional requests, response-header parsing and the progress
+ * bar. file:// is never fetched here. */
 #ifndef FAKEOS_FETCH_H
 #define FAKEOS_FETCH_H
 
@@ -90,6 +92,27 @@ struct fetch_result {
 int fetch_get(const char *url, const struct fetch_opts *o,
 	      const struct fetch_validators *v, int fd, struct fetch_result *r,
 	      struct error *e);
+
+/* The same, in this process, with libcurl (loaded with dlopen on first
+ * use): what fakeos-fetch runs. */
+int fetch_curl_get(const char *url, const struct fetch_opts *o,
+		   const struct fetch_validators *v, int fd,
+		   struct fetch_result *r, struct error *e);
+
+/* Between fetch_get and fakeos-fetch: the body is written to FETCH_BODY_FD,
+ * and this reply, in one write, to FETCH_REPLY_FD. Both sides are the same
+ * build, so the layout is shared. */
+#define FETCH_BODY_FD 3
+#define FETCH_REPLY_FD 4
+struct fetch_reply {
+	int32_t ret; /* fetch_curl_get's return */
+	struct fetch_result result;
+	char msg[512]; /* its error message */
+};
+
+/* How many times this process has run the helper (for tests: a launch
+ * served from the cache must run it zero times). */
+unsigned fetch_helper_runs(void);
 
 /* "64 MiB", "1.5 KiB", "300 bytes": n for a message. */
 void fetch_format_size(uint64_t n, char *out, size_t cap);

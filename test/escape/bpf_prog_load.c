@@ -13,8 +13,8 @@ int main(void)
 	attr.prog_type = BPF_PROG_TYPE_SOCKET_FILTER;
 	attr.insn_cnt = 2;
 	attr.insns = (uint64_t)(uintptr_t)insns;
-	attr.license = (uint64_t)(uintptr_t)"GPL";
+	attr.license = (uint64_t)(uintptr_t) "GPL";
 	trying("bpf(BPF_PROG_LOAD)");
-	return outcome("bpf", syscall(SYS_bpf, BPF_PROG_LOAD, &attr,
-				      sizeof(attr)));
+	return outcome("bpf",
+		       syscall(SYS_bpf, BPF_PROG_LOAD, &attr, sizeof(attr)));
 }

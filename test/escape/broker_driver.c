@@ -30,7 +30,8 @@
 
 static int fail(const char *what, int err)
 {
-	printf(ME ": %s: %s\n" ME ": FAIL\n", what, strerror(err < 0 ? -err : err));
+	printf(ME ": %s: %s\n" ME ": FAIL\n", what,
+	       strerror(err < 0 ? -err : err));
 	return 1;
 }
 
@@ -91,7 +92,8 @@ static int check_echo(struct driver *d, const struct fk_event *e)
 	memcpy(&seq, e->data, sizeof(seq));
 	if (seq != d->received) {
 		printf(ME ": datagram %llu came back as %llu\n",
-		       (unsigned long long)d->received, (unsigned long long)seq);
+		       (unsigned long long)d->received,
+		       (unsigned long long)seq);
 		return fail("lost or reordered", -EPROTO);
 	}
 	d->received++;
@@ -122,6 +124,62 @@ static int next_round(struct driver *d, char **hostile_argv, uint64_t hold_ns)
 	return send_seq(d);
 }
 
+/* The second link answered: the broker still serves this program. */
+static int second_link_echo(struct driver *d, const struct fk_event *e)
+{
+	if (e->len != 6 || memcmp(e->data, "second", 6) != 0)
+		return fail("second link: wrong echo", -EPROTO);
+	printf(ME ": a new link after the hostile child: ok\n");
+	d->byes_sent = 1;
+	if (fk_send(d->link1, "bye", 3) < 0 || fk_send(d->link2, "bye", 3) < 0)
+		return fail("fk_send bye", -EIO);
+	return 0;
+}
+
+static int on_event(struct driver *d, const struct fk_event *e,
+		    char **hostile_argv, uint64_t hold_ns)
+{
+	fk_handle h = e->handle;
+	int r = 0;
+	switch (e->type) {
+	case FK_EV_OPEN:
+		if (h == d->link1) {
+			printf(ME ": linked to the partner\n");
+			return send_seq(d);
+		}
+		if (h == d->link2 && fk_send(d->link2, "second", 6) < 0)
+			return fail("fk_send", -EIO);
+		return 0;
+	case FK_EV_DATA:
+		if (h == d->link1 && (r = check_echo(d, e)) == 0)
+			r = next_round(d, hostile_argv, hold_ns);
+		if (h == d->link2)
+			r = second_link_echo(d, e);
+		return r;
+	case FK_EV_CLOSED:
+		/* After "bye" the partner ends, and its links with it. */
+		if (!d->byes_sent && (h == d->link1 || h == d->link2))
+			return fail("a link closed",
+				    e->status ? e->status : -EPIPE);
+		return 0;
+	case FK_EV_EXIT:
+		if (h == d->hostile) {
+			d->hostile_status = e->status;
+			d->hostile_done = 1;
+			printf(ME ": hostile child exited with %d%s%.*s\n",
+			       e->status, e->len ? ": " : "", (int)e->len,
+			       (const char *)e->data);
+		}
+		if (h == d->partner) {
+			d->partner_status = e->status;
+			if (!d->byes_sent)
+				return fail("the partner ended early", -EPIPE);
+		}
+		return 0;
+	}
+	return 0;
+}
+
 static int driver(char **hostile_argv, uint64_t hold_ns)
 {
 	struct driver d = { .partner_status = -1, .hostile_status = -1 };
@@ -145,52 +203,19 @@ static int driver(char **hostile_argv, uint64_t hold_ns)
 			if (send_seq(&d))
 				return 1;
 		}
-		int64_t wait = (int64_t)((d.hold_until ? d.hold_until : end) - now);
-		int n = fk_wait(ev, 8, wait);
+		uint64_t until = d.hold_until ? d.hold_until : end;
+		int n = fk_wait(ev, 8, (int64_t)(until - now));
 		if (n < 0)
 			return fail("fk_wait", n);
 		for (int i = 0; i < n; i++) {
-			struct fk_event *e = &ev[i];
-			fk_handle h = e->handle;
-			int r = 0;
-			if (e->type == FK_EV_OPEN && h == d.link1) {
-				printf(ME ": linked to the partner\n");
-				r = send_seq(&d);
-			} else if (e->type == FK_EV_OPEN && h == d.link2) {
-				r = fk_send(d.link2, "second", 6) < 0 ? fail("fk_send", -EIO) : 0;
-			} else if (e->type == FK_EV_DATA && h == d.link1) {
-				r = check_echo(&d, e);
-				if (r == 0)
-					r = next_round(&d, hostile_argv, hold_ns);
-			} else if (e->type == FK_EV_DATA && h == d.link2) {
-				if (e->len != 6 || memcmp(e->data, "second", 6))
-					r = fail("second link: wrong echo", -EPROTO);
-				printf(ME ": a new link after the hostile child: ok\n");
-				if (!r && (fk_send(d.link1, "bye", 3) < 0 ||
-					   fk_send(d.link2, "bye", 3) < 0))
-					r = fail("fk_send bye", -EIO);
-				d.byes_sent = 1;
-			} else if (e->type == FK_EV_CLOSED && !d.byes_sent &&
-				   (h == d.link1 || h == d.link2)) {
-				r = fail("a link closed", e->status ? e->status : -EPIPE);
-			} else if (e->type == FK_EV_EXIT && h == d.hostile) {
-				d.hostile_status = e->status;
-				d.hostile_done = 1;
-				printf(ME ": hostile child exited with %d%s%.*s\n",
-				       e->status, e->len ? ": " : "", (int)e->len,
-				       (const char *)e->data);
-			} else if (e->type == FK_EV_EXIT && h == d.partner) {
-				d.partner_status = e->status;
-				if (!d.byes_sent)
-					r = fail("the partner ended early", -EPIPE);
-			}
-			fk_release(e);
+			int r = on_event(&d, &ev[i], hostile_argv, hold_ns);
+			fk_release(&ev[i]);
 			if (r)
 				return r;
 		}
 	}
 	printf(ME ": %llu round trips, %llu after the hostile child ended, "
-	       "%llu lost or reordered\n",
+		  "%llu lost or reordered\n",
 	       (unsigned long long)d.received, (unsigned long long)d.after,
 	       (unsigned long long)(d.sent - d.received));
 	printf(ME ": partner exited with %d\n", d.partner_status);
@@ -210,7 +235,8 @@ int main(int argc, char **argv)
 		return driver(NULL, (uint64_t)strtoull(argv[2], NULL, 10) *
 					    1000000000ULL);
 	if (argc < 2) {
-		fprintf(stderr, "usage: " ME " HOSTILE [ARG...] | --hold SECS\n");
+		fprintf(stderr,
+			"usage: " ME " HOSTILE [ARG...] | --hold SECS\n");
 		return 2;
 	}
 	/* The child's argv: its URL, then ARGs with @NAME filled in. */
@@ -221,6 +247,7 @@ int main(int argc, char **argv)
 	if (!hostile_argv)
 		return fail("calloc", -ENOMEM);
 	for (int i = 1; i < argc; i++)
-		hostile_argv[i - 1] = strcmp(argv[i], "@NAME") == 0 ? name : argv[i];
+		hostile_argv[i - 1] =
+			strcmp(argv[i], "@NAME") == 0 ? name : argv[i];
 	return driver(hostile_argv, 0);
 }

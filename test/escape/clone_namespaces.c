@@ -6,8 +6,8 @@
 int main(void)
 {
 	trying("clone(CLONE_NEWUSER|CLONE_NEWPID|CLONE_NEWNS)");
-	long r = syscall(SYS_clone, CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS |
-					    SIGCHLD,
+	long r = syscall(SYS_clone,
+			 CLONE_NEWUSER | CLONE_NEWPID | CLONE_NEWNS | SIGCHLD,
 			 0, 0, 0, 0);
 	if (r == 0)
 		_exit(ESCAPED);

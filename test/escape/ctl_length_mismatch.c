@@ -7,5 +7,6 @@ int main(void)
 	ctl_hdr(&m, PROTO_SERVE, sizeof(m), 1);
 	strcpy(m.name, "mismatch");
 	m.hdr.len = sizeof(m) + 64;
-	return ctl_forge("a header length longer than the datagram", &m, sizeof(m));
+	return ctl_forge("a header length longer than the datagram", &m,
+			 sizeof(m));
 }

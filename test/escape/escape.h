@@ -105,8 +105,7 @@ static inline struct io_uring_sqe *ring_sqe(struct io_uring *ring)
 
 /* Submits what is queued and waits up to ms for one completion, which it
  * consumes. Returns the CQE's res; -ETIME if none came. */
-static inline int ring_wait(struct io_uring *ring, uint64_t *user_data,
-			    long ms)
+static inline int ring_wait(struct io_uring *ring, uint64_t *user_data, long ms)
 {
 	struct io_uring_cqe *cqe;
 	struct __kernel_timespec ts = { ms / 1000, (ms % 1000) * 1000000 };
@@ -138,7 +137,7 @@ static inline int ring_outcome(struct io_uring *ring, const char *what)
 	return ESCAPED;
 }
 
-/* --- the control link (ring slot 0) ----------------------------------------- */
+/* --- the control link (ring slot 0) ------------------------------------- */
 
 /* Sends one datagram to the broker with a SEND on the control slot, as
  * libfakeos does, and returns the SEND's result. */

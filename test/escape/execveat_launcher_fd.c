@@ -10,6 +10,7 @@ int main(int argc, char **argv)
 	char *const args[] = { "again", NULL };
 	char *const env[] = { NULL };
 	trying("execveat(launcher fd, \"\", AT_EMPTY_PATH)");
-	return outcome("execveat", syscall(SYS_execveat, arg_num(argc, argv, 1, 8),
-					   "", args, env, AT_EMPTY_PATH));
+	return outcome("execveat",
+		       syscall(SYS_execveat, arg_num(argc, argv, 1, 8), "",
+			       args, env, AT_EMPTY_PATH));
 }

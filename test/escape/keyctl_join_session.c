@@ -5,6 +5,7 @@
 int main(void)
 {
 	trying("keyctl(KEYCTL_JOIN_SESSION_KEYRING, \"fakeos\")");
-	return outcome("keyctl", syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING,
-					 "fakeos"));
+	return outcome(
+		"keyctl",
+		syscall(SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, "fakeos"));
 }

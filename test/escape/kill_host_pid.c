@@ -5,6 +5,6 @@
 int main(int argc, char **argv)
 {
 	trying("kill(host pid, SIGUSR1)");
-	return outcome("kill", syscall(SYS_kill, arg_num(argc, argv, 1, 1),
-				       SIGUSR1));
+	return outcome("kill",
+		       syscall(SYS_kill, arg_num(argc, argv, 1, 1), SIGUSR1));
 }

@@ -8,6 +8,6 @@ int main(void)
 	struct mount_attr attr = { .attr_clr = MOUNT_ATTR_RDONLY |
 					       MOUNT_ATTR_NOEXEC };
 	trying("mount_setattr(/, clear RDONLY|NOEXEC)");
-	return outcome("mount_setattr", syscall(SYS_mount_setattr, AT_FDCWD, "/",
-						0, &attr, sizeof(attr)));
+	return outcome("mount_setattr", syscall(SYS_mount_setattr, AT_FDCWD,
+						"/", 0, &attr, sizeof(attr)));
 }

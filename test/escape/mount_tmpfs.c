@@ -5,7 +5,7 @@
 int main(int argc, char **argv)
 {
 	trying("mount tmpfs");
-	return outcome("mount", syscall(SYS_mount, "none",
-					arg(argc, argv, 1, "/"), "tmpfs", 0,
-					NULL));
+	return outcome("mount",
+		       syscall(SYS_mount, "none", arg(argc, argv, 1, "/"),
+			       "tmpfs", 0, NULL));
 }

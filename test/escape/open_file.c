@@ -6,6 +6,7 @@
 int main(int argc, char **argv)
 {
 	trying("open a host file");
-	return outcome("open", syscall(SYS_open, arg(argc, argv, 1, "/etc/passwd"),
-				       O_RDONLY));
+	return outcome(
+		"open",
+		syscall(SYS_open, arg(argc, argv, 1, "/etc/passwd"), O_RDONLY));
 }

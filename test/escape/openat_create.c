@@ -5,7 +5,8 @@
 int main(int argc, char **argv)
 {
 	trying("openat(O_CREAT) a host file");
-	return outcome("openat", syscall(SYS_openat, AT_FDCWD,
-					 arg(argc, argv, 1, "/tmp/fakeos-escaped"),
-					 O_WRONLY | O_CREAT | O_EXCL, 0666));
+	return outcome("openat",
+		       syscall(SYS_openat, AT_FDCWD,
+			       arg(argc, argv, 1, "/tmp/fakeos-escaped"),
+			       O_WRONLY | O_CREAT | O_EXCL, 0666));
 }

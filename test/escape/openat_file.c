@@ -4,7 +4,7 @@
 int main(int argc, char **argv)
 {
 	trying("openat a host file");
-	return outcome("openat", syscall(SYS_openat, AT_FDCWD,
-					 arg(argc, argv, 1, "/etc/passwd"),
-					 O_RDONLY));
+	return outcome("openat",
+		       syscall(SYS_openat, AT_FDCWD,
+			       arg(argc, argv, 1, "/etc/passwd"), O_RDONLY));
 }

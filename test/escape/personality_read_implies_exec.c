@@ -5,6 +5,6 @@
 int main(void)
 {
 	trying("personality(READ_IMPLIES_EXEC)");
-	return outcome("personality", syscall(SYS_personality,
-					      READ_IMPLIES_EXEC));
+	return outcome("personality",
+		       syscall(SYS_personality, READ_IMPLIES_EXEC));
 }

@@ -4,6 +4,6 @@
 int main(int argc, char **argv)
 {
 	trying("pidfd_open(host pid)");
-	return outcome("pidfd_open", syscall(SYS_pidfd_open,
-					     arg_num(argc, argv, 1, 1), 0));
+	return outcome("pidfd_open",
+		       syscall(SYS_pidfd_open, arg_num(argc, argv, 1, 1), 0));
 }

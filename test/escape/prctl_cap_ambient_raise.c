@@ -5,7 +5,7 @@
 int main(void)
 {
 	trying("prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_SYS_ADMIN)");
-	return outcome("prctl", syscall(SYS_prctl, PR_CAP_AMBIENT,
-					PR_CAP_AMBIENT_RAISE, CAP_SYS_ADMIN, 0,
-					0));
+	return outcome("prctl",
+		       syscall(SYS_prctl, PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE,
+			       CAP_SYS_ADMIN, 0, 0));
 }

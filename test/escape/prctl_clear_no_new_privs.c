@@ -5,6 +5,6 @@
 int main(void)
 {
 	trying("prctl(PR_SET_NO_NEW_PRIVS, 0)");
-	return outcome("prctl", syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 0, 0, 0,
-					0));
+	return outcome("prctl",
+		       syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 0, 0, 0, 0));
 }

@@ -4,6 +4,7 @@
 int main(void)
 {
 	trying("request_key(\"user\", \"fakeos\")");
-	return outcome("request_key", syscall(SYS_request_key, "user", "fakeos",
-					      "callout", KEY_SPEC_SESSION_KEYRING));
+	return outcome("request_key",
+		       syscall(SYS_request_key, "user", "fakeos", "callout",
+			       KEY_SPEC_SESSION_KEYRING));
 }

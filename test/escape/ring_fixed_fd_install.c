@@ -7,7 +7,8 @@ int main(void)
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);
-	sqe->opcode = 54; /* IORING_OP_FIXED_FD_INSTALL, newer than the headers */
+	sqe->opcode =
+		54; /* IORING_OP_FIXED_FD_INSTALL, newer than the headers */
 	sqe->fd = PROTO_CONTROL_SLOT;
 	sqe->flags = IOSQE_FIXED_FILE;
 	trying("IORING_OP_FIXED_FD_INSTALL");

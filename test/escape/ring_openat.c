@@ -10,7 +10,8 @@ int main(int argc, char **argv)
 	struct io_uring ring;
 	ring_map(&ring);
 	struct io_uring_sqe *sqe = ring_sqe(&ring);
-	io_uring_prep_openat(sqe, AT_FDCWD, arg(argc, argv, 1, "/tmp/fakeos-escaped"),
+	io_uring_prep_openat(sqe, AT_FDCWD,
+			     arg(argc, argv, 1, "/tmp/fakeos-escaped"),
 			     O_WRONLY | O_CREAT | O_EXCL, 0666);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	trying("IORING_OP_OPENAT");

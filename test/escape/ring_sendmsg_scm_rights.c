@@ -14,14 +14,16 @@ int main(void)
 		struct cmsghdr h;
 		char space[CMSG_SPACE(2 * sizeof(int))];
 	} ctl;
-	static struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+	static struct msghdr mh = { .msg_iov = &iov,
+				    .msg_iovlen = 1,
 				    .msg_control = &ctl,
 				    .msg_controllen = sizeof(ctl) };
 	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
 	cm->cmsg_level = SOL_SOCKET;
 	cm->cmsg_type = SCM_RIGHTS;
 	cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
-	memcpy(CMSG_DATA(cm), (int[]){ PROTO_RING_FD, PROTO_BOOT_FD }, 2 * sizeof(int));
+	memcpy(CMSG_DATA(cm), (int[]){ PROTO_RING_FD, PROTO_BOOT_FD },
+	       2 * sizeof(int));
 	io_uring_prep_sendmsg(sqe, PROTO_CONTROL_SLOT, &mh, 0);
 	sqe->flags |= IOSQE_FIXED_FILE;
 	trying("IORING_OP_SENDMSG with SCM_RIGHTS");

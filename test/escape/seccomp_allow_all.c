@@ -10,7 +10,7 @@ int main(void)
 	struct sock_filter allow = BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
 	struct sock_fprog prog = { 1, &allow };
 	trying("seccomp(SECCOMP_SET_MODE_FILTER, NEW_LISTENER, allow all)");
-	return outcome("seccomp", syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
-					  SECCOMP_FILTER_FLAG_NEW_LISTENER,
-					  &prog));
+	return outcome("seccomp",
+		       syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
+			       SECCOMP_FILTER_FLAG_NEW_LISTENER, &prog));
 }

@@ -12,7 +12,8 @@ int main(int argc, char **argv)
 	if (fd < 0)
 		return outcome("socket", fd);
 	struct sockaddr_in sin = { .sin_family = AF_INET,
-				   .sin_port = htons((uint16_t)arg_num(argc, argv, 1, 80)),
+				   .sin_port = htons((uint16_t)arg_num(
+					   argc, argv, 1, 80)),
 				   .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	return outcome("connect", syscall(SYS_connect, fd, &sin, sizeof(sin)));
 }

@@ -33,8 +33,8 @@ int main(int argc, char **argv)
 			return ESCAPED;
 		}
 		if (ev.type == FK_EV_EXIT) {
-			printf("exit: %d: reason: %.*s\n", ev.status, (int)ev.len,
-			       (const char *)ev.data);
+			printf("exit: %d: reason: %.*s\n", ev.status,
+			       (int)ev.len, (const char *)ev.data);
 			return REFUSED;
 		}
 	}

@@ -6,7 +6,7 @@
 int main(void)
 {
 	trying("unshare(CLONE_NEWUSER|CLONE_NEWNS|CLONE_NEWNET)");
-	return outcome("unshare", syscall(SYS_unshare, CLONE_NEWUSER |
-						      CLONE_NEWNS |
-						      CLONE_NEWNET));
+	return outcome("unshare",
+		       syscall(SYS_unshare,
+			       CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET));
 }

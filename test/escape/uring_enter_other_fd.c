@@ -4,7 +4,7 @@
 int main(void)
 {
 	trying("io_uring_enter(0)");
-	return outcome("io_uring_enter", syscall(SYS_io_uring_enter, 0, 0, 0,
-						 IORING_ENTER_GETEVENTS, NULL,
-						 0));
+	return outcome("io_uring_enter",
+		       syscall(SYS_io_uring_enter, 0, 0, 0,
+			       IORING_ENTER_GETEVENTS, NULL, 0));
 }

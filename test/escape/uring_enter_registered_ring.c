@@ -4,9 +4,9 @@
 int main(void)
 {
 	trying("io_uring_enter(0, IORING_ENTER_REGISTERED_RING)");
-	return outcome("io_uring_enter",
-		       syscall(SYS_io_uring_enter, 0, 0, 0,
-			       IORING_ENTER_GETEVENTS |
-				       IORING_ENTER_REGISTERED_RING,
-			       NULL, 0));
+	return outcome(
+		"io_uring_enter",
+		syscall(SYS_io_uring_enter, 0, 0, 0,
+			IORING_ENTER_GETEVENTS | IORING_ENTER_REGISTERED_RING,
+			NULL, 0));
 }

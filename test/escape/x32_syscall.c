@@ -9,7 +9,7 @@ int main(int argc, char **argv)
 	long nr = arg_num(argc, argv, 1, SYS_getpid);
 	static const char msg[] = "INJECTED-BY-X32\n";
 	trying("x32 system call");
-	long r = syscall(nr | X32_SYSCALL_BIT, nr == SYS_write ? 1 : 0,
-			 msg, sizeof(msg) - 1, 0, 0, 0);
+	long r = syscall(nr | X32_SYSCALL_BIT, nr == SYS_write ? 1 : 0, msg,
+			 sizeof(msg) - 1, 0, 0, 0);
 	return outcome("x32 system call", r);
 }

@@ -113,6 +113,39 @@ test_tiocsti_on_the_console_under_a_pty_injects_nothing() { under_pty tiocsti; }
 test_tiocsti_on_other_fds_under_a_pty_injects_nothing() { under_pty tiocsti_other_fds; }
 test_tioclinux_paste_under_a_pty_injects_nothing() { under_pty tioclinux; }
 
+# The console is relayed byte for byte to the launcher's own terminal, so
+# a program can send it queries that the terminal answers by typing into
+# its input (device attributes, cursor position, DECRQSS, title reports):
+# after the program ends, the user's shell would read them. Run in tmux,
+# a terminal that answers; nothing may be waiting on its input afterwards.
+test_terminal_answerback_queries_inject_nothing() {
+	command -v tmux >/dev/null || skip "no tmux"
+	attempt
+	host_mark
+	local server=fakeos-escape-$$ pane=$WORK/pane
+	cat >"$pane.sh" <<-EOF
+		'$RUN' -n 'file://$ESCAPES/term_answerback' '$TAG' 2>'$pane.err'
+		echo \$? >'$pane.code'
+		IFS= read -r -t 1 -n 200 line
+		printf '%s' "\$line" >'$pane.readback'
+		touch '$pane.done'
+	EOF
+	tmux -L "$server" -f /dev/null new-session -d -x 120 -y 30 \
+		"bash --norc --noprofile '$pane.sh'"
+	for _ in $(seq 1 100); do
+		[ -e "$pane.done" ] && break
+		sleep 0.05
+	done
+	tmux -L "$server" kill-server 2>/dev/null
+	[ -e "$pane.done" ] || fail "the pane did not finish"
+	assert_eq "$(cat "$pane.code")" 0 "launcher exit"
+	local got
+	got=$(od -An -c "$pane.readback" | tr -s ' ')
+	[ ! -s "$pane.readback" ] ||
+		fail "the terminal was made to type into its input: $got"
+	assert_host_untouched
+}
+
 # --- memory ------------------------------------------------------------------------
 
 test_rwx_anonymous_mapping_is_killed() { jail exec_mapping; expect_killed mmap; }

@@ -5,7 +5,6 @@
  * requests, so a test can assert exactly which requests were made. */
 #include <arpa/inet.h>
 #include <check.h>
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -19,6 +18,7 @@
 
 #include "cache.h"
 #include "elf_fixture.h"
+#include "fetch.h"
 #include "program.h"
 
 static char tmp[64]; /* the mkdtemp directory */
@@ -81,12 +81,11 @@ static struct load load(const struct program_opts *o, const char *url)
 	return x;
 }
 
-static bool libcurl_loaded(void)
+/* Whether this process has gone to the network: fetches run the
+ * fakeos-fetch helper, which loads libcurl; the launcher never does. */
+static bool network_used(void)
 {
-	void *h = dlopen("libcurl.so.4", RTLD_NOW | RTLD_NOLOAD);
-	if (h)
-		dlclose(h);
-	return h != NULL;
+	return fetch_helper_runs() > 0;
 }
 
 /* ---- stderr capture, for warnings ------------------------------------ */
@@ -299,7 +298,7 @@ START_TEST(test_program_loads_file_url_into_sealed_memfd)
 	ck_assert_int_eq(x.p.fd, -1);
 	/* file:// never creates or touches the cache. */
 	ck_assert_int_eq(access(cache_dir, F_OK), -1);
-	ck_assert(!libcurl_loaded());
+	ck_assert(!network_used());
 }
 END_TEST
 
@@ -422,7 +421,7 @@ END_TEST
 
 /* ---- the cache, no network ------------------------------------------- */
 
-START_TEST(test_program_fresh_hit_makes_no_request_and_never_loads_libcurl)
+START_TEST(test_program_fresh_hit_makes_no_request_and_runs_no_fetcher)
 {
 	struct server sv;
 	struct reply none = { "HTTP/1.1 500 Unexpected", NULL, 0 };
@@ -440,7 +439,7 @@ START_TEST(test_program_fresh_hit_makes_no_request_and_never_loads_libcurl)
 	program_free(&x.p);
 	server_requests(&sv, &n);
 	ck_assert_uint_eq(n, 0);
-	ck_assert(!libcurl_loaded());
+	ck_assert(!network_used());
 	server_stop(&sv);
 }
 END_TEST
@@ -475,7 +474,7 @@ START_TEST(test_program_pinned_object_in_cache_needs_no_network)
 	ck_assert_msg(x.r == 0, "%s", x.e.msg);
 	ck_assert_str_eq(x.p.source, "cache (pinned)");
 	program_free(&x.p);
-	ck_assert(!libcurl_loaded());
+	ck_assert(!network_used());
 }
 END_TEST
 
@@ -490,7 +489,7 @@ START_TEST(test_program_offline_uses_expired_entry_without_network)
 	ck_assert_msg(x.r == 0, "%s", x.e.msg);
 	ck_assert_str_eq(x.p.source, "cache");
 	program_free(&x.p);
-	ck_assert(!libcurl_loaded());
+	ck_assert(!network_used());
 }
 END_TEST
 
@@ -502,7 +501,7 @@ START_TEST(test_program_offline_miss_is_a_fetch_failure)
 	ck_assert_int_eq(x.r, -ENOENT);
 	ck_assert_int_eq(x.kind, PROGRAM_FAIL_FETCH);
 	ck_assert_str_eq(x.e.msg, "not in the cache (--offline)");
-	ck_assert(!libcurl_loaded());
+	ck_assert(!network_used());
 }
 END_TEST
 
@@ -561,8 +560,8 @@ START_TEST(test_program_download_is_kept_and_then_served_fresh)
 	ck_assert_msg(x.r == 0, "%s", x.e.msg);
 	ck_assert_str_eq(x.p.source, "network");
 	program_free(&x.p);
-	/* The control for the tests that say libcurl was not loaded. */
-	ck_assert(libcurl_loaded());
+	/* The control for the tests that say the network was not used. */
+	ck_assert_uint_eq(fetch_helper_runs(), 1);
 	const char *req = server_requests(&sv, &n);
 	ck_assert_uint_eq(n, 1);
 	ck_assert_contains(req, "User-Agent: fakeos-run/");
@@ -831,7 +830,7 @@ int main(void)
 	tcase_add_test(t, test_program_memfd_refusal_names_the_sysctl);
 	tcase_add_test(
 		t,
-		test_program_fresh_hit_makes_no_request_and_never_loads_libcurl);
+		test_program_fresh_hit_makes_no_request_and_runs_no_fetcher);
 	tcase_add_test(t, test_program_fresh_hit_records_last_use);
 	tcase_add_test(t, test_program_pinned_object_in_cache_needs_no_network);
 	tcase_add_test(t,

@@ -1,0 +1,40 @@
+/* fetch_main.c — fakeos-fetch, the download helper fakeos-run runs when a
+ * program must come from the network (see fetch.h). Not for users:
+ *
+ *   fakeos-fetch URL MAX_SIZE TIMEOUT_MS PROGRESS ETAG LAST_MODIFIED CACERT
+ *                LOG_LEVEL   (with the body fd at 3 and the reply fd at 4)
+ *
+ * Empty strings stand for absent values. It writes the body to fd 3, then
+ * one struct fetch_reply to fd 4, and exits 0; any other exit means the
+ * reply was not written. */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "fetch.h"
+#include "log.h"
+
+int main(int argc, char **argv)
+{
+	log_init("fakeos-run");
+	if (argc != 9) {
+		fprintf(stderr, "fakeos-fetch: run by fakeos-run, not by hand\n");
+		return 2;
+	}
+	struct fetch_opts o = {
+		.max_size = strtoull(argv[2], NULL, 10),
+		.timeout_ms = strtoull(argv[3], NULL, 10),
+		.progress = argv[4][0] == '1',
+		.cacert = argv[7][0] ? argv[7] : NULL,
+	};
+	struct fetch_validators v = {
+		.etag = argv[5][0] ? argv[5] : NULL,
+		.last_modified = argv[6][0] ? argv[6] : NULL,
+	};
+	log_level = atoi(argv[8]);
+	struct fetch_reply rep = { 0 };
+	struct error e = { "" };
+	rep.ret = fetch_curl_get(argv[1], &o, &v, FETCH_BODY_FD, &rep.result,
+				 &e);
+	snprintf(rep.msg, sizeof(rep.msg), "%s", e.msg);
+	return write_full(FETCH_REPLY_FD, &rep, sizeof(rep)) < 0 ? 1 : 0;
+}
