@@ -1487,6 +1487,8 @@ static int setup(struct broker *b)
 static void share_netns(struct broker *b)
 {
 	char path[64];
+	if (b->shared_netns >= 0)
+		return; /* the host-wide one (jail_shared_netns) */
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)b->top->proc.pid);
 	b->home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	b->shared_netns = open(path, O_RDONLY | O_CLOEXEC);
@@ -1573,6 +1575,20 @@ int broker_run(const struct broker_opts *o, const char *url,
 		log_error("%s: event loop setup: %s", url, strerror(-r));
 		code = EXIT_LAUNCHER;
 		goto out;
+	}
+	/* A root broker puts every program, the top one included, into the
+	 * host's shared empty network namespace. */
+	int nfd;
+	struct error ne = { "" };
+	if (jail_shared_netns(&nfd, &ne) == 0) {
+		b.shared_netns = nfd;
+		b.home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+		if (b.home_netns < 0) {
+			close(b.shared_netns);
+			b.shared_netns = -1;
+		}
+	} else if (ne.msg[0]) {
+		log_debug("no shared network namespace: %s", ne.msg);
 	}
 	b.top = prog_new(&b, NULL, 0, prog.url);
 	if (prog_start(&b, b.top, prog.fd, pargv, o->stdin_relay, &e) < 0) {

@@ -27,6 +27,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/mount.h>
+#include <linux/nsfs.h>
 #include <linux/sched.h>
 #include <linux/securebits.h>
 #include <linux/seccomp.h>
@@ -36,6 +37,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/capability.h>
+#include <sys/file.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -611,6 +615,81 @@ static void child_main(const struct child *ch)
 	reset_process_state();
 	apply_filter(c->filter);
 	exec_program(c->argv);
+}
+
+/* Is fd a network namespace (and not, say, a regular file)? */
+static bool is_netns(int fd)
+{
+	return ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET;
+}
+
+int jail_shared_netns(int *out, struct error *e)
+{
+	if (geteuid() != 0)
+		return -EPERM;
+	int fd = open(JAIL_NETNS_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && is_netns(fd)) {
+		*out = fd;
+		return 0;
+	}
+	if (fd >= 0)
+		close(fd);
+
+	/* First use since boot: make it, under a lock so that concurrent
+	 * launches make one. The directory is root's alone. */
+	if (mkdir(JAIL_NETNS_DIR, 0700) < 0 && errno != EEXIST)
+		return error_sys(e, errno, "mkdir %s", JAIL_NETNS_DIR);
+	cleanup_fd int dir = open(JAIL_NETNS_DIR, O_RDONLY | O_DIRECTORY |
+							  O_NOFOLLOW | O_CLOEXEC);
+	struct stat st;
+	if (dir < 0 || fstat(dir, &st) < 0)
+		return error_sys(e, errno, "open %s", JAIL_NETNS_DIR);
+	if (st.st_uid != 0 || (st.st_mode & 022))
+		return error_set(e, EPERM, "%s is not root's alone; refusing "
+					   "to keep a namespace there",
+				 JAIL_NETNS_DIR);
+	if (flock(dir, LOCK_EX) < 0)
+		return error_sys(e, errno, "lock %s", JAIL_NETNS_DIR);
+	fd = open(JAIL_NETNS_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && is_netns(fd)) {
+		*out = fd;
+		return 0; /* another launch made it while we waited */
+	}
+	if (fd >= 0)
+		close(fd);
+	int anchor = openat(dir, "netns", O_RDONLY | O_CREAT | O_NOFOLLOW |
+						  O_CLOEXEC,
+			    0400);
+	if (anchor < 0)
+		return error_sys(e, errno, "create %s", JAIL_NETNS_PATH);
+	close(anchor);
+	cleanup_fd int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (home < 0)
+		return error_sys(e, errno, "open /proc/self/ns/net");
+	if (unshare(CLONE_NEWNET) < 0)
+		return error_sys(e, errno, "unshare(CLONE_NEWNET)");
+	int r = mount("/proc/self/ns/net", JAIL_NETNS_PATH, NULL, MS_BIND,
+		      NULL) < 0
+			? error_sys(e, errno, "bind-mount %s", JAIL_NETNS_PATH)
+			: 0;
+	if (setns(home, CLONE_NEWNET) < 0)
+		log_fatal("cannot return to the launcher's network namespace: "
+			  "%s",
+			  strerror(errno));
+	if (r < 0)
+		return r;
+	fd = open(JAIL_NETNS_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0 || !is_netns(fd)) {
+		if (fd >= 0)
+			close(fd);
+		return error_set(e, EIO, "%s is not a network namespace after "
+					 "mounting it",
+				 JAIL_NETNS_PATH);
+	}
+	log_debug("made the shared empty network namespace %s",
+		  JAIL_NETNS_PATH);
+	*out = fd;
+	return 0;
 }
 
 void jail_probe(struct jail_report *r)
