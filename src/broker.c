@@ -90,7 +90,8 @@ struct prog {
 	double tokens; /* rate limit */
 	uint64_t tokens_at;
 
-	int forbidden_nr; /* -1, or the call it was killed for */
+	bool forbidden; /* killed for a forbidden call ... */
+	int forbidden_nr; /* ... this one (any int: -1 is a number too) */
 	unsigned warned; /* quotas already reported for this program */
 	struct watch w_ctl, w_out_from, w_out_to, w_err_from, w_err_to,
 		w_in_from, w_in_to, w_notify, w_pidfd;
@@ -446,7 +447,7 @@ static int exit_status(struct prog *p, const siginfo_t *st,
 	if (st->si_code == CLD_EXITED)
 		return st->si_status;
 	int sig = st->si_status;
-	if (p->forbidden_nr >= 0) {
+	if (p->forbidden) {
 		const char *name = policy_syscall_name(p->forbidden_nr);
 		log_error("%s: killed: forbidden system call %s (%d)", p->url,
 			  name ? name : "unknown", p->forbidden_nr);
@@ -756,7 +757,6 @@ static struct prog *prog_new(struct broker *b, struct prog *parent,
 	p->proc.pidfd = p->proc.notify_fd = -1;
 	p->out.from = p->out.to = p->err.from = p->err.to = -1;
 	p->in.from = p->in.to = -1;
-	p->forbidden_nr = -1;
 	p->tokens = b->o->quotas.burst;
 	p->tokens_at = now_ns();
 	for (int s = 0; s < PROTO_SLOTS; s++)
@@ -1312,8 +1312,10 @@ static void on_notify(struct broker *b, struct prog *p, uint32_t events)
 			ep_del(b, p->proc.notify_fd);
 		return;
 	}
-	if (p->forbidden_nr < 0)
+	if (!p->forbidden) {
+		p->forbidden = true;
 		p->forbidden_nr = req->data.nr;
+	}
 	p->dying = true; /* exit_status names the call */
 	(void)syscall(SYS_pidfd_send_signal, p->proc.pidfd, SIGKILL, NULL, 0);
 }

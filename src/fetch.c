@@ -253,7 +253,6 @@ int fetch_get(const char *url, const struct fetch_opts *o,
 	posix_spawn_file_actions_addclosefrom_np(&fa, FETCH_REPLY_FD + 1);
 	log_debug("fetching %s with %s", url, helper);
 	pid_t pid;
-	extern char **environ;
 	int err = posix_spawn(&pid, helper, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	close(p[1]);

@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 		.etag = argv[5][0] ? argv[5] : NULL,
 		.last_modified = argv[6][0] ? argv[6] : NULL,
 	};
-	log_level = atoi(argv[8]);
+	log_level = (int)strtol(argv[8], NULL, 10); /* fakeos-run's "%d" */
 	struct fetch_reply rep = { 0 };
 	struct error e = { "" };
 	rep.ret = fetch_curl_get(argv[1], &o, &v, FETCH_BODY_FD, &rep.result,

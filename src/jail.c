@@ -25,6 +25,7 @@
 #include "jail.h"
 
 #include <fcntl.h>
+#include <linux/audit.h>
 #include <linux/capability.h>
 #include <linux/mount.h>
 #include <linux/nsfs.h>
@@ -129,17 +130,72 @@ static int write_id_maps(pid_t pid, struct error *e)
 	return write_file_at(pid, "gid_map", map, e);
 }
 
-/* Reads the child's report: a listener descriptor (the filter is in place),
- * an error message (a stage failed), or end of file (the exec closed the
- * close-on-exec sync socket: the program is running). */
-static int receive_report(int sync, int *listener, struct error *e)
+/* The launch itself. The filter does not allow execveat: it cannot see the
+ * path, and execveat(fd, "/abs/path", ...) ignores fd, so no rule on the
+ * arguments could pin it to the memfd. Instead the child's execveat is a
+ * user notification like every other forbidden call, and the launcher lets
+ * the first one through (SECCOMP_USER_NOTIF_FLAG_CONTINUE) while nothing
+ * but jail.c runs in the child: between handing over the listener and the
+ * exec there is no program yet. Any later execveat is the program's, and
+ * the broker kills it like any forbidden call. */
+static int let_exec_through(int listener, pid_t pid, struct error *e)
+{
+	struct seccomp_notif_sizes sizes;
+	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
+		return error_sys(e, errno, "jail: seccomp notification sizes");
+	size_t sz = sizes.seccomp_notif > sizeof(struct seccomp_notif)
+			    ? sizes.seccomp_notif
+			    : sizeof(struct seccomp_notif);
+	size_t rsz = sizes.seccomp_notif_resp >
+				     sizeof(struct seccomp_notif_resp)
+			     ? sizes.seccomp_notif_resp
+			     : sizeof(struct seccomp_notif_resp);
+	cleanup_free struct seccomp_notif *req = xcalloc(1, sz);
+	cleanup_free struct seccomp_notif_resp *resp = xcalloc(1, rsz);
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_RECV, req) < 0)
+		return error_sys(e, errno, "jail: receiving the exec");
+	if (req->pid != (uint32_t)pid || req->data.nr != __NR_execveat ||
+	    req->data.arch != AUDIT_ARCH_X86_64)
+		return error_set(e, EPROTO,
+				 "jail: system call %d before the exec", 
+				 req->data.nr);
+	resp->id = req->id;
+	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0)
+		return error_sys(e, errno, "jail: letting the exec through");
+	return 0;
+}
+
+/* Reads the child's report: a listener descriptor (the filter is in
+ * place), then the exec to let through, an error message (a stage
+ * failed), or end of file (the exec closed the close-on-exec sync socket:
+ * the program is running). */
+static int receive_report(int sync, pid_t pid, int *listener, struct error *e)
 {
 	char buf[sizeof(e->msg)];
 	union {
 		struct cmsghdr h;
 		char space[CMSG_SPACE(sizeof(int))];
 	} ctl;
+	bool exec_done = false;
 	for (;;) {
+		if (*listener >= 0 && !exec_done) {
+			struct pollfd pf[2] = { { sync, POLLIN, 0 },
+						{ *listener, POLLIN, 0 } };
+			if (poll(pf, 2, -1) < 0) {
+				if (errno == EINTR)
+					continue;
+				return error_sys(e, errno, "jail: poll");
+			}
+			if ((pf[1].revents & POLLIN) &&
+			    !(pf[0].revents & POLLIN)) {
+				int r = let_exec_through(*listener, pid, e);
+				if (r < 0)
+					return r;
+				exec_done = true;
+				continue;
+			}
+		}
 		struct iovec iov = { buf, sizeof(buf) - 1 };
 		struct msghdr mh = {
 			.msg_iov = &iov,
@@ -153,7 +209,7 @@ static int receive_report(int sync, int *listener, struct error *e)
 		if (n < 0)
 			return error_sys(e, errno, "jail: sync");
 		if (n == 0)
-			return *listener >= 0
+			return *listener >= 0 && exec_done
 				       ? 0
 				       : error_set(e, EPROTO,
 						   "jail: child exited during setup");
@@ -248,7 +304,7 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	if (r == 0 && write(sync, "g", 1) != 1)
 		r = error_sys(e, errno, "jail: release child");
 	if (r == 0)
-		r = receive_report(sync, &listener, e);
+		r = receive_report(sync, pid, &listener, e);
 	if (r < 0) {
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		siginfo_t si;
@@ -553,10 +609,11 @@ static void reset_process_state(void)
 }
 
 /* The filter goes on last but one, because after it only the calls the
- * policy allows still work: sendmsg on the sync socket (to hand over the
- * notification descriptor, and to report a failure) and execveat on the
- * exec descriptor. The launcher holds the listener from here on, so any
- * other call blocks until the launcher names it and kills the program. */
+ * policy allows still work, plus sendmsg on the sync socket (to hand over
+ * the notification descriptor, and to report a failure). The launcher
+ * holds the listener from here on: it lets the exec through once (see
+ * let_exec_through), and any other call blocks until the launcher names it
+ * and kills the program. */
 static void apply_filter(const struct sock_fprog *filter)
 {
 	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
@@ -587,7 +644,8 @@ static void apply_filter(const struct sock_fprog *filter)
 }
 
 /* The exec. No file on disk is executed: the program is the sealed memfd,
- * and the environment is empty. */
+ * and the environment is empty. The filter turns this call into a
+ * notification, which the launcher answers by letting it run. */
 static NORETURN void exec_program(char *const *argv)
 {
 	static char *const empty_env[] = { NULL };

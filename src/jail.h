@@ -12,8 +12,9 @@
 
 /* Descriptor numbers inside the jail before the exec. 0-2 are the console
  * and JAIL_FIRST_PASS_FD.. carry the descriptors the launcher hands over by
- * design; the two below are close-on-exec, so the program never sees them,
- * and the seccomp filter's launch rules are pinned to these numbers. */
+ * design; the two below are close-on-exec, so the program never sees them.
+ * The filter's sendmsg rule is pinned to JAIL_SYNC_FD, and RLIMIT_NOFILE
+ * keeps every descriptor a program could make below both. */
 #define JAIL_FIRST_PASS_FD 3
 #define JAIL_MAX_PASS_FDS 4
 #define JAIL_EXEC_FD 8

@@ -192,7 +192,9 @@ static int load_filter(const char *path, struct sock_fprog *prog)
 	}
 	int r = policy_load_file(path, &p, &e);
 	if (r == 0) {
-		struct policy_launch l = { .exec_fd = JAIL_EXEC_FD,
+		/* No execveat rule: the launcher lets the launch's exec
+		 * through itself (jail.c, let_exec_through). */
+		struct policy_launch l = { .exec_fd = -1,
 					   .sync_fd = JAIL_SYNC_FD };
 		r = policy_compile(p, &l, prog, &e);
 	}

@@ -186,8 +186,9 @@ int main(int argc, char **argv)
 	int status = EXIT_OK;
 
 	/* --emit compiles exactly what fakeos-run loads: the policy plus
-	 * the launcher's rules, pinned to the jail's descriptor numbers. */
-	const struct policy_launch launch = { .exec_fd = JAIL_EXEC_FD,
+	 * the launcher's sendmsg rule, pinned to the jail's sync descriptor
+	 * (no execveat rule: the launcher lets its exec through itself). */
+	const struct policy_launch launch = { .exec_fd = -1,
 					      .sync_fd = JAIL_SYNC_FD };
 	int r = load(file, &p, &e);
 	if (r == 0 && mode != MODE_LIST && mode != MODE_PFC)

@@ -100,7 +100,7 @@ test_broadcast_storm_is_killed_at_the_rate_limit_and_named() {
 test_timer_storm_stops_at_the_handle_table() {
 	drive -- timers
 	pair_survived
-	assert_contains "$OUT" "stress: timer refused after 256: -24"
+	assert_contains "$OUT" "stress: timer refused after 2048: -24"
 }
 
 run_tests
