@@ -16,7 +16,7 @@
 
 FUZZ_CC := clang
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := proto policy url cache elf
+FUZZ_TARGETS := proto policy url cache elf headers
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -34,6 +34,7 @@ FUZZ_MODS_cache := cache url hash util log
 FUZZ_LIBS_cache := -lnettle
 FUZZ_MODS_elf := elf url hash util log
 FUZZ_LIBS_elf := -lnettle
+FUZZ_MODS_headers := fetch util log
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 

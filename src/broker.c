@@ -39,6 +39,7 @@
 #include "proto.h"
 #include "relay.h"
 #include "ring.h"
+#include "url.h"
 
 #define CGROUP_PIDS_MAX 16 /* the program and io_uring's workers */
 
@@ -73,6 +74,7 @@ struct prog {
 	struct prog *parent;
 	int32_t parent_handle; /* the parent's handle for us; 0: none */
 	char *url;
+	char *home; /* its origin or directory: where it may spawn from */
 	bool running; /* not yet reaped */
 	bool dying; /* killed by the broker; reason logged */
 	bool quiet; /* ended on request (a parent, the tree ending): no log */
@@ -129,6 +131,7 @@ struct job {
 	int32_t handle;
 	bool killed; /* the parent killed the child before it started */
 	char *url;
+	char *confine; /* file://: the directory it must be found beneath */
 	char **argv;
 	pid_t pid;
 	int sock;
@@ -162,6 +165,7 @@ struct broker {
 	int home_netns, shared_netns; /* -1: every program gets a new one */
 	int stop_signal;
 	bool wall_expired;
+	bool stdout_tty, stderr_tty;
 };
 
 /* --- small things ------------------------------------------------------- */
@@ -721,6 +725,10 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		   &p->w_out_from, &p->w_out_to);
 	relay_init(&p->err, b->ep, err[0], true, STDERR_FILENO, false,
 		   &p->w_err_from, &p->w_err_to);
+	/* To a terminal, a program's output is shown, not obeyed: no escape
+	 * sequence of its own reaches the terminal (relay_sanitize). */
+	p->out.sanitize = !b->o->raw_console && b->stdout_tty;
+	p->err.sanitize = !b->o->raw_console && b->stderr_tty;
 	if (in[1] >= 0 && fcntl(STDIN_FILENO, F_GETFD) >= 0)
 		relay_init(&p->in, b->ep, STDIN_FILENO, false, in[1], true,
 			   &p->w_in_from, &p->w_in_to);
@@ -753,6 +761,11 @@ static struct prog *prog_new(struct broker *b, struct prog *parent,
 	p->parent = parent;
 	p->parent_handle = handle;
 	p->url = xstrdup(url);
+	struct url u;
+	struct error e;
+	p->home = url_parse(url, &u, &e) == 0 ? url_home(&u) : NULL;
+	if (p->home)
+		url_free(&u);
 	p->ring = p->ctl = -1;
 	p->proc.pidfd = p->proc.notify_fd = -1;
 	p->out.from = p->out.to = p->err.from = p->err.to = -1;
@@ -771,6 +784,7 @@ static struct prog *prog_new(struct broker *b, struct prog *parent,
 
 static void prog_free(struct prog *p)
 {
+	free(p->home);
 	free(p->url);
 	free(p);
 }
@@ -791,6 +805,8 @@ static NORETURN void job_worker(struct broker *b, struct job *j, int sock)
 	sigset_t all;
 	sigfillset(&all);
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
+	if (j->confine)
+		program_loader_confine(b->loader, j->confine);
 	res.err = program_load(b->loader, j->url, &prog, &kind, &e);
 	res.kind = (int32_t)kind;
 	if (res.err < 0) {
@@ -850,7 +866,25 @@ static void job_free(struct job *j)
 			free(*a);
 	free(j->argv);
 	free(j->url);
+	free(j->confine);
 	free(j);
+}
+
+/* A program may spawn only from where it came from: its own origin for
+ * http(s), its own directory for file://, or a prefix the operator gave
+ * with --spawn-from. Otherwise any program could make the privileged
+ * launcher open host files (an oracle on what exists, and a read of what
+ * root can read) or connect to any address the host can reach (SSRF).
+ * Returns the prefix that allows url, or NULL. */
+static const char *spawn_prefix(struct broker *b, struct prog *parent,
+				const struct url *u)
+{
+	if (parent->home && url_within(parent->home, u))
+		return parent->home;
+	for (unsigned i = 0; i < b->o->n_spawn_from; i++)
+		if (url_within(b->o->spawn_from[i], u))
+			return b->o->spawn_from[i];
+	return NULL;
 }
 
 static void start_job(struct broker *b, struct prog *parent, int32_t handle,
@@ -860,6 +894,33 @@ static void start_job(struct broker *b, struct prog *parent, int32_t handle,
 	j->parent = parent;
 	j->handle = handle;
 	j->url = resolve_url(parent->url, m->url);
+
+	struct url u;
+	struct error e = { "" };
+	if (url_parse(j->url, &u, &e) < 0) {
+		send_exited(parent, handle, EXIT_CANNOT_FETCH, e.msg);
+		job_free(j);
+		return;
+	}
+	const char *prefix = spawn_prefix(b, parent, &u);
+	if (!prefix) {
+		char why[PROTO_REASON_SIZE];
+		snprintf(why, sizeof(why),
+			 "spawn refused: %s is outside %s (fakeos-run "
+			 "--spawn-from can allow it)",
+			 u.base, parent->home ? parent->home : "its origin");
+		log_warn("%s: %s", parent->url, why);
+		send_exited(parent, handle, EXIT_CANNOT_FETCH, why);
+		url_free(&u);
+		job_free(j);
+		return;
+	}
+	if (u.scheme == URL_FILE)
+		j->confine = xstrdup(prefix + strlen("file://") +
+				     (strncmp(prefix + 7, "localhost", 9) == 0
+					      ? 9
+					      : 0));
+	url_free(&u);
 	j->argv = xcalloc(m->argc + 2, sizeof(char *));
 	const char *a = m->args;
 	for (uint32_t i = 0; i < m->argc; i++) {
@@ -1573,6 +1634,8 @@ int broker_run(const struct broker_opts *o, const char *url,
 		pargv[i] = argv[i];
 
 	int fds_before = count_fds();
+	b.stdout_tty = isatty(STDOUT_FILENO);
+	b.stderr_tty = isatty(STDERR_FILENO);
 	if ((r = setup(&b)) < 0) {
 		log_error("%s: event loop setup: %s", url, strerror(-r));
 		code = EXIT_LAUNCHER;

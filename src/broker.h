@@ -45,6 +45,11 @@ struct broker_opts {
 	struct broker_quotas quotas;
 	const struct sock_fprog *filter;
 	bool stdin_relay; /* false: the top program's stdin is at EOF */
+	bool raw_console; /* pass control sequences to a terminal as they are */
+	/* Where programs may spawn programs from, besides their own origin
+	 * (http) or directory (file): URL prefixes (--spawn-from). */
+	const char *const *spawn_from;
+	unsigned n_spawn_from;
 	uint64_t wall_ms; /* end the tree after this long, 0 for never */
 };
 

@@ -43,7 +43,11 @@ static const char usage_text[] =
 	"      --time-limit SECS wall-clock limit (none)\n"
 	"      --policy FILE     seccomp policy (the built-in default.policy)\n"
 	"      --max-programs N  programs alive in the tree at once (1024)\n"
+	"      --spawn-from URL  programs may also spawn programs from below URL\n"
+	"                        (besides their own origin or directory)\n"
 	"  -n, --no-stdin        the program's stdin is empty\n"
+	"      --raw-console     pass the program's control sequences to the\n"
+	"                        terminal (by default they are shown, not obeyed)\n"
 	"\n"
 	"  -v, --verbose         say what is done; twice for every step\n"
 	"  -q, --quiet           print errors only\n"
@@ -75,6 +79,8 @@ enum {
 	OPT_TIME_LIMIT,
 	OPT_POLICY,
 	OPT_MAX_PROGRAMS,
+	OPT_SPAWN_FROM,
+	OPT_RAW_CONSOLE,
 	OPT_VERSION,
 };
 
@@ -95,6 +101,8 @@ static const struct option long_opts[] = {
 	{ "time-limit", required_argument, NULL, OPT_TIME_LIMIT },
 	{ "policy", required_argument, NULL, OPT_POLICY },
 	{ "max-programs", required_argument, NULL, OPT_MAX_PROGRAMS },
+	{ "spawn-from", required_argument, NULL, OPT_SPAWN_FROM },
+	{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
 	{ "no-stdin", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -222,6 +230,7 @@ int main(int argc, char **argv)
 	};
 	broker_default_quotas(&o.quotas);
 	enum cache_cmd cmd = CMD_NONE;
+	const char *spawn_from[16];
 	const char *policy_path = NULL;
 	int c;
 
@@ -278,6 +287,21 @@ int main(int argc, char **argv)
 			break;
 		case OPT_POLICY:
 			policy_path = optarg;
+			break;
+		case OPT_RAW_CONSOLE:
+			o.raw_console = true;
+			break;
+		case OPT_SPAWN_FROM:
+			if (o.n_spawn_from >= ARRAY_SIZE(spawn_from))
+				usage_error("--spawn-from: at most %zu",
+					    ARRAY_SIZE(spawn_from));
+			if (!strstr(optarg, "://"))
+				usage_error("--spawn-from: not a URL prefix: "
+					    "'%s' (examples: https://h/apps/, "
+					    "file:///srv/fakeos/)",
+					    optarg);
+			spawn_from[o.n_spawn_from++] = optarg;
+			o.spawn_from = spawn_from;
 			break;
 		case OPT_MAX_PROGRAMS: {
 			char *end;

@@ -16,6 +16,8 @@
 #include "program.h"
 
 #include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/syscall.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/sendfile.h>
@@ -39,6 +41,7 @@
 
 struct program_loader {
 	struct program_opts o;
+	char *beneath; /* file:// confined below this directory; NULL: not */
 	char *cache_dir; /* o.cache_dir, owned; NULL for the default */
 	struct cache *cache; /* opened on the first http(s) load */
 };
@@ -60,10 +63,17 @@ int program_loader_open(const struct program_opts *o,
 	return 0;
 }
 
+void program_loader_confine(struct program_loader *l, const char *dir)
+{
+	free(l->beneath);
+	l->beneath = xstrdup(dir);
+}
+
 void program_loader_close(struct program_loader *l)
 {
 	if (!l)
 		return;
+	free(l->beneath);
 	cache_close(l->cache);
 	free(l->cache_dir);
 	free(l);
@@ -591,28 +601,67 @@ static int program_load_http(struct program_loader *l, const struct url *u,
 	return program_fetch(l, u, have ? &en : NULL, p, kind, e);
 }
 
-static int program_load_file(struct program_loader *l, const struct url *u,
-			     struct program *p, enum program_fail *kind,
-			     struct error *e)
+/* Opens a file:// program without side effects: O_PATH first (a device, a
+ * FIFO or a socket is never opened for real), then the type is checked,
+ * then the regular file is opened through its O_PATH descriptor. A
+ * confined loader resolves the path beneath its directory. */
+static int program_open_file(struct program_loader *l, const struct url *u,
+			     int *out, struct error *e)
 {
-	struct stat st;
-
-	*kind = PROGRAM_FAIL_FETCH;
-	/* O_NONBLOCK: opening a FIFO must not hang before the S_ISREG check
-	 * refuses it. */
-	cleanup_fd int fd = open(u->path, O_RDONLY | O_CLOEXEC | O_NOCTTY |
-						  O_NONBLOCK);
-	if (fd < 0)
+	cleanup_fd int path_fd = -1;
+	if (l->beneath) {
+		size_t n = strlen(l->beneath);
+		while (n > 1 && l->beneath[n - 1] == '/')
+			n--;
+		const char *rel = u->path + (n == 1 ? 1 : n + 1);
+		if ((n > 1 && (strncmp(u->path, l->beneath, n) != 0 ||
+			       u->path[n] != '/')) ||
+		    !*rel)
+			return error_set(e, EPERM, "%s is outside %s", u->path,
+					 l->beneath);
+		cleanup_fd int dir = open(l->beneath, O_PATH | O_DIRECTORY |
+							      O_CLOEXEC);
+		if (dir < 0)
+			return error_sys(e, errno, "cannot open %s",
+					 l->beneath);
+		struct open_how how = {
+			.flags = O_PATH | O_CLOEXEC | O_NOFOLLOW,
+			.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
+		};
+		path_fd = (int)syscall(SYS_openat2, dir, rel, &how,
+				       sizeof(how));
+	} else {
+		path_fd = open(u->path, O_PATH | O_CLOEXEC);
+	}
+	if (path_fd < 0)
 		return error_sys(e, errno, "cannot open %s", u->path);
-	if (fstat(fd, &st) < 0)
+	struct stat st;
+	if (fstat(path_fd, &st) < 0)
 		return error_sys(e, errno, "cannot stat %s", u->path);
 	if (S_ISDIR(st.st_mode))
 		return error_set(e, EISDIR, "%s is a directory", u->path);
 	if (!S_ISREG(st.st_mode))
 		return error_set(e, EINVAL, "%s is not a regular file",
 				 u->path);
-	int r = program_from_fd(l, u, fd, u->pinned ? u->pin : NULL, p, kind,
-				e);
+	char proc[64];
+	snprintf(proc, sizeof(proc), "/proc/self/fd/%d", path_fd);
+	int fd = open(proc, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return error_sys(e, errno, "cannot open %s", u->path);
+	*out = fd;
+	return 0;
+}
+
+static int program_load_file(struct program_loader *l, const struct url *u,
+			     struct program *p, enum program_fail *kind,
+			     struct error *e)
+{
+	*kind = PROGRAM_FAIL_FETCH;
+	cleanup_fd int fd = -1;
+	int r = program_open_file(l, u, &fd, e);
+	if (r < 0)
+		return r;
+	r = program_from_fd(l, u, fd, u->pinned ? u->pin : NULL, p, kind, e);
 	if (r == 0)
 		p->source = "file";
 	return r;

@@ -42,6 +42,11 @@ int program_loader_open(const struct program_opts *o,
 			struct program_loader **out, struct error *e);
 void program_loader_close(struct program_loader *l);
 
+/* From now on, file:// URLs are opened only beneath dir (a directory path,
+ * "/" for anywhere): resolved with RESOLVE_BENEATH, so neither ".." nor a
+ * symlink leaves it. For the loads a program asks for (spawns). */
+void program_loader_confine(struct program_loader *l, const char *dir);
+
 /* Fetches (or finds in the cache), verifies and seals the program at url.
  * On failure returns -errno, sets *kind, and e says what failed in words a
  * user can act on ("HTTP 404", "hash mismatch: expected ..., got ..."). */

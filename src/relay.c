@@ -87,6 +87,63 @@ static void room_again(struct relay *r)
 		(void)ep_ctl(r, EPOLL_CTL_MOD, r->from, EPOLLIN, r->cookie_from);
 }
 
+size_t relay_sanitize(struct relay *r, const char *in, size_t len, char *out)
+{
+	size_t o = 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)in[i];
+		if (r->utf8_need) {
+			if (c >= 0x80 && c <= 0xbf) {
+				r->utf8_need--;
+				if (r->utf8_lead == 0xc2 && c <= 0x9f) {
+					/* U+0080..U+009F: a C1 control. */
+					out[o++] = '^';
+					out[o++] = (char)(c - 0x40);
+					r->utf8_lead = 0;
+					continue;
+				}
+				if (r->utf8_lead == 0xc2) {
+					out[o++] = (char)0xc2;
+					r->utf8_lead = 0;
+				}
+				out[o++] = (char)c;
+				continue;
+			}
+			/* A truncated sequence: what was held was no C1. */
+			if (r->utf8_lead == 0xc2)
+				out[o++] = (char)0xc2;
+			r->utf8_need = 0;
+			r->utf8_lead = 0;
+		}
+		if (c >= 0x20 && c < 0x7f) {
+			out[o++] = (char)c;
+		} else if (c == '\n' || c == '\t' || c == '\r' || c == '\b') {
+			out[o++] = (char)c;
+		} else if (c < 0x20 || c == 0x7f) {
+			out[o++] = '^';
+			out[o++] = (char)(c ^ 0x40);
+		} else if (c >= 0xc2 && c <= 0xf4) {
+			/* A UTF-8 lead byte. 0xc2 is held back until the next
+			 * byte says whether it starts a C1 control. */
+			r->utf8_need = c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
+			if (c == 0xc2)
+				r->utf8_lead = 0xc2;
+			else
+				out[o++] = (char)c;
+		} else if (c >= 0x80 && c <= 0x9f) {
+			/* An 8-bit C1 control, alone: a terminal in 8-bit
+			 * mode would obey it. */
+			out[o++] = '^';
+			out[o++] = (char)(c - 0x40);
+		} else {
+			/* Stray continuation or invalid byte: harmless, but
+			 * shown as what it is not: text. */
+			out[o++] = '?';
+		}
+	}
+	return o;
+}
+
 /* Writes buf[0..len) and returns true, or keeps what would block in
  * r->pending and returns false. buf may be r->pending itself. */
 static bool put(struct relay *r, const char *buf, size_t len)
@@ -139,8 +196,14 @@ void relay_pump(struct relay *r)
 			r->eof = true;
 			break;
 		}
-		if (!put(r, scratch, (size_t)n))
+		if (r->sanitize) {
+			static char shown[4 * CHUNK];
+			size_t m = relay_sanitize(r, scratch, (size_t)n, shown);
+			if (!put(r, shown, m))
+				return;
+		} else if (!put(r, scratch, (size_t)n)) {
 			return;
+		}
 		if (!r->own_from)
 			return;
 	}

@@ -18,7 +18,23 @@ struct relay {
 	void *cookie_from, *cookie_to; /* epoll data for each side */
 	char *pending; /* bytes read but not yet written; NULL when none */
 	size_t len;
+	/* Output to a terminal: control sequences are shown, not obeyed
+	 * (relay_sanitize); and the UTF-8 state that spans reads. */
+	bool sanitize;
+	unsigned char utf8_need; /* continuation bytes still expected */
+	unsigned char utf8_lead; /* the lead byte, when it was 0xc2 */
 };
+
+/* Rewrites len bytes for a terminal into out (at least 4*len bytes):
+ * printable text, UTF-8, tab, newline, carriage return and backspace pass;
+ * every other C0 control, DEL and every C1 control (as one byte or as UTF-8
+ * U+0080..U+009F) is shown in caret form ("^[", "^?", "^[[" for CSI...).
+ * A program's output then cannot make the terminal do anything but print:
+ * no escape sequence reaches it, so none can query the terminal into typing
+ * an answer into the user's input (answerback, DECRQSS, title reports: the
+ * class of CVE-2003-0063 and CVE-2022-45872), set its title, or remap its
+ * keys. Returns the bytes written to out. */
+size_t relay_sanitize(struct relay *r, const char *in, size_t len, char *out);
 
 /* Starts relaying from -> to and registers `from` with ep. own_* says the
  * descriptor is a pipe end of ours (made non-blocking, closed by

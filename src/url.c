@@ -1,6 +1,8 @@
 /* url.c — see url.h. */
 #include "url.h"
 
+#include <ctype.h>
+
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -368,4 +370,74 @@ void url_short_name(const struct url *u, char *out, size_t cap)
 		return;
 	}
 	out[o] = '\0';
+}
+
+/* ---- confinement of spawns ------------------------------------------- */
+
+char *url_home(const struct url *u)
+{
+	if (u->scheme == URL_FILE) {
+		const char *slash = strrchr(u->path, '/');
+		size_t n = slash ? (size_t)(slash - u->path) + 1 : 1;
+		return xasprintf("file://%.*s", (int)n, u->path);
+	}
+	const char *auth = strstr(u->base, "://") + 3;
+	size_t n = strcspn(auth, "/");
+	char *home = xasprintf("%.*s/", (int)(auth - u->base + n), u->base);
+	for (char *c = home; *c && c < home + (auth - u->base) + n; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return home;
+}
+
+static bool url_has_dot_segment(const char *path)
+{
+	for (const char *seg = path; seg; seg = strchr(seg + 1, '/')) {
+		const char *s = seg[0] == '/' ? seg + 1 : seg;
+		size_t len = strcspn(s, "/");
+		if ((len == 1 && s[0] == '.') ||
+		    (len == 2 && s[0] == '.' && s[1] == '.'))
+			return true;
+	}
+	return false;
+}
+
+bool url_within(const char *prefix, const struct url *u)
+{
+	const char *sep = strstr(prefix, "://");
+	if (!sep)
+		return false;
+	size_t slen = (size_t)(sep - prefix);
+	if (u->scheme == URL_FILE) {
+		if (slen != 4 || strncasecmp(prefix, "file", 4) != 0)
+			return false;
+		const char *dir = sep + 3;
+		if (strncasecmp(dir, "localhost/", 10) == 0)
+			dir += 9;
+		size_t dlen = strlen(dir);
+		while (dlen > 1 && dir[dlen - 1] == '/')
+			dlen--;
+		if (dir[0] != '/' || url_has_dot_segment(u->path))
+			return false;
+		/* "/" alone is every path; otherwise the directory and a
+		 * slash after it. */
+		return dlen == 1 || (strncmp(u->path, dir, dlen) == 0 &&
+				     u->path[dlen] == '/');
+	}
+	const char *ubase = u->base;
+	const char *usep = strstr(ubase, "://");
+	size_t ulen = (size_t)(usep - ubase);
+	if (slen != ulen || strncasecmp(prefix, ubase, slen) != 0)
+		return false;
+	const char *pa = sep + 3, *ua = usep + 3;
+	size_t palen = strcspn(pa, "/"), ualen = strcspn(ua, "/");
+	if (palen != ualen || strncasecmp(pa, ua, palen) != 0)
+		return false;
+	const char *ppath = pa + palen, *upath = ua + ualen;
+	size_t plen = strlen(ppath);
+	while (plen > 0 && ppath[plen - 1] == '/')
+		plen--;
+	if (url_has_dot_segment(upath[0] ? upath : "/"))
+		return false;
+	return strncmp(upath, ppath, plen) == 0 &&
+	       (upath[plen] == '/' || upath[plen] == '\0');
 }

@@ -42,6 +42,19 @@ void url_free(struct url *u);
  * -EPERM / -EINVAL with e saying why the redirect was refused. */
 int url_check_redirect(const char *from, const char *to, struct error *e);
 
+/* The prefix a URL's own spawns are confined to: for http(s), its origin
+ * ("https://h:8443/", scheme and host in lower case); for file://, its
+ * directory ("file:///srv/app/"). In a new string. */
+char *url_home(const struct url *u);
+
+/* Is u within prefix (as url_home gives, or as an operator writes for
+ * --spawn-from: "https://h/apps/", "file:///srv/")? For http(s): the same
+ * scheme, host and port (case-insensitively) and a path starting with the
+ * prefix's. For file://: a path below the prefix's directory with no "."
+ * or ".." segment. A prefix without a trailing slash is taken as a
+ * directory. Pure. */
+bool url_within(const char *prefix, const struct url *u);
+
 /* A short name for the program, for memfd names and messages: the last
  * path segment (or the host), reduced to [A-Za-z0-9._-], at most `cap`-1
  * characters. Never empty: "program" when nothing is left. */

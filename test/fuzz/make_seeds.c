@@ -407,6 +407,64 @@ static void cache_seeds(void)
 		put_str("cache", entries[i].name, entries[i].s);
 }
 
+/* ---- headers ----------------------------------------------------------- */
+
+static void headers_seeds(void)
+{
+	static const struct {
+		const char *name;
+		const char *s;
+	} blocks[] = {
+		{ "nginx_200",
+		  "HTTP/1.1 200 OK\r\nServer: nginx\r\n"
+		  "Content-Type: application/octet-stream\r\n"
+		  "Content-Length: 33720\r\n"
+		  "Last-Modified: Sat, 23 Nov 2024 10:00:00 GMT\r\n"
+		  "Connection: keep-alive\r\nETag: \"6741a7d0-83b8\"\r\n"
+		  "Accept-Ranges: bytes\r\n\r\n" },
+		{ "not_modified", "HTTP/1.1 304 Not Modified\r\n"
+				  "ETag: W/\"abc\"\r\n"
+				  "Cache-Control: max-age=60\r\n\r\n" },
+		{ "continue_then_200",
+		  "HTTP/1.1 100 Continue\r\n\r\n"
+		  "HTTP/1.1 200 OK\r\nETag: \"x\"\r\n\r\n" },
+		{ "redirect_then_200", "HTTP/1.1 302 Found\r\nLocation: /b\r\n"
+				       "ETag: \"old\"\r\n\r\nHTTP/2 200\r\n"
+				       "cache-control: no-cache\r\n\r\n" },
+		{ "cache_control_mix",
+		  "HTTP/1.1 200 OK\r\nCache-Control: public, "
+		  "max-age=\"300\", no-cache=\"Set-Cookie, X\"\r\n"
+		  "Cache-Control: no-store\r\n\r\n" },
+		{ "max_age_huge", "HTTP/1.1 200 OK\r\nCache-Control: "
+				  "max-age=99999999999999999999999\r\n\r\n" },
+		{ "max_age_twice", "HTTP/1.1 200 OK\r\nCache-Control: "
+				   "max-age=10, max-age=20\r\n\r\n" },
+		{ "max_age_bad", "HTTP/1.1 200 OK\r\nCache-Control: "
+				 "max-age=-1, max-age=\"1\r\n\r\n" },
+		{ "etag_control_char",
+		  "HTTP/1.1 200 OK\r\nETag: \"a\x1b[2J\"\r\n"
+		  "Last-Modified: \x7f\r\n\r\n" },
+		{ "etag_empty_and_spaces", "HTTP/1.1 200 OK\r\nETag:    \r\n"
+					   "Last-Modified:  \t x \t \r\n\r\n" },
+		{ "folded_line", "HTTP/1.1 200 OK\r\nETag: \"a\"\r\n"
+				 " continued\r\n\tmore\r\n\r\n" },
+		{ "bad_status", "HTTP/1.1 2000 Too Big\r\nHTTP/1.1 20\r\n"
+				"HTTP/\r\n\r\n" },
+		{ "no_colon", "HTTP/1.1 200 OK\r\nETag \"a\"\r\njunk\r\n\r\n" },
+		{ "bare_lf",
+		  "HTTP/1.0 200 OK\nETAG: \"lf\"\nlast-modified: x\n\n" },
+	};
+	for (size_t i = 0; i < sizeof(blocks) / sizeof(blocks[0]); i++)
+		put_str("headers", blocks[i].name, blocks[i].s);
+	/* An ETag of FETCH_FIELD_MAX + 1 bytes. */
+	char big[400];
+	int n = snprintf(big, sizeof(big),
+			 "HTTP/1.1 200 OK\r\nETag: %0257d"
+			 "\r\n\r\n",
+			 0);
+	put("headers", "etag_too_long", big, (size_t)n);
+}
+
 /* ---- elf --------------------------------------------------------------- */
 
 /* A static-pie: ET_DYN at 0 with a PT_DYNAMIC holding one tag. */
@@ -515,6 +573,7 @@ int main(int argc, char **argv)
 	url_seeds();
 	cache_seeds();
 	elf_seeds();
+	headers_seeds();
 	printf("make_seeds: %u seeds in %s\n", written, root);
 	return 0;
 }

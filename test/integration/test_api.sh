@@ -127,11 +127,48 @@ test_spawn_resolves_relative_urls_and_fetches_through_the_cache() {
 
 test_child_programs_are_jailed_like_the_top() {
 	# A spawned child that opens a file is killed and named like a top
-	# program; its parent hears 159.
-	run timeout 60 "$RUN" -n "$PROBE" spawn "file://$ESCAPES/openat_file" 159
+	# program; its parent hears 159. (--spawn-from: it lives in another
+	# directory than the probe.)
+	run timeout 60 "$RUN" -n --spawn-from "file://$ESCAPES/" "$PROBE" \
+		spawn "file://$ESCAPES/openat_file" 159
 	expect_code 0
 	assert_contains "$ERR" "openat_file: killed: forbidden system call openat (257)"
 	assert_contains "$OUT" "exit: status 159"
+}
+
+test_spawn_outside_the_programs_origin_is_refused() {
+	# A program may not make the launcher open host files...
+	run timeout 60 "$RUN" -n "$PROBE" spawn file:///etc/shadow 127
+	expect_code 0
+	assert_contains "$OUT" "reason: spawn refused: file:///etc/shadow is outside file://$TOP/build/progs/"
+	run timeout 60 "$RUN" -n "$PROBE" spawn ../escape/openat_file 127
+	expect_code 0
+	assert_contains "$OUT" "spawn refused"
+	# ... nor connect anywhere from the host (SSRF): another origin.
+	run timeout 60 "$RUN" -n "$PROBE" spawn http://127.0.0.1:9/x 127
+	expect_code 0
+	assert_contains "$OUT" "reason: spawn refused: http://127.0.0.1:9/x is outside"
+}
+
+test_spawn_from_admits_a_prefix_and_nothing_beside_it() {
+	run timeout 60 "$RUN" -n --spawn-from "file://$EXAMPLES/" "$PROBE" \
+		spawn "file://$EXAMPLES/hello" 0
+	expect_code 0
+	assert_contains "$OUT" "exit: status 0"
+	run timeout 60 "$RUN" -n --spawn-from "file://$EXAMPLES/" "$PROBE" \
+		spawn "file://$ESCAPES/openat_file" 127
+	expect_code 0
+	assert_contains "$OUT" "spawn refused"
+}
+
+test_spawned_file_cannot_escape_its_directory_through_a_symlink() {
+	mkdir -p "$WORK/apps"
+	cp "$TOP/build/progs/api_probe" "$WORK/apps/"
+	ln -sf /etc/passwd "$WORK/apps/sneaky"
+	run timeout 60 "$RUN" -n "file://$WORK/apps/api_probe" spawn sneaky 127
+	expect_code 0
+	assert_contains "$OUT" "exit: status 127"
+	assert_not_contains "$OUT" "not an ELF"
 }
 
 run_tests

@@ -425,6 +425,82 @@ START_TEST(test_url_sanitize_replaces_unprintable_and_truncates)
 }
 END_TEST
 
+
+static bool within(const char *prefix, const char *url)
+{
+	struct url u;
+	struct error e;
+	ck_assert_msg(url_parse(url, &u, &e) == 0, "%s: %s", url, e.msg);
+	bool r = url_within(prefix, &u);
+	url_free(&u);
+	return r;
+}
+
+static char *home_of(const char *url)
+{
+	struct url u;
+	struct error e;
+	ck_assert_int_eq(url_parse(url, &u, &e), 0);
+	char *h = url_home(&u);
+	url_free(&u);
+	return h;
+}
+
+START_TEST(test_url_home_is_the_origin_or_the_directory)
+{
+	char *h = home_of("HTTPS://Host.Example:8443/apps/prog#sha256="
+			  "0000000000000000000000000000000000000000000000000000000000000000");
+	ck_assert_str_eq(h, "https://host.example:8443/");
+	free(h);
+	h = home_of("http://h/prog");
+	ck_assert_str_eq(h, "http://h/");
+	free(h);
+	h = home_of("file:///srv/apps/prog");
+	ck_assert_str_eq(h, "file:///srv/apps/");
+	free(h);
+	h = home_of("file:///prog");
+	ck_assert_str_eq(h, "file:///");
+	free(h);
+}
+END_TEST
+
+START_TEST(test_url_within_same_origin_only)
+{
+	ck_assert(within("https://h:8443/", "https://h:8443/x/y"));
+	ck_assert(within("https://H:8443/", "https://h:8443/x"));
+	ck_assert(!within("https://h:8443/", "https://h/x"));
+	ck_assert(!within("https://h/", "http://h/x"));
+	ck_assert(!within("https://h/", "https://h.evil/x"));
+	ck_assert(!within("https://h/", "https://127.0.0.1/x"));
+	ck_assert(!within("http://h/", "file:///etc/shadow"));
+}
+END_TEST
+
+START_TEST(test_url_within_path_prefix_is_a_directory)
+{
+	ck_assert(within("https://h/apps/", "https://h/apps/echo"));
+	ck_assert(within("https://h/apps", "https://h/apps/echo"));
+	ck_assert(!within("https://h/apps/", "https://h/appsx/echo"));
+	ck_assert(!within("https://h/apps/", "https://h/other/echo"));
+	ck_assert(!within("https://h/apps/", "https://h/apps/../admin"));
+	ck_assert(!within("https://h/apps/", "https://h/apps/./x"));
+}
+END_TEST
+
+START_TEST(test_url_within_file_below_directory_without_dot_segments)
+{
+	ck_assert(within("file:///srv/apps/", "file:///srv/apps/echo"));
+	ck_assert(within("file:///srv/apps", "file:///srv/apps/sub/echo"));
+	ck_assert(within("file://localhost/srv/", "file:///srv/x"));
+	ck_assert(!within("file:///srv/apps/", "file:///srv/appsx/echo"));
+	ck_assert(!within("file:///srv/apps/", "file:///etc/shadow"));
+	ck_assert(!within("file:///srv/apps/", "file:///srv/apps/../../etc/shadow"));
+	ck_assert(!within("file:///srv/apps/", "file:///srv/apps/./echo"));
+	ck_assert(!within("file:///srv/apps/", "http://h/srv/apps/echo"));
+	ck_assert(within("file:///", "file:///anything/at/all"));
+}
+END_TEST
+
 static Suite *url_suite(void)
 {
 	Suite *s = suite_create("url");
@@ -461,6 +537,10 @@ static Suite *url_suite(void)
 	tcase_add_test(t, test_url_redirect_refuses_malformed_target);
 	tcase_add_test(t, test_url_short_name_is_last_segment_sanitised);
 	tcase_add_test(t, test_url_sanitize_replaces_unprintable_and_truncates);
+	tcase_add_test(t, test_url_home_is_the_origin_or_the_directory);
+	tcase_add_test(t, test_url_within_same_origin_only);
+	tcase_add_test(t, test_url_within_path_prefix_is_a_directory);
+	tcase_add_test(t, test_url_within_file_below_directory_without_dot_segments);
 	suite_add_tcase(s, t);
 	return s;
 }
