@@ -115,9 +115,10 @@ size_t relay_sanitize(struct relay *r, const char *in, size_t len, char *out)
 			r->utf8_need = 0;
 			r->utf8_lead = 0;
 		}
-		if (c >= 0x20 && c < 0x7f) {
-			out[o++] = (char)c;
-		} else if (c == '\n' || c == '\t' || c == '\r' || c == '\b') {
+		/* Printable ASCII, and the controls that only move the
+		 * cursor on the line, pass as they are. */
+		if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' ||
+		    c == '\r' || c == '\b') {
 			out[o++] = (char)c;
 		} else if (c < 0x20 || c == 0x7f) {
 			out[o++] = '^';
