@@ -132,6 +132,7 @@ struct job {
 	bool killed; /* the parent killed the child before it started */
 	char *url;
 	char *confine; /* file://: the directory it must be found beneath */
+	uint32_t argc; /* argv[1..argc]; argv[0] is set when it starts */
 	char **argv;
 	pid_t pid;
 	int sock;
@@ -861,9 +862,10 @@ static char *resolve_url(const char *base, const char *url)
 
 static void job_free(struct job *j)
 {
+	/* argv[0] is filled only if the child started: free by count. */
 	if (j->argv)
-		for (char **a = j->argv; *a; a++)
-			free(*a);
+		for (uint32_t i = 0; i <= j->argc; i++)
+			free(j->argv[i]);
 	free(j->argv);
 	free(j->url);
 	free(j->confine);
@@ -922,6 +924,7 @@ static void start_job(struct broker *b, struct prog *parent, int32_t handle,
 					      : 0));
 	url_free(&u);
 	j->argv = xcalloc(m->argc + 2, sizeof(char *));
+	j->argc = m->argc;
 	const char *a = m->args;
 	for (uint32_t i = 0; i < m->argc; i++) {
 		j->argv[i + 1] = xstrdup(a);
