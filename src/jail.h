@@ -67,10 +67,10 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
  * host shares, bind-mounted at JAIL_NETNS_PATH and made on first use.
  * Making a new one costs most of a millisecond at each launch; no
  * program can make a socket or an interface, so one is as empty as many.
- * *fd receives it; -EPERM when not root (then each launch makes its own). */
+ * *out receives it; -EPERM when not root (then each launch makes its own). */
 #define JAIL_NETNS_DIR "/run/fakeos"
 #define JAIL_NETNS_PATH JAIL_NETNS_DIR "/netns"
-int jail_shared_netns(int *fd, struct error *e);
+int jail_shared_netns(int *out, struct error *e);
 
 /* Probes what the kernel offers, without starting anything. */
 void jail_probe(struct jail_report *r);

@@ -246,7 +246,8 @@ static fk_handle named(enum proto_type type, enum lib_kind kind,
 		return buf;
 	struct proto_name *m = lib_sbuf_ptr((unsigned)buf);
 	proto_hdr_init(&m->hdr, type, sizeof(*m), e->handle);
-	strcpy(m->name, name); /* proto_name_ok: it fits, the rest is 0 */
+	/* proto_name_ok: at most 63 bytes, so it fits; the rest is 0. */
+	memcpy(m->name, name, strlen(name) + 1);
 	lib_enqueue(&lib.control, 0, (unsigned)buf, sizeof(*m));
 	return e->handle;
 }
@@ -280,7 +281,7 @@ int fk_broadcast(const char *channel, const void *buf, size_t len)
 	struct proto_broadcast *m = lib_sbuf_ptr((unsigned)b);
 	size_t n = sizeof(*m) + len;
 	proto_hdr_init(&m->hdr, PROTO_BROADCAST, (uint32_t)n, 0);
-	strcpy(m->channel, channel);
+	memcpy(m->channel, channel, strlen(channel) + 1); /* proto_name_ok */
 	if (len)
 		memcpy(m->data, buf, len);
 	lib_enqueue(&lib.control, 0, (unsigned)b, n);
