@@ -24,8 +24,8 @@
 const unsigned char ring_allowed_ops[] = {
 	IORING_OP_SEND, /* fk_send */
 	IORING_OP_RECV, /* data and control messages, multishot */
-	IORING_OP_TIMEOUT, /* fk_timer, and fk_wait's timeout */
-	IORING_OP_TIMEOUT_REMOVE, /* fk_close of a timer */
+	IORING_OP_TIMEOUT, /* fk_timer only: fk_wait's timeout is EXT_ARG */
+	IORING_OP_ASYNC_CANCEL, /* fk_close of a timer, by its user_data */
 	IORING_OP_PROVIDE_BUFFERS, /* pages the kernel receives into */
 };
 const unsigned ring_n_allowed_ops = sizeof(ring_allowed_ops);

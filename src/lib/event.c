@@ -297,13 +297,11 @@ static int on_timer(const struct io_uring_cqe *cqe, fk_handle h,
 		    struct fk_event *ev)
 {
 	struct lib_entry *e = lib_find(h);
-	if (!e || e->kind != LIB_TIMER || !e->armed)
+	if (!e)
+		return 0; /* closed by fk_close: a stale expiry */
+	if (e->kind != LIB_TIMER || !e->armed)
 		lib_fatal("timer completion for handle %d, not armed", h);
 	e->armed = 0;
-	if (e->dead) {
-		lib_entry_free(e); /* fk_close removed it; it ends here */
-		return 0;
-	}
 	if (cqe->res != -ETIME)
 		lib_fatal("timer %d: %s", h, strerror(-cqe->res));
 	if (!e->period) {
@@ -332,7 +330,13 @@ int lib_dispatch(const struct io_uring_cqe *cqe, struct fk_event *ev)
 	case LIB_OP_TIMER:
 		return on_timer(cqe, h, ev);
 	case LIB_OP_UNTIMER:
-		return 0; /* -ENOENT when it had fired already: fine */
+		/* 0: cancelled; -ENOENT or -EALREADY: it had fired already.
+		 * Anything else means the kernel kept the timer. */
+		if (cqe->res < 0 && cqe->res != -ENOENT &&
+		    cqe->res != -EALREADY)
+			lib_fatal("cancelling a closed timer: %s",
+				  strerror(-cqe->res));
+		return 0;
 	case LIB_OP_PROVIDE:
 		if (cqe->res < 0)
 			lib_fatal("handing receive pages to the kernel: %s",

@@ -54,8 +54,11 @@ static int map_ring(const struct io_uring_params *boot_params)
 {
 	struct io_uring_params p = *boot_params;
 	/* fk_wait's timeout rides on io_uring_enter (EXT_ARG, 5.11), and a
-	 * completion must never be dropped when the CQ is full (NODROP). */
-	if (!(p.features & IORING_FEAT_EXT_ARG) ||
+	 * completion must never be dropped when the CQ is full (NODROP).
+	 * Without SINGLE_MMAP liburing would map the CQ at its own offset,
+	 * which the filter forbids: the program would be killed, not told. */
+	if (!(p.features & IORING_FEAT_SINGLE_MMAP) ||
+	    !(p.features & IORING_FEAT_EXT_ARG) ||
 	    !(p.features & IORING_FEAT_NODROP))
 		return -ENOSYS;
 	if (p.sq_entries < LIB_CHAIN || p.flags & IORING_SETUP_SQPOLL ||
@@ -334,10 +337,9 @@ int fk_kill(fk_handle child)
 		return -EBADF;
 	if (e->kind != LIB_CHILD)
 		return -EINVAL;
-	/* A child still being fetched is no program yet, and the broker
-	 * can only kill programs: the KILL waits for its OPENED. */
-	/* Even before its OPENED: the broker does not start a child that
-	 * was killed while it was being fetched. */
+	/* At once, even before its OPENED: a child still being fetched is
+	 * never started, and its EXITED says 137, "killed before it
+	 * started" (broker.c, finish_job). */
 	if (!e->killed)
 		lib_note(PROTO_KILL, child, 0);
 	e->killed = 1;
@@ -392,12 +394,11 @@ int fk_close(fk_handle h)
 		}
 		break;
 	case LIB_TIMER:
-		if (e->armed) {
-			/* Its TIMEOUT completes (cancelled) and ends it. */
-			e->dead = 1;
+		/* Freed at once, and its TIMEOUT cancelled, so the kernel
+		 * holds nothing for it either; the cancelled completion
+		 * names a handle that is gone, and on_timer drops it. */
+		if (e->armed)
 			lib_timer_remove(e);
-			return 0;
-		}
 		lib_entry_free(e);
 		return 0;
 	}

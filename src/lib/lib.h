@@ -50,7 +50,7 @@ enum lib_op {
 	LIB_OP_RECV = 1, /* multishot receive on a link or the control link */
 	LIB_OP_SEND, /* one datagram; bits 8..23: the send buffer */
 	LIB_OP_TIMER, /* a timer's TIMEOUT */
-	LIB_OP_UNTIMER, /* TIMEOUT_REMOVE of a closed timer */
+	LIB_OP_UNTIMER, /* ASYNC_CANCEL of a closed timer's TIMEOUT */
 	LIB_OP_PROVIDE, /* receive pages handed to the kernel */
 };
 

@@ -27,9 +27,10 @@ _Noreturn void lib_fatal(const char *fmt, ...)
 /* --- handles ------------------------------------------------------------- */
 
 /* An index is reused with the next handle value in its series (index + 1,
- * then + LIB_HANDLES each time), so a handle value comes back only after
- * about 8 million reuses of one index: long after anything that could
- * still mention the old one. */
+ * then + LIB_HANDLES each time, back to index + 1 before INT32_MAX would
+ * be passed), so a handle value comes back only after 2^31 / LIB_HANDLES
+ * = 1048576 (about a million) reuses of one index: long after anything
+ * that could still mention the old one. */
 struct lib_entry *lib_entry_new(enum lib_kind kind)
 {
 	for (unsigned n = 0; n < LIB_HANDLES; n++) {
@@ -306,11 +307,13 @@ void lib_timer_arm(struct lib_entry *e)
 	e->armed = 1;
 }
 
+/* ASYNC_CANCEL by user_data, not TIMEOUT_REMOVE: the kernel refuses a
+ * TIMEOUT_REMOVE that carries IOSQE_FIXED_FILE (-EINVAL), and the ring
+ * requires that flag on every SQE; a cancel by user_data takes it. */
 void lib_timer_remove(struct lib_entry *e)
 {
 	struct io_uring_sqe *sqe = lib_sqe(LIB_OP_UNTIMER, e->handle, 0);
-	io_uring_prep_timeout_remove(sqe, lib_ud(LIB_OP_TIMER, e->handle, 0),
-				     0);
+	io_uring_prep_cancel64(sqe, lib_ud(LIB_OP_TIMER, e->handle, 0), 0);
 	sqe_fixed(sqe);
 }
 

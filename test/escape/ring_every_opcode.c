@@ -11,7 +11,7 @@ enum { OPCODES = 96 };
 static int allowed(unsigned op)
 {
 	return op == IORING_OP_SEND || op == IORING_OP_RECV ||
-	       op == IORING_OP_TIMEOUT || op == IORING_OP_TIMEOUT_REMOVE ||
+	       op == IORING_OP_TIMEOUT || op == IORING_OP_ASYNC_CANCEL ||
 	       op == IORING_OP_PROVIDE_BUFFERS;
 }
 

@@ -80,6 +80,68 @@ test_peer_exiting_midstream_delivers_then_closes() {
 	assert_contains "$OUT" "child exit: 7"
 }
 
+test_send_on_a_link_not_yet_open_is_enotconn() {
+	probe send-before-open
+	assert_contains "$OUT" "send before open: -107"
+	assert_contains "$OUT" "send on a timer: -22, from NULL: -22"
+	assert_contains "$OUT" "send once open: 0"
+}
+
+test_peer_sending_more_than_a_page_ends_the_link_with_emsgsize() {
+	probe oversized-peer
+	assert_contains "$OUT" "server end closed: -90"
+	assert_contains "$OUT" "client end closed: 0"
+}
+
+test_sender_sees_the_close_when_its_reader_exits_midstream() {
+	local t0=$SECONDS
+	probe sender-sees-close
+	# The reader left with the link full (-EAGAIN), and nothing hung.
+	assert_contains "$OUT" "refused with -EAGAIN"
+	assert_contains "$OUT" "send after the close: -9"
+	assert_contains "$OUT" "child exit: 7"
+	[ $((SECONDS - t0)) -le 10 ] || fail "took $((SECONDS - t0)) s"
+}
+
+test_top_exiting_ends_its_running_children_at_once() {
+	local lpid kids c i t0 ms
+	mkfifo "$WORK/stdin"
+	"$RUN" "$PROBE" orphans 3 <"$WORK/stdin" >"$WORK/orphans.out" \
+		2>"$WORK/orphans.err" &
+	lpid=$!
+	exec 7>"$WORK/stdin"
+	for i in $(seq 1 250); do
+		grep -q "children running" "$WORK/orphans.out" && break
+		sleep 0.02
+	done
+	OUT=$(cat "$WORK/orphans.out") ERR=$(cat "$WORK/orphans.err")
+	assert_contains "$OUT" "orphans: 3 children running"
+	kids=$(pgrep -P "$lpid")
+	assert_eq "$(echo "$kids" | wc -w)" 4 "programs under the launcher"
+	t0=$(date +%s%N)
+	echo go >&7
+	exec 7>&-
+	for i in $(seq 1 250); do
+		kill -0 "$lpid" 2>/dev/null || break
+		sleep 0.02
+	done
+	if kill -0 "$lpid" 2>/dev/null; then
+		kill -KILL "$lpid"
+		fail "the launcher still runs 5 s after its top program exited"
+	fi
+	ms=$((($(date +%s%N) - t0) / 1000000))
+	CODE=0
+	wait "$lpid" || CODE=$?
+	OUT=$(cat "$WORK/orphans.out") ERR=$(cat "$WORK/orphans.err")
+	expect_code 5
+	[ "$ms" -lt 3000 ] || fail "the launcher took $ms ms to return"
+	for c in $kids; do
+		[ ! -e "/proc/$c" ] || fail "program $c outlived the launcher"
+	done
+	# Ended because the tree ended: not reported as crashes.
+	assert_not_contains "$ERR" "killed by SIGKILL"
+}
+
 test_wait_with_timeout_and_nothing_pending_returns_zero() {
 	probe wait-timeout 150
 	assert_contains "$OUT" "fk_wait: 0 after"
@@ -92,6 +154,134 @@ test_serving_a_taken_name_is_eaddrinuse() {
 
 test_calls_on_dead_handles_are_ebadf() {
 	probe bad-handles
+}
+
+test_kill_on_handles_that_are_no_child_is_einval() {
+	probe kill-not-child
+	assert_contains "$OUT" "kill of a timer -22, a served name -22, a subscription -22, a link -22"
+}
+
+test_page_alloc_gives_zeroed_pages_and_free_returns_them() {
+	probe pages
+	assert_contains "$OUT" "alloc: zeroed"
+	assert_contains "$OUT" "free: 0"
+	assert_contains "$OUT" "again: the same address, zeroed"
+	assert_contains "$OUT" "free NULL -22, unaligned -22, 0 pages -22; alloc 0 NULL, overflowing NULL, over the limit NULL"
+}
+
+test_freed_page_is_unmapped() {
+	run timeout 60 "$RUN" -n "$PROBE" page-use-after-free
+	expect_code 139
+	assert_contains "$OUT" "freed: 0; touching the page"
+	assert_not_contains "$OUT" "still mapped"
+	assert_contains "$ERR" "api_probe: killed by SIGSEGV"
+}
+
+test_broadcast_limits_are_emsgsize_and_einval() {
+	probe broadcast-limits
+	assert_contains "$OUT" "broadcast of 4001 bytes: -90; channel \"no way\": -22, NULL: -22, 64 bytes: -22; NULL data: -22"
+	assert_contains "$OUT" "delivered 4000 bytes, 0 dropped"
+	assert_contains "$OUT" "delivered 0 bytes, 0 dropped"
+}
+
+test_spawn_limits_are_enametoolong_and_e2big() {
+	probe spawn-limits
+	assert_contains "$OUT" "url of 1024 bytes: -36, NULL: -22, empty: -22"
+	assert_contains "$OUT" "65 arguments: -7; 64 arguments of 2049 bytes: -7"
+	# The largest argument list there is reaches the child whole.
+	assert_contains "$OUT" "count-args: 64 arguments, 2048 bytes"
+	assert_contains "$OUT" "exit: status 64"
+	assert_contains "$OUT" "exit: status 127 reason: cannot open"
+}
+
+test_full_handle_table_is_emfile_for_every_request() {
+	probe table-full
+	assert_contains "$OUT" "2048 timers, then timer -24, serve -24, subscribe -24, link -24, spawn -24"
+	assert_contains "$OUT" "close 0, then serve"
+}
+
+test_closed_timers_free_their_handles_at_once_and_never_fire() {
+	probe timer-close
+	assert_contains "$OUT" "close one-shot 0, periodic 0, again -9"
+	assert_contains "$OUT" "round 2: 2048 timers"
+	assert_contains "$OUT" "events in 100 ms: 0"
+}
+
+test_requests_with_no_send_page_are_eagain_until_room() {
+	probe queue-full
+	assert_contains "$OUT" "queued 64 broadcasts, then broadcast -11, link -11, serve -11, subscribe -11, spawn -11"
+	assert_contains "$OUT" "close: 0"
+	assert_contains "$OUT" "room: handle 0; then link"
+}
+
+# boot_page FILE VERSION FEATURES: a boot page laid out as the broker
+# writes it (docs/PROTOCOL.md 2.2), with an empty URL; FEATURES is the
+# printf form of params.features' four bytes.
+boot_page() {
+	{
+		printf 'FkOkBoot'
+		printf "\\x$(printf %02x "$2")\\x00\\x00\\x00"
+		# ring_fd 3, slots 64, control slot 0
+		printf '\x03\x00\x00\x00\x40\x00\x00\x00\x00\x00\x00\x00'
+		head -c 48 /dev/zero # id, parent, key
+		# sq_entries 64, cq_entries 512; flags, sq_thread_cpu, idle
+		printf '\x40\x00\x00\x00\x00\x02\x00\x00'
+		head -c 12 /dev/zero
+		printf "$3"
+		head -c 4000 /dev/zero
+	} >"$1"
+}
+
+test_init_outside_fakeos_fails_and_every_call_is_ebadf() {
+	local bin=$TOP/build/progs/api_probe
+	# Run directly on the host: no fd 3 or 4 at all.
+	run "$bin" init-fails EBADF 3<&- 4<&-
+	expect_code 0
+	assert_contains "$OUT" "fk_init: -9"
+	assert_contains "$OUT" "every call: -EBADF"
+	# fd 4 is a file, but not a boot page; or it cannot be mapped.
+	run "$bin" init-fails EBADF 3<&- 4<"$TOP/README.md"
+	expect_code 0
+	run "$bin" init-fails EBADF 3<&- 4</dev/null
+	expect_code 0
+	# A boot page of another version.
+	boot_page "$WORK/boot-v2" 2 '\x03\x01\x00\x00'
+	run "$bin" init-fails EPROTO 3<&- 4<"$WORK/boot-v2"
+	expect_code 0
+	assert_contains "$OUT" "fk_init: -71"
+	# A ring without the features the library needs.
+	boot_page "$WORK/boot-old" 1 '\x00\x00\x00\x00'
+	run "$bin" init-fails ENOSYS 3<&- 4<"$WORK/boot-old"
+	expect_code 0
+	assert_contains "$OUT" "fk_init: -38"
+	# A good boot page, and fd 3 that is no ring, or no descriptor.
+	boot_page "$WORK/boot" 1 '\x03\x01\x00\x00'
+	run "$bin" init-fails EBADF 3<>/dev/null 4<"$WORK/boot"
+	expect_code 0
+	assert_contains "$OUT" "fk_init: -9"
+	run "$bin" init-fails EBADF 3<&- 4<"$WORK/boot"
+	expect_code 0
+}
+
+test_kill_of_a_child_still_being_fetched_never_starts_it() {
+	# The child's origin sends 8 KiB a second: its fetch takes about
+	# 2 s, and the KILL reaches the broker long before it ends.
+	mkdir -p "$WORK/www-slow/slow"
+	cp "$TOP/build/progs/api_probe" "$WORK/www-slow/"
+	cp "$TOP/build/progs/exit_with" "$WORK/www-slow/slow/"
+	httpd_start "$WORK/www-slow" 'location /slow/ { limit_rate 8k; }' ||
+		fail "nginx did not start"
+	run timeout 60 "$RUN" -n -v -C "$WORK/cache-slow" \
+		"$HTTPD_URL/api_probe" kill-before-start slow/exit_with
+	local requests
+	requests=$(httpd_requests)
+	httpd_stop
+	expect_code 0
+	assert_contains "$OUT" "kill: 0, again: 0"
+	assert_contains "$OUT" "status 137 reason: killed before it started"
+	# The fetch itself ran to its end: the child was ready, and not run.
+	assert_eq "$requests" "2" "requests (the probe and its child)"
+	assert_not_contains "$ERR" "spawned" "the launcher's log (-v)"
 }
 
 test_spawn_of_a_url_that_404s_reports_127_and_why() {

@@ -71,11 +71,51 @@ test_link_bomb_at_a_service_stops_at_the_per_peer_quota() {
 	assert_contains "$ERR" "refused: quota of 16 links to one program reached"
 }
 
-test_link_bomb_at_itself_stops_at_a_link_quota() {
+test_link_bomb_at_itself_stops_at_the_per_peer_quota_after_8() {
+	# Each link to itself takes two of its slots, both counted between
+	# the program and itself: 8 links are the 16 of the per-peer quota.
 	drive -- links bomb
 	pair_survived
-	assert_contains "$OUT" "ends: -24"
-	assert_contains "$ERR" "refused: quota of"
+	assert_contains "$OUT" "stress: link refused after 8 ends: -24"
+	assert_contains "$ERR" "refused: quota of 16 links to one program reached"
+}
+
+test_link_bomb_at_many_services_stops_at_the_per_program_quota() {
+	# Five hubs, 13 links or fewer to each: the per-peer quota never
+	# applies, and the 64th link meets the ring's 63 data slots.
+	drive -- fanout 5
+	pair_survived
+	assert_contains "$OUT" "stress: link refused after 63 ends: -24"
+	assert_contains "$ERR" "refused: quota of 63 links per program reached"
+	assert_not_contains "$ERR" "links to one program"
+}
+
+test_serving_names_stops_at_the_names_quota() {
+	drive -- names
+	pair_survived
+	assert_contains "$OUT" "stress: serve refused after 16: -24"
+	assert_contains "$ERR" "refused: quota of 16 served names per program reached"
+}
+
+test_subscribing_stops_at_the_subscriptions_quota() {
+	drive -- subs
+	pair_survived
+	assert_contains "$OUT" "stress: subscribe refused after 16: -24"
+	assert_contains "$ERR" "refused: quota of 16 subscriptions per program reached"
+}
+
+test_requests_past_16_waiting_are_refused_at_once() {
+	drive -- waiting
+	pair_survived
+	# The 17th link and a spawn, refused before the 16 held ones expire.
+	assert_contains "$OUT" "stress: link 17 refused after"
+	assert_contains "$OUT" "ms: -11"
+	assert_contains "$OUT" "126 quota: 16 requests waiting per program reached"
+	assert_contains "$ERR" "refused: quota of 16 requests waiting per program reached"
+	assert_contains "$OUT" "stress: 16 held links refused after"
+	# The quota is of requests waiting, not spent: it frees as they end.
+	assert_contains "$OUT" "stress: a spawn after the wait exited 2"
+	assert_contains "$OUT" "stress: bomb exited 0"
 }
 
 test_datagram_flood_at_slow_receiver_gets_back_pressure_not_broker_memory() {
@@ -94,6 +134,21 @@ test_broadcast_storm_is_killed_at_the_rate_limit_and_named() {
 	drive -- broadcast 300000
 	pair_survived
 	assert_contains "$ERR" "killed: control message flood (over 20000 a second)"
+	[ "$PEAK_KB" -lt 32768 ] || fail "broker peak RSS ${PEAK_KB} KiB"
+}
+
+test_broadcasts_to_a_listener_that_stops_reading_are_dropped_and_counted() {
+	# 1000 broadcasts of 2000 bytes at a listener that stops reading:
+	# its control link holds 256 KiB, the rest is dropped, and the next
+	# broadcast it gets tells it how many it lost.
+	drive -- drops 1000
+	pair_survived
+	assert_contains "$OUT" "stress: broadcast 1000 messages of 2000 bytes"
+	assert_contains "$OUT" "dropped: 1000 in all"
+	assert_contains "$OUT" "stress: listener exited 0"
+	local dropped
+	dropped=$(sed -n 's/.*told of \([0-9]*\) dropped.*/\1/p' <<<"$OUT")
+	[ "${dropped:-0}" -gt 0 ] || fail "no broadcast was dropped"
 	[ "$PEAK_KB" -lt 32768 ] || fail "broker peak RSS ${PEAK_KB} KiB"
 }
 

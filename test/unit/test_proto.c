@@ -63,6 +63,29 @@ static size_t make_broadcast(enum proto_type t, size_t payload)
 	return n;
 }
 
+/* An event of a fixed-size type, zeroed but for its header. */
+static size_t make_event(enum proto_type t, size_t len)
+{
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, t, (uint32_t)len, 6);
+	return len;
+}
+
+/* m, rejected with ret and exactly reason. */
+static void rejects(size_t n, int dir, int ret, const char *reason)
+{
+	ck_assert_int_eq(check(n, dir), ret);
+	ck_assert_str_eq(why, reason);
+}
+
+/* m with its length changed by delta, header and datagram alike. */
+static size_t resize(size_t n, int delta)
+{
+	n = (size_t)((long)n + delta);
+	m.hdr.len = (uint32_t)n;
+	return n;
+}
+
 /* --- the header ------------------------------------------------------------ */
 
 START_TEST(test_proto_header_is_16_bytes_and_init_fills_it)
@@ -423,6 +446,224 @@ START_TEST(test_proto_exited_status_and_reason)
 }
 END_TEST
 
+START_TEST(test_proto_opened_reserved_must_be_zero)
+{
+	size_t n = make_event(PROTO_OPENED, sizeof(m.opened));
+	m.opened.reserved = 1;
+	rejects(n, FROM_BROKER, -EPROTO, "reserved field is not zero");
+}
+END_TEST
+
+START_TEST(test_proto_closed_rejects_nonzero_reserved)
+{
+	size_t n = make_event(PROTO_CLOSED, sizeof(m.status));
+	m.status.status = -ECONNREFUSED;
+	ck_assert_int_eq(check(n, FROM_BROKER), 0);
+	m.status.reserved = 1;
+	rejects(n, FROM_BROKER, -EPROTO, "bad status");
+	m.status.reserved = 0x80000000u;
+	rejects(n, FROM_BROKER, -EPROTO, "bad status");
+}
+END_TEST
+
+START_TEST(test_proto_exited_rejects_nonzero_reserved_and_negative_status)
+{
+	size_t n = make_event(PROTO_EXITED, sizeof(m.exited));
+	m.exited.status = 0;
+	ck_assert_int_eq(check(n, FROM_BROKER), 0);
+	m.exited.status = 255;
+	ck_assert_int_eq(check(n, FROM_BROKER), 0);
+	m.exited.reserved = 1;
+	rejects(n, FROM_BROKER, -EPROTO, "bad exit status");
+	m.exited.reserved = 0;
+	m.exited.status = -1;
+	rejects(n, FROM_BROKER, -EPROTO, "bad exit status");
+	m.exited.status = -ECONNREFUSED; /* an errno is no exit status */
+	rejects(n, FROM_BROKER, -EPROTO, "bad exit status");
+}
+END_TEST
+
+START_TEST(test_proto_exited_rejects_bytes_after_the_reason)
+{
+	size_t n = make_event(PROTO_EXITED, sizeof(m.exited));
+	m.exited.status = 127;
+	strcpy(m.exited.reason, "HTTP 404");
+	m.exited.reason[sizeof(m.exited.reason) - 1] = 'x';
+	rejects(n, FROM_BROKER, -EPROTO, "reason is not a terminated string");
+}
+END_TEST
+
+/* Every type of a fixed size, a byte short and a byte long, with the
+ * header's length agreeing with the datagram's. */
+START_TEST(test_proto_fixed_types_reject_a_wrong_length)
+{
+	static const struct {
+		enum proto_type type;
+		size_t len;
+		int dir;
+	} fixed[] = {
+		{ PROTO_LINK, sizeof(struct proto_name), FROM_PROGRAM },
+		{ PROTO_SERVE, sizeof(struct proto_name), FROM_PROGRAM },
+		{ PROTO_SUBSCRIBE, sizeof(struct proto_name), FROM_PROGRAM },
+		{ PROTO_SPAWN, sizeof(struct proto_spawn), FROM_PROGRAM },
+		{ PROTO_KILL, sizeof(struct proto_hdr), FROM_PROGRAM },
+		{ PROTO_CLOSE, sizeof(struct proto_close), FROM_PROGRAM },
+		{ PROTO_OPENED, sizeof(struct proto_opened), FROM_BROKER },
+		{ PROTO_INCOMING, sizeof(struct proto_opened), FROM_BROKER },
+		{ PROTO_CLOSED, sizeof(struct proto_status), FROM_BROKER },
+		{ PROTO_EXITED, sizeof(struct proto_exited), FROM_BROKER },
+	};
+	for (size_t i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++) {
+		size_t n = make_event(fixed[i].type, fixed[i].len);
+		if (fixed[i].type <= PROTO_SUBSCRIBE)
+			m.name.name[0] = 'a';
+		if (fixed[i].type == PROTO_SPAWN)
+			m.spawn.url[0] = 'p';
+		if (fixed[i].type == PROTO_INCOMING)
+			m.opened.slot = 1;
+		ck_assert_int_eq(check(n, fixed[i].dir), 0);
+		if (fixed[i].len > sizeof(struct proto_hdr)) {
+			n = resize(fixed[i].len, -1);
+			rejects(n, fixed[i].dir, -EMSGSIZE,
+				"wrong length for its type");
+		}
+		n = resize(fixed[i].len, +1);
+		rejects(n, fixed[i].dir, -EMSGSIZE, "wrong length for its type");
+	}
+}
+END_TEST
+
+START_TEST(test_proto_broadcast_rejects_bytes_after_the_channel_terminator)
+{
+	static const enum proto_type types[] = { PROTO_BROADCAST,
+						 PROTO_DELIVER };
+	static const int dirs[] = { FROM_PROGRAM, FROM_BROKER };
+	for (int i = 0; i < 2; i++) {
+		size_t n = make_broadcast(types[i], 4);
+		ck_assert_int_eq(check(n, dirs[i]), 0);
+		m.bcast.channel[sizeof(m.bcast.channel) - 1] = 'x';
+		rejects(n, dirs[i], -EPROTO, "broadcast: bad channel name");
+		n = make_broadcast(types[i], 4);
+		memset(m.bcast.channel, 'c', sizeof(m.bcast.channel));
+		rejects(n, dirs[i], -EPROTO, "broadcast: bad channel name");
+		n = make_broadcast(types[i], 4);
+		memset(m.bcast.channel, 0, sizeof(m.bcast.channel));
+		rejects(n, dirs[i], -EPROTO, "broadcast: bad channel name");
+	}
+}
+END_TEST
+
+START_TEST(test_proto_events_need_a_positive_handle)
+{
+	size_t n = make_broadcast(PROTO_DELIVER, 4);
+	m.hdr.handle = 0; /* only a BROADCAST names no handle */
+	rejects(n, FROM_BROKER, -EPROTO, "handle out of range");
+	n = make_event(PROTO_CLOSED, sizeof(m.status));
+	m.hdr.handle = -1;
+	rejects(n, FROM_BROKER, -EPROTO, "handle out of range");
+}
+END_TEST
+
+/* A broadcast's payload limit is the page's: 96 bytes of header and 4000
+ * of payload fill it, so one byte more is refused as longer than a page
+ * before the payload rule (10.1, check 14) is reached. */
+START_TEST(test_proto_broadcast_payload_limit_is_the_page_limit)
+{
+	size_t n = make_broadcast(PROTO_BROADCAST, PROTO_BROADCAST_MAX + 1);
+	rejects(n, FROM_PROGRAM, -EMSGSIZE, "longer than a page");
+}
+END_TEST
+
+/* docs/PROTOCOL.md 10.1, in its order: a message that breaks each rule
+ * and nothing before it is refused with that rule's reason. */
+START_TEST(test_proto_each_rule_refuses_with_its_documented_reason)
+{
+	size_t n;
+	memset(&m, 0, sizeof(m));
+	rejects(15, FROM_PROGRAM, -EMSGSIZE, "shorter than a header"); /* 1 */
+	n = make_broadcast(PROTO_BROADCAST, PROTO_BROADCAST_MAX + 1); /* 2 */
+	rejects(n, FROM_PROGRAM, -EMSGSIZE, "longer than a page");
+	n = make_name(PROTO_LINK, "echo"); /* 3 */
+	m.hdr.version = 0;
+	rejects(n, FROM_PROGRAM, -EPROTO, "unknown protocol version");
+	n = make_name(PROTO_LINK, "echo"); /* 4 */
+	m.hdr.len = 81;
+	rejects(n, FROM_PROGRAM, -EMSGSIZE,
+		"header length differs from the datagram's");
+	n = make_name(PROTO_LINK, "echo"); /* 5 */
+	m.hdr.reserved = 0x100;
+	rejects(n, FROM_PROGRAM, -EPROTO, "reserved header field is not zero");
+	n = make_name(PROTO_LINK, "echo"); /* 6 */
+	m.hdr.type = 8;
+	rejects(n, FROM_PROGRAM, -EPROTO, "unknown message type");
+	n = make_event(PROTO_CLOSED, sizeof(m.status)); /* 7 */
+	rejects(n, FROM_PROGRAM, -EPROTO, "an event type sent by a program");
+	n = make_name(PROTO_LINK, "echo"); /* 8 */
+	rejects(n, FROM_BROKER, -EPROTO, "a request type sent by the broker");
+	n = make_name(PROTO_LINK, "echo"); /* 9 */
+	m.hdr.handle = 0;
+	rejects(n, FROM_PROGRAM, -EPROTO, "handle out of range");
+	n = make_broadcast(PROTO_BROADCAST, 0); /* 10 */
+	n = resize(n, -1);
+	rejects(n, FROM_PROGRAM, -EMSGSIZE, "broadcast shorter than its header");
+	n = make_broadcast(PROTO_BROADCAST, 4); /* 11 */
+	strcpy(m.bcast.channel, "a/b");
+	rejects(n, FROM_PROGRAM, -EPROTO, "broadcast: bad channel name");
+	n = make_broadcast(PROTO_BROADCAST, 4); /* 12 */
+	m.bcast.reserved[0] = 1;
+	rejects(n, FROM_PROGRAM, -EPROTO,
+		"broadcast: reserved field is not zero");
+	n = make_broadcast(PROTO_BROADCAST, 4); /* 13 */
+	m.bcast.dropped = 1;
+	rejects(n, FROM_PROGRAM, -EPROTO, "broadcast: dropped is not zero");
+	/* 14 cannot be reached: see the test above. */
+	n = make_spawn("p", 0, "", 0); /* 15 */
+	n = resize(n, -8);
+	rejects(n, FROM_PROGRAM, -EMSGSIZE, "wrong length for its type");
+	n = make_name(PROTO_SUBSCRIBE, "no space"); /* 16 */
+	rejects(n, FROM_PROGRAM, -EPROTO,
+		"bad name: 1-63 bytes of [A-Za-z0-9._-]");
+	n = make_spawn("", 0, "", 0); /* 17 */
+	rejects(n, FROM_PROGRAM, -EPROTO, "spawn: url is not a terminated string");
+	n = make_spawn("p", 0, "", 0); /* 17: hidden after the terminator */
+	m.spawn.url[sizeof(m.spawn.url) - 1] = 'x';
+	rejects(n, FROM_PROGRAM, -EPROTO, "spawn: url is not a terminated string");
+	n = make_spawn("p", PROTO_ARGC_MAX + 1, "", 0); /* 18 */
+	rejects(n, FROM_PROGRAM, -EPROTO, "spawn: too many arguments");
+	n = make_spawn("p", 0, "", 0); /* 19 */
+	m.spawn.args_len = PROTO_ARGS_SIZE + 1;
+	rejects(n, FROM_PROGRAM, -EPROTO, "spawn: args_len larger than the field");
+	n = make_spawn("p", 2, "ab\0", 3); /* 20 */
+	rejects(n, FROM_PROGRAM, -EPROTO,
+		"spawn: args do not hold argc terminated strings");
+	n = make_spawn("p", 1, "a\0", 2); /* 21 */
+	m.spawn.args[PROTO_ARGS_SIZE - 1] = 'z';
+	rejects(n, FROM_PROGRAM, -EPROTO,
+		"spawn: bytes after args_len are not zero");
+	n = make_event(PROTO_CLOSE, sizeof(m.close)); /* 22 */
+	m.close.reserved = 1;
+	rejects(n, FROM_PROGRAM, -EPROTO, "reserved field is not zero");
+	n = make_event(PROTO_CLOSE, sizeof(m.close)); /* 23 */
+	m.close.slot = 1000;
+	rejects(n, FROM_PROGRAM, -EPROTO, "slot out of range");
+	n = make_event(PROTO_INCOMING, sizeof(m.opened)); /* 24 */
+	m.opened.slot = 1;
+	m.opened.reserved = 1;
+	rejects(n, FROM_BROKER, -EPROTO, "reserved field is not zero");
+	n = make_event(PROTO_INCOMING, sizeof(m.opened)); /* 25 */
+	rejects(n, FROM_BROKER, -EPROTO, "slot out of range");
+	n = make_event(PROTO_CLOSED, sizeof(m.status)); /* 26 */
+	m.status.status = 1;
+	rejects(n, FROM_BROKER, -EPROTO, "bad status");
+	n = make_event(PROTO_EXITED, sizeof(m.exited)); /* 27 */
+	m.exited.status = 256;
+	rejects(n, FROM_BROKER, -EPROTO, "bad exit status");
+	n = make_event(PROTO_EXITED, sizeof(m.exited)); /* 28 */
+	memset(m.exited.reason, 'r', sizeof(m.exited.reason));
+	rejects(n, FROM_BROKER, -EPROTO, "reason is not a terminated string");
+}
+END_TEST
+
 /* --- the boot page --------------------------------------------------------------- */
 
 START_TEST(test_proto_boot_page_fits_a_page_and_says_its_magic)
@@ -469,6 +710,15 @@ static Suite *suite(void)
 	tcase_add_test(t, test_proto_opened_and_incoming_slots);
 	tcase_add_test(t, test_proto_closed_status_is_zero_or_errno);
 	tcase_add_test(t, test_proto_exited_status_and_reason);
+	tcase_add_test(t, test_proto_opened_reserved_must_be_zero);
+	tcase_add_test(t, test_proto_closed_rejects_nonzero_reserved);
+	tcase_add_test(t, test_proto_exited_rejects_nonzero_reserved_and_negative_status);
+	tcase_add_test(t, test_proto_exited_rejects_bytes_after_the_reason);
+	tcase_add_test(t, test_proto_fixed_types_reject_a_wrong_length);
+	tcase_add_test(t, test_proto_broadcast_rejects_bytes_after_the_channel_terminator);
+	tcase_add_test(t, test_proto_events_need_a_positive_handle);
+	tcase_add_test(t, test_proto_broadcast_payload_limit_is_the_page_limit);
+	tcase_add_test(t, test_proto_each_rule_refuses_with_its_documented_reason);
 	tcase_add_test(t, test_proto_boot_page_fits_a_page_and_says_its_magic);
 	suite_add_tcase(s, t);
 	return s;
