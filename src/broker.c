@@ -164,6 +164,8 @@ struct broker {
 	struct job *jobs;
 	struct cgroup_base cgroup; /* dirfd -1: rlimits only */
 	int home_netns, shared_netns; /* -1: every program gets a new one */
+	/* -1: every program's child builds its own empty root */
+	int home_mntns, shared_mntns;
 	int stop_signal;
 	bool wall_expired;
 	bool stdout_tty, stderr_tty;
@@ -693,6 +695,8 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		.cgroup_fd = cgfd,
 		.netns_fd = b->shared_netns,
 		.home_netns_fd = b->home_netns,
+		.mntns_fd = b->shared_mntns,
+		.home_mntns_fd = b->home_mntns,
 		.hostname = "fakeos",
 	};
 	r = jail_spawn(&jc, &p->proc, e);
@@ -1576,7 +1580,8 @@ static void share_netns(struct broker *b)
 }
 
 /* Descriptors this process has open: the soak test compares the count
- * before the first program and after the last. */
+ * before the first program and after the last (-v). Reading /proc/self/fd
+ * costs tens of microseconds a launch, so it is only counted for -v. */
 static int count_fds(void)
 {
 	int n = 0;
@@ -1608,7 +1613,8 @@ int broker_run(const struct broker_opts *o, const char *url,
 {
 	struct broker b = { .o = o, .ep = -1, .sigfd = -1, .timerfd = -1,
 			    .next_id = 1, .cgroup = { .dirfd = -1 },
-			    .home_netns = -1, .shared_netns = -1 };
+			    .home_netns = -1, .shared_netns = -1,
+			    .home_mntns = -1, .shared_mntns = -1 };
 	struct error e = { "" };
 	struct program prog = { .fd = -1 };
 	enum program_fail kind = PROGRAM_FAIL_FETCH;
@@ -1636,7 +1642,7 @@ int broker_run(const struct broker_opts *o, const char *url,
 	for (size_t i = 1; i < argc; i++)
 		pargv[i] = argv[i];
 
-	int fds_before = count_fds();
+	int fds_before = log_level >= LOG_VERBOSE ? count_fds() : -1;
 	b.stdout_tty = isatty(STDOUT_FILENO);
 	b.stderr_tty = isatty(STDERR_FILENO);
 	if ((r = setup(&b)) < 0) {
@@ -1657,6 +1663,13 @@ int broker_run(const struct broker_opts *o, const char *url,
 		}
 	} else if (ne.msg[0]) {
 		log_debug("no shared network namespace: %s", ne.msg);
+	}
+	struct error me = { "" };
+	if (jail_shared_mntns(&nfd, &me) == 0) {
+		b.shared_mntns = nfd;
+		b.home_mntns = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	} else if (me.msg[0]) {
+		log_debug("no shared empty root: %s", me.msg);
 	}
 	b.top = prog_new(&b, NULL, 0, prog.url);
 	if (prog_start(&b, b.top, prog.fd, pargv, o->stdin_relay, &e) < 0) {
@@ -1686,14 +1699,15 @@ out:
 		prog_free(p);
 	}
 	for (int *fd = (int[]){ b.sigfd, b.timerfd, b.ep, b.home_netns,
-				b.shared_netns, -2 };
+				b.shared_netns, b.home_mntns, b.shared_mntns,
+				-2 };
 	     *fd != -2; fd++)
 		if (*fd >= 0)
 			close(*fd);
 	cgroup_base_close(&b.cgroup);
 	program_free(&prog);
 	program_loader_close(b.loader);
-	if (b.top)
+	if (b.top && log_level >= LOG_VERBOSE)
 		log_info("broker: %llu programs run; %d descriptors open at "
 			 "the end, %d before the first",
 			 (unsigned long long)(b.next_id - 1), count_fds(),

@@ -80,6 +80,7 @@ struct child {
 	uid_t inner_uid;
 	gid_t inner_gid;
 	cap_t no_caps; /* allocated by the parent: see jail_spawn */
+	bool root_ready; /* cloned from the shared empty mount namespace */
 };
 
 /* In the child only: where child_fail reports. The sync socket keeps the
@@ -232,6 +233,42 @@ static int receive_report(int sync, pid_t pid, int *listener, struct error *e)
 	}
 }
 
+/* Enters the shared empty mount namespace for the clone, keeping the
+ * launcher's root and working directory in saved (setns moves both to the
+ * namespace's root). false: not entered (no shared namespace, or setns
+ * refused, e.g. in a process that shares its fs_struct): then the child
+ * builds its root itself, the same root at a higher cost. */
+static bool enter_empty_root(const struct jail_config *c, int saved[2])
+{
+	if (c->mntns_fd < 0 || c->home_mntns_fd < 0)
+		return false;
+	saved[0] = open("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	saved[1] = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+	if (saved[0] >= 0 && saved[1] >= 0 &&
+	    setns(c->mntns_fd, CLONE_NEWNS) == 0)
+		return true;
+	log_debug("jail: not cloning from %s: %s", JAIL_MNTNS_PATH,
+		  strerror(errno));
+	for (int i = 0; i < 2; i++)
+		if (saved[i] >= 0)
+			close(saved[i]);
+	return false;
+}
+
+/* Back to the launcher's mount namespace, root (it may have been chrooted)
+ * and working directory. A launcher left in the empty root could reach
+ * neither its cache nor its policy: stop instead. */
+static void leave_empty_root(const struct jail_config *c, int saved[2])
+{
+	if (setns(c->home_mntns_fd, CLONE_NEWNS) < 0 || fchdir(saved[0]) < 0 ||
+	    chroot(".") < 0 || fchdir(saved[1]) < 0)
+		log_fatal("jail: cannot return to the launcher's mount "
+			  "namespace: %s",
+			  strerror(errno));
+	close(saved[0]);
+	close(saved[1]);
+}
+
 int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	       struct error *e)
 {
@@ -275,7 +312,11 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 		}
 		args.flags &= ~(uint64_t)CLONE_NEWNET;
 	}
+	int saved[2] = { -1, -1 };
+	bool root_ready = enter_empty_root(c, saved);
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
+	if (pid != 0 && root_ready)
+		leave_empty_root(c, saved);
 	if (pid != 0 && c->netns_fd >= 0 &&
 	    setns(c->home_netns_fd, CLONE_NEWNET) < 0)
 		/* Staying in the empty namespace would cut the launcher off
@@ -290,7 +331,8 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	if (pid == 0) {
 		close(sync);
 		struct child ch = { .c = c, .sync = child_sync,
-				    .no_caps = no_caps };
+				    .no_caps = no_caps,
+				    .root_ready = root_ready };
 		ch.inner_uid = JAIL_INNER_ID;
 		ch.inner_gid = JAIL_INNER_ID;
 		child_sync_fd = child_sync;
@@ -376,38 +418,60 @@ static void wait_for_parent(int sync)
  * namespace would otherwise share mounts with it). The new mount API gives a
  * descriptor for the new root, so this needs no directory on the host to
  * mount on; pivot_root(".", ".") then stacks the old root under the new
- * one, and the detach unmounts it for good. */
-static void make_empty_root(void)
+ * one, and the detach unmounts it for good. Run in a new mount namespace:
+ * the jail child's own, or the shared one (jail_shared_mntns). Returns
+ * -errno and names the step that failed in *step. */
+static int build_empty_root(const char **step)
 {
-	child_check(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL),
-		    "make / private");
-	int fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC);
-	child_check(fs, "fsopen(tmpfs)");
-	child_check(syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "4k",
-			    0),
-		    "fsconfig(size)");
-	child_check(syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "nr_inodes",
-			    "1", 0),
-		    "fsconfig(nr_inodes)");
-	child_check(syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode",
-			    "0555", 0),
-		    "fsconfig(mode)");
-	child_check(syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL,
-			    0),
-		    "fsconfig(create)");
-	int mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
-			       MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
-				       MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC);
-	child_check(mnt, "fsmount(tmpfs)");
-	child_check(syscall(SYS_move_mount, mnt, "", AT_FDCWD, "/",
-			    MOVE_MOUNT_F_EMPTY_PATH),
-		    "move_mount(/)");
-	child_check(fchdir(mnt), "fchdir(new root)");
-	child_check(syscall(SYS_pivot_root, ".", "."), "pivot_root");
-	child_check(umount2(".", MNT_DETACH), "detach old root");
-	child_check(chdir("/"), "chdir(/)");
-	close(mnt);
-	close(fs);
+	int fs = -1, mnt = -1, r = 0;
+#define STEP(expr, what)                                                       \
+	do {                                                                   \
+		if (r == 0 && (expr) < 0) {                                    \
+			r = -errno;                                            \
+			*step = what;                                          \
+		}                                                              \
+	} while (0)
+	STEP(mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL),
+	     "make / private");
+	STEP(fs = (int)syscall(SYS_fsopen, "tmpfs", FSOPEN_CLOEXEC),
+	     "fsopen(tmpfs)");
+	STEP(syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "size", "4k", 0),
+	     "fsconfig(size)");
+	STEP(syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "nr_inodes", "1",
+		     0),
+	     "fsconfig(nr_inodes)");
+	STEP(syscall(SYS_fsconfig, fs, FSCONFIG_SET_STRING, "mode", "0555", 0),
+	     "fsconfig(mode)");
+	STEP(syscall(SYS_fsconfig, fs, FSCONFIG_CMD_CREATE, NULL, NULL, 0),
+	     "fsconfig(create)");
+	STEP(mnt = (int)syscall(SYS_fsmount, fs, FSMOUNT_CLOEXEC,
+				MOUNT_ATTR_RDONLY | MOUNT_ATTR_NOSUID |
+					MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC),
+	     "fsmount(tmpfs)");
+	STEP(syscall(SYS_move_mount, mnt, "", AT_FDCWD, "/",
+		     MOVE_MOUNT_F_EMPTY_PATH),
+	     "move_mount(/)");
+	STEP(fchdir(mnt), "fchdir(new root)");
+	STEP(syscall(SYS_pivot_root, ".", "."), "pivot_root");
+	STEP(umount2(".", MNT_DETACH), "detach old root");
+	STEP(chdir("/"), "chdir(/)");
+#undef STEP
+	if (mnt >= 0)
+		close(mnt);
+	if (fs >= 0)
+		close(fs);
+	return r;
+}
+
+/* The root: already in place when the child was cloned from the shared
+ * empty mount namespace (its copy holds one mount, the empty tmpfs, and
+ * the clone put root and cwd on it); built here otherwise. */
+static void make_empty_root(bool ready)
+{
+	const char *step = "";
+	int r = ready ? 0 : build_empty_root(&step);
+	if (r < 0)
+		child_fail("%s: %s", step, strerror(-r));
 }
 
 static void set_hostname(const char *name)
@@ -420,9 +484,11 @@ static void set_hostname(const char *name)
  * the bounding set need CAP_SETPCAP, so they come while we still hold every
  * capability of the new namespace; the switch to the unprivileged uid then
  * clears the permitted and effective sets (KEEP_CAPS is off and locked);
- * the inheritable and ambient sets are cleared explicitly; and every set is
- * read back, because a jail that only believes it dropped capabilities is
- * not one. no_new_privs comes last: it is what makes an unprivileged
+ * the inheritable and ambient sets are cleared explicitly. The effective,
+ * permitted and inheritable sets are read back with capget, because a jail
+ * that only believes it dropped capabilities is not one; each bounding-set
+ * drop is checked by its result, and the ambient set is checked by one
+ * capability (it cannot hold any the permitted set lacks). no_new_privs comes last: it is what makes an unprivileged
  * seccomp filter and Landlock possible, and it stops any exec from ever
  * granting privilege again. */
 static void drop_privileges(const struct child *ch)
@@ -663,7 +729,7 @@ static void child_main(const struct child *ch)
 	 * id: so it runs while the parent writes them. Only the switch to
 	 * the unprivileged uid must wait. */
 	die_with_parent();
-	make_empty_root();
+	make_empty_root(ch->root_ready);
 	set_hostname(c->hostname);
 	wait_for_parent(ch->sync);
 	drop_privileges(ch);
@@ -675,79 +741,180 @@ static void child_main(const struct child *ch)
 	exec_program(c->argv);
 }
 
-/* Is fd a network namespace (and not, say, a regular file)? */
-static bool is_netns(int fd)
+/* --- the shared namespaces (root only) ----------------------------------- */
+
+/* path, opened, if it is a namespace of that type (and not, say, the empty
+ * anchor file of one whose making was cut short); else -1. */
+static int open_ns(const char *path, int type)
 {
-	return ioctl(fd, NS_GET_NSTYPE) == CLONE_NEWNET;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd >= 0 && ioctl(fd, NS_GET_NSTYPE) != type) {
+		close(fd);
+		fd = -1;
+	}
+	return fd;
+}
+
+/* JAIL_RUN_DIR, root's alone, opened and locked in *dir, so that concurrent
+ * first launches make one namespace of each kind between them. */
+static int lock_run_dir(int *dir, struct error *e)
+{
+	struct stat st;
+	if (mkdir(JAIL_RUN_DIR, 0700) < 0 && errno != EEXIST)
+		return error_sys(e, errno, "mkdir %s", JAIL_RUN_DIR);
+	*dir = open(JAIL_RUN_DIR, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+					  O_CLOEXEC);
+	if (*dir < 0 || fstat(*dir, &st) < 0)
+		return error_sys(e, errno, "open %s", JAIL_RUN_DIR);
+	if (st.st_uid != 0 || (st.st_mode & 022))
+		return error_set(e, EPERM, "%s is not root's alone; refusing "
+					   "to keep a namespace there",
+				 JAIL_RUN_DIR);
+	if (flock(*dir, LOCK_EX) < 0)
+		return error_sys(e, errno, "lock %s", JAIL_RUN_DIR);
+	return 0;
+}
+
+/* The file a namespace is bind-mounted on, in the locked directory. */
+static int make_anchor(int dir, const char *name, struct error *e)
+{
+	int fd = openat(dir, name, O_RDONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+			0400);
+	if (fd < 0)
+		return error_sys(e, errno, "create %s/%s", JAIL_RUN_DIR, name);
+	close(fd);
+	return 0;
+}
+
+/* Binds the namespace file src on path. A mount namespace's file cannot be
+ * bound where mounts propagate (each copy would be a namespace loop, and
+ * the kernel refuses with EINVAL): then JAIL_RUN_DIR first gets a private
+ * mount of its own, which is what `ip netns` and unshare(1) ask for too. */
+static int bind_ns(const char *src, const char *path, struct error *e)
+{
+	if (mount(src, path, NULL, MS_BIND, NULL) == 0)
+		return 0;
+	if (errno != EINVAL)
+		return error_sys(e, errno, "bind-mount %s", path);
+	if (mount(JAIL_RUN_DIR, JAIL_RUN_DIR, NULL, MS_BIND | MS_REC, NULL) <
+		    0 ||
+	    mount(NULL, JAIL_RUN_DIR, NULL, MS_PRIVATE, NULL) < 0)
+		return error_sys(e, errno, "make %s a private mount",
+				 JAIL_RUN_DIR);
+	if (mount(src, path, NULL, MS_BIND, NULL) < 0)
+		return error_sys(e, errno, "bind-mount %s", path);
+	return 0;
+}
+
+/* The namespace now mounted on path, in *out. */
+static int opened_ns(const char *path, int type, int *out, struct error *e)
+{
+	*out = open_ns(path, type);
+	if (*out < 0)
+		return error_set(e, EIO, "%s is not the namespace just mounted "
+					 "there",
+				 path);
+	log_debug("made the shared namespace %s", path);
+	return 0;
 }
 
 int jail_shared_netns(int *out, struct error *e)
 {
 	if (geteuid() != 0)
 		return -EPERM;
-	int fd = open(JAIL_NETNS_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && is_netns(fd)) {
-		*out = fd;
+	if ((*out = open_ns(JAIL_NETNS_PATH, CLONE_NEWNET)) >= 0)
 		return 0;
-	}
-	if (fd >= 0)
-		close(fd);
 
-	/* First use since boot: make it, under a lock so that concurrent
-	 * launches make one. The directory is root's alone. */
-	if (mkdir(JAIL_NETNS_DIR, 0700) < 0 && errno != EEXIST)
-		return error_sys(e, errno, "mkdir %s", JAIL_NETNS_DIR);
-	cleanup_fd int dir = open(JAIL_NETNS_DIR, O_RDONLY | O_DIRECTORY |
-							  O_NOFOLLOW | O_CLOEXEC);
-	struct stat st;
-	if (dir < 0 || fstat(dir, &st) < 0)
-		return error_sys(e, errno, "open %s", JAIL_NETNS_DIR);
-	if (st.st_uid != 0 || (st.st_mode & 022))
-		return error_set(e, EPERM, "%s is not root's alone; refusing "
-					   "to keep a namespace there",
-				 JAIL_NETNS_DIR);
-	if (flock(dir, LOCK_EX) < 0)
-		return error_sys(e, errno, "lock %s", JAIL_NETNS_DIR);
-	fd = open(JAIL_NETNS_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd >= 0 && is_netns(fd)) {
-		*out = fd;
+	/* First use since boot: make it. */
+	cleanup_fd int dir = -1;
+	int r = lock_run_dir(&dir, e);
+	if (r < 0)
+		return r;
+	if ((*out = open_ns(JAIL_NETNS_PATH, CLONE_NEWNET)) >= 0)
 		return 0; /* another launch made it while we waited */
-	}
-	if (fd >= 0)
-		close(fd);
-	int anchor = openat(dir, "netns", O_RDONLY | O_CREAT | O_NOFOLLOW |
-						  O_CLOEXEC,
-			    0400);
-	if (anchor < 0)
-		return error_sys(e, errno, "create %s", JAIL_NETNS_PATH);
-	close(anchor);
+	if ((r = make_anchor(dir, "netns", e)) < 0)
+		return r;
 	cleanup_fd int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	if (home < 0)
 		return error_sys(e, errno, "open /proc/self/ns/net");
 	if (unshare(CLONE_NEWNET) < 0)
 		return error_sys(e, errno, "unshare(CLONE_NEWNET)");
-	int r = mount("/proc/self/ns/net", JAIL_NETNS_PATH, NULL, MS_BIND,
-		      NULL) < 0
-			? error_sys(e, errno, "bind-mount %s", JAIL_NETNS_PATH)
-			: 0;
+	r = bind_ns("/proc/self/ns/net", JAIL_NETNS_PATH, e);
 	if (setns(home, CLONE_NEWNET) < 0)
 		log_fatal("cannot return to the launcher's network namespace: "
 			  "%s",
 			  strerror(errno));
+	return r < 0 ? r : opened_ns(JAIL_NETNS_PATH, CLONE_NEWNET, out, e);
+}
+
+/* A child makes the namespace (the launcher cannot pivot its own root),
+ * reports, and stays until its namespace is bound on path. */
+static int make_root_ns(const char *path, struct error *e)
+{
+	int ready[2], hold[2];
+	if (pipe2(ready, O_CLOEXEC) < 0)
+		return error_sys(e, errno, "pipe");
+	if (pipe2(hold, O_CLOEXEC) < 0) {
+		close(ready[0]);
+		close(ready[1]);
+		return error_sys(e, errno, "pipe");
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(ready[0]);
+		close(hold[1]);
+		const char *step = "unshare(CLONE_NEWNS)";
+		int r = unshare(CLONE_NEWNS) < 0 ? -errno
+						  : build_empty_root(&step);
+		char msg[160] = "ok";
+		if (r < 0)
+			snprintf(msg, sizeof(msg), "%s: %s", step,
+				 strerror(-r));
+		if (write(ready[1], msg, strlen(msg)) < 0)
+			_exit(1);
+		char c;
+		(void)!read(hold[0], &c, 1); /* end of file: we are done */
+		_exit(0);
+	}
+	close(ready[1]);
+	close(hold[0]);
+	int r = 0;
+	char msg[160];
+	ssize_t n = pid < 0 ? -1 : read(ready[0], msg, sizeof(msg) - 1);
+	if (pid < 0)
+		r = error_sys(e, errno, "fork");
+	else if (n <= 0)
+		r = error_set(e, EIO, "the maker of %s died", path);
+	else if ((msg[n] = '\0', strcmp(msg, "ok") != 0))
+		r = error_set(e, EPERM, "making %s: %s", path, msg);
+	if (r == 0) {
+		char src[64];
+		snprintf(src, sizeof(src), "/proc/%d/ns/mnt", (int)pid);
+		r = bind_ns(src, path, e);
+	}
+	close(hold[1]);
+	close(ready[0]);
+	while (pid > 0 && waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	return r;
+}
+
+int jail_shared_mntns(int *out, struct error *e)
+{
+	if (geteuid() != 0)
+		return -EPERM;
+	if ((*out = open_ns(JAIL_MNTNS_PATH, CLONE_NEWNS)) >= 0)
+		return 0;
+	cleanup_fd int dir = -1;
+	int r = lock_run_dir(&dir, e);
 	if (r < 0)
 		return r;
-	fd = open(JAIL_NETNS_PATH, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0 || !is_netns(fd)) {
-		if (fd >= 0)
-			close(fd);
-		return error_set(e, EIO, "%s is not a network namespace after "
-					 "mounting it",
-				 JAIL_NETNS_PATH);
-	}
-	log_debug("made the shared empty network namespace %s",
-		  JAIL_NETNS_PATH);
-	*out = fd;
-	return 0;
+	if ((*out = open_ns(JAIL_MNTNS_PATH, CLONE_NEWNS)) >= 0)
+		return 0;
+	if ((r = make_anchor(dir, "mntns", e)) < 0 ||
+	    (r = make_root_ns(JAIL_MNTNS_PATH, e)) < 0)
+		return r;
+	return opened_ns(JAIL_MNTNS_PATH, CLONE_NEWNS, out, e);
 }
 
 void jail_probe(struct jail_report *r)

@@ -43,6 +43,10 @@ struct jail_config {
 	/* An empty network namespace to share instead of making a new one,
 	 * and the launcher's own to return to (both -1: a new one). */
 	int netns_fd, home_netns_fd;
+	/* The shared empty mount namespace to clone the program's from, and
+	 * the launcher's own to return to (both -1: the child builds its
+	 * empty root itself). */
+	int mntns_fd, home_mntns_fd;
 	const char *hostname; /* the UTS namespace's name, "fakeos" */
 };
 
@@ -68,9 +72,21 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
  * Making a new one costs most of a millisecond at each launch; no
  * program can make a socket or an interface, so one is as empty as many.
  * *out receives it; -EPERM when not root (then each launch makes its own). */
-#define JAIL_NETNS_DIR "/run/fakeos"
-#define JAIL_NETNS_PATH JAIL_NETNS_DIR "/netns"
+#define JAIL_RUN_DIR "/run/fakeos"
+#define JAIL_NETNS_PATH JAIL_RUN_DIR "/netns"
 int jail_shared_netns(int *out, struct error *e);
+
+/* For a root launcher: a mount namespace that holds one mount, the empty
+ * read-only tmpfs a jail's root is, bind-mounted at JAIL_MNTNS_PATH and made
+ * on first use. A program's mount namespace is cloned from it instead of
+ * from the launcher's: the copy is that one mount, already the root, where
+ * a copy of the host's tree would have to be detached again (the largest
+ * part of building the root) and torn down at exit. The mount is read-only
+ * and locked read-only in every copy (each is owned by the program's user
+ * namespace), so sharing its superblock shares nothing writable. *out
+ * receives it; -EPERM when not root. */
+#define JAIL_MNTNS_PATH JAIL_RUN_DIR "/mntns"
+int jail_shared_mntns(int *out, struct error *e);
 
 /* Probes what the kernel offers, without starting anything. */
 void jail_probe(struct jail_report *r);

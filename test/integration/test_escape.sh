@@ -314,6 +314,42 @@ test_running_programs_hold_no_host_directory_and_only_sockets_in_rings() {
 	assert_host_untouched
 }
 
+# The boot page (fd 4) carries the program's credential. A root launch runs
+# the program as nobody, but in a user namespace of its own: another host
+# process running as nobody passes the uid check and still fails the ptrace
+# access check (it has no capability over that namespace), so it can read
+# neither the page nor the memory or environment. Root can (the control:
+# the page is there to be read).
+test_other_host_processes_cannot_read_the_boot_page() {
+	[ "$(id -u)" -eq 0 ] || skip "needs a root launch"
+	command -v setpriv >/dev/null || skip "no setpriv(1)"
+	local lpid out=$WORK/boot.out c f
+	"$RUN" -n "file://$ESCAPES/broker_driver" --hold 2 "$TAG" >"$out" 2>&1 &
+	lpid=$!
+	for _ in $(seq 1 100); do
+		grep -q holding "$out" && break
+		sleep 0.02
+	done
+	grep -q holding "$out" || fail "the driver did not start: $(cat "$out")"
+	for c in $(pgrep -P "$lpid"); do
+		assert_eq "$(stat -c %u /proc/$c)" 65534 "owner of /proc/$c"
+		assert_eq "$(head -c 8 /proc/$c/fd/4)" "FkOkBoot" \
+			"root reading the boot page of $c"
+		for f in fd/4 mem environ; do
+			local err
+			if err=$(setpriv --reuid=65534 --regid=65534 --clear-groups \
+				head -c 8 "/proc/$c/$f" 2>&1 >/dev/null); then
+				fail "nobody on the host read /proc/$c/$f"
+			fi
+			assert_contains "$err" "Permission denied" "reading /proc/$c/$f as nobody"
+		done
+	done
+	local CODE=0
+	wait "$lpid" || CODE=$?
+	OUT=$(cat "$out")
+	expect_code 0
+}
+
 test_every_escape_program_has_a_test() {
 	local p
 	for p in "$TOP"/test/escape/*.c; do
