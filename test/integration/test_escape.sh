@@ -314,6 +314,28 @@ test_running_programs_hold_no_host_directory_and_only_sockets_in_rings() {
 	assert_host_untouched
 }
 
+# The program's mount namespace holds one mount, its root: the empty tmpfs,
+# read-only, nosuid, nodev and noexec. Nothing of the host's tree is in it,
+# whether it was cloned from the shared empty namespace (a root launch) or
+# built by the child.
+test_the_programs_mount_namespace_holds_only_its_empty_root() {
+	local lpid out=$WORK/mnt.out c info
+	"$RUN" -n "file://$TOP/build/progs/sleeper" 5 >"$out" 2>&1 &
+	lpid=$!
+	for _ in $(seq 1 100); do
+		grep -q ready "$out" && break
+		sleep 0.02
+	done
+	grep -q ready "$out" || fail "the sleeper did not start: $(cat "$out")"
+	c=$(pgrep -P "$lpid")
+	info=$(cat /proc/$c/mountinfo)
+	kill "$lpid"
+	wait "$lpid" 2>/dev/null
+	assert_eq "$(echo "$info" | wc -l)" 1 "mounts in the program's namespace"
+	echo "$info" | grep -Eq '^[0-9]+ [0-9]+ [0-9]+:[0-9]+ / / ro,nosuid,nodev,noexec[, ].* - tmpfs ' ||
+		fail "the one mount is not the read-only empty root: $info"
+}
+
 # The boot page (fd 4) carries the program's credential. A root launch runs
 # the program as nobody, but in a user namespace of its own: another host
 # process running as nobody passes the uid check and still fails the ptrace
