@@ -222,14 +222,26 @@ bench: all
 	@tools/bench
 
 # --- install ----------------------------------------------------------------
+# fakeos-run finds fakeos-fetch beside itself, in ../lib/fakeos, and last in
+# $(LIBDIR)/fakeos as configured here (src/fetch.c), so that an install
+# with its own LIBDIR works. The stamp holds that directory: a build with
+# another LIBDIR (`make install LIBDIR=...`) rebuilds fetch.o.
+HELPER_DIR = $(LIBDIR)/fakeos
+$(B)/src/fetch.o: CFLAGS += -DFAKEOS_HELPER_DIR='"$(HELPER_DIR)"'
+$(B)/src/fetch.o: $(B)/helper-dir
+$(B)/helper-dir: FORCE
+	@mkdir -p $(@D)
+	@echo '$(HELPER_DIR)' | cmp -s - $@ || echo '$(HELPER_DIR)' >$@
+.PHONY: FORCE
+
 install: $(PROGS) build/libfakeos.a
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/fakeos \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0755 $(B)/fakeos-run $(B)/fakeos-policy $(DESTDIR)$(BINDIR)/
-	install -d $(DESTDIR)$(LIBDIR)/fakeos
-	install -m 0755 $(B)/fakeos-fetch $(DESTDIR)$(LIBDIR)/fakeos/
+	install -d $(DESTDIR)$(HELPER_DIR)
+	install -m 0755 $(B)/fakeos-fetch $(DESTDIR)$(HELPER_DIR)/
 	install -m 0755 tools/fakeos-cc $(DESTDIR)$(BINDIR)/
 	install -m 0644 include/fakeos.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 build/libfakeos.a $(DESTDIR)$(LIBDIR)/

@@ -191,10 +191,20 @@ unsigned fetch_helper_runs(void)
 	return fetch_runs;
 }
 
+/* Where `make install` puts fakeos-fetch: the Makefile's $(LIBDIR)/fakeos,
+ * fixed at build time. Builds outside the Makefile have none. */
+#ifdef FAKEOS_HELPER_DIR
+static const char helper_dir[] = FAKEOS_HELPER_DIR;
+#else
+static const char helper_dir[] = "";
+#endif
+
 /* fakeos-fetch next to the running program (the build tree:
  * build/fakeos-fetch beside build/fakeos-run, or one up for the unit tests
- * in build/test/) or in PREFIX/lib/fakeos when installed. Found from
- * /proc/self/exe, never from the environment or PATH. */
+ * in build/test/), in ../lib/fakeos from it (an installed PREFIX, wherever
+ * it was moved), or else in the configured helper_dir (an install whose
+ * LIBDIR is not PREFIX/lib). Found from /proc/self/exe and the build, never
+ * from the environment or PATH. */
 static int fetch_helper_path(char *out, size_t cap, struct error *e)
 {
 	char self[4096];
@@ -212,10 +222,19 @@ static int fetch_helper_path(char *out, size_t cap, struct error *e)
 		if (access(out, X_OK) == 0)
 			return 0;
 	}
+	/* Absolute only: a relative one would depend on the caller's
+	 * working directory. */
+	bool configured = helper_dir[0] == '/';
+	if (configured) {
+		snprintf(out, cap, "%s/fakeos-fetch", helper_dir);
+		if (access(out, X_OK) == 0)
+			return 0;
+	}
 	return error_set(e, ENOENT,
-			 "fakeos-fetch, which downloads programs, is neither "
-			 "next to %s nor in %s/../lib/fakeos: reinstall fakeOS",
-			 self, self);
+			 "fakeos-fetch, which downloads programs, is in none "
+			 "of %s, %s/.., %s/../lib/fakeos%s%s: reinstall fakeOS",
+			 self, self, self, configured ? ", " : "",
+			 configured ? helper_dir : "");
 }
 
 int fetch_get(const char *url, const struct fetch_opts *o,

@@ -91,6 +91,39 @@ tree_sum() {
 		sha256sum
 }
 
+# plant_fifo PATH — a FIFO outside the cache, to detect a read through a
+# planted link: a writer waits to open it, and opening a FIFO blocks until
+# both ends are open, so the writer leaves its open (and writes
+# $FIFO_MARK) only if something opened PATH to read it. The writer is
+# waited for until it blocks in openat, so that even a non-blocking open
+# made right after this is seen; assert_fifo_not_opened stops it (so does
+# the test's end).
+plant_fifo() {
+	FIFO=$1
+	FIFO_MARK=$WORK/fifo-opened.$RANDOM
+	mkfifo -m 600 "$FIFO"
+	(exec 7>"$FIFO" && echo opened >"$FIFO_MARK") 2>/dev/null &
+	FIFO_WRITER=$!
+	trap 'kill "$FIFO_WRITER" 2>/dev/null; httpd_stop' EXIT
+	for _ in $(seq 1 100); do
+		case $(cat "/proc/$FIFO_WRITER/syscall" 2>/dev/null) in
+		"257 "*) return 0 ;; # openat, blocked
+		esac
+		sleep 0.01
+	done
+	fail "the FIFO's writer never blocked in openat"
+}
+# Nothing opened $FIFO: its writer is still blocked in openat, and left no
+# mark.
+assert_fifo_not_opened() {
+	local sc
+	sc=$(cat "/proc/$FIFO_WRITER/syscall" 2>/dev/null)
+	kill "$FIFO_WRITER" 2>/dev/null
+	wait "$FIFO_WRITER" 2>/dev/null
+	[ ! -e "$FIFO_MARK" ] && [ "${sc%% *}" = 257 ] ||
+		fail "$FIFO, outside the cache, was opened through the planted link"
+}
+
 # ---- the first launch and the fresh cache --------------------------------
 
 test_first_launch_fetches_once_and_runs_with_args() {
@@ -285,6 +318,27 @@ test_offline_runs_cached_program_with_server_stopped() {
 	fk --offline "$BASE/hello" off
 	expect_code 0
 	assert_eq "$OUT" "$(hello_says "$BASE/hello" off)" stdout
+	# Not stale-on-error, which runs the same copy after a failed try.
+	assert_eq "$ERR" "" "stderr (no warning: nothing was attempted)"
+}
+
+test_offline_makes_no_request_with_the_server_up() {
+	serve
+	fk --ttl 0 "$BASE/hello" # stale at once: a plain launch revalidates
+	expect_code 0
+	fk --offline "$BASE/hello" off
+	expect_code 0
+	assert_eq "$OUT" "$(hello_says "$BASE/hello" off)" stdout
+	assert_eq "$ERR" "" "stderr (no warning: nothing was attempted)"
+	fk --offline -v "$BASE/hello"
+	expect_code 0
+	assert_not_contains "$ERR" "running the cached copy" "-v of --offline"
+	assert_requests 1
+	# What --offline saved: the same launch without it asks the server.
+	fk "$BASE/hello"
+	expect_code 0
+	assert_requests 2
+	assert_requests 1 "GET /hello 304"
 }
 
 test_offline_with_nothing_cached_exits_127() {
@@ -716,6 +770,7 @@ test_https_to_http_redirect_is_refused() {
 	assert_contains "$ERR" "$url: " "stderr"
 	assert_contains "$ERR" "redirect from https to http refused" "stderr"
 	assert_requests 1
+	assert_nothing_cached
 }
 
 # ---- not a program: 126 -----------------------------------------------------
@@ -854,12 +909,18 @@ test_world_writable_cache_dir_is_refused() {
 
 test_symlinked_cache_dir_is_refused() {
 	serve
+	# Where hello's entry would be, were the link followed.
+	mkdir "$OUTSIDE/urls"
+	plant_fifo "$OUTSIDE/urls/$(printf '%s' "$BASE/hello" | sha256sum | cut -c1-64)"
+	local before
+	before=$(tree_sum "$OUTSIDE")
 	ln -s "$OUTSIDE" "$CACHE"
 	fk "$BASE/hello"
 	expect_code 127
 	assert_no_output
 	assert_contains "$ERR" "symbolic link; refused" "stderr"
-	assert_eq "$(ls -A "$OUTSIDE")" "" "the link's target"
+	assert_fifo_not_opened
+	assert_eq "$(tree_sum "$OUTSIDE")" "$before" "the link's target"
 	assert_requests 0
 }
 
@@ -895,6 +956,12 @@ test_symlinked_urls_dir_is_refused_and_not_followed() {
 	assert_contains "$ERR" "urls" "stderr"
 	assert_contains "$ERR" "symbolic link; refused" "stderr"
 	assert_eq "$(tree_sum "$OUTSIDE")" "$before" "the link's target"
+	# exit_with's entry, through the link, is a FIFO: it is never opened.
+	plant_fifo "$OUTSIDE/$(printf '%s' "$BASE/exit_with" | sha256sum | cut -c1-64)"
+	fk "$BASE/exit_with" 5
+	expect_code 127
+	assert_contains "$ERR" "symbolic link; refused" "stderr"
+	assert_fifo_not_opened
 }
 
 test_symlinked_objects_subdir_is_refused_and_outside_file_is_kept() {
@@ -917,6 +984,13 @@ test_symlinked_objects_subdir_is_refused_and_outside_file_is_kept() {
 	assert_contains "$ERR" "objects/${hex:0:2}" "stderr"
 	assert_contains "$ERR" "symbolic link; refused" "stderr"
 	assert_eq "$(tree_sum "$OUTSIDE")" "$before" "the link's target"
+	# The same name through the link as a FIFO: never opened either.
+	rm "$OUTSIDE/$hex"
+	plant_fifo "$OUTSIDE/$hex"
+	fk "$BASE/hello"
+	expect_code 127
+	assert_contains "$ERR" "symbolic link; refused" "stderr"
+	assert_fifo_not_opened
 }
 
 test_symlinked_objects_subdir_in_new_cache_is_not_written_through() {
@@ -953,6 +1027,48 @@ test_symlinked_object_is_refused() {
 	assert_contains "$ERR" "symbolic link; refused" "stderr"
 	assert_eq "$(tree_sum "$OUTSIDE")" "$before" "the link's target"
 	assert_requests 1
+	# A link to a FIFO: the launch and --cache-verify (which reads every
+	# object) refuse it without opening it.
+	rm -f "$obj"
+	plant_fifo "$OUTSIDE/fifo"
+	ln -s "$OUTSIDE/fifo" "$obj"
+	fk "$BASE/hello"
+	expect_code 127
+	assert_contains "$ERR" "symbolic link; refused" "stderr"
+	run "$RUN" -C "$CACHE" --cache-verify
+	expect_code 1
+	assert_contains "$OUT" "objects/${obj#"$CACHE/objects/"}: not a cache object; removed" \
+		"--cache-verify's report"
+	assert_no_file "$obj"
+	assert_fifo_not_opened
+	assert_requests 1
+}
+
+test_symlinked_entry_is_refused_and_never_opened() {
+	serve
+	fk "$BASE/hello"
+	expect_code 0
+	local entry
+	entry=$(files_in urls)
+	rm "$entry"
+	plant_fifo "$OUTSIDE/entry"
+	ln -s "$OUTSIDE/entry" "$entry"
+	fk "$BASE/hello"
+	expect_code 127
+	assert_no_output
+	assert_contains "$ERR" "urls/${entry##*/} is or passes through a symbolic link; refused" \
+		"stderr"
+	# The cache commands read every entry: they refuse it too.
+	run "$RUN" -C "$CACHE" --cache-list
+	expect_code 0
+	assert_contains "$ERR" "symbolic link; refused" "--cache-list's warning"
+	run "$RUN" -C "$CACHE" --cache-verify
+	expect_code 1
+	assert_contains "$OUT" "urls/${entry##*/}: " "--cache-verify's report"
+	assert_contains "$OUT" "symbolic link; refused; removed" "--cache-verify's report"
+	assert_fifo_not_opened
+	assert_no_file "$entry"
+	assert_requests 1
 }
 
 test_symlinked_tmp_dir_is_not_written_through() {
@@ -986,6 +1102,13 @@ test_entry_naming_a_path_outside_the_cache_is_removed() {
 	assert_file "$OUTSIDE/prog"
 	assert_contains "$(cat "$entry")" "object $(sha "$ROOT/hello")" \
 		"the rewritten entry"
+	# An entry naming a FIFO outside: it is never opened.
+	plant_fifo "$OUTSIDE/fifo"
+	sed -i "s|^object .*|object ../../../outside-${FUNCNAME[0]}/fifo|" "$entry"
+	fk "$BASE/hello" ok
+	expect_code 0
+	assert_contains "$ERR" "removing it" "stderr (the malformed entry)"
+	assert_fifo_not_opened
 }
 
 run_tests

@@ -29,6 +29,41 @@ stop_sleeper() {
 	wait "$LPID" 2>/dev/null
 }
 
+# probe PROBE... — runs jail_probe (test/progs/jail_probe.c) under the
+# default policy plus the calls it makes, so that each answer it prints is
+# the kernel's, from the layers below seccomp; sets ABI to the Landlock ABI
+# that -v reports, besides OUT, ERR and CODE (the probe's lines only: -v
+# goes to stderr).
+probe() {
+	cat "$TOP/policy/default.policy" - >"$WORK/probe.policy" <<-EOF
+		# jail_probe's own calls (test_jail.sh)
+		openat: allow
+		mkdirat: allow
+		socket: allow
+		connect: allow
+		bind: allow
+		close: allow
+		prctl: allow
+	EOF
+	run "$RUN" -n -v --policy "$WORK/probe.policy" "$(url jail_probe)" "$@"
+	ABI=$(sed -n 's/^fakeos-run: landlock: ABI \([0-9]*\)$/\1/p' <<<"$ERR")
+	[ -n "$ABI" ] || fail "-v named no Landlock ABI"
+}
+
+# limit_of LIMITS NAME — "SOFT HARD" of "Max NAME" in a /proc/PID/limits.
+limit_of() {
+	sed -n "s/^Max $2  *\([^ ]*\)  *\([^ ]*\).*/\1 \2/p" <<<"$1"
+}
+
+# stat_fields PID — the session id and tty_nr of /proc/PID/stat (fields 6
+# and 7, counted after the command name, which may hold spaces).
+stat_fields() {
+	sed 's/.*) //' "/proc/$1/stat" | cut -d' ' -f4,5
+}
+
+# The shared empty network namespace of root launches (src/jail.h).
+JAIL_NETNS=/run/fakeos/netns
+
 test_program_exit_status_passes_through() {
 	run "$RUN" -n "$(url exit_with)" 42
 	expect_code 42
@@ -168,6 +203,151 @@ test_program_has_empty_root_and_no_terminal() {
 	assert_eq "$tty" "0" "controlling terminal"
 }
 
+test_root_is_read_only() {
+	start_sleeper
+	local mounts
+	mounts=$(cut -d' ' -f5,6 /proc/$CPID/mountinfo)
+	stop_sleeper
+	# One mount, the root, read-only (and nothing on it can be run).
+	assert_eq "$mounts" "/ ro,nosuid,nodev,noexec,relatime" "the jail's mounts"
+	# Seen from inside, with a filter that lets mkdir through: the kernel
+	# checks the mount (EROFS) before permissions and before Landlock's
+	# hook, so this answer is the read-only root's own.
+	probe mkdir-root
+	expect_code 0
+	assert_eq "$OUT" "mkdir /x: EROFS" "mkdir in the root"
+}
+
+test_landlock_denies_reading_the_root_that_seccomp_allows() {
+	# The root is an empty directory of mode 0555: without Landlock,
+	# opening it to read succeeds.
+	probe open-root
+	expect_code 0
+	if [ "$ABI" -ge 1 ]; then
+		assert_eq "$OUT" "open /: EACCES" "open under Landlock ABI $ABI"
+	else
+		assert_eq "$OUT" "open /: ok" "open with no Landlock"
+	fi
+}
+
+test_landlock_denies_tcp_connect_and_bind_that_seccomp_allows() {
+	# Without Landlock's network rights (ABI 4), the empty network
+	# namespace answers instead: no route (its loopback is down), and a
+	# bind to the wildcard address that works.
+	local port=$((20000 + RANDOM % 30000))
+	probe "connect:$port" "bind:$((port + 1))"
+	expect_code 0
+	if [ "$ABI" -ge 4 ]; then
+		assert_eq "$OUT" "connect: EACCES
+bind: EACCES" "TCP under Landlock ABI $ABI"
+	else
+		assert_eq "$OUT" "connect: ENETUNREACH
+bind: ok" "TCP under Landlock ABI $ABI (no network rights)"
+	fi
+}
+
+test_securebits_are_locked() {
+	# What drop_privileges sets: NOROOT and its lock, the locks on
+	# NO_SETUID_FIXUP and KEEP_CAPS (both off), NO_CAP_AMBIENT_RAISE
+	# and its lock.
+	local want
+	want=$(printf '%#x' $(((1 << 0) | (1 << 1) | (1 << 3) | (1 << 5) |
+		(1 << 6) | (1 << 7))))
+	probe securebits
+	expect_code 0
+	assert_eq "$OUT" "securebits: $want" "prctl(PR_GET_SECUREBITS)"
+}
+
+test_core_dumps_and_the_other_documented_limits_are_zero() {
+	start_sleeper
+	local limits
+	limits=$(cat /proc/$CPID/limits)
+	stop_sleeper
+	local name
+	for name in "core file size" "file size" "locked memory" \
+		"file locks" "msgqueue size" "nice priority" \
+		"realtime priority"; do
+		assert_eq "$(limit_of "$limits" "$name")" "0 0" "Max $name"
+	done
+	# The five descriptors it holds, plus one.
+	assert_eq "$(limit_of "$limits" "open files")" "6 6" "Max open files"
+	assert_eq "$(limit_of "$limits" "address space")" \
+		"268435456 268435456" "Max address space (the default 256M)"
+}
+
+test_program_has_own_session_and_no_terminal_under_a_pty() {
+	command -v script >/dev/null || skip "no script(1)"
+	# script(1) gives the launcher a real controlling terminal; the
+	# program must still be in a session of its own, without one.
+	local out=$WORK/pty.out pidf=$WORK/pty.pid spid
+	script -qec "echo \$\$ >'$pidf'; exec '$RUN' -n '$(url sleeper)' 30" \
+		/dev/null >"$out" 2>&1 </dev/null &
+	spid=$!
+	for _ in $(seq 1 100); do
+		grep -q ready "$out" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q ready "$out" || { kill "$spid"; fail "sleeper did not start: $(cat "$out")"; }
+	LPID=$(cat "$pidf")
+	CPID=$(pgrep -P "$LPID" | head -n 1)
+	local lstat cstat
+	lstat=$(stat_fields "$LPID")
+	cstat=$(stat_fields "$CPID")
+	kill "$LPID"
+	wait "$spid"
+	# Fields 6 and 7 of /proc/PID/stat: session id, controlling tty.
+	local lsid ltty csid ctty
+	read -r lsid ltty <<<"$lstat"
+	read -r csid ctty <<<"$cstat"
+	[ "$ltty" != 0 ] || fail "the launcher has no terminal: the test proves nothing"
+	assert_eq "$csid" "$CPID" "the program's session (host view)"
+	assert_eq "$ctty" "0" "the program's controlling terminal"
+	[ "$csid" != "$lsid" ] || fail "the program is in the launcher's session"
+}
+
+test_root_launches_share_one_empty_network_namespace() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root (others get a namespace each)"
+	start_sleeper
+	local l1=$LPID c1=$CPID
+	start_sleeper
+	local net1 net2 shared dev
+	net1=$(readlink /proc/$c1/ns/net)
+	net2=$(readlink /proc/$CPID/ns/net)
+	shared="net:[$(stat -L -c %i "$JAIL_NETNS")]"
+	# Interfaces: the lines of net/dev after its two header lines.
+	dev=$(tail -n +3 /proc/$c1/net/dev | cut -d: -f1 | tr -d ' ')
+	stop_sleeper
+	kill "$l1"
+	wait "$l1" 2>/dev/null
+	assert_eq "$net1" "$net2" "the two programs' network namespaces"
+	assert_eq "$net1" "$shared" "the namespace at $JAIL_NETNS"
+	[ "$net1" != "$(readlink /proc/$$/ns/net)" ] ||
+		fail "the programs share the host's network namespace"
+	assert_eq "$dev" "lo" "interfaces in the shared namespace"
+	if command -v nsenter >/dev/null && command -v ip >/dev/null; then
+		assert_contains "$(nsenter --net="$JAIL_NETNS" ip -o link)" \
+			"lo: <LOOPBACK> mtu 65536 qdisc noop state DOWN" "its loopback"
+	fi
+}
+
+test_jail_setup_failure_exits_126_naming_the_step() {
+	command -v unshare >/dev/null || skip "no unshare(1)"
+	# A user namespace whose own limit on nested user namespaces is 0:
+	# the jail's clone3 cannot make one. The launcher runs there as an
+	# ordinary user (uid 1000, holding the namespace's capabilities only
+	# to set the limit), so the same command without the limit works.
+	local ns=(unshare --user --map-user=1000 --map-group=1000 --keep-caps)
+	local hello="file://$EXAMPLES/hello"
+	run "${ns[@]}" sh -c "exec '$RUN' -n '$hello' hi"
+	expect_code 0
+	assert_contains "$OUT" "arg 1: hi" "the same launch without the limit"
+	run "${ns[@]}" sh -c "echo 0 >/proc/sys/user/max_user_namespaces &&
+		exec '$RUN' -n '$hello' hi"
+	expect_code 126
+	assert_eq "$OUT" "" "stdout (the program must not run)"
+	assert_contains "$ERR" "$hello: jail: clone3 (new namespaces): No space left on device"
+}
+
 test_sigterm_to_launcher_kills_program_and_exits_143() {
 	start_sleeper
 	kill -TERM "$LPID"
@@ -195,6 +375,39 @@ test_malformed_policy_stops_launch_naming_line() {
 	expect_code 126
 	assert_contains "$ERR" "bad.policy:2"
 	assert_contains "$ERR" "opn"
+}
+
+test_policy_tool_rejects_a_bad_policy_with_exit_1_naming_the_line() {
+	local tool=$TOP/build/fakeos-policy f=$WORK/bad.policy mode
+	# Each bad line sits after good ones and a blank line, so the line
+	# number counts from the file's start.
+	printf 'read: arg0 == 0\n\nopn: allow\n' >"$f"
+	for mode in "" --check --list --pfc --bpf; do
+		run "$tool" ${mode:+"$mode"} "$f"
+		expect_code 1
+		assert_eq "$OUT" "" "stdout of ${mode:-the default mode}"
+		assert_eq "$ERR" "fakeos-policy: $f:3: unknown system call 'opn'" \
+			"stderr of ${mode:-the default mode}"
+	done
+	run "$tool" --eval "$f" read 0
+	expect_code 1
+	assert_eq "$ERR" "fakeos-policy: $f:3: unknown system call 'opn'" "--eval"
+	printf 'mmap: allow\n# a comment\nread: arg7 == 0\n' >"$f"
+	run "$tool" --check "$f"
+	expect_code 1
+	assert_eq "$ERR" "fakeos-policy: $f:3: arg7: no such argument (a system call has arg0 to arg5)"
+	printf 'mmap: allow\nread: allow\n\nmmap: allow\n' >"$f"
+	run "$tool" --check "$f"
+	expect_code 1
+	assert_eq "$ERR" "fakeos-policy: $f:4: 'mmap' listed twice (first on line 1)"
+	# The same tool accepts a good file, and refuses a missing one.
+	printf 'mmap: allow\nread: allow\n' >"$f"
+	run "$tool" --check "$f"
+	expect_code 0
+	assert_contains "$OUT" "$f: ok: 2 allowed, 0 answered with an errno" "--check"
+	run "$tool" --check "$WORK/no-such.policy"
+	expect_code 1
+	assert_contains "$ERR" "$WORK/no-such.policy: No such file or directory"
 }
 
 test_custom_policy_is_enforced() {
