@@ -1559,6 +1559,12 @@ static void share_netns(struct broker *b)
 	char path[64];
 	if (b->shared_netns >= 0)
 		return; /* the host-wide one (jail_shared_netns) */
+	if (!jail_own_ns_is_ours("net")) {
+		log_debug("each spawned program gets its own network "
+			  "namespace: the launcher's is not its user "
+			  "namespace's");
+		return;
+	}
 	snprintf(path, sizeof(path), "/proc/%d/ns/net", (int)b->top->proc.pid);
 	b->home_netns = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
 	b->shared_netns = open(path, O_RDONLY | O_CLOEXEC);

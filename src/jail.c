@@ -69,7 +69,7 @@ struct ll_ruleset_attr {
 #define SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED (1 << 7)
 #endif
 
-enum { MSG_ERROR = 'E' };
+enum { MSG_ERROR = 'E', MSG_LISTENER = 'L' };
 
 _Static_assert(JAIL_FIRST_PASS_FD + JAIL_MAX_PASS_FDS + 1 <= JAIL_EXEC_FD,
 	       "RLIMIT_NOFILE must keep programs below the launch descriptors");
@@ -111,11 +111,34 @@ static int write_file_at(pid_t pid, const char *name, const char *text,
  * on the host. setgroups is denied first: the kernel requires that before
  * an unprivileged gid_map, and the program must never drop into a group
  * that would then let it read files denied to "others". */
+/* Is id mapped in this process's user namespace (map: "uid_map" or
+ * "gid_map")? A root launcher in a container's user namespace may not have
+ * nobody: `unshare -Ur` maps only 0. */
+static bool id_mapped(const char *map, unsigned id)
+{
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/self/%s", map);
+	FILE *f = fopen(path, "re");
+	bool found = false;
+	unsigned long inner, outer, count;
+	while (f && !found &&
+	       fscanf(f, "%lu %lu %lu", &inner, &outer, &count) == 3)
+		found = id >= inner && id - inner < count;
+	if (f)
+		fclose(f);
+	return found;
+}
+
 static int write_id_maps(pid_t pid, struct error *e)
 {
 	uid_t uid = geteuid();
 	gid_t gid = getegid();
-	if (uid == 0) {
+	/* Root's program runs as nobody where nobody exists; else (uid 0 of
+	 * a user namespace without it) as that root, unprivileged outside
+	 * its namespace, exactly as an unprivileged launch runs as its
+	 * user. */
+	if (uid == 0 && id_mapped("uid_map", JAIL_ROOT_OUTER_ID) &&
+	    id_mapped("gid_map", JAIL_ROOT_OUTER_ID)) {
 		uid = JAIL_ROOT_OUTER_ID;
 		gid = JAIL_ROOT_OUTER_ID;
 	}
@@ -167,11 +190,13 @@ static int let_exec_through(int listener, pid_t pid, struct error *e)
 	return 0;
 }
 
-/* Reads the child's report: a listener descriptor (the filter is in
- * place), then the exec to let through, an error message (a stage
+/* Reads the child's report: the number of its listener descriptor (the
+ * filter is in place), which we take with pidfd_getfd, then the exec to
+ * let through, an error message (a stage
  * failed), or end of file (the exec closed the close-on-exec sync socket:
  * the program is running). */
-static int receive_report(int sync, pid_t pid, int *listener, struct error *e)
+static int receive_report(int sync, pid_t pid, int pidfd, int *listener,
+			  struct error *e)
 {
 	char buf[sizeof(e->msg)];
 	union {
@@ -214,15 +239,14 @@ static int receive_report(int sync, pid_t pid, int *listener, struct error *e)
 				       ? 0
 				       : error_set(e, EPROTO,
 						   "jail: child exited during setup");
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		if (cm && cm->cmsg_level == SOL_SOCKET &&
-		    cm->cmsg_type == SCM_RIGHTS &&
-		    cm->cmsg_len == CMSG_LEN(sizeof(int))) {
-			int fd;
-			memcpy(&fd, CMSG_DATA(cm), sizeof(fd));
-			if (*listener >= 0)
-				close(*listener);
-			*listener = fd;
+		if (n == 1 + (ssize_t)sizeof(int) && buf[0] == MSG_LISTENER &&
+		    *listener < 0) {
+			int num;
+			memcpy(&num, buf + 1, sizeof(num));
+			*listener = (int)syscall(SYS_pidfd_getfd, pidfd, num, 0);
+			if (*listener < 0)
+				return error_sys(e, errno, "jail: taking the "
+							   "seccomp listener");
 			continue;
 		}
 		if (n > 1 && buf[0] == MSG_ERROR) {
@@ -305,19 +329,23 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	/* A shared empty network namespace: entered just for the clone, so
 	 * the child starts in it; making a new one costs most of a
 	 * millisecond and kernel memory per program. */
+	bool shared_net = false;
 	if (c->netns_fd >= 0) {
-		if (setns(c->netns_fd, CLONE_NEWNET) < 0) {
-			cap_free(no_caps);
-			return error_sys(e, errno, "jail: setns(shared netns)");
-		}
-		args.flags &= ~(uint64_t)CLONE_NEWNET;
+		/* Refused (EPERM) where a root launcher runs in a user
+		 * namespace that does not own it: then a new one. */
+		shared_net = setns(c->netns_fd, CLONE_NEWNET) == 0;
+		if (shared_net)
+			args.flags &= ~(uint64_t)CLONE_NEWNET;
+		else
+			log_debug("jail: not entering %s: %s", JAIL_NETNS_PATH,
+				  strerror(errno));
 	}
 	int saved[2] = { -1, -1 };
 	bool root_ready = enter_empty_root(c, saved);
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid != 0 && root_ready)
 		leave_empty_root(c, saved);
-	if (pid != 0 && c->netns_fd >= 0 &&
+	if (pid != 0 && shared_net &&
 	    setns(c->home_netns_fd, CLONE_NEWNET) < 0)
 		/* Staying in the empty namespace would cut the launcher off
 		 * the network it fetches programs from: stop instead. */
@@ -346,7 +374,7 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	if (r == 0 && write(sync, "g", 1) != 1)
 		r = error_sys(e, errno, "jail: release child");
 	if (r == 0)
-		r = receive_report(sync, pid, &listener, e);
+		r = receive_report(sync, pid, pidfd, &listener, e);
 	if (r < 0) {
 		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
 		siginfo_t si;
@@ -685,25 +713,16 @@ static void apply_filter(const struct sock_fprog *filter)
 	int listener = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
 				    SECCOMP_FILTER_FLAG_NEW_LISTENER, filter);
 	child_check(listener, "seccomp");
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	memset(&ctl, 0, sizeof(ctl));
-	char byte = 'L';
-	struct iovec iov = { &byte, 1 };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl.space,
-		.msg_controllen = sizeof(ctl.space),
-	};
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(cm), &listener, sizeof(int));
-	if (sendmsg(JAIL_SYNC_FD, &mh, MSG_NOSIGNAL) != 1)
+	/* Its number, not the descriptor: the launcher takes it with
+	 * pidfd_getfd. Passing it with SCM_RIGHTS would count against our
+	 * uid's descriptors in flight, limited by our RLIMIT_NOFILE (6 by
+	 * now): the launch would fail with ETOOMANYREFS whenever other
+	 * processes of the same uid had a few in flight. */
+	char msg[1 + sizeof(int)] = { MSG_LISTENER };
+	memcpy(msg + 1, &listener, sizeof(int));
+	struct iovec iov = { msg, sizeof(msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (sendmsg(JAIL_SYNC_FD, &mh, MSG_NOSIGNAL) != (ssize_t)sizeof(msg))
 		child_fail("send seccomp listener: %s", strerror(errno));
 	/* The listener is close-on-exec (the kernel makes it so): the
 	 * program never holds the descriptor that polices it. */
@@ -755,6 +774,27 @@ static int open_ns(const char *path, int type)
 	return fd;
 }
 
+/* Is this process's own namespace (/proc/self/ns/NAME) owned by its user
+ * namespace? Only then can it return there after entering a shared one: a
+ * root launcher in a container's user namespace holds no capability over
+ * the host's namespaces it was left in. */
+bool jail_own_ns_is_ours(const char *name)
+{
+	char path[64];
+	struct stat mine, owner;
+	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int user = fd < 0 ? -1 : ioctl(fd, NS_GET_USERNS);
+	bool ours = user >= 0 && fstat(user, &owner) == 0 &&
+		    stat("/proc/self/ns/user", &mine) == 0 &&
+		    owner.st_ino == mine.st_ino && owner.st_dev == mine.st_dev;
+	if (user >= 0)
+		close(user);
+	if (fd >= 0)
+		close(fd);
+	return ours;
+}
+
 /* JAIL_RUN_DIR, root's alone, opened and locked in *dir, so that concurrent
  * first launches make one namespace of each kind between them. */
 static int lock_run_dir(int *dir, struct error *e)
@@ -770,8 +810,16 @@ static int lock_run_dir(int *dir, struct error *e)
 		return error_set(e, EPERM, "%s is not root's alone; refusing "
 					   "to keep a namespace there",
 				 JAIL_RUN_DIR);
-	if (flock(*dir, LOCK_EX) < 0)
-		return error_sys(e, errno, "lock %s", JAIL_RUN_DIR);
+	/* Two seconds at most: a launch stuck while holding it must not
+	 * stop every other; they go on without the shared namespace. */
+	for (int tries = 0; flock(*dir, LOCK_EX | LOCK_NB) < 0; tries++) {
+		if (errno != EWOULDBLOCK && errno != EINTR)
+			return error_sys(e, errno, "lock %s", JAIL_RUN_DIR);
+		if (tries == 200)
+			return error_set(e, ETIMEDOUT, "%s stayed locked for 2 s",
+					 JAIL_RUN_DIR);
+		usleep(10000);
+	}
 	return 0;
 }
 
@@ -818,38 +866,12 @@ static int opened_ns(const char *path, int type, int *out, struct error *e)
 	return 0;
 }
 
-int jail_shared_netns(int *out, struct error *e)
-{
-	if (geteuid() != 0)
-		return -EPERM;
-	if ((*out = open_ns(JAIL_NETNS_PATH, CLONE_NEWNET)) >= 0)
-		return 0;
-
-	/* First use since boot: make it. */
-	cleanup_fd int dir = -1;
-	int r = lock_run_dir(&dir, e);
-	if (r < 0)
-		return r;
-	if ((*out = open_ns(JAIL_NETNS_PATH, CLONE_NEWNET)) >= 0)
-		return 0; /* another launch made it while we waited */
-	if ((r = make_anchor(dir, "netns", e)) < 0)
-		return r;
-	cleanup_fd int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
-	if (home < 0)
-		return error_sys(e, errno, "open /proc/self/ns/net");
-	if (unshare(CLONE_NEWNET) < 0)
-		return error_sys(e, errno, "unshare(CLONE_NEWNET)");
-	r = bind_ns("/proc/self/ns/net", JAIL_NETNS_PATH, e);
-	if (setns(home, CLONE_NEWNET) < 0)
-		log_fatal("cannot return to the launcher's network namespace: "
-			  "%s",
-			  strerror(errno));
-	return r < 0 ? r : opened_ns(JAIL_NETNS_PATH, CLONE_NEWNET, out, e);
-}
-
-/* A child makes the namespace (the launcher cannot pivot its own root),
- * reports, and stays until its namespace is bound on path. */
-static int make_root_ns(const char *path, struct error *e)
+/* A child makes the namespace (type CLONE_NEWNET, or CLONE_NEWNS with the
+ * empty root in it), reports, and stays until its namespace is bound on
+ * path. A child, because the launcher cannot pivot its own root, and could
+ * not always return to its own namespaces (a root launcher in a user
+ * namespace that does not own them). */
+static int make_ns(const char *path, int type, struct error *e)
 {
 	int ready[2], hold[2];
 	if (pipe2(ready, O_CLOEXEC) < 0)
@@ -863,9 +885,10 @@ static int make_root_ns(const char *path, struct error *e)
 	if (pid == 0) {
 		close(ready[0]);
 		close(hold[1]);
-		const char *step = "unshare(CLONE_NEWNS)";
-		int r = unshare(CLONE_NEWNS) < 0 ? -errno
-						  : build_empty_root(&step);
+		const char *step = "unshare";
+		int r = unshare(type) < 0 ? -errno
+			: type == CLONE_NEWNS ? build_empty_root(&step)
+					      : 0;
 		char msg[160] = "ok";
 		if (r < 0)
 			snprintf(msg, sizeof(msg), "%s: %s", step,
@@ -889,7 +912,8 @@ static int make_root_ns(const char *path, struct error *e)
 		r = error_set(e, EPERM, "making %s: %s", path, msg);
 	if (r == 0) {
 		char src[64];
-		snprintf(src, sizeof(src), "/proc/%d/ns/mnt", (int)pid);
+		snprintf(src, sizeof(src), "/proc/%d/ns/%s", (int)pid,
+			 type == CLONE_NEWNS ? "mnt" : "net");
 		r = bind_ns(src, path, e);
 	}
 	close(hold[1]);
@@ -899,9 +923,29 @@ static int make_root_ns(const char *path, struct error *e)
 	return r;
 }
 
+int jail_shared_netns(int *out, struct error *e)
+{
+	if (geteuid() != 0 || !jail_own_ns_is_ours("net"))
+		return -EPERM;
+	if ((*out = open_ns(JAIL_NETNS_PATH, CLONE_NEWNET)) >= 0)
+		return 0;
+
+	/* First use since boot: make it. */
+	cleanup_fd int dir = -1;
+	int r = lock_run_dir(&dir, e);
+	if (r < 0)
+		return r;
+	if ((*out = open_ns(JAIL_NETNS_PATH, CLONE_NEWNET)) >= 0)
+		return 0; /* another launch made it while we waited */
+	if ((r = make_anchor(dir, "netns", e)) < 0 ||
+	    (r = make_ns(JAIL_NETNS_PATH, CLONE_NEWNET, e)) < 0)
+		return r;
+	return opened_ns(JAIL_NETNS_PATH, CLONE_NEWNET, out, e);
+}
+
 int jail_shared_mntns(int *out, struct error *e)
 {
-	if (geteuid() != 0)
+	if (geteuid() != 0 || !jail_own_ns_is_ours("mnt"))
 		return -EPERM;
 	if ((*out = open_ns(JAIL_MNTNS_PATH, CLONE_NEWNS)) >= 0)
 		return 0;
@@ -912,7 +956,7 @@ int jail_shared_mntns(int *out, struct error *e)
 	if ((*out = open_ns(JAIL_MNTNS_PATH, CLONE_NEWNS)) >= 0)
 		return 0;
 	if ((r = make_anchor(dir, "mntns", e)) < 0 ||
-	    (r = make_root_ns(JAIL_MNTNS_PATH, e)) < 0)
+	    (r = make_ns(JAIL_MNTNS_PATH, CLONE_NEWNS, e)) < 0)
 		return r;
 	return opened_ns(JAIL_MNTNS_PATH, CLONE_NEWNS, out, e);
 }

@@ -88,6 +88,11 @@ int jail_shared_netns(int *out, struct error *e);
 #define JAIL_MNTNS_PATH JAIL_RUN_DIR "/mntns"
 int jail_shared_mntns(int *out, struct error *e);
 
+/* Is this process's namespace NAME ("net", "mnt") owned by its own user
+ * namespace, so that it can come back to it after entering another? Not
+ * for a root launcher in a container's user namespace. */
+bool jail_own_ns_is_ours(const char *name);
+
 /* Probes what the kernel offers, without starting anything. */
 void jail_probe(struct jail_report *r);
 

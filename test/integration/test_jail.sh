@@ -461,4 +461,26 @@ test_tiocsti_under_a_real_pty_injects_nothing() {
 	assert_not_contains "$OUT" "INJECTED-BY-TIOCSTI" "terminal transcript"
 }
 
+# Root of a user namespace (a rootless container): nobody is not mapped
+# there and the host's shared namespaces are not its to enter, so the
+# program runs as that root (unprivileged outside) and the namespaces are
+# made per launch or inside the container. A spawned tree works too.
+test_root_of_a_user_namespace_can_launch_and_spawn() {
+	command -v unshare >/dev/null || skip "no unshare(1)"
+	local tree="$TOP/build/examples/spawn_tree"
+	run unshare -Ur "$RUN" -n "file://$TOP/build/examples/hello" hi
+	expect_code 0
+	assert_contains "$OUT" "hello from fakeOS"
+	run unshare -Ur timeout 60 "$RUN" -n "file://$tree" 2 3
+	expect_code 0
+	assert_contains "$OUT" "13 programs in a tree of depth 2, fanout 3; missing URL, kill and close as expected: PASS"
+	# With a /run of its own: it makes its shared namespaces there.
+	run unshare -Urmn sh -c "mount -t tmpfs none /run &&
+		timeout 60 '$RUN' -n 'file://$tree' 2 3 && ls /run/fakeos"
+	expect_code 0
+	assert_contains "$OUT" "13 programs in a tree of depth 2, fanout 3; missing URL, kill and close as expected: PASS"
+	assert_contains "$OUT" "mntns"
+	assert_contains "$OUT" "netns"
+}
+
 run_tests
