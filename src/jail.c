@@ -36,6 +36,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/capability.h>
 #include <sys/file.h>
@@ -114,18 +115,26 @@ static int write_file_at(pid_t pid, const char *name, const char *text,
 /* Is id mapped in this process's user namespace (map: "uid_map" or
  * "gid_map")? A root launcher in a container's user namespace may not have
  * nobody: `unshare -Ur` maps only 0. */
-static bool id_mapped(const char *map, unsigned id)
+static bool id_mapped(const char *map, unsigned long id)
 {
-	char path[64];
+	char path[64], line[128];
 	snprintf(path, sizeof(path), "/proc/self/%s", map);
 	FILE *f = fopen(path, "re");
 	bool found = false;
-	unsigned long inner, outer, count;
-	while (f && !found &&
-	       fscanf(f, "%lu %lu %lu", &inner, &outer, &count) == 3)
-		found = id >= inner && id - inner < count;
+	while (f && !found && fgets(line, sizeof(line), f)) {
+		char *p = line, *end;
+		unsigned long v[3];
+		int n = 0;
+		for (; n < 3; n++, p = end) {
+			errno = 0;
+			v[n] = strtoul(p, &end, 10);
+			if (end == p || errno)
+				break;
+		}
+		found = n == 3 && id >= v[0] && id - v[0] < v[2];
+	}
 	if (f)
-		fclose(f);
+		(void)fclose(f); /* read-only: nothing is lost */
 	return found;
 }
 
