@@ -363,13 +363,41 @@ static unsigned reap(struct fk_event *ev, unsigned max)
 	return n;
 }
 
-/* One io_uring_enter: submits what is queued and waits for a completion
- * until deadline (timeout < 0: for ever; 0: does not wait). */
+/* How long fk_wait polls before it sleeps. A sleeping program is woken by
+ * the kernel's task work and a reschedule, often on another CPU: tens of
+ * microseconds on a virtual machine, and the whole of a round trip's cost
+ * there. A peer that answers within this window is seen without sleeping;
+ * one that does not costs at most this much CPU per wait. */
+#define LIB_SPIN_NS 20000
+
+/* Polls for up to LIB_SPIN_NS (and not past deadline): each io_uring_enter
+ * with GETEVENTS runs the task work that completes receives, and submits
+ * what is queued. Returns 1 when a completion is ready. */
+static int spin(int64_t timeout, uint64_t deadline)
+{
+	uint64_t end = fk_now() + LIB_SPIN_NS;
+	if (timeout > 0 && deadline < end)
+		end = deadline;
+	do {
+		int r = io_uring_submit_and_get_events(&lib.ring);
+		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
+			return r;
+		if (io_uring_cq_ready(&lib.ring))
+			return 1;
+	} while (fk_now() < end);
+	return 0;
+}
+
+/* Submits what is queued and waits for a completion until deadline
+ * (timeout < 0: for ever; 0: does not wait), polling first (spin). */
 static int enter(int64_t timeout, uint64_t deadline)
 {
 	struct io_uring_cqe *cqe;
 	if (timeout == 0)
 		return io_uring_submit_and_get_events(&lib.ring);
+	int s = spin(timeout, deadline);
+	if (s != 0)
+		return s < 0 ? s : 0;
 	if (timeout < 0)
 		return io_uring_submit_and_wait_timeout(&lib.ring, &cqe, 1,
 							NULL, NULL);
