@@ -201,17 +201,12 @@ static int let_exec_through(int listener, pid_t pid, struct error *e)
 
 /* Reads the child's report: the number of its listener descriptor (the
  * filter is in place), which we take with pidfd_getfd, then the exec to
- * let through, an error message (a stage
- * failed), or end of file (the exec closed the close-on-exec sync socket:
+ * let through, an error message (a stage failed), or end of file (the exec closed the close-on-exec sync socket:
  * the program is running). */
 static int receive_report(int sync, pid_t pid, int pidfd, int *listener,
 			  struct error *e)
 {
 	char buf[sizeof(e->msg)];
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctl;
 	bool exec_done = false;
 	for (;;) {
 		if (*listener >= 0 && !exec_done) {
@@ -231,14 +226,9 @@ static int receive_report(int sync, pid_t pid, int pidfd, int *listener,
 				continue;
 			}
 		}
-		struct iovec iov = { buf, sizeof(buf) - 1 };
-		struct msghdr mh = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = ctl.space,
-			.msg_controllen = sizeof(ctl.space),
-		};
-		ssize_t n = recvmsg(sync, &mh, MSG_CMSG_CLOEXEC);
+		/* No control buffer: the child sends no descriptors, and any
+		 * it tried to would be discarded by the kernel (MSG_CTRUNC). */
+		ssize_t n = recv(sync, buf, sizeof(buf) - 1, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0)
@@ -932,42 +922,38 @@ static int make_ns(const char *path, int type, struct error *e)
 	return r;
 }
 
-int jail_shared_netns(int *out, struct error *e)
+/* The shared namespace of this type ("net" or "mnt", the names in
+ * /proc/self/ns and, with "ns" after them, in JAIL_RUN_DIR): opened, or
+ * made on first use since boot. */
+static int shared_ns(const char *name, int type, int *out, struct error *e)
 {
-	if (geteuid() != 0 || !jail_own_ns_is_ours("net"))
+	char path[64], anchor[16];
+	snprintf(anchor, sizeof(anchor), "%sns", name);
+	snprintf(path, sizeof(path), "%s/%s", JAIL_RUN_DIR, anchor);
+	if (geteuid() != 0 || !jail_own_ns_is_ours(name))
 		return -EPERM;
-	if ((*out = open_ns(JAIL_NETNS_PATH, CLONE_NEWNET)) >= 0)
+	if ((*out = open_ns(path, type)) >= 0)
 		return 0;
-
-	/* First use since boot: make it. */
 	cleanup_fd int dir = -1;
 	int r = lock_run_dir(&dir, e);
 	if (r < 0)
 		return r;
-	if ((*out = open_ns(JAIL_NETNS_PATH, CLONE_NEWNET)) >= 0)
+	if ((*out = open_ns(path, type)) >= 0)
 		return 0; /* another launch made it while we waited */
-	if ((r = make_anchor(dir, "netns", e)) < 0 ||
-	    (r = make_ns(JAIL_NETNS_PATH, CLONE_NEWNET, e)) < 0)
+	if ((r = make_anchor(dir, anchor, e)) < 0 ||
+	    (r = make_ns(path, type, e)) < 0)
 		return r;
-	return opened_ns(JAIL_NETNS_PATH, CLONE_NEWNET, out, e);
+	return opened_ns(path, type, out, e);
+}
+
+int jail_shared_netns(int *out, struct error *e)
+{
+	return shared_ns("net", CLONE_NEWNET, out, e);
 }
 
 int jail_shared_mntns(int *out, struct error *e)
 {
-	if (geteuid() != 0 || !jail_own_ns_is_ours("mnt"))
-		return -EPERM;
-	if ((*out = open_ns(JAIL_MNTNS_PATH, CLONE_NEWNS)) >= 0)
-		return 0;
-	cleanup_fd int dir = -1;
-	int r = lock_run_dir(&dir, e);
-	if (r < 0)
-		return r;
-	if ((*out = open_ns(JAIL_MNTNS_PATH, CLONE_NEWNS)) >= 0)
-		return 0;
-	if ((r = make_anchor(dir, "mntns", e)) < 0 ||
-	    (r = make_ns(JAIL_MNTNS_PATH, CLONE_NEWNS, e)) < 0)
-		return r;
-	return opened_ns(JAIL_MNTNS_PATH, CLONE_NEWNS, out, e);
+	return shared_ns("mnt", CLONE_NEWNS, out, e);
 }
 
 void jail_probe(struct jail_report *r)

@@ -266,19 +266,26 @@ test_ring_sendto_a_host_socket_reaches_only_the_broker() {
 
 # --- descriptors, seen from outside ---------------------------------------------------------
 
+# Starts broker_driver holding a link for 2 s in the background, its
+# output in OUTFILE, and waits until it holds it; sets LPID (the launcher).
+start_holding_driver() { # OUTFILE
+	"$RUN" -n "file://$ESCAPES/broker_driver" --hold 2 "$TAG" >"$1" 2>&1 &
+	LPID=$!
+	for _ in $(seq 1 100); do
+		grep -q holding "$1" && break
+		sleep 0.02
+	done
+	grep -q holding "$1" || fail "the driver did not start: $(cat "$1")"
+}
+
 # While a driver and its partner hold a link (CVE-2024-21626 class): the
 # documented descriptors only, none a host directory, a cwd and root that
 # are the jail's empty root, and ring slots that hold sockets only.
 test_running_programs_hold_no_host_directory_and_only_sockets_in_rings() {
 	local lpid out=$WORK/hold.out c n fds
 	host_mark
-	"$RUN" -n "file://$ESCAPES/broker_driver" --hold 2 "$TAG" >"$out" 2>&1 &
-	lpid=$!
-	for _ in $(seq 1 100); do
-		grep -q holding "$out" && break
-		sleep 0.02
-	done
-	grep -q holding "$out" || fail "the driver did not start: $(cat "$out")"
+	start_holding_driver "$out"
+	lpid=$LPID
 	local kids
 	kids=$(pgrep -P "$lpid")
 	assert_eq "$(echo "$kids" | wc -w)" 2 "programs under the launcher"
@@ -346,13 +353,8 @@ test_other_host_processes_cannot_read_the_boot_page() {
 	[ "$(id -u)" -eq 0 ] || skip "needs a root launch"
 	command -v setpriv >/dev/null || skip "no setpriv(1)"
 	local lpid out=$WORK/boot.out c f
-	"$RUN" -n "file://$ESCAPES/broker_driver" --hold 2 "$TAG" >"$out" 2>&1 &
-	lpid=$!
-	for _ in $(seq 1 100); do
-		grep -q holding "$out" && break
-		sleep 0.02
-	done
-	grep -q holding "$out" || fail "the driver did not start: $(cat "$out")"
+	start_holding_driver "$out"
+	lpid=$LPID
 	for c in $(pgrep -P "$lpid"); do
 		assert_eq "$(stat -c %u /proc/$c)" 65534 "owner of /proc/$c"
 		assert_eq "$(head -c 8 /proc/$c/fd/4)" "FkOkBoot" \
