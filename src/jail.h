@@ -71,7 +71,9 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
  * host shares, bind-mounted at JAIL_NETNS_PATH and made on first use.
  * Making a new one costs most of a millisecond at each launch; no
  * program can make a socket or an interface, so one is as empty as many.
- * *out receives it; -EPERM when not root (then each launch makes its own). */
+ * *out receives it; -EPERM when not root, or when the launcher's own
+ * network namespace is not its user namespace's (a root launcher in a
+ * container): then each launch makes its own. */
 #define JAIL_RUN_DIR "/run/fakeos"
 #define JAIL_NETNS_PATH JAIL_RUN_DIR "/netns"
 int jail_shared_netns(int *out, struct error *e);
@@ -84,7 +86,7 @@ int jail_shared_netns(int *out, struct error *e);
  * part of building the root) and torn down at exit. The mount is read-only
  * and locked read-only in every copy (each is owned by the program's user
  * namespace), so sharing its superblock shares nothing writable. *out
- * receives it; -EPERM when not root. */
+ * receives it; -EPERM as for jail_shared_netns. */
 #define JAIL_MNTNS_PATH JAIL_RUN_DIR "/mntns"
 int jail_shared_mntns(int *out, struct error *e);
 
