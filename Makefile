@@ -41,15 +41,14 @@ CFLAGS := -std=gnu11 $(WARN) $(OPT) -fstack-protector-strong -fPIE \
           -MMD -MP
 LDFLAGS := $(LDOPT) -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 # fakeos-run never loads libcurl: on a cache miss it runs fakeos-fetch,
-# which dlopens it (about 11 ms here). fakeos-run itself is linked
-# statically (PIE, full RELRO): loading five shared libraries at every
-# launch cost about 2 ms.
+# which dlopens it (about 11 ms here). fakeos-run itself is a static PIE
+# built with musl (see "the launcher" below); under SAN=1, and with
+# RUN_MUSL=0, it is a dynamic glibc program like the other two.
 LDLIBS := -lseccomp -lcap -luring -lnettle -ldl
 ifeq ($(SAN),1)
-RUN_LDFLAGS := $(LDFLAGS)
-else
-RUN_LDFLAGS := -static-pie -Wl,-z,relro,-z,now
+RUN_MUSL := 0
 endif
+RUN_MUSL ?= 1
 CHECK_LIBS := -lcheck_pic -lsubunit -lm -lrt -pthread
 
 HOST_SRCS := $(filter-out src/main.c src/fetch_main.c,$(wildcard src/*.c))
@@ -107,8 +106,66 @@ $(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
 	@mkdir -p $(@D)
 	$(CC) -c -DFILTER_PATH='"$(B)/default.filter"' -o $@ $<
 
+# fakeos-run is built with musl, as a static PIE with full RELRO. A
+# launch is mostly start-up, and glibc's costs about 0.45 ms here: it reads
+# the CPU's features and caches with some 60 CPUID instructions, and each
+# traps to the hypervisor (about 5 us on this kind of VM); musl reads none.
+# That is a tenth of bwrap's whole launch (docs/BENCH.md, section 1).
+# libseccomp, libcap and nettle come from Debian's static archives, as
+# liburing does for fakeOS programs; they were compiled against glibc, and
+# src/run/glibc_abi.c supplies the one glibc-only symbol they use. musl
+# has no _FORTIFY_SOURCE: the launcher keeps the stack protector, PIE and
+# RELRO, and its code is fortified in every other build (the fetch helper,
+# fakeos-policy, the unit tests) and run under ASan and UBSan in
+# integration-san (docs/SECURITY.md, "Hardening").
+MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
+RUN_INC := build/musl-run-include
+RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c,$(HOST_SRCS)) \
+	    src/run/glibc_abi.c
+RUN_OBJS := $(RUN_SRCS:%.c=build/run/%.o) build/run/src/default_filter.o
+RUN_CFLAGS := -std=gnu11 $(WARN) -O2 -g -fstack-protector-strong -fPIE \
+	      -D_GNU_SOURCE -DFAKEOS_VERSION='"$(VERSION)"' -isystem $(RUN_INC) \
+	      -iquote src -Iinclude -MMD -MP
+# Found when linking (deps may be installed by then), never by -l: the
+# search path would reach glibc's own libc.
+RUN_ARCHIVES = $(foreach l,seccomp cap nettle,$(shell $(CC) \
+	       -print-file-name=lib$(l).a))
+# musl-gcc's spec file always links Scrt1.o (a dynamic PIE); a static PIE
+# needs musl's self-relocating rcrt1.o and no interpreter.
+RUN_LINK = $(MUSL_CC) -static-pie -nostartfiles -nodefaultlibs \
+	   -Wl,--no-dynamic-linker -Wl,-z,relro,-z,now \
+	   $(MUSL_LIBDIR)/rcrt1.o $(MUSL_LIBDIR)/crti.o \
+	   $(shell $(CC) -print-file-name=crtbeginS.o) \
+	   $(RUN_OBJS) $(RUN_ARCHIVES) $(MUSL_LIBDIR)/libc.a \
+	   $(shell $(CC) -print-libgcc-file-name) \
+	   $(shell $(CC) -print-file-name=crtendS.o) $(MUSL_LIBDIR)/crtn.o
+
+$(RUN_INC)/.ok: | $(DEPS_STAMP)
+	@mkdir -p $(@D)/sys
+	ln -sfn /usr/include/linux $(@D)/linux
+	ln -sfn /usr/include/x86_64-linux-gnu/asm $(@D)/asm
+	ln -sfn /usr/include/asm-generic $(@D)/asm-generic
+	ln -sfn /usr/include/seccomp.h $(@D)/seccomp.h
+	ln -sfn /usr/include/seccomp-syscalls.h $(@D)/seccomp-syscalls.h
+	ln -sfn /usr/include/sys/capability.h $(@D)/sys/capability.h
+	ln -sfn /usr/include/nettle $(@D)/nettle
+	@touch $@
+
+build/run/%.o: %.c $(RUN_INC)/.ok
+	@mkdir -p $(@D)
+	$(MUSL_CC) $(RUN_CFLAGS) -c -o $@ $<
+
+build/run/src/default_filter.o: src/default_filter.S build/default.filter
+	@mkdir -p $(@D)
+	$(MUSL_CC) -c -DFILTER_PATH='"build/default.filter"' -o $@ $<
+
+ifeq ($(RUN_MUSL),1)
+$(B)/fakeos-run: $(RUN_OBJS)
+	$(RUN_LINK) -o $@
+else
 $(B)/fakeos-run: $(B)/src/main.o $(B)/src/default_filter.o $(B)/libhost.a
-	$(CC) $(RUN_LDFLAGS) -o $@ $^ -lseccomp -lcap -lnettle
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+endif
 
 # The download helper fakeos-run runs on a cache miss (src/fetch.h).
 $(B)/fakeos-fetch: $(B)/src/fetch_main.o $(B)/libhost.a

@@ -39,7 +39,7 @@ CLANG_FILES = $(HOST_SRCS) src/main.c tools/fakeos-policy.c $(UNIT_SRCS) \
 	$(CLANG_TOOL_SRCS)
 
 clang-build: all
-	@$(MAKE) --no-print-directory -s -j$$(nproc) CC=clang B=$(CLANG_B) \
+	@$(MAKE) --no-print-directory -s -j$$(nproc) CC=clang B=$(CLANG_B) RUN_MUSL=0 \
 		$(CLANG_B)/fakeos-run $(CLANG_B)/fakeos-policy $(CLANG_UNIT)
 	@clang $(CLANG_MUSL_FLAGS) -fsyntax-only $(LIB_SRCS) $(CLANG_PROG_SRCS)
 	@printf '%s\n' $(ESCAPE_SRCS) | xargs -P $$(nproc) -n 16 \

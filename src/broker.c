@@ -192,11 +192,31 @@ static void watch_init(struct watch *w, enum watch_kind kind, void *ptr)
 	w->ptr = ptr;
 }
 
+/* sigabbrev_np is glibc's; the launcher is built with musl (Makefile). */
 static const char *signal_name(int sig)
 {
+	static const char *const names[] = {
+		[SIGHUP] = "SIGHUP",	 [SIGINT] = "SIGINT",
+		[SIGQUIT] = "SIGQUIT",	 [SIGILL] = "SIGILL",
+		[SIGTRAP] = "SIGTRAP",	 [SIGABRT] = "SIGABRT",
+		[SIGBUS] = "SIGBUS",	 [SIGFPE] = "SIGFPE",
+		[SIGKILL] = "SIGKILL",	 [SIGUSR1] = "SIGUSR1",
+		[SIGSEGV] = "SIGSEGV",	 [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE",	 [SIGALRM] = "SIGALRM",
+		[SIGTERM] = "SIGTERM",	 [SIGSTKFLT] = "SIGSTKFLT",
+		[SIGCHLD] = "SIGCHLD",	 [SIGCONT] = "SIGCONT",
+		[SIGSTOP] = "SIGSTOP",	 [SIGTSTP] = "SIGTSTP",
+		[SIGTTIN] = "SIGTTIN",	 [SIGTTOU] = "SIGTTOU",
+		[SIGURG] = "SIGURG",	 [SIGXCPU] = "SIGXCPU",
+		[SIGXFSZ] = "SIGXFSZ",	 [SIGVTALRM] = "SIGVTALRM",
+		[SIGPROF] = "SIGPROF",	 [SIGWINCH] = "SIGWINCH",
+		[SIGIO] = "SIGIO",	 [SIGPWR] = "SIGPWR",
+		[SIGSYS] = "SIGSYS",
+	};
 	static char buf[32];
-	const char *abbrev = sigabbrev_np(sig);
-	snprintf(buf, sizeof(buf), "SIG%s", abbrev ? abbrev : "?");
+	if (sig > 0 && (size_t)sig < ARRAY_SIZE(names) && names[sig])
+		return names[sig];
+	snprintf(buf, sizeof(buf), "signal %d", sig);
 	return buf;
 }
 

@@ -264,12 +264,15 @@ int fetch_get(const char *url, const struct fetch_opts *o,
 		(char *)(o->cacert ? o->cacert : ""), level, NULL,
 	};
 	/* The body goes straight into fd (the program's memfd) as fd 3;
-	 * the reply comes back on fd 4; nothing else is inherited. */
+	 * the reply comes back on fd 4. Every other descriptor of ours is
+	 * close-on-exec, and the helper closes everything above fd 4 before
+	 * it does anything else (fetch_main.c): glibc's
+	 * posix_spawn_file_actions_addclosefrom_np is not in musl, which the
+	 * launcher is built with. */
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd, FETCH_BODY_FD);
 	posix_spawn_file_actions_adddup2(&fa, p[1], FETCH_REPLY_FD);
-	posix_spawn_file_actions_addclosefrom_np(&fa, FETCH_REPLY_FD + 1);
 	log_debug("fetching %s with %s", url, helper);
 	pid_t pid;
 	int err = posix_spawn(&pid, helper, &fa, NULL, argv, environ);

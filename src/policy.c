@@ -37,6 +37,15 @@
 #error "fakeOS filters native x86-64 system calls only"
 #endif
 
+/* musl's <sys/mman.h> (the launcher is built with musl) lacks these two
+ * (Linux 5.14); the values are the kernel's UAPI ones. */
+#ifndef MADV_POPULATE_READ
+#define MADV_POPULATE_READ 22
+#endif
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
 #define NARGS 6
 #define X32_SYSCALL_BIT 0x40000000u
 /* The biggest errno a policy may name. The kernel would take 4095 (its
