@@ -286,6 +286,8 @@ bench: all
 HELPER_DIR = $(LIBDIR)/fakeos
 $(B)/src/fetch.o: CFLAGS += -DFAKEOS_HELPER_DIR='"$(HELPER_DIR)"'
 $(B)/src/fetch.o: $(B)/helper-dir
+build/run/src/fetch.o: RUN_CFLAGS += -DFAKEOS_HELPER_DIR='"$(HELPER_DIR)"'
+build/run/src/fetch.o: $(B)/helper-dir
 $(B)/helper-dir: FORCE
 	@mkdir -p $(@D)
 	@echo '$(HELPER_DIR)' | cmp -s - $@ || echo '$(HELPER_DIR)' >$@
