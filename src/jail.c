@@ -507,18 +507,19 @@ static void set_hostname(const char *name)
 		child_check(sethostname(name, strlen(name)), "sethostname");
 }
 
-/* Drops every privilege, in the only order that works: the securebits and
- * the bounding set need CAP_SETPCAP, so they come while we still hold every
- * capability of the new namespace; the switch to the unprivileged uid then
- * clears the permitted and effective sets (KEEP_CAPS is off and locked);
- * the inheritable and ambient sets are cleared explicitly. The effective,
- * permitted and inheritable sets are read back with capget, because a jail
- * that only believes it dropped capabilities is not one; each bounding-set
- * drop is checked by its result, and the ambient set is checked by one
- * capability (it cannot hold any the permitted set lacks). no_new_privs comes last: it is what makes an unprivileged
- * seccomp filter and Landlock possible, and it stops any exec from ever
- * granting privilege again. */
-static void drop_privileges(const struct child *ch)
+/* Privileges go in two steps, in the only order that works. First, while
+ * we still hold every capability of the new namespace, the securebits and
+ * the bounding and ambient sets (they need CAP_SETPCAP); this runs before
+ * the id maps are written. Then drop_privileges: the switch to the
+ * unprivileged uid clears the permitted and effective sets (KEEP_CAPS is
+ * off and locked), and the inheritable set is cleared explicitly. The
+ * effective, permitted and inheritable sets are read back with capget,
+ * because a jail that only believes it dropped capabilities is not one;
+ * each bounding-set drop is checked by its result, and the ambient set is
+ * checked by one capability (it cannot hold any the permitted set lacks).
+ * no_new_privs comes last: it is what makes an unprivileged seccomp filter
+ * possible, and it stops any exec from ever granting privilege again. */
+static void lock_capability_sets(void)
 {
 	/* NOROOT: uid 0 gains nothing at exec. The _LOCKED bits make every
 	 * choice permanent for this process and everything it execs. */
@@ -535,7 +536,10 @@ static void drop_privileges(const struct child *ch)
 	for (cap_value_t cv = 0; cv < ncaps; cv++)
 		child_check(cap_drop_bound(cv), "drop bounding set");
 	child_check(cap_reset_ambient(), "clear ambient capabilities");
+}
 
+static void drop_privileges(const struct child *ch)
+{
 	child_check(setresgid(ch->inner_gid, ch->inner_gid, ch->inner_gid),
 		    "setresgid");
 	child_check(setresuid(ch->inner_uid, ch->inner_uid, ch->inner_uid),
@@ -557,7 +561,7 @@ static void drop_privileges(const struct child *ch)
 	/* Changing the uid cleared the parent-death signal; set it again,
 	 * then make sure the parent did not die in between. */
 	child_check(prctl(PR_SET_PDEATHSIG, SIGKILL), "prctl(PDEATHSIG)");
-	struct pollfd pfd = { .fd = ch->sync, .events = POLLRDHUP };
+	struct pollfd pfd = { .fd = JAIL_SYNC_FD, .events = POLLRDHUP };
 	if (poll(&pfd, 1, 0) > 0 && (pfd.revents & (POLLRDHUP | POLLHUP)))
 		_exit(126);
 }
@@ -743,18 +747,21 @@ static void child_main(const struct child *ch)
 	const struct jail_config *c = ch->c;
 
 	/* The new user namespace grants every capability before the parent
-	 * has written the id maps, and building the root needs no mapped
-	 * id: so it runs while the parent writes them. Only the switch to
-	 * the unprivileged uid must wait. */
+	 * has written the id maps, and none of the steps up to the wait
+	 * needs a mapped id (Landlock needs CAP_SYS_ADMIN in the namespace
+	 * or no_new_privs, and we hold the first): so they run while the
+	 * parent writes them, on the other CPU. Only the switch to the
+	 * unprivileged uid, and what must follow it, waits. */
 	die_with_parent();
 	make_empty_root(ch->root_ready);
 	set_hostname(c->hostname);
-	wait_for_parent(ch->sync);
-	drop_privileges(ch);
+	lock_capability_sets();
 	restrict_landlock();
 	arrange_fds(c, ch->sync);
-	set_limits(&c->limits, JAIL_FIRST_PASS_FD + c->n_pass);
 	reset_process_state();
+	wait_for_parent(JAIL_SYNC_FD);
+	drop_privileges(ch);
+	set_limits(&c->limits, JAIL_FIRST_PASS_FD + c->n_pass);
 	apply_filter(c->filter);
 	exec_program(c->argv);
 }
