@@ -34,7 +34,8 @@ CLANG_ESCAPE_FLAGS := -Wno-gnu-variable-sized-type-not-at-end
 CLANG_PLAIN_SRCS = $(filter %_glibc.c,$(PROG_SRCS)) \
 	$(patsubst build/bench/%,test/bench/%.c,$(BENCH_HOST) $(BENCH_STATIC))
 CLANG_TOOL_SRCS = $(wildcard test/tools/*.c)
-CLANG_FILES = $(HOST_SRCS) src/main.c tools/fakeos-policy.c $(UNIT_SRCS) \
+CLANG_FILES = $(HOST_SRCS) src/main.c src/run/glibc_abi.c \
+	tools/fakeos-policy.c $(UNIT_SRCS) \
 	$(LIB_SRCS) $(CLANG_PROG_SRCS) $(ESCAPE_SRCS) $(CLANG_PLAIN_SRCS) \
 	$(CLANG_TOOL_SRCS)
 
@@ -42,6 +43,10 @@ clang-build: all
 	@$(MAKE) --no-print-directory -s -j$$(nproc) CC=clang B=$(CLANG_B) RUN_MUSL=0 \
 		$(CLANG_B)/fakeos-run $(CLANG_B)/fakeos-policy $(CLANG_UNIT)
 	@clang $(CLANG_MUSL_FLAGS) -fsyntax-only $(LIB_SRCS) $(CLANG_PROG_SRCS)
+	@clang -std=gnu11 $(WARN) -O2 -nostdlibinc \
+		-isystem /usr/include/x86_64-linux-musl -isystem $(RUN_INC) \
+		-D_GNU_SOURCE -DFAKEOS_VERSION='"$(VERSION)"' -Iinclude \
+		-iquote src -fsyntax-only $(RUN_SRCS)
 	@printf '%s\n' $(ESCAPE_SRCS) | xargs -P $$(nproc) -n 16 \
 		clang $(CLANG_MUSL_FLAGS) $(CLANG_ESCAPE_FLAGS) \
 		-iquote test/escape -fsyntax-only
@@ -56,9 +61,8 @@ clang-build: all
 lint: all
 	@tools/lint
 
-# valgrind cannot follow fakeos-run as shipped, a static-pie glibc binary:
-# it cannot replace a static malloc (no heap, no leaks are seen) and it
-# takes glibc's static start-up for reads of uninitialised memory. The gate
+# valgrind cannot follow fakeos-run as shipped, a static-pie musl binary:
+# it cannot replace a static malloc (no heap, no leaks are seen). The gate
 # runs the same objects linked dynamically, as fakeos-policy and
 # fakeos-fetch are; build/valgrind/ is beside build/fakeos-fetch, so this
 # fakeos-run finds its helper as the shipped one does.

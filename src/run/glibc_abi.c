@@ -12,7 +12,8 @@
 #include <stdarg.h>
 #include <stdio.h>
 
-int __fprintf_chk(FILE *f, int flag, const char *fmt, ...);
+int __fprintf_chk(FILE *f, int flag, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 
 /* glibc's flag asks for its extra %n checks; plain vfprintf is what the
  * call meant. */

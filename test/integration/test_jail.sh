@@ -483,4 +483,24 @@ test_root_of_a_user_namespace_can_launch_and_spawn() {
 	assert_contains "$OUT" "netns"
 }
 
+# The shipped launcher (not $RUN, which integration-san swaps for its own
+# glibc build) is a static PIE: no interpreter, position-independent, and
+# full RELRO. nettle's CPU report is the one path into src/run/glibc_abi.c,
+# the glibc entry point musl lacks; it must print, not vanish or crash.
+test_shipped_launcher_is_a_static_pie_and_its_glibc_shim_prints() {
+	local bin=$TOP/build/fakeos-run
+	run readelf -lW "$bin"
+	expect_code 0
+	assert_contains "$OUT" "Elf file type is DYN" "a PIE"
+	assert_not_contains "$OUT" "INTERP" "an interpreter"
+	assert_contains "$OUT" "GNU_RELRO" "RELRO"
+	run readelf -dW "$bin"
+	assert_contains "$OUT" "BIND_NOW" "full RELRO (now)"
+	assert_not_contains "$OUT" "NEEDED" "a shared library"
+	NETTLE_FAT_VERBOSE=1 run "$bin" --version
+	expect_code 0
+	assert_contains "$OUT" "fakeos-run "
+	assert_contains "$ERR" "libnettle: fat library initialization"
+}
+
 run_tests
