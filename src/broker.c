@@ -619,7 +619,16 @@ static void prog_reap(struct prog *p)
 static int make_boot_page(struct prog *p, const struct ring *r, int *out,
 			  struct error *e)
 {
-	struct proto_boot *boot = xcalloc(1, PROTO_PAGE);
+	/* On the stack: from the heap, musl's allocator would map and unmap
+	 * a fresh page for it at every launch. */
+	union {
+		struct proto_boot b;
+		unsigned char page[PROTO_PAGE];
+	} u;
+	_Static_assert(sizeof(struct proto_boot) <= PROTO_PAGE,
+		       "the boot page is one page");
+	memset(&u, 0, sizeof(u));
+	struct proto_boot *boot = &u.b;
 	boot->magic = PROTO_BOOT_MAGIC;
 	boot->version = PROTO_VERSION;
 	boot->ring_fd = PROTO_RING_FD;
@@ -631,8 +640,9 @@ static int make_boot_page(struct prog *p, const struct ring *r, int *out,
 	snprintf(boot->url, sizeof(boot->url), "%s", p->url);
 	/* The credential: random, known to the broker and the program. */
 	if (getrandom(boot->key, sizeof(boot->key), 0) != sizeof(boot->key)) {
-		free(boot);
-		return error_sys(e, errno, "getrandom");
+		int err = errno;
+		explicit_bzero(&u, sizeof(u));
+		return error_sys(e, err, "getrandom");
 	}
 	int fd = memfd_create("fakeos:boot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	int r2 = fd < 0 ? error_sys(e, errno, "memfd_create(boot page)") : 0;
@@ -643,8 +653,7 @@ static int make_boot_page(struct prog *p, const struct ring *r, int *out,
 						      F_SEAL_WRITE |
 						      F_SEAL_SEAL) < 0)
 		r2 = error_sys(e, errno, "sealing the boot page");
-	explicit_bzero(boot, PROTO_PAGE);
-	free(boot);
+	explicit_bzero(&u, sizeof(u));
 	if (r2 < 0) {
 		if (fd >= 0)
 			close(fd);

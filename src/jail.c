@@ -806,13 +806,17 @@ static int open_ns(const char *path, int type)
  * the host's namespaces it was left in. */
 bool jail_own_ns_is_ours(const char *name)
 {
+	/* The launcher never changes its user namespace: look it up once. */
+	static struct stat mine;
+	static bool known;
 	char path[64];
-	struct stat mine, owner;
+	struct stat owner;
 	snprintf(path, sizeof(path), "/proc/self/ns/%s", name);
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	int user = fd < 0 ? -1 : ioctl(fd, NS_GET_USERNS);
-	bool ours = user >= 0 && fstat(user, &owner) == 0 &&
-		    stat("/proc/self/ns/user", &mine) == 0 &&
+	if (!known && user >= 0)
+		known = stat("/proc/self/ns/user", &mine) == 0;
+	bool ours = user >= 0 && known && fstat(user, &owner) == 0 &&
 		    owner.st_ino == mine.st_ino && owner.st_dev == mine.st_dev;
 	if (user >= 0)
 		close(user);
