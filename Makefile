@@ -117,7 +117,7 @@ $(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
 # has no _FORTIFY_SOURCE: the launcher keeps the stack protector, PIE and
 # RELRO, and its code is fortified in every other build (the fetch helper,
 # fakeos-policy, the unit tests) and run under ASan and UBSan in
-# integration-san (docs/SECURITY.md, "Hardening").
+# integration-san (docs/SECURITY.md, "Gates that keep this true").
 MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
 RUN_INC := build/musl-run-include
 RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c,$(HOST_SRCS)) \

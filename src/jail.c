@@ -769,9 +769,10 @@ static void child_main(const struct child *ch)
 	/* The new user namespace grants every capability before the parent
 	 * has written the id maps, and none of the steps up to the wait
 	 * needs a mapped id (Landlock needs CAP_SYS_ADMIN in the namespace
-	 * or no_new_privs, and we hold the first): so they run while the
-	 * parent writes them, on the other CPU. Only the switch to the
-	 * unprivileged uid, and what must follow it, waits. */
+	 * or no_new_privs, and we hold the first): so they can run while
+	 * the parent writes them (where the scheduler gives the child the
+	 * other CPU; often it runs it only once the parent sleeps). Only the
+	 * switch to the unprivileged uid, and what must follow it, waits. */
 	die_with_parent();
 	make_empty_root(ch->root_ready);
 	set_hostname(c->hostname);
