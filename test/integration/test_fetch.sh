@@ -620,6 +620,36 @@ test_slowloris_headers_time_out_and_exit_127() {
 	assert_nothing_cached
 }
 
+# The download helper holds the console, the body and the reply fd, and
+# nothing of fakeos-run's: here a file fakeos-run inherited open (not
+# close-on-exec) from its own caller. Caught while the helper waits on a
+# server that never answers.
+test_fetch_helper_inherits_no_stray_descriptor() {
+	hostile slowloris
+	echo marker >"$WORK/marker"
+	(
+		exec 7<"$WORK/marker"
+		exec "$RUN" -n -C "$CACHE" --timeout 5 "$HOSTILE/prog" \
+			>/dev/null 2>&1 </dev/null
+	) &
+	local pid=$! helper="" i
+	for i in $(seq 1 200); do
+		helper=$(pgrep -P "$pid" -x fakeos-fetch || true)
+		[ -n "$helper" ] && [ -e "/proc/$helper/fd/4" ] && break
+		sleep 0.02
+	done
+	[ -n "$helper" ] || { kill "$pid"; hostile_stop; fail "no helper ran"; }
+	sleep 0.2 # past the helper's first steps
+	local fds
+	fds=$(ls -l "/proc/$helper/fd" 2>/dev/null)
+	kill "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	hostile_stop
+	assert_contains "$fds" " 3 -> " "the body fd"
+	assert_contains "$fds" " 4 -> " "the reply fd"
+	assert_not_contains "$fds" "$WORK/marker" "the inherited file"
+}
+
 test_content_length_longer_than_body_exits_127_and_is_not_cached() {
 	hostile long-length "$EXAMPLES/hello"
 	fk "$HOSTILE/prog"
