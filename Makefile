@@ -20,6 +20,8 @@ DESTDIR ?=
 VERSION := 0.1.0
 CC := gcc
 MUSL_CC := musl-gcc
+# The kernel's UAPI headers and liburing's, for musl-gcc (see the SDK below).
+MUSL_INC := build/musl-include
 
 # SAN=1 builds everything under AddressSanitizer and UBSan in build/san.
 ifeq ($(SAN),1)
@@ -122,10 +124,14 @@ MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
 RUN_INC := build/musl-run-include
 RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
-RUN_OBJS := $(RUN_SRCS:%.c=build/run/%.o) build/run/src/default_filter.o
+# The filter object is only .incbin'd bytes: no libc in it, so it is the
+# glibc build's own.
+RUN_OBJS := $(RUN_SRCS:%.c=build/run/%.o) build/src/default_filter.o
+# The kernel's headers come from $(MUSL_INC), as for libfakeos; $(RUN_INC)
+# adds the three libraries' own.
 RUN_CFLAGS := -std=gnu11 $(WARN) -O2 -g -fstack-protector-strong -fPIE \
 	      -D_GNU_SOURCE -DFAKEOS_VERSION='"$(VERSION)"' -isystem $(RUN_INC) \
-	      -iquote src -Iinclude -MMD -MP
+	      -isystem $(MUSL_INC) -iquote src -Iinclude -MMD -MP
 # Found when linking (deps may be installed by then), never by -l: the
 # search path would reach glibc's own libc.
 RUN_ARCHIVES = $(foreach l,seccomp cap nettle,$(shell $(CC) \
@@ -142,22 +148,15 @@ RUN_LINK = $(MUSL_CC) -static-pie -nostartfiles -nodefaultlibs \
 
 $(RUN_INC)/.ok: | $(DEPS_STAMP)
 	@mkdir -p $(@D)/sys
-	ln -sfn /usr/include/linux $(@D)/linux
-	ln -sfn /usr/include/x86_64-linux-gnu/asm $(@D)/asm
-	ln -sfn /usr/include/asm-generic $(@D)/asm-generic
 	ln -sfn /usr/include/seccomp.h $(@D)/seccomp.h
 	ln -sfn /usr/include/seccomp-syscalls.h $(@D)/seccomp-syscalls.h
 	ln -sfn /usr/include/sys/capability.h $(@D)/sys/capability.h
 	ln -sfn /usr/include/nettle $(@D)/nettle
 	@touch $@
 
-build/run/%.o: %.c $(RUN_INC)/.ok
+build/run/%.o: %.c $(RUN_INC)/.ok $(MUSL_INC)/.ok
 	@mkdir -p $(@D)
 	$(MUSL_CC) $(RUN_CFLAGS) -c -o $@ $<
-
-build/run/src/default_filter.o: src/default_filter.S build/default.filter
-	@mkdir -p $(@D)
-	$(MUSL_CC) -c -DFILTER_PATH='"build/default.filter"' -o $@ $<
 
 ifeq ($(RUN_MUSL),1)
 $(B)/fakeos-run: $(RUN_OBJS)
@@ -179,7 +178,6 @@ $(B)/fakeos-policy: $(B)/tools/fakeos-policy.o $(B)/libhost.a
 # liburing. musl-gcc searches no glibc headers, so the kernel's UAPI headers
 # and liburing's reach it only through build/musl-include, a directory of
 # symbolic links to exactly those.
-MUSL_INC := build/musl-include
 LIB_CFLAGS := -std=gnu11 $(WARN) -O2 -fstack-protector-strong \
               -isystem $(MUSL_INC) -Iinclude -iquote src -MMD -MP
 LIB_SRCS := $(wildcard src/lib/*.c) src/proto.c

@@ -45,6 +45,7 @@ clang-build: all
 	@clang $(CLANG_MUSL_FLAGS) -fsyntax-only $(LIB_SRCS) $(CLANG_PROG_SRCS)
 	@clang -std=gnu11 $(WARN) -O2 -nostdlibinc \
 		-isystem /usr/include/x86_64-linux-musl -isystem $(RUN_INC) \
+		-isystem $(MUSL_INC) \
 		-D_GNU_SOURCE -DFAKEOS_VERSION='"$(VERSION)"' -Iinclude \
 		-iquote src -fsyntax-only $(RUN_SRCS)
 	@printf '%s\n' $(ESCAPE_SRCS) | xargs -P $$(nproc) -n 16 \

@@ -8,21 +8,6 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 
-static int read_text(int dirfd, const char *path, char *buf, size_t n)
-{
-	buf[0] = '\0'; /* a string, whatever happens */
-	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	ssize_t got = read(fd, buf, n - 1);
-	int err = errno;
-	close(fd);
-	if (got < 0)
-		return -err;
-	buf[got] = '\0';
-	return 0;
-}
-
 static int write_text(int dirfd, const char *path, const char *text)
 {
 	int fd = openat(dirfd, path, O_WRONLY | O_CLOEXEC);

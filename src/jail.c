@@ -118,44 +118,25 @@ static int write_file_at(pid_t pid, const char *name, const char *text,
 static bool id_mapped(const char *map, unsigned long id)
 {
 	/* A map has at most 340 lines of three numbers each (the kernel's
-	 * limit); read() into the stack, not stdio, which would allocate
-	 * (and with musl, map and unmap) a buffer at every launch. */
+	 * limit). read_text, not stdio, which would allocate (and with musl,
+	 * map and unmap) a buffer at every launch. */
 	char path[64], text[340 * 36 + 1];
 	snprintf(path, sizeof(path), "/proc/self/%s", map);
-	cleanup_fd int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_text(AT_FDCWD, path, text, sizeof(text)) < 0)
 		return false;
-	size_t len = 0;
-	for (;;) {
-		ssize_t n = read(fd, text + len, sizeof(text) - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return false;
-		if (n == 0 || (len += (size_t)n) == sizeof(text) - 1)
-			break;
-	}
-	text[len] = '\0';
-	for (char *line = text; *line;) {
-		char *next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		char *p = line, *end;
+	/* Triples of numbers, a line each; strtoul skips the newlines. */
+	for (char *p = text;;) {
 		unsigned long v[3];
-		int n = 0;
-		for (; n < 3; n++, p = end) {
+		char *end;
+		for (int n = 0; n < 3; n++, p = end) {
 			errno = 0;
 			v[n] = strtoul(p, &end, 10);
 			if (end == p || errno)
-				break;
+				return false;
 		}
-		if (n == 3 && id >= v[0] && id - v[0] < v[2])
+		if (id >= v[0] && id - v[0] < v[2])
 			return true;
-		if (!next)
-			break;
-		line = next;
 	}
-	return false;
 }
 
 static int write_id_maps(pid_t pid, struct error *e)

@@ -1,6 +1,7 @@
 /* util.c — see util.h. */
 #include "util.h"
 
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -139,6 +140,31 @@ int read_full(int fd, void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int read_text(int dirfd, const char *path, char *buf, size_t n)
+{
+	buf[0] = '\0';
+	int fd = openat(dirfd, path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	size_t len = 0;
+	int r = 0;
+	while (len < n - 1) {
+		ssize_t got = read(fd, buf + len, n - 1 - len);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			r = -errno;
+			break;
+		}
+		if (got == 0)
+			break;
+		len += (size_t)got;
+	}
+	close(fd);
+	buf[len] = '\0';
+	return r;
 }
 
 int parse_size(const char *s, uint64_t *out)

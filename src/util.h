@@ -75,6 +75,12 @@ char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
 int write_full(int fd, const void *buf, size_t len);
 int read_full(int fd, void *buf, size_t len);
 
+/* Reads the file at path (relative to dirfd) into buf as a string, up to
+ * n - 1 bytes or its end, retrying on EINTR and short counts: /proc and
+ * cgroupfs files, which stat cannot size. buf is a string whatever
+ * happens. Returns 0 or -errno. */
+int read_text(int dirfd, const char *path, char *buf, size_t n);
+
 /* Parses "64M", "1g", "4096" into bytes (K, M, G, T are powers of 1024).
  * Returns 0, or -EINVAL / -ERANGE. */
 int parse_size(const char *s, uint64_t *out);
