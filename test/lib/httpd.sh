@@ -49,8 +49,17 @@ httpd_start() {
 	: >"$HTTPD_LOG"
 	trap httpd_stop EXIT
 
+	# Ports below the kernel's ephemeral range: a client connection (or
+	# its TIME_WAIT) on the TLS port would make nginx retry that bind for
+	# seconds while the plain port already takes connections, then exit
+	# and reset them (seen: "Connection reset by peer" mid-suite).
+	local lo=20000 hi=50000 eph
+	eph=$(cut -f1 /proc/sys/net/ipv4/ip_local_port_range 2>/dev/null)
+	if [ -n "$eph" ] && [ $((eph - 2 - lo)) -ge 1000 ]; then
+		[ $((eph - 2)) -lt "$hi" ] && hi=$((eph - 2))
+	fi
 	for tries in 1 2 3 4 5 6 7 8 9 10; do
-		port=$((20000 + RANDOM % 30000))
+		port=$((lo + RANDOM % (hi - lo)))
 		tls=$((port + 1))
 		cat >"$HTTPD_DIR/nginx.conf" <<-EOF
 			daemon off;
@@ -83,13 +92,15 @@ httpd_start() {
 		nginx -c "$HTTPD_DIR/nginx.conf" -p "$HTTPD_DIR" \
 			2>>"$HTTPD_DIR/error.log" &
 		HTTPD_PID=$!
-		# Ready when it answers; a taken port makes nginx exit.
+		# Ready when both ports answer (nginx listens on each as it
+		# binds it); a taken port makes nginx exit.
 		local i
 		for i in $(seq 1 50); do
 			if ! kill -0 "$HTTPD_PID" 2>/dev/null; then
 				break
 			fi
-			if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null &&
+				(exec 3<>"/dev/tcp/127.0.0.1/$tls") 2>/dev/null; then
 				HTTPD_PORT=$port
 				HTTPD_TLS_PORT=$tls
 				HTTPD_URL="http://127.0.0.1:$port"
