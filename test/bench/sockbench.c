@@ -8,19 +8,25 @@
  *       changes the first byte from 'i' to 'o' and the pinger checks every
  *       reply. Prints per SIZE: "rtt SIZE ROUNDS MEDIAN_NS P10_NS P90_NS".
  *
- *   sockbench stream unix|tcp COUNT
+ *   sockbench stream unix|tcp|pipe COUNT
  *       COUNT datagrams of 4096 bytes one way, over a SOCK_SEQPACKET
- *       socketpair or a TCP connection on 127.0.0.1 (a stream, read back
- *       in 4096-byte records with MSG_WAITALL). The receiver starts its
- *       clock, sends the sender one byte ("go"), and stops the clock when
- *       it has the COUNT-th datagram; it checks each one's sequence stamp.
- *       Prints "stream COUNT BYTES NS" from the receiver's side.
+ *       socketpair, a TCP connection on 127.0.0.1 (a stream, read back
+ *       in 4096-byte records with MSG_WAITALL), or a pipe in packet mode
+ *       (O_DIRECT: each write of at most PIPE_BUF bytes is read back whole,
+ *       as one datagram; "go" comes back on a second pipe). The receiver
+ *       starts its clock, sends the sender one byte ("go"), and stops the
+ *       clock when it has the COUNT-th datagram; it checks each one's
+ *       sequence stamp. Prints "stream COUNT BYTES NS" from the receiver.
+ *       The pipe is not a fakeOS link: it is a reference for what the
+ *       kernel's cheapest datagram path costs (docs/BENCH.md, section 3).
  *
- * Socket buffers are the kernel's defaults, as for a fakeOS link (the
- * broker makes links with a plain socketpair). Exit 0, or 1 on a failure,
- * which is named on stderr. */
+ * Socket and pipe buffers are the kernel's defaults, as for a fakeOS link
+ * (the broker makes links with a plain socketpair). Exit 0, or 1 on a
+ * failure, which is named on stderr. */
+#define _GNU_SOURCE /* pipe2, O_DIRECT */
 #include <arpa/inet.h>
 #include <err.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +44,21 @@ static void send_all(int fd, const void *p, size_t n)
 	ssize_t r = send(fd, p, n, MSG_NOSIGNAL);
 	if (r != (ssize_t)n)
 		err(1, "send (%zd of %zu bytes)", r, n);
+}
+
+/* The pipe reference uses one descriptor per direction, and read/write. */
+static int pipe_mode;
+static int go_rd = -1, go_wr = -1;
+
+static void put(int fd, const void *p, size_t n)
+{
+	if (!pipe_mode) {
+		send_all(fd, p, n);
+		return;
+	}
+	ssize_t r = write(fd, p, n);
+	if (r != (ssize_t)n)
+		err(1, "write (%zd of %zu bytes)", r, n);
 }
 
 /* The child: answer every ping until the other end closes. */
@@ -114,16 +135,20 @@ static int rtt(long rounds, long warmup, int nsizes, char **sizes)
 static void source(int fd, long count)
 {
 	char go;
-	if (recv(fd, &go, 1, 0) != 1)
+	if (pipe_mode ? read(go_rd, &go, 1) != 1 : recv(fd, &go, 1, 0) != 1)
 		err(1, "source: waiting for go");
 	memset(buf, 'x', sizeof(buf));
 	for (long i = 0; i < count; i++) {
 		bench_stamp(buf, sizeof(buf), (uint64_t)i);
-		send_all(fd, buf, sizeof(buf));
+		put(fd, buf, sizeof(buf));
 	}
 	/* Stay until the receiver has everything and closes. */
-	while (recv(fd, &go, 1, 0) > 0)
-		;
+	if (pipe_mode)
+		while (read(go_rd, &go, 1) > 0)
+			;
+	else
+		while (recv(fd, &go, 1, 0) > 0)
+			;
 	_exit(0);
 }
 
@@ -155,23 +180,39 @@ static int stream(const char *kind, long count)
 			err(1, "socketpair");
 		fd = sv[0];
 		peer = sv[1];
+	} else if (strcmp(kind, "pipe") == 0) {
+		int data[2], go[2];
+		if (pipe2(data, O_DIRECT | O_CLOEXEC) < 0 ||
+		    pipe2(go, O_CLOEXEC) < 0)
+			err(1, "pipe2 (O_DIRECT)");
+		pipe_mode = 1;
+		fd = data[0];
+		peer = data[1];
+		go_rd = go[0];
+		go_wr = go[1];
 	} else {
-		errx(1, "stream: unix or tcp, not %s", kind);
+		errx(1, "stream: unix, tcp or pipe, not %s", kind);
 	}
 	pid_t pid = fork();
 	if (pid < 0)
 		err(1, "fork");
 	if (pid == 0) {
 		close(fd);
+		if (pipe_mode)
+			close(go_wr);
 		source(peer, count);
 	}
 	close(peer);
+	if (pipe_mode)
+		close(go_rd);
 
 	uint64_t t0 = bench_now();
-	send_all(fd, "g", 1);
+	put(pipe_mode ? go_wr : fd, "g", 1);
 	long got = 0;
 	for (; got < count; got++) {
-		ssize_t n = recv(fd, buf, sizeof(buf), tcp ? MSG_WAITALL : 0);
+		ssize_t n = pipe_mode ? read(fd, buf, sizeof(buf))
+				      : recv(fd, buf, sizeof(buf),
+					     tcp ? MSG_WAITALL : 0);
 		if (n <= 0)
 			break;
 		if (!bench_stamp_ok(buf, (size_t)n, sizeof(buf), (uint64_t)got))
@@ -183,6 +224,8 @@ static int stream(const char *kind, long count)
 		errx(1, "stream %s: got %ld of %ld datagrams", kind, got,
 		     count);
 	close(fd);
+	if (pipe_mode)
+		close(go_wr);
 	reap(pid);
 	printf("stream %ld %llu %llu\n", got,
 	       (unsigned long long)got * sizeof(buf),
@@ -198,6 +241,6 @@ int main(int argc, char **argv)
 	if (argc == 4 && strcmp(argv[1], "stream") == 0)
 		return stream(argv[2], bench_number(argv[3], 1));
 	fprintf(stderr, "usage: sockbench rtt ROUNDS WARMUP SIZE...\n"
-			"       sockbench stream unix|tcp COUNT\n");
+			"       sockbench stream unix|tcp|pipe COUNT\n");
 	return 2;
 }
