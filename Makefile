@@ -299,7 +299,10 @@ install: $(PROGS) build/libfakeos.a
 	install -m 0755 $(B)/fakeos-run $(B)/fakeos-policy $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(HELPER_DIR)
 	install -m 0755 $(B)/fakeos-fetch $(DESTDIR)$(HELPER_DIR)/
-	install -m 0755 tools/fakeos-cc $(DESTDIR)$(BINDIR)/
+	sed -e 's|^installed_includedir=$$|installed_includedir="$(INCLUDEDIR)"|' \
+	    -e 's|^installed_libdir=$$|installed_libdir="$(LIBDIR)"|' \
+	    tools/fakeos-cc >$(DESTDIR)$(BINDIR)/fakeos-cc
+	chmod 0755 $(DESTDIR)$(BINDIR)/fakeos-cc
 	install -m 0644 include/fakeos.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 build/libfakeos.a $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \

@@ -155,6 +155,39 @@ test_installed_fakeos_cc_builds_a_program_that_runs() {
 	assert_eq "$OUT" "tick from file://$WORK/tick (2 args, program 1)" stdout
 }
 
+test_installed_fakeos_cc_knows_a_configured_includedir_and_libdir() {
+	command -v musl-gcc >/dev/null || skip "no musl-gcc"
+	write_api_program
+	# A real install (no DESTDIR) whose header and library are not in
+	# PREFIX/include and PREFIX/lib: only the directories given to make
+	# install, which it writes into the script, can lead fakeos-cc there.
+	local pfx=$WORK/pfx
+	run flock /tmp/fakeos-build.lock make -C "$TOP" --no-print-directory \
+		-o build/fakeos-run -o build/fakeos-policy -o build/fakeos-fetch \
+		-o build/libfakeos.a install PREFIX="$pfx" \
+		INCLUDEDIR="$pfx/sdk/include" LIBDIR="$pfx/sdk/lib64"
+	expect_code 0
+	assert_not_contains "$OUT" "gcc" "make install's output (nothing is compiled)"
+	[ ! -e "$pfx/include" ] && [ ! -e "$pfx/lib/libfakeos.a" ] ||
+		fail "the install put the SDK in PREFIX/include or PREFIX/lib"
+	assert_contains "$(cat "$pfx/bin/fakeos-cc")" "installed_libdir=\"$pfx/sdk/lib64\"" \
+		"the installed fakeos-cc"
+	run env -u FAKEOS_SDK "$pfx/bin/fakeos-cc" -H -Wl,-t -o "$WORK/tick-cfg" \
+		"$WORK/tick.c"
+	expect_code 0
+	assert_contains "$ERR" ". $pfx/sdk/include/fakeos.h" "the header used (-H)"
+	assert_contains "$OUT$ERR" "$pfx/sdk/lib64/libfakeos.a" "the library linked (-t)"
+	run "$pfx/bin/fakeos-run" -n "file://$WORK/tick-cfg" b
+	expect_code 0
+	assert_eq "$OUT" "tick from file://$WORK/tick-cfg (2 args, program 1)" stdout
+	# Without them (the script as the source tree has it), the same
+	# layout is an error that names where it looked.
+	cp "$TOP/tools/fakeos-cc" "$pfx/bin/fakeos-cc-plain"
+	run env -u FAKEOS_SDK "$pfx/bin/fakeos-cc-plain" -o "$WORK/tick-no" "$WORK/tick.c"
+	expect_code 2
+	assert_contains "$ERR" "fakeos-cc: $pfx/bin/../include/fakeos.h not found (set FAKEOS_SDK)" stderr
+}
+
 test_installed_pkg_config_file_builds_a_program_that_runs() {
 	command -v musl-gcc >/dev/null || skip "no musl-gcc"
 	command -v pkg-config >/dev/null || skip "no pkg-config"
