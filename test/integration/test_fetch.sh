@@ -640,14 +640,19 @@ test_fetch_helper_inherits_no_stray_descriptor() {
 	done
 	[ -n "$helper" ] || { kill "$pid"; hostile_stop; fail "no helper ran"; }
 	sleep 0.2 # past the helper's first steps
-	local fds
+	local fds flags
 	fds=$(ls -l "/proc/$helper/fd" 2>/dev/null)
+	# fakeos-run keeps it, close-on-exec (O_CLOEXEC, octal 02000000).
+	flags=$(sed -n 's/^flags:[[:space:]]*//p' "/proc/$pid/fdinfo/7" 2>/dev/null)
 	kill "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	hostile_stop
 	assert_contains "$fds" " 3 -> " "the body fd"
 	assert_contains "$fds" " 4 -> " "the reply fd"
 	assert_not_contains "$fds" "$WORK/marker" "the inherited file"
+	[ -n "$flags" ] || fail "fakeos-run does not hold descriptor 7"
+	[ $((0$flags & 02000000)) -ne 0 ] ||
+		fail "fakeos-run left the inherited descriptor 7 inheritable (flags $flags)"
 }
 
 test_content_length_longer_than_body_exits_127_and_is_not_cached() {
