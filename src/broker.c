@@ -63,7 +63,7 @@ struct queued {
 
 /* One end of a link, as the broker sees it in a program's ring. */
 struct slot {
-	int fd; /* the broker's copy of the socket; -1: free */
+	bool used; /* a link is in it */
 	uint64_t peer; /* the program at the other end */
 };
 
@@ -347,39 +347,53 @@ static int free_slot(struct prog *p, int taken)
 		return -1;
 	}
 	for (int s = 1; s < PROTO_SLOTS; s++)
-		if (p->slots[s].fd < 0 && s != taken)
+		if (!p->slots[s].used && s != taken)
 			return s;
 	return -1;
 }
 
-/* Ends one side of a link. shutdown() is what the peer notices: its
- * receive sees end of file at once, whoever else holds the socket. */
+/* Closes what pipe2() made of fds, if anything. */
+static void close_pair(int fds[2])
+{
+	for (int i = 0; i < 2; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+}
+
+/* Ends one side of a link: both its pipe ends leave p's ring. The ring
+ * held the only write end of the peer's receiving pipe, so the peer reads
+ * end of file once what was written before is read; its sends fail with
+ * EPIPE once p's read of the other pipe is gone too (libfakeos cancels it
+ * when it closes the link, and the kernel when p exits). */
 static void slot_close(struct prog *p, int s)
 {
 	struct slot *sl = &p->slots[s];
-	if (sl->fd < 0)
+	if (!sl->used)
 		return;
-	(void)shutdown(sl->fd, SHUT_RDWR);
 	if (p->running && p->ring >= 0) {
 		struct error e;
-		if (ring_install(p->ring, (unsigned)s, -1, &e) < 0)
+		if (ring_install_link(p->ring, (unsigned)s, -1, -1, &e) < 0)
 			log_debug("%s: %s", p->url, e.msg);
 	}
-	close(sl->fd);
-	sl->fd = -1;
+	sl->used = false;
 	sl->peer = 0;
 	p->nlinks--;
 }
 
-/* Connects client (which asked with handle) to the server of a name: a
- * SOCK_SEQPACKET pair, one end in each ring. Data then flows between the
- * two programs directly; the broker only holds copies to end the link. */
+/* Connects client (which asked with handle) to the server of a name: two
+ * pipes in packet mode, one per direction (proto.h, PROTO_FILES), their
+ * ends in the two rings and nowhere else: the broker keeps no copy. Data
+ * then flows between the two programs directly. Pipes, not a
+ * SOCK_SEQPACKET pair: a datagram through a pipe costs a copy into a page
+ * the pipe keeps, through a socket an skb allocated and accounted each
+ * time, which made a link slower than a raw socketpair (docs/BENCH.md,
+ * section 3). */
 /* Open links between a and b. */
 static unsigned links_between(const struct prog *a, const struct prog *b)
 {
 	unsigned n = 0;
 	for (int s = 1; s < PROTO_SLOTS; s++)
-		n += a->slots[s].fd >= 0 && a->slots[s].peer == b->id;
+		n += a->slots[s].used && a->slots[s].peer == b->id;
 	return n;
 }
 
@@ -405,23 +419,37 @@ static void link_make(struct prog *client, int32_t handle,
 			    client == server ? -EMFILE : -ECONNREFUSED);
 		return;
 	}
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		send_closed(client, handle, -errno);
+	/* O_DIRECT: packet mode, where each write of at most PIPE_BUF
+	 * (a page) is one datagram, read back whole by one read. */
+	int up[2] = { -1, -1 }, down[2] = { -1, -1 }; /* client -> server, back */
+	if (pipe2(up, O_DIRECT | O_CLOEXEC) < 0 ||
+	    pipe2(down, O_DIRECT | O_CLOEXEC) < 0) {
+		int err = errno;
+		log_warn("%s: link to %s: pipe2: %s", client->url, svc->name,
+			 strerror(err));
+		close_pair(up);
+		send_closed(client, handle, -err);
 		return;
 	}
 	struct error e;
-	if (ring_install(client->ring, (unsigned)cs, sv[0], &e) < 0 ||
-	    ring_install(server->ring, (unsigned)ss, sv[1], &e) < 0) {
+	int bad = ring_install_link(client->ring, (unsigned)cs, down[0], up[1],
+				    &e) < 0;
+	if (!bad && ring_install_link(server->ring, (unsigned)ss, up[0],
+				      down[1], &e) < 0) {
+		struct error ignored;
+		(void)ring_install_link(client->ring, (unsigned)cs, -1, -1,
+					&ignored);
+		bad = 1;
+	}
+	close_pair(up);
+	close_pair(down);
+	if (bad) {
 		log_warn("%s: link to %s: %s", client->url, svc->name, e.msg);
-		(void)ring_install(client->ring, (unsigned)cs, -1, &e);
-		close(sv[0]);
-		close(sv[1]);
 		send_closed(client, handle, -EIO);
 		return;
 	}
-	client->slots[cs] = (struct slot){ sv[0], server->id };
-	server->slots[ss] = (struct slot){ sv[1], client->id };
+	client->slots[cs] = (struct slot){ true, server->id };
+	server->slots[ss] = (struct slot){ true, client->id };
 	client->nlinks++;
 	server->nlinks++;
 	log_debug("link %s -> %s (%s): slots %d and %d", client->url,
@@ -634,6 +662,7 @@ static int make_boot_page(struct prog *p, const struct ring *r, int *out,
 	boot->ring_fd = PROTO_RING_FD;
 	boot->slots = PROTO_SLOTS;
 	boot->control_slot = PROTO_CONTROL_SLOT;
+	boot->link_read = r->link_read;
 	boot->id = p->id;
 	boot->parent = p->parent ? p->parent->id : 0;
 	boot->params = r->params;
@@ -682,6 +711,12 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 
 	if ((r = ring_create(&ring, e)) < 0)
 		return r;
+	if (!p->parent)
+		log_debug("io_uring: links read with %s",
+			  ring.link_read == PROTO_OP_READ_MULTISHOT
+				  ? "READ_MULTISHOT"
+				  : "READ (no READ_MULTISHOT in this kernel, or "
+				    "FAKEOS_LINK_READ=single)");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = error_sys(e, errno, "socketpair");
 		goto fail;
@@ -806,8 +841,6 @@ static struct prog *prog_new(struct broker *b, struct prog *parent,
 	p->in.from = p->in.to = -1;
 	p->tokens = b->o->quotas.burst;
 	p->tokens_at = now_ns();
-	for (int s = 0; s < PROTO_SLOTS; s++)
-		p->slots[s].fd = -1;
 	/* Appended, so the top program stays first. */
 	struct prog **tail = &b->progs;
 	while (*tail)

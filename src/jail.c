@@ -696,13 +696,18 @@ static void reset_process_state(void)
 	sigemptyset(&none);
 	child_check(sigprocmask(SIG_SETMASK, &none, NULL), "sigprocmask");
 	/* Only an ignored signal survives an exec, and only three can ever
-	 * reach a jailed program without being forced on it: SIGPIPE (its
-	 * console's reader went away; the launcher ignores it for itself),
+	 * reach a jailed program without being forced on it: SIGPIPE,
 	 * SIGXCPU and SIGXFSZ (its limits). Nobody can send it one (no kill
-	 * call, its own pid namespace), and faults are forced regardless. */
-	static const int kernel_sent[] = { SIGPIPE, SIGXCPU, SIGXFSZ };
+	 * call, its own pid namespace), and faults are forced regardless.
+	 * SIGPIPE stays ignored, on purpose: a link is a pipe, and a write
+	 * whose reader has gone must end that link (EPIPE, FK_EV_CLOSED),
+	 * not the program. io_uring's WRITE has no MSG_NOSIGNAL, and the
+	 * program cannot change a disposition (no rt_sigaction). A write to
+	 * a console whose reader went fails with EPIPE the same way. */
+	static const int kernel_sent[] = { SIGXCPU, SIGXFSZ };
 	for (size_t i = 0; i < ARRAY_SIZE(kernel_sent); i++)
 		signal(kernel_sent[i], SIG_DFL);
+	signal(SIGPIPE, SIG_IGN);
 	child_check(setsid(), "setsid");
 }
 

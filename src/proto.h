@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION 1
+#define PROTO_VERSION 2 /* 2: links are pipes, and the boot page says how to read them */
 #define PROTO_PAGE 4096
 #define PROTO_NAME_SIZE 64 /* FK_NAME_MAX + 1 */
 #define PROTO_URL_SIZE 1024
@@ -28,7 +28,16 @@
 #define PROTO_RING_FD 3 /* the program's io_uring */
 #define PROTO_BOOT_FD 4 /* the boot page, a sealed memfd */
 #define PROTO_CONTROL_SLOT 0 /* the control link, in the ring's file table */
-#define PROTO_SLOTS 64 /* size of the ring's file table */
+#define PROTO_SLOTS 64 /* link slots: the control link and 63 links */
+/* The ring's file table holds two files per slot. The control link is one
+ * SOCK_SEQPACKET socket, file 0. A link is two pipes in packet mode
+ * (O_DIRECT), one per direction: a link in slot s receives from file s
+ * (a read end) and sends into file PROTO_TX_FILE(s) (a write end). */
+#define PROTO_FILES (2 * PROTO_SLOTS)
+#define PROTO_TX_FILE(slot) (PROTO_SLOTS + (slot))
+/* IORING_OP_READ_MULTISHOT, Linux 6.7; Debian 12's kernel headers (6.1)
+ * predate it, so the number is spelled out. */
+#define PROTO_OP_READ_MULTISHOT 49
 /* How long the broker holds a LINK to a name nobody serves yet before it
  * answers CLOSED with -ECONNREFUSED (FK_LINK_WAIT_MS in fakeos.h). */
 #define PROTO_LINK_WAIT_MS 2000
@@ -136,6 +145,11 @@ struct proto_boot {
 	uint32_t ring_fd; /* PROTO_RING_FD */
 	uint32_t slots; /* PROTO_SLOTS */
 	uint32_t control_slot; /* PROTO_CONTROL_SLOT */
+	/* The one opcode the ring allows for reading a link:
+	 * PROTO_OP_READ_MULTISHOT, or IORING_OP_READ (one datagram per
+	 * SQE) on a kernel without it. */
+	uint32_t link_read;
+	uint32_t reserved; /* 0 */
 	uint64_t id;
 	uint64_t parent;
 	uint8_t key[32];

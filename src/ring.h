@@ -12,19 +12,26 @@
 
 struct ring {
 	int fd; /* the broker's descriptor for the ring */
+	unsigned link_read; /* the read opcode it allows (boot page) */
 	struct io_uring_params params; /* for the program's boot page */
 };
 
-/* Creates a restricted ring with PROTO_SLOTS empty file slots. */
+/* Creates a restricted ring with PROTO_FILES empty files. */
 int ring_create(struct ring *r, struct error *e);
 
-/* Puts fd into the ring's file table at slot, replacing what was there;
- * fd -1 empties the slot. The ring holds its own reference: the caller may
- * close fd afterwards. */
-int ring_install(int ring_fd, unsigned slot, int fd, struct error *e);
+/* Puts fd into the ring's file table at index file, replacing what was
+ * there; fd -1 empties it. The ring holds its own reference: the caller
+ * may close fd afterwards. Returns 0, or -1 with e set. */
+int ring_install(int ring_fd, unsigned file, int fd, struct error *e);
 
-/* The opcodes a program's ring accepts, for tests and docs. */
-extern const unsigned char ring_allowed_ops[];
-extern const unsigned ring_n_allowed_ops;
+/* Puts a link into slot (1..PROTO_SLOTS-1): rx, the read end it receives
+ * from, at file slot, and tx, the write end it sends into, at
+ * PROTO_TX_FILE(slot); -1 and -1 empty both. All or nothing. */
+int ring_install_link(int ring_fd, unsigned slot, int rx, int tx,
+		      struct error *e);
+
+/* Whether a ring whose link read opcode is link_read accepts opcode op;
+ * for tests and docs. */
+int ring_allowed(unsigned op, unsigned link_read);
 
 #endif

@@ -205,22 +205,18 @@ static int on_link_recv(const struct io_uring_cqe *cqe, fk_handle h,
 	struct lib_entry *e = lib_find(h);
 	int r = 0;
 	if (!e || e->kind != LIB_LINK) {
-		/* A receive that outlived its link (the broker shut the
-		 * socket down after our CLOSE): only its page matters. */
+		/* A read that outlived its link (cancelled at teardown,
+		 * or it took a datagram first): only its page matters. */
 		if (page >= 0)
 			lib_page_give((unsigned)page);
 		return 0;
 	}
+	/* A read takes at most a page, and a pipe in packet mode gives it
+	 * one datagram: a peer that writes more than a page at once (only
+	 * one that bypasses libfakeos can) arrives as several. */
 	int res = cqe->res;
-	if (res > PROTO_PAGE) {
-		/* Only a peer that bypasses libfakeos sends more than a
-		 * page; the rest of the datagram is lost, so the link is
-		 * no longer whole. */
-		if (page >= 0)
-			lib_page_give((unsigned)page);
-		page = -1;
-		res = -EMSGSIZE;
-	}
+	if (!(cqe->flags & IORING_CQE_F_MORE))
+		e->reading = 0;
 	if (page >= 0) {
 		if (res > 0 && !e->dead) {
 			ev->data = lib_page_ptr((unsigned)page);
@@ -234,7 +230,7 @@ static int on_link_recv(const struct io_uring_cqe *cqe, fk_handle h,
 	if (cqe->flags & IORING_CQE_F_MORE && res >= 0)
 		return r;
 	if (res == -ENOBUFS) {
-		/* No page left: the data waits in the socket, the peer
+		/* No page left: the data waits in the pipe, the peer
 		 * feels back-pressure, and lib_flush re-arms the receive
 		 * once a page comes back. */
 		e->parked = 1;
@@ -336,6 +332,10 @@ int lib_dispatch(const struct io_uring_cqe *cqe, struct fk_event *ev)
 		    cqe->res != -EALREADY)
 			lib_fatal("cancelling a closed timer: %s",
 				  strerror(-cqe->res));
+		return 0;
+	case LIB_OP_UNRECV:
+		/* 0: cancelled; -ENOENT or -EALREADY: it had ended. Either
+		 * way nothing more is owed to the link, which is gone. */
 		return 0;
 	case LIB_OP_PROVIDE:
 		if (cqe->res < 0)

@@ -34,7 +34,9 @@ static int read_boot(struct io_uring_params *params)
 	else if (b->version != PROTO_VERSION || b->ring_fd != PROTO_RING_FD ||
 		 b->slots != PROTO_SLOTS ||
 		 b->control_slot != PROTO_CONTROL_SLOT ||
-		 !memchr(b->url, '\0', sizeof(b->url)))
+		 (b->link_read != PROTO_OP_READ_MULTISHOT &&
+		  b->link_read != IORING_OP_READ) ||
+		 b->reserved != 0 || !memchr(b->url, '\0', sizeof(b->url)))
 		r = -EPROTO;
 	if (r == 0) {
 		memcpy(lib.url, b->url, sizeof(lib.url));
@@ -43,6 +45,7 @@ static int read_boot(struct io_uring_params *params)
 		lib.boot.key = lib.key;
 		lib.boot.id = b->id;
 		lib.boot.parent = b->parent;
+		lib.link_read = b->link_read;
 		*params = b->params;
 	}
 	munmap((void *)b, PROTO_PAGE);

@@ -47,11 +47,14 @@ enum { LIB_GROUP_DATA = 0, LIB_GROUP_CONTROL = 1 };
 
 /* What a CQE is the completion of (the low byte of user_data). */
 enum lib_op {
-	LIB_OP_RECV = 1, /* multishot receive on a link or the control link */
-	LIB_OP_SEND, /* one datagram; bits 8..23: the send buffer */
+	LIB_OP_RECV = 1, /* receive: the control link's multishot RECV, or
+			    a link's READ (multishot where the kernel can) */
+	LIB_OP_SEND, /* one datagram (SEND or WRITE); bits 8..23: the
+			send buffer */
 	LIB_OP_TIMER, /* a timer's TIMEOUT */
 	LIB_OP_UNTIMER, /* ASYNC_CANCEL of a closed timer's TIMEOUT */
 	LIB_OP_PROVIDE, /* receive pages handed to the kernel */
+	LIB_OP_UNRECV, /* ASYNC_CANCEL of a torn-down link's READ */
 };
 
 /* user_data: the handle (0: the control link) in the high half, the send
@@ -78,6 +81,7 @@ struct lib_entry {
 	uint8_t dead; /* closed by the program: no more events; the
 			 entry lives on only until its teardown is done */
 	uint8_t parked; /* link: receive ended for want of pages */
+	uint8_t reading; /* link: its READ is in the kernel */
 	uint8_t in_work; /* on the work list */
 	uint8_t killed; /* child: KILL sent */
 	uint8_t armed; /* timer: its TIMEOUT is in the kernel */
@@ -98,6 +102,7 @@ struct lib_sbuf {
 struct lib_state {
 	int ready;
 	struct io_uring ring;
+	unsigned link_read; /* the boot page's: the opcode a link reads with */
 	struct fk_boot boot;
 	char url[PROTO_URL_SIZE];
 	uint8_t key[32];

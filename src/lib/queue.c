@@ -215,8 +215,13 @@ static void send_batch(struct lib_sendq *q, unsigned slot, fk_handle h)
 	for (unsigned i = 0; i < n; i++) {
 		unsigned buf = dequeue(q);
 		struct io_uring_sqe *sqe = lib_sqe(LIB_OP_SEND, h, buf);
-		io_uring_prep_send(sqe, (int)slot, lib_sbuf_ptr(buf),
-				   lib.sb[buf].len, MSG_NOSIGNAL);
+		if (h) /* a link: into its pipe (proto.h) */
+			io_uring_prep_write(sqe, PROTO_TX_FILE((int)slot),
+					    lib_sbuf_ptr(buf), lib.sb[buf].len,
+					    0);
+		else
+			io_uring_prep_send(sqe, (int)slot, lib_sbuf_ptr(buf),
+					   lib.sb[buf].len, MSG_NOSIGNAL);
 		sqe_fixed(sqe);
 		if (i + 1 < n)
 			sqe->flags |= IOSQE_IO_LINK;
@@ -227,6 +232,17 @@ static void send_batch(struct lib_sendq *q, unsigned slot, fk_handle h)
 void lib_link_teardown(struct lib_entry *e)
 {
 	lib_drop_queue(&e->q);
+	/* The READ would go on taking what the peer writes into pages
+	 * nobody wants, and its hold on the pipe would keep the peer's
+	 * writes from failing: it goes now, not when the peer closes. Its
+	 * last completion names a handle that is gone (on_link_recv). */
+	if (e->reading) {
+		struct io_uring_sqe *sqe = lib_sqe(LIB_OP_UNRECV, e->handle, 0);
+		io_uring_prep_cancel64(sqe, lib_ud(LIB_OP_RECV, e->handle, 0),
+				       0);
+		sqe_fixed(sqe);
+		e->reading = 0;
+	}
 	if (e->open) {
 		lib.slot_owner[e->slot] = 0;
 		lib_note(PROTO_CLOSE, e->handle, e->slot);
@@ -284,9 +300,22 @@ void lib_page_give(unsigned page)
 void lib_recv_arm(fk_handle h, unsigned slot)
 {
 	struct io_uring_sqe *sqe = lib_sqe(LIB_OP_RECV, h, 0);
-	/* MSG_TRUNC: a datagram longer than the page is reported with its
-	 * real length instead of being cut short unnoticed. */
-	io_uring_prep_recv_multishot(sqe, (int)slot, NULL, 0, MSG_TRUNC);
+	if (!h) {
+		/* MSG_TRUNC: a message longer than the page is reported
+		 * with its real length instead of being cut short. */
+		io_uring_prep_recv_multishot(sqe, (int)slot, NULL, 0,
+					     MSG_TRUNC);
+	} else if (lib.link_read == PROTO_OP_READ_MULTISHOT) {
+		/* Length 0: each read is one page from the group, and one
+		 * packet of the pipe, so one datagram. */
+		io_uring_prep_rw(PROTO_OP_READ_MULTISHOT, sqe, (int)slot,
+				 NULL, 0, 0);
+		lib_find(h)->reading = 1;
+	} else {
+		io_uring_prep_rw(IORING_OP_READ, sqe, (int)slot, NULL,
+				 PROTO_PAGE, (uint64_t)-1);
+		lib_find(h)->reading = 1;
+	}
 	sqe_fixed(sqe);
 	sqe->flags |= IOSQE_BUFFER_SELECT;
 	sqe->buf_group = h ? LIB_GROUP_DATA : LIB_GROUP_CONTROL;

@@ -85,3 +85,11 @@ run_tests() {
 	echo "$(basename "$0"): $pass passed, $failed failed, $skipped skipped"
 	[ "$failed" -eq 0 ]
 }
+
+# True when the kernel has IORING_OP_READ_MULTISHOT (Linux 6.7), which links
+# read with where it exists (src/ring.c).
+kernel_has_read_multishot() {
+	local major minor
+	IFS=. read -r major minor _ <<<"$(uname -r)"
+	[ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "${minor%%[!0-9]*}" -ge 7 ]; }
+}
