@@ -50,14 +50,16 @@ static unsigned link_read_op(int ring_fd)
 	const char *force = secure_getenv("FAKEOS_LINK_READ");
 	if (force && strcmp(force, "single") == 0)
 		return op;
-	struct {
+	enum { OPS = 256 };
+	union {
 		struct io_uring_probe p;
-		struct io_uring_probe_op ops[256];
+		unsigned char bytes[sizeof(struct io_uring_probe) +
+				    OPS * sizeof(struct io_uring_probe_op)];
 	} probe;
 	memset(&probe, 0, sizeof(probe));
-	if (uring_register(ring_fd, IORING_REGISTER_PROBE, &probe, 256) == 0 &&
+	if (uring_register(ring_fd, IORING_REGISTER_PROBE, &probe, OPS) == 0 &&
 	    probe.p.last_op >= PROTO_OP_READ_MULTISHOT &&
-	    probe.ops[PROTO_OP_READ_MULTISHOT].flags & IO_URING_OP_SUPPORTED)
+	    probe.p.ops[PROTO_OP_READ_MULTISHOT].flags & IO_URING_OP_SUPPORTED)
 		op = PROTO_OP_READ_MULTISHOT;
 	return op;
 }

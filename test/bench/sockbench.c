@@ -17,8 +17,8 @@
  *       starts its clock, sends the sender one byte ("go"), and stops the
  *       clock when it has the COUNT-th datagram; it checks each one's
  *       sequence stamp. Prints "stream COUNT BYTES NS" from the receiver.
- *       The pipe is not a fakeOS link: it is a reference for what the
- *       kernel's cheapest datagram path costs (docs/BENCH.md, section 3).
+ *       The pipe is a reference, not a baseline: it is what a fakeOS
+ *       link is made of, used without a ring (docs/BENCH.md, section 3).
  *
  * Socket and pipe buffers are the kernel's defaults, as for a fakeOS link
  * (the broker makes links with a plain socketpair). Exit 0, or 1 on a

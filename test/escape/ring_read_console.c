@@ -1,5 +1,6 @@
-/* IORING_OP_READ of the console (raw fd 0) on the program's own ring:
- * neither the opcode nor a raw descriptor is allowed. */
+/* IORING_OP_READ of the console (raw fd 0) on the program's own ring: a
+ * raw descriptor is never allowed (READ itself is, on the ring's own
+ * files, where a kernel without READ_MULTISHOT makes links use it). */
 #include "escape.h"
 int main(void)
 {
