@@ -169,6 +169,7 @@ struct broker {
 	int stop_signal;
 	bool wall_expired;
 	bool stdout_tty, stderr_tty;
+	bool small_pipes_told; /* the warning of pipe_bytes() is given once */
 };
 
 /* --- small things ------------------------------------------------------- */
@@ -397,6 +398,24 @@ static unsigned links_between(const struct prog *a, const struct prog *b)
 	return n;
 }
 
+/* The smaller buffer of a link's two pipes, in bytes. The kernel gives
+ * pipes of 64 KiB (16 datagrams) unless the user that owns them, when it is
+ * not privileged, is past fs.pipe-user-pages-soft: then 2 pages. A link
+ * still works so, with less in flight; the operator hears of it once. */
+static int pipe_bytes(struct broker *b, int up, int down)
+{
+	int a = fcntl(up, F_GETPIPE_SZ), z = fcntl(down, F_GETPIPE_SZ);
+	int n = a < z ? a : z;
+	if (n > 0 && n < 16 * PROTO_PAGE && !b->small_pipes_told) {
+		b->small_pipes_told = true;
+		log_warn("links now get pipes of %d bytes, not 65536: this user "
+			 "is past fs.pipe-user-pages-soft; they work, with %d "
+			 "datagrams in flight each way instead of 16",
+			 n, n / PROTO_PAGE);
+	}
+	return n;
+}
+
 static void link_make(struct prog *client, int32_t handle,
 		      struct service *svc)
 {
@@ -431,6 +450,7 @@ static void link_make(struct prog *client, int32_t handle,
 		send_closed(client, handle, -err);
 		return;
 	}
+	int bytes = pipe_bytes(client->b, up[1], down[1]);
 	struct error e;
 	int bad = ring_install_link(client->ring, (unsigned)cs, down[0], up[1],
 				    &e) < 0;
@@ -452,8 +472,8 @@ static void link_make(struct prog *client, int32_t handle,
 	server->slots[ss] = (struct slot){ true, client->id };
 	client->nlinks++;
 	server->nlinks++;
-	log_debug("link %s -> %s (%s): slots %d and %d", client->url,
-		  server->url, svc->name, cs, ss);
+	log_debug("link %s -> %s (%s): slots %d and %d, pipes of %d bytes",
+		  client->url, server->url, svc->name, cs, ss, bytes);
 	send_opened(client, PROTO_OPENED, handle, (uint32_t)cs, server->id);
 	send_opened(server, PROTO_INCOMING, svc->handle, (uint32_t)ss,
 		    client->id);

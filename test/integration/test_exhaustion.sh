@@ -130,6 +130,38 @@ test_datagram_flood_at_slow_receiver_gets_back_pressure_not_broker_memory() {
 		fail "broker peak RSS ${PEAK_KB} KiB during the flood"
 }
 
+# A broker that is not privileged shares the kernel's pipe budget with its
+# user's other pipes (fs.pipe-user-pages-soft): past it, every new pipe
+# gets 2 pages instead of 16. Links must still carry every datagram whole
+# and in order, with back-pressure, and the operator is told once. The
+# limit is lowered to 1 page for the run, so nobody is past it at once.
+test_links_work_when_an_unprivileged_users_pipes_are_shrunk() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to set fs.pipe-user-pages-soft and become nobody"
+	id nobody >/dev/null 2>&1 || skip "no user nobody"
+	local knob=/proc/sys/fs/pipe-user-pages-soft old d="$WORK/shrunk"
+	old=$(cat "$knob")
+	mkdir -p "$d"
+	cp "$RUN" "$TOP/build/progs/stress" "$d/"
+	chmod -R a+rX "$d"
+	echo 1 >"$knob" || fail "cannot write $knob"
+	CODE=0
+	su nobody -s /bin/sh -c "'$d/fakeos-run' -vv -n 'file://$d/stress' drive flood" \
+		>"$WORK/out" 2>"$WORK/err" || CODE=$?
+	echo "$old" >"$knob"
+	OUT=$(cat "$WORK/out")
+	ERR=$(cat "$WORK/err")
+	pair_survived
+	assert_contains "$ERR" "links now get pipes of 8192 bytes, not 65536"
+	assert_contains "$ERR" "with 2 datagrams in flight each way instead of 16"
+	[ "$(grep -c "links now get pipes" <<<"$ERR")" -eq 1 ] ||
+		fail "the small-pipe warning was not given exactly once"
+	# and -vv shows that both links, the guard pair's and the flood's, had them
+	[ "$(grep -c "slots [0-9]* and [0-9]*, pipes of 8192 bytes" <<<"$ERR")" -eq 2 ] ||
+		fail "the guard and flood links were not both made with 8192-byte pipes"
+	assert_contains "$OUT" "times with -EAGAIN (back-pressure)"
+	assert_contains "$OUT" "stress: sink exited 0"
+}
+
 test_broadcast_storm_is_killed_at_the_rate_limit_and_named() {
 	drive -- broadcast 300000
 	pair_survived
