@@ -145,7 +145,7 @@ test_links_work_when_an_unprivileged_users_pipes_are_shrunk() {
 	chmod -R a+rX "$d"
 	echo 1 >"$knob" || fail "cannot write $knob"
 	CODE=0
-	su nobody -s /bin/sh -c "'$d/fakeos-run' -vv -n 'file://$d/stress' drive flood" \
+	timeout 120 su nobody -s /bin/sh -c "'$d/fakeos-run' -vv -n 'file://$d/stress' drive flood" \
 		>"$WORK/out" 2>"$WORK/err" || CODE=$?
 	echo "$old" >"$knob"
 	OUT=$(cat "$WORK/out")
