@@ -664,6 +664,27 @@ static void prog_reap(struct prog *p)
 
 /* --- starting a program ------------------------------------------------------ */
 
+/* The number of CPUs in the broker's affinity mask, which each program
+ * inherits; a mask too large for the first set is retried in a larger one.
+ * A failure of sched_getaffinity itself (not seen) returns 0, which the
+ * boot page reads as "not said". */
+static unsigned affinity_cpus(void)
+{
+	for (size_t n = CPU_SETSIZE; n <= 65536; n *= 2) {
+		cpu_set_t *set = CPU_ALLOC(n);
+		if (!set)
+			return 0;
+		size_t size = CPU_ALLOC_SIZE(n);
+		int r = sched_getaffinity(0, size, set);
+		unsigned count = r == 0 ? (unsigned)CPU_COUNT_S(size, set) : 0;
+		int err = errno;
+		CPU_FREE(set);
+		if (r == 0 || err != EINVAL)
+			return count;
+	}
+	return 0;
+}
+
 static int make_boot_page(struct prog *p, const struct ring *r, int *out,
 			  struct error *e)
 {
@@ -683,6 +704,7 @@ static int make_boot_page(struct prog *p, const struct ring *r, int *out,
 	boot->slots = PROTO_SLOTS;
 	boot->control_slot = PROTO_CONTROL_SLOT;
 	boot->link_read = r->link_read;
+	boot->cpus = affinity_cpus();
 	boot->id = p->id;
 	boot->parent = p->parent ? p->parent->id : 0;
 	boot->params = r->params;

@@ -12,6 +12,11 @@ _Static_assert(sizeof(struct proto_broadcast) + PROTO_BROADCAST_MAX ==
 	       "a broadcast fills at most a page");
 _Static_assert(sizeof(struct proto_exited) <= PROTO_PAGE, "exited fits");
 _Static_assert(sizeof(struct proto_boot) <= PROTO_PAGE, "boot page fits");
+/* docs/PROTOCOL.md 2.2: cpus went where version 2 had zeros. */
+_Static_assert(offsetof(struct proto_boot, url) == 200 &&
+		       offsetof(struct proto_boot, cpus) == 1224 &&
+		       sizeof(struct proto_boot) == 1232,
+	       "the boot page's layout");
 
 void proto_hdr_init(struct proto_hdr *h, enum proto_type type, uint32_t len,
 		    int32_t handle)

@@ -155,6 +155,13 @@ struct proto_boot {
 	uint8_t key[32];
 	struct io_uring_params params; /* as io_uring_setup filled them */
 	char url[PROTO_URL_SIZE];
+	/* Added within version 2, where the bytes after url were zero (and
+	 * unchecked), so programs built before it start as they did: how many
+	 * CPUs the program may run on (its affinity mask, inherited from the
+	 * broker) when it started; 0 from a broker that does not say.
+	 * libfakeos polls in fk_wait unless this is 1: on one CPU a poll
+	 * holds the CPU its peer needs to answer. */
+	uint32_t cpus;
 };
 
 /* Checks a received datagram of n bytes against its type's layout: the

@@ -367,7 +367,10 @@ static unsigned reap(struct fk_event *ev, unsigned max)
  * the kernel's task work and a reschedule, often on another CPU: tens of
  * microseconds on a virtual machine, and the whole of a round trip's cost
  * there. A peer that answers within this window is seen without sleeping;
- * one that does not costs at most this much CPU per wait. */
+ * one that does not costs at most this much CPU per wait. A program that
+ * may run on one CPU only (lib.spin 0) does not poll: its peer could not
+ * run to answer while it did (about 46 us a round trip, against 5 us
+ * without polling; docs/API.md, section 3.12). */
 #define LIB_SPIN_NS 20000
 
 /* Polls for up to LIB_SPIN_NS (and not past deadline): each io_uring_enter
@@ -395,7 +398,7 @@ static int enter(int64_t timeout, uint64_t deadline)
 	struct io_uring_cqe *cqe;
 	if (timeout == 0)
 		return io_uring_submit_and_get_events(&lib.ring);
-	int s = spin(timeout, deadline);
+	int s = lib.spin ? spin(timeout, deadline) : 0;
 	if (s != 0)
 		return s < 0 ? s : 0;
 	if (timeout < 0)

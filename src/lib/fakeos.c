@@ -46,6 +46,7 @@ static int read_boot(struct io_uring_params *params)
 		lib.boot.id = b->id;
 		lib.boot.parent = b->parent;
 		lib.link_read = b->link_read;
+		lib.spin = b->cpus != 1;
 		*params = b->params;
 	}
 	munmap((void *)b, PROTO_PAGE);

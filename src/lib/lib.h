@@ -103,6 +103,7 @@ struct lib_state {
 	int ready;
 	struct io_uring ring;
 	unsigned link_read; /* the boot page's: the opcode a link reads with */
+	int spin; /* fk_wait polls before it sleeps: the boot page's cpus != 1 */
 	struct fk_boot boot;
 	char url[PROTO_URL_SIZE];
 	uint8_t key[32];

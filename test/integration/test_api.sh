@@ -22,6 +22,42 @@ test_example_api_hello_sees_its_boot_page() {
 	assert_contains "$OUT" "api_hello: arg 1: arg1"
 }
 
+# The boot page's cpus field (docs/PROTOCOL.md 2.2) is the launcher's
+# affinity count, as nproc(1) counts it; taskset(1) narrows it.
+test_boot_page_counts_the_cpus_a_program_may_run_on() {
+	run "$RUN" -n "$PROBE" boot
+	expect_code 0
+	assert_contains "$OUT" "cpus $(nproc)"
+	run taskset -c 0 "$RUN" -n "$PROBE" boot
+	expect_code 0
+	assert_contains "$OUT" "cpus 1"
+	if [ "$(nproc)" -ge 2 ]; then
+		run taskset -c 0,1 "$RUN" -n "$PROBE" boot
+		expect_code 0
+		assert_contains "$OUT" "cpus 2"
+	fi
+}
+
+# On one CPU fk_wait does not poll before it sleeps (docs/API.md 3.12), so
+# every wait that is not answered at once sleeps and is woken: the links,
+# the control link and child exits must all still arrive, with either
+# link read opcode.
+test_examples_run_on_one_cpu_where_fk_wait_sleeps_at_once() {
+	local mode size
+	for mode in multishot single; do
+		for size in 64 4096; do
+			run timeout 60 env FAKEOS_LINK_READ=$mode taskset -c 0 \
+				"$RUN" -n "$(ex pingpong)" 300 $size
+			expect_code 0
+			assert_contains "$OUT" "pong exited 0, ping exited 0: PASS"
+		done
+		run timeout 60 env FAKEOS_LINK_READ=$mode taskset -c 0 \
+			"$RUN" -n "$(ex echo_demo)" 300
+		expect_code 0
+		assert_contains "$OUT" "echo_demo: PASS"
+	done
+}
+
 test_example_echo_client_finds_server_by_name() {
 	run timeout 60 "$RUN" -n "$(ex echo_demo)" 300
 	expect_code 0

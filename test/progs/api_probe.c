@@ -31,11 +31,13 @@
  *   api_probe queue-full               every request call with no send page
  *   api_probe init-fails ERRNO         fk_init outside fakeOS: -ERRNO, and
  *                                      every call -EBADF after it
- *   api_probe boot                     prints the boot information */
+ *   api_probe boot                     prints the boot information, and
+ *                                      the boot page's cpus field */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -976,6 +978,17 @@ int main(int argc, char **argv)
 		printf("url %s\nid %llu\nparent %llu\n", b->url,
 		       (unsigned long long)b->id,
 		       (unsigned long long)b->parent);
+		/* Not in struct fk_boot: the library's own (it decides
+		 * whether fk_wait polls), so read from the page itself, at
+		 * its offset in docs/PROTOCOL.md 2.2. The descriptor stays
+		 * open after fk_init. */
+		const unsigned char *page =
+			mmap(NULL, 4096, PROT_READ, MAP_PRIVATE, 4, 0);
+		if (page == MAP_FAILED)
+			return fail("mapping the boot page again", errno);
+		uint32_t cpus;
+		memcpy(&cpus, page + 1224, sizeof(cpus));
+		printf("cpus %u\n", cpus);
 		return 0;
 	}
 	printf("usage: api_probe COMMAND ...\n");
