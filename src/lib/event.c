@@ -367,40 +367,80 @@ static unsigned reap(struct fk_event *ev, unsigned max)
  * the kernel's task work and a reschedule, often on another CPU: tens of
  * microseconds on a virtual machine, and the whole of a round trip's cost
  * there. A peer that answers within this window is seen without sleeping;
- * one that does not costs at most this much CPU per wait. A program that
- * may run on one CPU only (lib.spin 0) does not poll: its peer could not
- * run to answer while it did (about 46 us a round trip, against 5 us
- * without polling; docs/API.md, section 3.12). */
+ * one that does not costs at most this much CPU per wait.
+ *
+ * Polling only pays while the peer runs on another CPU meanwhile. A
+ * program that may run on one CPU only (lib.spin 0) never polls. Where
+ * programs outnumber CPUs, a poll holds a CPU that a peer is waiting for,
+ * and a round trip took about 46 us where sleeping at once took 8; so a
+ * poll that runs out its window without a completion makes the next
+ * polls skip (1, then 2, 4, ... up to LIB_SPIN_SKIP_MAX waits sleep at
+ * once between tries), and one that is answered while it polls ends the
+ * back-off. docs/API.md, section 3.12. */
 #define LIB_SPIN_NS 20000
+#define LIB_SPIN_SKIP_MAX 256
+
+enum spin_result {
+	SPIN_READY_AT_ONCE, /* a completion was there at the first look */
+	SPIN_ANSWERED, /* one came while it polled */
+	SPIN_DEADLINE, /* the caller's deadline came first */
+	SPIN_IN_VAIN, /* the whole window passed without one */
+};
 
 /* Polls for up to LIB_SPIN_NS (and not past deadline): each io_uring_enter
  * with GETEVENTS runs the task work that completes receives, and submits
- * what is queued. Returns 1 when a completion is ready. */
+ * what is queued. Returns an enum spin_result, or -errno. */
 static int spin(int64_t timeout, uint64_t deadline)
 {
 	uint64_t end = fk_now() + LIB_SPIN_NS;
-	if (timeout > 0 && deadline < end)
+	int capped = timeout > 0 && deadline < end;
+	if (capped)
 		end = deadline;
-	do {
+	for (int first = 1;; first = 0) {
 		int r = io_uring_submit_and_get_events(&lib.ring);
 		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
 			return r;
 		if (io_uring_cq_ready(&lib.ring))
-			return 1;
-	} while (fk_now() < end);
-	return 0;
+			return first ? SPIN_READY_AT_ONCE : SPIN_ANSWERED;
+		if (fk_now() >= end)
+			return capped ? SPIN_DEADLINE : SPIN_IN_VAIN;
+	}
+}
+
+/* Whether this wait polls first, and what its poll teaches the next ones. */
+static int poll_then(int64_t timeout, uint64_t deadline)
+{
+	if (!lib.spin)
+		return SPIN_IN_VAIN;
+	if (lib.spin_skip) {
+		lib.spin_skip--;
+		return SPIN_IN_VAIN;
+	}
+	int s = spin(timeout, deadline);
+	if (s == SPIN_ANSWERED) {
+		lib.spin_backoff = 0;
+	} else if (s == SPIN_IN_VAIN) {
+		unsigned b = lib.spin_backoff;
+		lib.spin_backoff = b == 0 ? 1 :
+				   b >= LIB_SPIN_SKIP_MAX ? LIB_SPIN_SKIP_MAX :
+							    2 * b;
+		lib.spin_skip = lib.spin_backoff;
+	}
+	return s;
 }
 
 /* Submits what is queued and waits for a completion until deadline
- * (timeout < 0: for ever; 0: does not wait), polling first (spin). */
+ * (timeout < 0: for ever; 0: does not wait), polling first (poll_then). */
 static int enter(int64_t timeout, uint64_t deadline)
 {
 	struct io_uring_cqe *cqe;
 	if (timeout == 0)
 		return io_uring_submit_and_get_events(&lib.ring);
-	int s = lib.spin ? spin(timeout, deadline) : 0;
-	if (s != 0)
-		return s < 0 ? s : 0;
+	int s = poll_then(timeout, deadline);
+	if (s < 0)
+		return s;
+	if (s == SPIN_READY_AT_ONCE || s == SPIN_ANSWERED)
+		return 0;
 	if (timeout < 0)
 		return io_uring_submit_and_wait_timeout(&lib.ring, &cqe, 1,
 							NULL, NULL);

@@ -103,7 +103,9 @@ struct lib_state {
 	int ready;
 	struct io_uring ring;
 	unsigned link_read; /* the boot page's: the opcode a link reads with */
-	int spin; /* fk_wait polls before it sleeps: the boot page's cpus != 1 */
+	int spin; /* fk_wait may poll before it sleeps: the boot page's cpus != 1 */
+	unsigned spin_skip; /* waits left that sleep at once (event.c) */
+	unsigned spin_backoff; /* how many the last poll in vain set */
 	struct fk_boot boot;
 	char url[PROTO_URL_SIZE];
 	uint8_t key[32];

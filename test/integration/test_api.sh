@@ -58,6 +58,20 @@ test_examples_run_on_one_cpu_where_fk_wait_sleeps_at_once() {
 	done
 }
 
+# More programs than CPUs: three ping-pongs at once, six programs polling
+# and backing off (docs/API.md 3.12), each of them checking every reply.
+test_three_pingpongs_at_once_all_pass() {
+	local i pids=()
+	for i in 1 2 3; do
+		timeout 60 "$RUN" -n "$(ex pingpong)" 2000 4096 >"$WORK/pp$i" 2>&1 &
+		pids+=($!)
+	done
+	for i in 1 2 3; do
+		wait "${pids[$((i - 1))]}" || fail "ping-pong $i: exit $?: $(cat "$WORK/pp$i")"
+		assert_contains "$(cat "$WORK/pp$i")" "pong exited 0, ping exited 0: PASS"
+	done
+}
+
 test_example_echo_client_finds_server_by_name() {
 	run timeout 60 "$RUN" -n "$(ex echo_demo)" 300
 	expect_code 0
