@@ -385,6 +385,7 @@ enum spin_result {
 	SPIN_ANSWERED, /* one came while it polled */
 	SPIN_DEADLINE, /* the caller's deadline came first */
 	SPIN_IN_VAIN, /* the whole window passed without one */
+	SPIN_SKIPPED, /* it did not poll: one CPU, or backing off */
 };
 
 /* Polls for up to LIB_SPIN_NS (and not past deadline): each io_uring_enter
@@ -411,10 +412,10 @@ static int spin(int64_t timeout, uint64_t deadline)
 static int poll_then(int64_t timeout, uint64_t deadline)
 {
 	if (!lib.spin)
-		return SPIN_IN_VAIN;
+		return SPIN_SKIPPED;
 	if (lib.spin_skip) {
 		lib.spin_skip--;
-		return SPIN_IN_VAIN;
+		return SPIN_SKIPPED;
 	}
 	int s = spin(timeout, deadline);
 	if (s == SPIN_ANSWERED) {
