@@ -4,6 +4,9 @@
 #                          kernel's floor under any such jail
 #   build/bench/sockbench  host: socketpair and TCP baselines
 #   build/bench/fkbench    fakeOS: link round trip, streaming, spawning
+#   build/bench/taskrun    host: an experiment, not in the table: a link's
+#                          data path on a COOP_TASKRUN ring and on a
+#                          DEFER_TASKRUN one
 # docs/BENCH.md says what each figure is and how it is measured.
 
 # The project's warnings (WARN, from the Makefile) for every bench program.
@@ -11,14 +14,19 @@ BENCH_CFLAGS = -std=gnu11 -O2 $(WARN)
 BENCH_HOST := build/bench/launch build/bench/sockbench
 BENCH_STATIC := build/bench/nsfloor
 BENCH_FAKEOS := build/bench/fkbench
+BENCH_URING := build/bench/taskrun
 
 .PHONY: bench-progs
-bench-progs: $(BENCH_HOST) $(BENCH_STATIC) $(BENCH_FAKEOS)
+bench-progs: $(BENCH_HOST) $(BENCH_STATIC) $(BENCH_FAKEOS) $(BENCH_URING)
 bench: bench-progs
 
 $(BENCH_HOST): build/bench/%: test/bench/%.c test/bench/bench.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<
+
+$(BENCH_URING): build/bench/%: test/bench/%.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(BENCH_CFLAGS) -o $@ $< -luring
 
 # Static, so that the floor pays for no dynamic loading.
 $(BENCH_STATIC): build/bench/%: test/bench/%.c | $(DEPS_STAMP)

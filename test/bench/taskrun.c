@@ -1,0 +1,302 @@
+/* taskrun — an experiment, not a row of `make bench`: how much of a link's
+ * round trip is io_uring's task work, measured by running a link's data
+ * path with the ring set up two ways.
+ *
+ *   taskrun coop|defer rtt ROUNDS SIZE [apart]
+ *       ping-pong between this process and a fork of it over two pipes in
+ *       packet mode (O_DIRECT), as a fakeOS link is made: each side reads
+ *       its pipe with one READ_MULTISHOT into 64 provided pages and writes
+ *       the other with IORING_OP_WRITE. 500 untimed rounds, then ROUNDS
+ *       timed ones; prints "taskrun MODE rtt SIZE MEDIAN_NS". Both sides
+ *       wait in io_uring_enter; with "apart" each is pinned to a CPU of its
+ *       own and polls (io_uring_enter with GETEVENTS in a loop) instead, as
+ *       fk_wait does there.
+ *   taskrun coop|defer stream COUNT
+ *       COUNT datagrams of 4096 bytes one way, up to 16 writes in flight;
+ *       prints "taskrun MODE stream GB_PER_S".
+ *
+ * coop is the ring fakeOS gives a program (IORING_SETUP_COOP_TASKRUN);
+ * defer is IORING_SETUP_DEFER_TASKRUN with SINGLE_ISSUER, which completes
+ * a read in the waiting task's own io_uring_enter instead of through
+ * generic task work. fakeOS cannot use defer as it stands: a SINGLE_ISSUER
+ * ring refuses io_uring_register from any task but its submitter, and the
+ * broker installs links with FILES_UPDATE from its own process
+ * (docs/BENCH.md, section 2). Unrestricted rings, unjailed processes: this
+ * prices the ring's wake-up path and nothing else. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <liburing.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Linux 6.7; liburing 2.3's headers predate it. */
+#define OP_READ_MULTISHOT 49
+
+enum { PAGE = 4096, PAGES = 64, WARMUP = 500, IN_FLIGHT = 16 };
+enum { UD_READ = 1, UD_PROVIDE, UD_WRITE };
+
+static char pages[PAGES][PAGE];
+static char out[PAGE];
+static struct io_uring ring;
+static int polling;
+
+static void die(const char *what, int err)
+{
+	fprintf(stderr, "taskrun: %s: %s\n", what, strerror(err));
+	exit(1);
+}
+
+static unsigned long long now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (unsigned long long)ts.tv_sec * 1000000000ull +
+	       (unsigned long long)ts.tv_nsec;
+}
+
+static struct io_uring_sqe *sqe(void)
+{
+	struct io_uring_sqe *s = io_uring_get_sqe(&ring);
+	if (!s) {
+		int r = io_uring_submit(&ring);
+		if (r < 0)
+			die("io_uring_submit", -r);
+		s = io_uring_get_sqe(&ring);
+	}
+	if (!s)
+		die("io_uring_get_sqe", EBUSY);
+	return s;
+}
+
+static void provide(int page)
+{
+	struct io_uring_sqe *s = sqe();
+	io_uring_prep_provide_buffers(s, pages[page], PAGE, 1, 1, page);
+	s->user_data = UD_PROVIDE;
+}
+
+static void arm_read(int fd)
+{
+	struct io_uring_sqe *s = sqe();
+	io_uring_prep_rw(OP_READ_MULTISHOT, s, fd, NULL, 0, 0);
+	s->flags |= IOSQE_BUFFER_SELECT;
+	s->buf_group = 1;
+	s->user_data = UD_READ;
+}
+
+static void write_to(int fd, int len)
+{
+	struct io_uring_sqe *s = sqe();
+	io_uring_prep_write(s, fd, out, (unsigned)len, 0);
+	s->user_data = UD_WRITE;
+}
+
+static void setup(int defer)
+{
+	struct io_uring_params p;
+	memset(&p, 0, sizeof(p));
+	p.flags = IORING_SETUP_SUBMIT_ALL | IORING_SETUP_CQSIZE |
+		  (defer ? IORING_SETUP_SINGLE_ISSUER |
+				   IORING_SETUP_DEFER_TASKRUN
+			 : IORING_SETUP_COOP_TASKRUN);
+	p.cq_entries = 512;
+	int r = io_uring_queue_init_params(64, &ring, &p);
+	if (r < 0)
+		die("io_uring_setup", -r);
+	for (int i = 0; i < PAGES; i++)
+		provide(i);
+	if ((r = io_uring_submit(&ring)) < 0)
+		die("io_uring_submit", -r);
+}
+
+/* Waits for the next datagram on rfd and returns its page; counts the
+ * writes that completed on the way in *writes. */
+static int next_datagram(int rfd, int *writes)
+{
+	for (;;) {
+		struct io_uring_cqe *c;
+		int r = polling ? io_uring_submit_and_get_events(&ring)
+				: io_uring_submit_and_wait(&ring, 1);
+		if (r < 0 && r != -EINTR && r != -EAGAIN && r != -EBUSY)
+			die("io_uring_enter", -r);
+		while (io_uring_peek_cqe(&ring, &c) == 0) {
+			unsigned long long ud = c->user_data;
+			int res = c->res;
+			unsigned flags = c->flags;
+			io_uring_cqe_seen(&ring, c);
+			if (ud == UD_WRITE) {
+				if (res < 0)
+					die("write", -res);
+				(*writes)++;
+			} else if (ud == UD_PROVIDE && res < 0) {
+				die("PROVIDE_BUFFERS", -res);
+			} else if (ud == UD_READ) {
+				if (!(flags & IORING_CQE_F_MORE))
+					arm_read(rfd);
+				if (res == -ENOBUFS)
+					continue;
+				if (res <= 0)
+					die("read", res ? -res : EPIPE);
+				return (int)(flags >> IORING_CQE_BUFFER_SHIFT);
+			}
+		}
+	}
+}
+
+static void pin(int nth)
+{
+	cpu_set_t allowed, one;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		die("sched_getaffinity", errno);
+	CPU_ZERO(&one);
+	for (int cpu = 0, seen = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &allowed) && seen++ == nth) {
+			CPU_SET(cpu, &one);
+			if (sched_setaffinity(0, sizeof(one), &one) < 0)
+				die("sched_setaffinity", errno);
+			return;
+		}
+	fprintf(stderr, "taskrun: apart needs two CPUs\n");
+	exit(3);
+}
+
+static int cmp_ull(const void *a, const void *b)
+{
+	unsigned long long x = *(const unsigned long long *)a;
+	unsigned long long y = *(const unsigned long long *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void reap(pid_t pid)
+{
+	int st;
+	if (waitpid(pid, &st, 0) < 0)
+		die("waitpid", errno);
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != 0) {
+		fprintf(stderr, "taskrun: the other side failed\n");
+		exit(1);
+	}
+}
+
+static int rtt(int defer, int rounds, int size, int apart)
+{
+	int ab[2], ba[2], writes = 0;
+	if (pipe2(ab, O_DIRECT) < 0 || pipe2(ba, O_DIRECT) < 0)
+		die("pipe2", errno);
+	polling = apart;
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0) {
+		if (apart)
+			pin(1);
+		setup(defer);
+		arm_read(ab[0]);
+		for (int i = 0; i < WARMUP + rounds; i++) {
+			int page = next_datagram(ab[0], &writes);
+			memcpy(out, pages[page], (size_t)size);
+			out[0] = 'o';
+			provide(page);
+			write_to(ba[1], size);
+		}
+		int r = io_uring_submit(&ring);
+		_exit(r < 0);
+	}
+	if (apart)
+		pin(0);
+	setup(defer);
+	arm_read(ba[0]);
+	unsigned long long *t = calloc((size_t)rounds, sizeof(*t));
+	if (!t)
+		die("calloc", ENOMEM);
+	for (int i = 0; i < WARMUP + rounds; i++) {
+		memset(out, 'i', (size_t)size);
+		unsigned long long t0 = now_ns();
+		write_to(ab[1], size);
+		int page = next_datagram(ba[0], &writes);
+		unsigned long long dt = now_ns() - t0;
+		if (pages[page][0] != 'o' ||
+		    memcmp(pages[page] + 1, out + 1, (size_t)size - 1)) {
+			fprintf(stderr, "taskrun: round %d: wrong reply\n", i);
+			exit(1);
+		}
+		provide(page);
+		if (i >= WARMUP)
+			t[i - WARMUP] = dt;
+	}
+	reap(pid);
+	qsort(t, (size_t)rounds, sizeof(*t), cmp_ull);
+	printf("taskrun %s rtt %d %llu\n", defer ? "defer" : "coop", size,
+	       t[rounds / 2]);
+	free(t);
+	return 0;
+}
+
+static int stream(int defer, int count)
+{
+	int p[2], writes = 0;
+	if (pipe2(p, O_DIRECT) < 0)
+		die("pipe2", errno);
+	pid_t pid = fork();
+	if (pid < 0)
+		die("fork", errno);
+	if (pid == 0) {
+		setup(defer);
+		arm_read(p[0]);
+		for (int i = 0; i < count; i++)
+			provide(next_datagram(p[0], &writes));
+		_exit(0);
+	}
+	setup(defer);
+	memset(out, 'x', sizeof(out));
+	unsigned long long t0 = now_ns();
+	int sent = 0, done = 0;
+	while (done < count) {
+		while (sent - done < IN_FLIGHT && sent < count) {
+			write_to(p[1], PAGE);
+			sent++;
+		}
+		int r = io_uring_submit_and_wait(&ring, 1);
+		if (r < 0 && r != -EINTR)
+			die("io_uring_enter", -r);
+		struct io_uring_cqe *c;
+		while (io_uring_peek_cqe(&ring, &c) == 0) {
+			if (c->user_data == UD_WRITE) {
+				if (c->res != PAGE)
+					die("write", c->res < 0 ? -c->res : EIO);
+				done++;
+			}
+			io_uring_cqe_seen(&ring, c);
+		}
+	}
+	reap(pid);
+	double secs = (double)(now_ns() - t0) / 1e9;
+	printf("taskrun %s stream %.3f\n", defer ? "defer" : "coop",
+	       (double)count * PAGE / secs / 1e9);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc >= 4 && (!strcmp(argv[1], "coop") || !strcmp(argv[1], "defer"))) {
+		int defer = !strcmp(argv[1], "defer");
+		int n = atoi(argv[3]);
+		if (!strcmp(argv[2], "rtt") && argc >= 5 && n > 0) {
+			int size = atoi(argv[4]);
+			if (size >= 2 && size <= PAGE)
+				return rtt(defer, n, size,
+					   argc > 5 && !strcmp(argv[5], "apart"));
+		}
+		if (!strcmp(argv[2], "stream") && n > 0)
+			return stream(defer, n);
+	}
+	fprintf(stderr, "usage: taskrun coop|defer rtt ROUNDS SIZE [apart]\n"
+			"       taskrun coop|defer stream COUNT\n");
+	return 2;
+}
