@@ -113,8 +113,9 @@ $(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
 # the CPU's features and caches with some 60 CPUID instructions, and each
 # traps to the hypervisor (about 5 us on this kind of VM); musl reads none.
 # That is a tenth of bwrap's whole launch (docs/BENCH.md, section 1).
-# libseccomp, libcap and nettle come from Debian's static archives, as
-# liburing does for fakeOS programs; they were compiled against glibc, and
+# libseccomp, libcap, nettle and liburing (the broker's own small ring)
+# come from Debian's static archives, as liburing does for fakeOS
+# programs; they were compiled against glibc, and
 # src/run/glibc_abi.c supplies the one glibc-only symbol they use. musl
 # has no _FORTIFY_SOURCE: the launcher keeps the stack protector, PIE and
 # RELRO, and its code is fortified in every other build (the fetch helper,
@@ -134,7 +135,7 @@ RUN_CFLAGS := -std=gnu11 $(WARN) -O2 -g -fstack-protector-strong -fPIE \
 	      -isystem $(MUSL_INC) -iquote src -Iinclude -MMD -MP
 # Found when linking (deps may be installed by then), never by -l: the
 # search path would reach glibc's own libc.
-RUN_ARCHIVES = $(foreach l,seccomp cap nettle,$(shell $(CC) \
+RUN_ARCHIVES = $(foreach l,seccomp cap nettle uring,$(shell $(CC) \
 	       -print-file-name=lib$(l).a))
 # musl-gcc's spec file always links Scrt1.o (a dynamic PIE); a static PIE
 # needs musl's self-relocating rcrt1.o and no interpreter.

@@ -759,6 +759,12 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 				  ? "READ_MULTISHOT"
 				  : "READ (no READ_MULTISHOT in this kernel, or "
 				    "FAKEOS_LINK_READ=single)");
+	if (!p->parent)
+		log_debug("io_uring: completions run %s",
+			  ring.params.flags & IORING_SETUP_DEFER_TASKRUN
+				  ? "in the program's own wait (DEFER_TASKRUN)"
+				  : "as task work (COOP_TASKRUN; no "
+				    "DEFER_TASKRUN in this kernel)");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
 		r = error_sys(e, errno, "socketpair");
 		goto fail;
@@ -798,6 +804,7 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		.console = { in[0], out[1], err[1] },
 		.pass_fds = { ring.fd, boot },
 		.n_pass = 2,
+		.enable_ring = true,
 		.cgroup_fd = cgfd,
 		.netns_fd = b->shared_netns,
 		.home_netns_fd = b->home_netns,

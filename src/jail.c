@@ -51,6 +51,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "ring.h"
 
 /* Landlock's ABI, defined here because Debian 12's kernel headers stop at
  * ABI 2 and the kernel may offer more. Values are from the kernel UAPI. */
@@ -769,6 +770,12 @@ static void child_main(const struct child *ch)
 	wait_for_parent(JAIL_SYNC_FD);
 	drop_privileges(ch);
 	set_limits(&c->limits, JAIL_FIRST_PASS_FD + c->n_pass);
+	if (c->enable_ring && c->n_pass > 0) {
+		int r = ring_enable(JAIL_FIRST_PASS_FD);
+		if (r < 0)
+			child_fail("io_uring: enabling the ring: %s",
+				   strerror(-r));
+	}
 	apply_filter(c->filter);
 	exec_program(c->argv);
 }

@@ -39,6 +39,9 @@ struct jail_config {
 	int console[3]; /* become the program's fds 0, 1 and 2 */
 	int pass_fds[JAIL_MAX_PASS_FDS]; /* become fds 3.. in order */
 	unsigned n_pass;
+	/* pass_fds[0] is a disabled io_uring: the child enables it last
+	 * before the filter, so that the program's task is its submitter. */
+	bool enable_ring;
 	int cgroup_fd; /* a cgroup v2 directory to start in, or -1 */
 	/* An empty network namespace to share instead of making a new one,
 	 * and the launcher's own to return to (both -1: a new one). */

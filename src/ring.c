@@ -10,17 +10,25 @@
  *     URING_CMD, SENDMSG, SPLICE...
  *   - every SQE must carry IOSQE_FIXED_FILE, so an operation can only name
  *     a slot of the file table, never a raw descriptor;
- *   - register opcodes: FILES_UPDATE alone, which is how the broker puts a
- *     link into a slot (the program cannot call io_uring_register at all).
+ *   - register opcodes: FILES_UPDATE alone, which is how the broker puts
+ *     the control link into file 0 before the exec (the program cannot call
+ *     io_uring_register at all). After the exec the ring takes no
+ *     registration from anyone: it is SINGLE_ISSUER, its submitter is the
+ *     program, and links arrive by the broker's MSG_RING (ring_install).
  * Restrictions can be registered only once and only while the ring is
  * disabled, so nobody can loosen them afterwards. */
 #include "ring.h"
 
+#include <errno.h>
 #include <fcntl.h>
+#include <liburing.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <unistd.h>
 
+#include "log.h"
 #include "proto.h"
 
 /* Besides the one read opcode a link uses (ring_link_read). */
@@ -81,14 +89,32 @@ enum { SQ_ENTRIES = 64, CQ_ENTRIES = 512 };
 
 int ring_create(struct ring *r, struct error *e)
 {
-	memset(&r->params, 0, sizeof(r->params));
 	/* SUBMIT_ALL: one bad SQE fails alone instead of wedging the queue.
-	 * COOP_TASKRUN: a single-threaded program needs no interrupts to
-	 * run completions; they run when it enters the kernel anyway. */
-	r->params.flags = IORING_SETUP_R_DISABLED | IORING_SETUP_CQSIZE |
-			  IORING_SETUP_SUBMIT_ALL | IORING_SETUP_COOP_TASKRUN;
-	r->params.cq_entries = CQ_ENTRIES;
-	r->fd = (int)syscall(__NR_io_uring_setup, SQ_ENTRIES, &r->params);
+	 * DEFER_TASKRUN (with SINGLE_ISSUER, which it needs): a receive that
+	 * a peer's write makes ready completes inside the program's own
+	 * io_uring_enter, not through the generic task-work path, which
+	 * takes 11-15% off a round trip on one CPU (docs/BENCH.md, 2). The
+	 * ring's one submitter is the program's task, which enables the ring
+	 * just before its exec (ring_enable); from then on only MSG_RING can
+	 * put a link into it (ring_install). A kernel without DEFER_TASKRUN
+	 * (before 6.1) gets COOP_TASKRUN: no interrupts to run completions,
+	 * which run when the program enters the kernel anyway. */
+	static const unsigned modes[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+		IORING_SETUP_COOP_TASKRUN,
+	};
+	r->fd = -1;
+	for (size_t i = 0; i < ARRAY_SIZE(modes) && r->fd < 0; i++) {
+		memset(&r->params, 0, sizeof(r->params));
+		r->params.flags = IORING_SETUP_R_DISABLED |
+				  IORING_SETUP_CQSIZE |
+				  IORING_SETUP_SUBMIT_ALL | modes[i];
+		r->params.cq_entries = CQ_ENTRIES;
+		r->fd = (int)syscall(__NR_io_uring_setup, SQ_ENTRIES,
+				     &r->params);
+		if (r->fd < 0 && errno != EINVAL)
+			break;
+	}
 	if (r->fd < 0)
 		return error_sys(e, errno, "io_uring_setup");
 	/* close-on-exec: the broker's copy must not reach a later child;
@@ -121,14 +147,121 @@ int ring_create(struct ring *r, struct error *e)
 	 * io_uring_enable_rings in its shared library: the raw calls. */
 	if (uring_register(r->fd, IORING_REGISTER_RESTRICTIONS, res, n) < 0)
 		goto fail;
-	if (uring_register(r->fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0)
-		goto fail;
 	return 0;
 fail:;
 	int err = errno;
 	close(r->fd);
 	r->fd = -1;
 	return error_sys(e, err, "io_uring_register (restricting the ring)");
+}
+
+int ring_enable(int ring_fd)
+{
+	return uring_register(ring_fd, IORING_REGISTER_ENABLE_RINGS, NULL, 0) < 0
+		       ? -errno
+		       : 0;
+}
+
+/* The broker's own ring, for MSG_RING: one file (the one being sent), and
+ * the two dead ends that stand for an empty file (see ring_install). */
+static struct {
+	bool ready;
+	struct io_uring ring;
+	int dead_rx, dead_tx;
+	uint64_t seq;
+} src = { .dead_rx = -1, .dead_tx = -1 };
+
+static int src_init(struct error *e)
+{
+	if (src.ready)
+		return 0;
+	int r = io_uring_queue_init(4, &src.ring, 0);
+	if (r < 0)
+		return error_sys(e, -r, "io_uring_setup (the broker's ring)");
+	if ((r = io_uring_register_files_sparse(&src.ring, 1)) < 0) {
+		io_uring_queue_exit(&src.ring);
+		return error_sys(e, -r, "io_uring_register (the broker's ring)");
+	}
+	/* A read end whose write end is closed reads end of file; a write
+	 * end whose read end is closed fails with EPIPE (the program ignores
+	 * SIGPIPE, jail.c): what a link reports once its peer has gone. */
+	int a[2], b[2];
+	if (pipe2(a, O_CLOEXEC) < 0) {
+		io_uring_queue_exit(&src.ring);
+		return error_sys(e, errno, "pipe2 (dead ends)");
+	}
+	if (pipe2(b, O_CLOEXEC) < 0) {
+		int err = errno;
+		close(a[0]);
+		close(a[1]);
+		io_uring_queue_exit(&src.ring);
+		return error_sys(e, err, "pipe2 (dead ends)");
+	}
+	close(a[1]);
+	close(b[0]);
+	src.dead_rx = a[0];
+	src.dead_tx = b[1];
+	src.ready = true;
+	return 0;
+}
+
+/* How long the broker waits for a program's task to take a file: the
+ * install runs as task work there, at its next return from the kernel or
+ * to user space, so only a task that is not scheduled at all is slow. */
+enum { MSG_RING_WAIT_MS = 5000 };
+
+/* Sends fd into file of the ring of another task with MSG_RING
+ * (IORING_MSG_SEND_FD), and waits until it is there. */
+static int msg_install(int ring_fd, unsigned file, int fd, struct error *e)
+{
+	if (src_init(e) < 0)
+		return -1;
+	int r = io_uring_register_files_update(&src.ring, 0, &fd, 1);
+	if (r < 0)
+		return error_sys(e, -r, "io_uring_register(FILES_UPDATE) of "
+					"the broker's ring");
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&src.ring);
+	if (!sqe)
+		return error_set(e, EBUSY, "the broker's ring is full");
+	uint64_t seq = ++src.seq;
+	memset(sqe, 0, sizeof(*sqe));
+	sqe->opcode = IORING_OP_MSG_RING;
+	sqe->fd = ring_fd;
+	sqe->addr = IORING_MSG_SEND_FD;
+	sqe->addr3 = 0; /* file 0 of the broker's ring */
+	sqe->file_index = file + 1; /* 1-based; 0 would mean "not fixed" */
+	sqe->msg_ring_flags = IORING_MSG_RING_CQE_SKIP;
+	sqe->user_data = seq;
+	struct __kernel_timespec ts = {
+		.tv_sec = MSG_RING_WAIT_MS / 1000,
+		.tv_nsec = (MSG_RING_WAIT_MS % 1000) * 1000000L,
+	};
+	if ((r = io_uring_submit(&src.ring)) < 0)
+		return error_sys(e, -r, "io_uring_enter (the broker's ring)");
+	/* A completion of an earlier install that timed out may come first:
+	 * it is passed over, and each wait is bounded again. */
+	int res;
+	for (;;) {
+		struct io_uring_cqe *cqe;
+		r = io_uring_wait_cqe_timeout(&src.ring, &cqe, &ts);
+		if (r == -EINTR)
+			continue;
+		if (r < 0) {
+			res = r == -ETIME ? -ETIMEDOUT : r;
+			break;
+		}
+		uint64_t ud = cqe->user_data;
+		res = cqe->res;
+		io_uring_cqe_seen(&src.ring, cqe);
+		if (ud == seq)
+			break;
+	}
+	int none = -1;
+	(void)io_uring_register_files_update(&src.ring, 0, &none, 1);
+	if (res < 0)
+		return error_sys(e, -res, "MSG_RING (putting a file into a "
+					  "program's ring)");
+	return 0;
 }
 
 int ring_install(int ring_fd, unsigned file, int fd, struct error *e)
@@ -139,9 +272,24 @@ int ring_install(int ring_fd, unsigned file, int fd, struct error *e)
 	};
 	if (file >= PROTO_FILES)
 		return error_set(e, EINVAL, "ring file %u out of range", file);
-	if (uring_register(ring_fd, IORING_REGISTER_FILES_UPDATE, &up, 1) != 1)
+	if (uring_register(ring_fd, IORING_REGISTER_FILES_UPDATE, &up, 1) == 1)
+		return 0;
+	/* EEXIST: a SINGLE_ISSUER ring that its program has enabled takes
+	 * registrations from that program's task only (and the program can
+	 * make none). MSG_RING can replace a file but not remove one, so an
+	 * empty file becomes a dead end: the link reads end of file and
+	 * its sends fail with EPIPE, as when its peer has gone. */
+	if (errno != EEXIST)
 		return error_sys(e, errno, "io_uring_register(FILES_UPDATE)");
-	return 0;
+	if (fd < 0) {
+		if (src_init(e) < 0)
+			return -1;
+		fd = file >= PROTO_SLOTS ? src.dead_tx : src.dead_rx;
+	}
+	log_debug("io_uring: %s file %u of a program's ring with MSG_RING",
+		  fd == src.dead_rx || fd == src.dead_tx ? "ending" : "filling",
+		  file);
+	return msg_install(ring_fd, file, fd, e);
 }
 
 int ring_install_link(int ring_fd, unsigned slot, int rx, int tx,

@@ -16,11 +16,21 @@ struct ring {
 	struct io_uring_params params; /* for the program's boot page */
 };
 
-/* Creates a restricted ring with PROTO_FILES empty files. */
+/* Creates a restricted ring with PROTO_FILES empty files, still disabled:
+ * the program's task enables it (ring_enable) just before its exec, and
+ * so becomes the ring's one submitter (SINGLE_ISSUER). */
 int ring_create(struct ring *r, struct error *e);
 
+/* IORING_REGISTER_ENABLE_RINGS, in the task that will submit to the ring.
+ * Returns 0 or -errno. */
+int ring_enable(int ring_fd);
+
 /* Puts fd into the ring's file table at index file, replacing what was
- * there; fd -1 empties it. The ring holds its own reference: the caller
+ * there; fd -1 empties it. Before the program enables its ring, or on a
+ * ring without SINGLE_ISSUER, that is FILES_UPDATE; after, it is MSG_RING
+ * from a ring of the caller's own, which waits until the program's task
+ * has taken the file, and "empty" means a dead end (reads end of file,
+ * writes fail with EPIPE). The ring holds its own reference: the caller
  * may close fd afterwards. Returns 0, or -1 with e set. */
 int ring_install(int ring_fd, unsigned file, int fd, struct error *e);
 

@@ -82,9 +82,14 @@ static int map_ring(const struct io_uring_params *boot_params)
 }
 
 /* Datagrams and requests reach the kernel in fk_wait. A program that
- * ends right after sending (return from main, exit(), or
- * fk_exit) still sends them, as far as its peers have room: submitted
- * sends are carried out before exit_group returns. */
+ * ends right after sending (return from main, exit(), or fk_exit) still
+ * sends them, as far as its peers have room. The ring completes a send
+ * that had to wait (a full pipe, or its lock held by the reader) only
+ * inside the program's own io_uring_enter (DEFER_TASKRUN), and exit would
+ * cancel it: so this enters until every send is done, or until a wait of
+ * EXIT_WAIT_NS brings nothing, which means no peer is making room, or
+ * for 256 rounds at most. */
+#define EXIT_WAIT_NS 1000000
 static int sending(void)
 {
 	if (lib.control.queued || lib.control.inflight)
@@ -102,17 +107,24 @@ static void flush_at_exit(void)
 	/* Pages and timers queued for the kernel are nobody's business
 	 * now: only datagrams and messages to the broker are worth a
 	 * system call. */
-	if (!sending())
-		return;
-	for (int round = 0; round < 64; round++) {
+	/* Bounded: a peer that keeps sending to a program that is leaving
+	 * must not keep it here. */
+	for (int round = 0; round < 256 && sending(); round++) {
 		lib_flush();
-		if (!io_uring_sq_ready(&lib.ring))
-			return;
+		struct io_uring_cqe *cqe;
 		if (io_uring_submit_and_get_events(&lib.ring) < 0)
 			return;
+		if (!io_uring_cq_ready(&lib.ring)) {
+			struct __kernel_timespec ts = { .tv_nsec = EXIT_WAIT_NS };
+			int r = io_uring_submit_and_wait_timeout(&lib.ring, &cqe,
+								 1, &ts, NULL);
+			if (r < 0 && r != -EINTR)
+				return;
+			if (!io_uring_cq_ready(&lib.ring))
+				return;
+		}
 		/* Completions free the links' next batches; events are
 		 * nobody's now, and their pages need not go back. */
-		struct io_uring_cqe *cqe;
 		while (io_uring_peek_batch_cqe(&lib.ring, &cqe, 1) == 1) {
 			struct io_uring_cqe c = *cqe;
 			io_uring_cqe_seen(&lib.ring, cqe);

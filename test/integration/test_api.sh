@@ -22,6 +22,24 @@ test_example_api_hello_sees_its_boot_page() {
 	assert_contains "$OUT" "api_hello: arg 1: arg1"
 }
 
+# The ring is SINGLE_ISSUER with DEFER_TASKRUN (0x30c8 with R_DISABLED,
+# CQSIZE and SUBMIT_ALL; docs/PROTOCOL.md 3.1): the program's task enabled
+# it and is its one submitter, so the broker can no longer register files
+# into it and puts links in with MSG_RING. A link that works both ways and
+# then ends shows both paths: filling two files at each end, and ending
+# them with dead ends when the client closes.
+test_ring_defers_task_work_and_links_arrive_by_msg_ring() {
+	run "$RUN" -n "$PROBE" boot
+	expect_code 0
+	assert_contains "$OUT" "ring flags 0x30c8"
+	run "$RUN" -vv -n "$(ex echo_demo)"
+	expect_code 0
+	assert_contains "$ERR" "io_uring: completions run in the program's own wait (DEFER_TASKRUN)"
+	assert_contains "$ERR" "io_uring: filling file 1 of a program's ring with MSG_RING"
+	assert_contains "$ERR" "io_uring: filling file 65 of a program's ring with MSG_RING"
+	assert_contains "$ERR" "io_uring: ending file 1 of a program's ring with MSG_RING"
+}
+
 # The boot page's cpus field (docs/PROTOCOL.md 2.2) is the launcher's
 # affinity count, as nproc(1) counts it; taskset(1) narrows it.
 test_boot_page_counts_the_cpus_a_program_may_run_on() {

@@ -989,6 +989,9 @@ int main(int argc, char **argv)
 		uint32_t cpus;
 		memcpy(&cpus, page + 1224, sizeof(cpus));
 		printf("cpus %u\n", cpus);
+		uint32_t flags; /* params.flags, as io_uring_setup left them */
+		memcpy(&flags, page + 88, sizeof(flags));
+		printf("ring flags 0x%x\n", flags);
 		return 0;
 	}
 	printf("usage: api_probe COMMAND ...\n");
