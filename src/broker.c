@@ -1822,6 +1822,7 @@ out:
 		if (*fd >= 0)
 			close(*fd);
 	cgroup_base_close(&b.cgroup);
+	ring_release();
 	program_free(&prog);
 	program_loader_close(b.loader);
 	if (b.top && log_level >= LOG_VERBOSE)

@@ -205,6 +205,17 @@ static int src_init(struct error *e)
 	return 0;
 }
 
+void ring_release(void)
+{
+	if (!src.ready)
+		return;
+	io_uring_queue_exit(&src.ring);
+	close(src.dead_rx);
+	close(src.dead_tx);
+	src.dead_rx = src.dead_tx = -1;
+	src.ready = false;
+}
+
 /* How long the broker waits for a program's task to take a file: the
  * install runs as task work there, at its next return from the kernel or
  * to user space, so only a task that is not scheduled at all is slow. */

@@ -40,6 +40,10 @@ int ring_install(int ring_fd, unsigned file, int fd, struct error *e);
 int ring_install_link(int ring_fd, unsigned slot, int rx, int tx,
 		      struct error *e);
 
+/* Closes what ring_install made for MSG_RING (the caller's own ring and
+ * the two dead ends), if it made them. */
+void ring_release(void);
+
 /* Whether a ring whose link read opcode is link_read accepts opcode op;
  * for tests and docs. */
 int ring_allowed(unsigned op, unsigned link_read);
