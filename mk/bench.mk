@@ -24,7 +24,7 @@ $(BENCH_HOST): build/bench/%: test/bench/%.c test/bench/bench.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $<
 
-$(BENCH_URING): build/bench/%: test/bench/%.c | $(DEPS_STAMP)
+$(BENCH_URING): build/bench/%: test/bench/%.c test/bench/bench.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(BENCH_CFLAGS) -o $@ $< -luring
 

@@ -222,11 +222,9 @@ void ring_release(void)
 enum { MSG_RING_WAIT_MS = 5000 };
 
 /* Sends fd into file of the ring of another task with MSG_RING
- * (IORING_MSG_SEND_FD), and waits until it is there. */
+ * (IORING_MSG_SEND_FD), and waits until it is there. src is ready. */
 static int msg_install(int ring_fd, unsigned file, int fd, struct error *e)
 {
-	if (src_init(e) < 0)
-		return -1;
 	int r = io_uring_register_files_update(&src.ring, 0, &fd, 1);
 	if (r < 0)
 		return error_sys(e, -r, "io_uring_register(FILES_UPDATE) of "
@@ -292,11 +290,10 @@ int ring_install(int ring_fd, unsigned file, int fd, struct error *e)
 	 * its sends fail with EPIPE, as when its peer has gone. */
 	if (errno != EEXIST)
 		return error_sys(e, errno, "io_uring_register(FILES_UPDATE)");
-	if (fd < 0) {
-		if (src_init(e) < 0)
-			return -1;
+	if (src_init(e) < 0)
+		return -1;
+	if (fd < 0)
 		fd = file >= PROTO_SLOTS ? src.dead_tx : src.dead_rx;
-	}
 	log_debug("io_uring: %s file %u of a program's ring with MSG_RING",
 		  fd == src.dead_rx || fd == src.dead_tx ? "ending" : "filling",
 		  file);

@@ -35,6 +35,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
+
 /* Linux 6.7; liburing 2.3's headers predate it. */
 #define OP_READ_MULTISHOT 49
 
@@ -50,14 +52,6 @@ static void die(const char *what, int err)
 {
 	fprintf(stderr, "taskrun: %s: %s\n", what, strerror(err));
 	exit(1);
-}
-
-static unsigned long long now_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (unsigned long long)ts.tv_sec * 1000000000ull +
-	       (unsigned long long)ts.tv_nsec;
 }
 
 static struct io_uring_sqe *sqe(void)
@@ -166,13 +160,6 @@ static void pin(int nth)
 	exit(3);
 }
 
-static int cmp_ull(const void *a, const void *b)
-{
-	unsigned long long x = *(const unsigned long long *)a;
-	unsigned long long y = *(const unsigned long long *)b;
-	return x < y ? -1 : x > y;
-}
-
 static void reap(pid_t pid)
 {
 	int st;
@@ -212,15 +199,15 @@ static int rtt(int defer, int rounds, int size, int apart)
 		pin(0);
 	setup(defer);
 	arm_read(ba[0]);
-	unsigned long long *t = calloc((size_t)rounds, sizeof(*t));
+	uint64_t *t = calloc((size_t)rounds, sizeof(*t));
 	if (!t)
 		die("calloc", ENOMEM);
 	for (int i = 0; i < WARMUP + rounds; i++) {
 		memset(out, 'i', (size_t)size);
-		unsigned long long t0 = now_ns();
+		uint64_t t0 = bench_now();
 		write_to(ab[1], size);
 		int page = next_datagram(ba[0], &writes);
-		unsigned long long dt = now_ns() - t0;
+		uint64_t dt = bench_now() - t0;
 		if (pages[page][0] != 'o' ||
 		    memcmp(pages[page] + 1, out + 1, (size_t)size - 1)) {
 			fprintf(stderr, "taskrun: round %d: wrong reply\n", i);
@@ -231,9 +218,8 @@ static int rtt(int defer, int rounds, int size, int apart)
 			t[i - WARMUP] = dt;
 	}
 	reap(pid);
-	qsort(t, (size_t)rounds, sizeof(*t), cmp_ull);
 	printf("taskrun %s rtt %d %llu\n", defer ? "defer" : "coop", size,
-	       t[rounds / 2]);
+	       (unsigned long long)bench_pct(t, (size_t)rounds, 50));
 	free(t);
 	return 0;
 }
@@ -255,7 +241,7 @@ static int stream(int defer, int count)
 	}
 	setup(defer);
 	memset(out, 'x', sizeof(out));
-	unsigned long long t0 = now_ns();
+	uint64_t t0 = bench_now();
 	int sent = 0, done = 0;
 	while (done < count) {
 		while (sent - done < IN_FLIGHT && sent < count) {
@@ -276,7 +262,7 @@ static int stream(int defer, int count)
 		}
 	}
 	reap(pid);
-	double secs = (double)(now_ns() - t0) / 1e9;
+	double secs = (double)(bench_now() - t0) / 1e9;
 	printf("taskrun %s stream %.3f\n", defer ? "defer" : "coop",
 	       (double)count * PAGE / secs / 1e9);
 	return 0;
@@ -286,14 +272,14 @@ int main(int argc, char **argv)
 {
 	if (argc >= 4 && (!strcmp(argv[1], "coop") || !strcmp(argv[1], "defer"))) {
 		int defer = !strcmp(argv[1], "defer");
-		int n = atoi(argv[3]);
-		if (!strcmp(argv[2], "rtt") && argc >= 5 && n > 0) {
-			int size = atoi(argv[4]);
-			if (size >= 2 && size <= PAGE)
+		int n = (int)bench_number(argv[3], 1);
+		if (!strcmp(argv[2], "rtt") && argc >= 5) {
+			int size = (int)bench_number(argv[4], 2);
+			if (size <= PAGE)
 				return rtt(defer, n, size,
 					   argc > 5 && !strcmp(argv[5], "apart"));
 		}
-		if (!strcmp(argv[2], "stream") && n > 0)
+		if (!strcmp(argv[2], "stream"))
 			return stream(defer, n);
 	}
 	fprintf(stderr, "usage: taskrun coop|defer rtt ROUNDS SIZE [apart]\n"
