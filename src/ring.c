@@ -93,7 +93,7 @@ int ring_create(struct ring *r, struct error *e)
 	 * DEFER_TASKRUN (with SINGLE_ISSUER, which it needs): a receive that
 	 * a peer's write makes ready completes inside the program's own
 	 * io_uring_enter, not through the generic task-work path, which
-	 * took 5-10% off a link's round trip here (docs/BENCH.md, 2). The
+	 * took 2-10% off a link's round trip here (docs/BENCH.md, 2). The
 	 * ring's one submitter is the program's task, which enables the ring
 	 * just before its exec (ring_enable); from then on only MSG_RING can
 	 * put a link into it (ring_install). A kernel without DEFER_TASKRUN
