@@ -704,6 +704,7 @@ static int make_boot_page(struct prog *p, const struct ring *r, int *out,
 	boot->slots = PROTO_SLOTS;
 	boot->control_slot = PROTO_CONTROL_SLOT;
 	boot->link_read = r->link_read;
+	boot->recv_pages = r->recv_pages;
 	boot->cpus = affinity_cpus();
 	boot->id = p->id;
 	boot->parent = p->parent ? p->parent->id : 0;
@@ -759,6 +760,13 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 				  ? "READ_MULTISHOT"
 				  : "READ (no READ_MULTISHOT in this kernel, or "
 				    "FAKEOS_LINK_READ=single)");
+	if (!p->parent)
+		log_debug("io_uring: receive pages go back %s",
+			  ring.recv_pages == PROTO_RECV_RING
+				  ? "through buffer rings"
+				  : "by PROVIDE_BUFFERS (no buffer rings the "
+				    "program can map in this kernel, or "
+				    "FAKEOS_RECV_PAGES=provide)");
 	if (!p->parent)
 		log_debug("io_uring: completions run %s",
 			  ring.params.flags & IORING_SETUP_DEFER_TASKRUN

@@ -15,7 +15,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PROTO_VERSION 2 /* 2: links are pipes, and the boot page says how to read them */
+/* 2: links are pipes, and the boot page says how to read them.
+ * 3: receive pages go back to the kernel through buffer rings that the
+ *    broker registers (the boot page's recv_pages), not PROVIDE_BUFFERS. */
+#define PROTO_VERSION 3
 #define PROTO_PAGE 4096
 #define PROTO_NAME_SIZE 64 /* FK_NAME_MAX + 1 */
 #define PROTO_URL_SIZE 1024
@@ -41,6 +44,26 @@
 /* How long the broker holds a LINK to a name nobody serves yet before it
  * answers CLOSED with -ECONNREFUSED (FK_LINK_WAIT_MS in fakeos.h). */
 #define PROTO_LINK_WAIT_MS 2000
+
+/* The program's receive pages: two buffer groups, one for the links'
+ * datagrams and one for the broker's messages. Their sizes are powers of
+ * two, as a buffer ring needs. */
+#define PROTO_GROUP_DATA 0
+#define PROTO_GROUP_CONTROL 1
+#define PROTO_DATA_PAGES 64
+#define PROTO_CONTROL_PAGES 16
+/* How the program hands receive pages to the kernel (the boot page's
+ * recv_pages). PROTO_RECV_RING: the broker registered a buffer ring for
+ * each group (IORING_REGISTER_PBUF_RING with IOU_PBUF_RING_MMAP, Linux
+ * 6.4), empty; the program maps group g's ring from its ring descriptor at
+ * PROTO_RECV_RING_OFF(g) and gives a page back by writing an entry and
+ * moving the ring's tail, with no SQE and no CQE. PROTO_RECV_PROVIDE: an
+ * older kernel; the program sends PROVIDE_BUFFERS SQEs, which only then
+ * the ring allows. Debian 12's headers (6.1) predate the ring offsets. */
+#define PROTO_RECV_PROVIDE 1
+#define PROTO_RECV_RING 2
+#define PROTO_PBUF_RING_MMAP 1 /* IOU_PBUF_RING_MMAP */
+#define PROTO_RECV_RING_OFF(group) (0x80000000ULL | ((uint64_t)(group) << 16))
 
 /* The SQE flags a program's ring accepts (ring.c registers them; every SQE
  * must also carry IOSQE_FIXED_FILE). IO_LINK lets libfakeos hand the
@@ -149,7 +172,7 @@ struct proto_boot {
 	 * PROTO_OP_READ_MULTISHOT, or IORING_OP_READ (one datagram per
 	 * SQE) on a kernel without it. */
 	uint32_t link_read;
-	uint32_t reserved; /* 0 */
+	uint32_t recv_pages; /* PROTO_RECV_RING or PROTO_RECV_PROVIDE */
 	uint64_t id;
 	uint64_t parent;
 	uint8_t key[32];

@@ -5,9 +5,11 @@
  * profile dropped io_uring in 2023). So the program's ring is created here,
  * disabled, and restricted before it is enabled:
  *   - SQE opcodes: only send and receive on the control link, write and
- *     read on a link, timeouts, and handing the kernel receive pages
- *     (PROVIDE_BUFFERS). No OPENAT, SOCKET, CONNECT, ACCEPT, MSG_RING,
- *     URING_CMD, SENDMSG, SPLICE...
+ *     read on a link, timeouts and cancelling them. No OPENAT, SOCKET,
+ *     CONNECT, ACCEPT, MSG_RING, URING_CMD, SENDMSG, SPLICE, and no
+ *     PROVIDE_BUFFERS: receive pages go back to the kernel through buffer
+ *     rings registered here (ring_recv_pages), except on a kernel before
+ *     6.4, where PROVIDE_BUFFERS is the only way and is allowed;
  *   - every SQE must carry IOSQE_FIXED_FILE, so an operation can only name
  *     a slot of the file table, never a raw descriptor;
  *   - register opcodes: FILES_UPDATE alone, which is how the broker puts
@@ -31,14 +33,14 @@
 #include "log.h"
 #include "proto.h"
 
-/* Besides the one read opcode a link uses (ring_link_read). */
+/* Besides the one read opcode a link uses (link_read_op), and
+ * PROVIDE_BUFFERS where the receive pages need it (ring_recv_pages). */
 static const unsigned char allowed_ops[] = {
 	IORING_OP_SEND, /* messages to the broker, on the control link */
 	IORING_OP_RECV, /* messages from the broker, multishot */
 	IORING_OP_WRITE, /* fk_send: a datagram into a link's pipe */
 	IORING_OP_TIMEOUT, /* fk_timer only: fk_wait's timeout is EXT_ARG */
 	IORING_OP_ASYNC_CANCEL, /* fk_close of a timer or a link's read */
-	IORING_OP_PROVIDE_BUFFERS, /* pages the kernel receives into */
 };
 
 static int uring_register(int fd, unsigned op, const void *arg, unsigned n)
@@ -72,14 +74,41 @@ static unsigned link_read_op(int ring_fd)
 	return op;
 }
 
-int ring_allowed(unsigned op, unsigned link_read)
+/* The program's two groups of receive pages become buffer rings, which
+ * the kernel allocates (IOU_PBUF_RING_MMAP) and the program maps from its
+ * ring descriptor: a page goes back by a store to shared memory instead of
+ * a PROVIDE_BUFFERS SQE, its kmalloc'd list entry and its CQE, which took
+ * 12% off a round trip and raised a stream by half in taskrun
+ * (docs/BENCH.md, section 2). They start empty; the program fills them.
+ * A kernel before 6.4 refuses the flag (EINVAL): then the program uses
+ * PROVIDE_BUFFERS, as does every ring when FAKEOS_RECV_PAGES=provide is in
+ * the environment, so the suite tests that path too. */
+static unsigned ring_recv_pages(int ring_fd, struct error *e)
 {
-	if (op == link_read)
-		return 1;
-	for (size_t i = 0; i < sizeof(allowed_ops); i++)
-		if (allowed_ops[i] == op)
-			return 1;
-	return 0;
+	const char *force = secure_getenv("FAKEOS_RECV_PAGES");
+	if (force && strcmp(force, "provide") == 0)
+		return PROTO_RECV_PROVIDE;
+	static const struct {
+		uint16_t group, pages;
+	} groups[] = {
+		{ PROTO_GROUP_DATA, PROTO_DATA_PAGES },
+		{ PROTO_GROUP_CONTROL, PROTO_CONTROL_PAGES },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(groups); i++) {
+		struct io_uring_buf_reg reg;
+		memset(&reg, 0, sizeof(reg));
+		reg.ring_entries = groups[i].pages;
+		reg.bgid = groups[i].group;
+		reg.pad = PROTO_PBUF_RING_MMAP; /* "flags" in 6.4's headers */
+		if (uring_register(ring_fd, IORING_REGISTER_PBUF_RING, &reg,
+				   1) == 0)
+			continue;
+		if (errno == EINVAL && i == 0)
+			return PROTO_RECV_PROVIDE;
+		error_sys(e, errno, "io_uring_register (a buffer ring)");
+		return 0;
+	}
+	return PROTO_RECV_RING;
 }
 
 /* SQ and CQ sizes: a program has at most PROTO_SLOTS links, each with one
@@ -128,6 +157,12 @@ int ring_create(struct ring *r, struct error *e)
 		goto fail;
 
 	r->link_read = link_read_op(r->fd);
+	r->recv_pages = ring_recv_pages(r->fd, e);
+	if (!r->recv_pages) {
+		close(r->fd);
+		r->fd = -1;
+		return -1;
+	}
 	struct io_uring_restriction res[16];
 	unsigned n = 0;
 	memset(res, 0, sizeof(res));
@@ -137,6 +172,10 @@ int ring_create(struct ring *r, struct error *e)
 	}
 	res[n].opcode = IORING_RESTRICTION_SQE_OP;
 	res[n++].sqe_op = (uint8_t)r->link_read;
+	if (r->recv_pages == PROTO_RECV_PROVIDE) {
+		res[n].opcode = IORING_RESTRICTION_SQE_OP;
+		res[n++].sqe_op = IORING_OP_PROVIDE_BUFFERS;
+	}
 	res[n].opcode = IORING_RESTRICTION_SQE_FLAGS_ALLOWED;
 	res[n++].sqe_flags = PROTO_RING_SQE_FLAGS;
 	res[n].opcode = IORING_RESTRICTION_SQE_FLAGS_REQUIRED;

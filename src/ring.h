@@ -13,6 +13,7 @@
 struct ring {
 	int fd; /* the broker's descriptor for the ring */
 	unsigned link_read; /* the read opcode it allows (boot page) */
+	unsigned recv_pages; /* PROTO_RECV_RING or _PROVIDE (boot page) */
 	struct io_uring_params params; /* for the program's boot page */
 };
 
@@ -43,9 +44,5 @@ int ring_install_link(int ring_fd, unsigned slot, int rx, int tx,
 /* Closes what ring_install made for MSG_RING (the caller's own ring and
  * the two dead ends), if it made them. */
 void ring_release(void);
-
-/* Whether a ring whose link read opcode is link_read accepts opcode op;
- * for tests and docs. */
-int ring_allowed(unsigned op, unsigned link_read);
 
 #endif

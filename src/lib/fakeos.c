@@ -36,7 +36,9 @@ static int read_boot(struct io_uring_params *params)
 		 b->control_slot != PROTO_CONTROL_SLOT ||
 		 (b->link_read != PROTO_OP_READ_MULTISHOT &&
 		  b->link_read != IORING_OP_READ) ||
-		 b->reserved != 0 || !memchr(b->url, '\0', sizeof(b->url)))
+		 (b->recv_pages != PROTO_RECV_RING &&
+		  b->recv_pages != PROTO_RECV_PROVIDE) ||
+		 !memchr(b->url, '\0', sizeof(b->url)))
 		r = -EPROTO;
 	if (r == 0) {
 		memcpy(lib.url, b->url, sizeof(lib.url));
@@ -46,6 +48,7 @@ static int read_boot(struct io_uring_params *params)
 		lib.boot.id = b->id;
 		lib.boot.parent = b->parent;
 		lib.link_read = b->link_read;
+		lib.recv_mode = b->recv_pages;
 		lib.spin = b->cpus != 1;
 		*params = b->params;
 	}
@@ -134,6 +137,52 @@ static void flush_at_exit(void)
 	}
 }
 
+/* Every receive page goes to the kernel. With buffer rings (the broker
+ * registered them, empty) each group's ring is mapped from the ring
+ * descriptor and filled; the mapping stays for the program's life. Else
+ * one PROVIDE_BUFFERS SQE per group, submitted with the first fk_wait. */
+static int give_all_pages(void)
+{
+	static const struct {
+		unsigned group, first, n;
+	} groups[] = {
+		{ LIB_GROUP_DATA, 0, LIB_DATA_PAGES },
+		{ LIB_GROUP_CONTROL, LIB_DATA_PAGES, LIB_CONTROL_PAGES },
+	};
+	for (unsigned i = 0; i < 2; i++) {
+		unsigned g = groups[i].group, n = groups[i].n;
+		if (lib.recv_mode == PROTO_RECV_PROVIDE) {
+			struct io_uring_sqe *sqe = lib_sqe(LIB_OP_PROVIDE, 0, 0);
+			io_uring_prep_provide_buffers(
+				sqe, lib_page_ptr(groups[i].first), PROTO_PAGE,
+				(int)n, (int)g, 0);
+			sqe->flags |= IOSQE_FIXED_FILE;
+			continue;
+		}
+		if (!lib.buf_ring[g]) {
+			void *m = mmap(NULL, PROTO_PAGE, PROT_READ | PROT_WRITE,
+				       MAP_SHARED | MAP_POPULATE, PROTO_RING_FD,
+				       (off_t)PROTO_RECV_RING_OFF(g));
+			if (m == MAP_FAILED)
+				return -EBADF;
+			lib.buf_ring[g] = m;
+		}
+		struct io_uring_buf_ring *br = lib.buf_ring[g];
+		/* The kernel's ring starts zeroed; an earlier fk_init that
+		 * failed later may have filled it already. */
+		if (br->tail != 0)
+			continue;
+		for (unsigned bid = 0; bid < n; bid++)
+			io_uring_buf_ring_add(br,
+					      lib_page_ptr(groups[i].first + bid),
+					      PROTO_PAGE, (unsigned short)bid,
+					      io_uring_buf_ring_mask(n),
+					      (int)bid);
+		io_uring_buf_ring_advance(br, (int)n);
+	}
+	return 0;
+}
+
 int fk_init(void)
 {
 	struct io_uring_params params;
@@ -158,19 +207,11 @@ int fk_init(void)
 		lib.free_notes[lib.nfree_notes++] =
 			(uint16_t)(LIB_SEND_PAGES + LIB_NOTES - 1 - i);
 
-	/* Both pools go to the kernel in one SQE each, and the control
-	 * link's receive is armed: all with the first fk_wait. */
-	struct io_uring_sqe *sqe = lib_sqe(LIB_OP_PROVIDE, 0, 0);
-	io_uring_prep_provide_buffers(sqe, lib.recv_pages, PROTO_PAGE,
-				      LIB_DATA_PAGES, LIB_GROUP_DATA, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
-	sqe = lib_sqe(LIB_OP_PROVIDE, 0, 0);
-	io_uring_prep_provide_buffers(sqe, lib_page_ptr(LIB_DATA_PAGES),
-				      PROTO_PAGE, LIB_CONTROL_PAGES,
-				      LIB_GROUP_CONTROL, 0);
-	sqe->flags |= IOSQE_FIXED_FILE;
+	if ((r = give_all_pages()) < 0)
+		return r;
 	lib.avail[LIB_GROUP_DATA] = LIB_DATA_PAGES;
 	lib.avail[LIB_GROUP_CONTROL] = LIB_CONTROL_PAGES;
+	/* Armed now, submitted with the first fk_wait. */
 	lib_recv_arm(0, PROTO_CONTROL_SLOT);
 
 	(void)atexit(flush_at_exit);

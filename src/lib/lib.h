@@ -25,14 +25,14 @@ enum {
 	LIB_LINK_QUEUE = 32, /* datagrams one link may have unsent */
 	LIB_NOTES = 2 * LIB_HANDLES + PROTO_SLOTS, /* small CLOSE/KILL
 						      messages; see queue.c */
-	LIB_DATA_PAGES = 64, /* receive pages for links */
-	LIB_CONTROL_PAGES = 16, /* receive pages for the control link */
+	LIB_DATA_PAGES = PROTO_DATA_PAGES, /* receive pages for links */
+	LIB_CONTROL_PAGES = PROTO_CONTROL_PAGES, /* ... for the control link */
 	LIB_RECV_PAGES = LIB_DATA_PAGES + LIB_CONTROL_PAGES,
 };
 
 /* Buffer groups: links and the control link receive into separate pools,
  * so a flood on a link cannot starve the broker's messages. */
-enum { LIB_GROUP_DATA = 0, LIB_GROUP_CONTROL = 1 };
+enum { LIB_GROUP_DATA = PROTO_GROUP_DATA, LIB_GROUP_CONTROL = PROTO_GROUP_CONTROL };
 
 /* Sends on one socket must not overlap: io_uring retries blocked sends in
  * no particular order, so two in flight can arrive swapped (seen here:
@@ -53,7 +53,8 @@ enum lib_op {
 			send buffer */
 	LIB_OP_TIMER, /* a timer's TIMEOUT */
 	LIB_OP_UNTIMER, /* ASYNC_CANCEL of a closed timer's TIMEOUT */
-	LIB_OP_PROVIDE, /* receive pages handed to the kernel */
+	LIB_OP_PROVIDE, /* receive pages handed to the kernel, where the
+			   boot page says PROTO_RECV_PROVIDE */
 	LIB_OP_UNRECV, /* ASYNC_CANCEL of a torn-down link's READ */
 };
 
@@ -103,6 +104,7 @@ struct lib_state {
 	int ready;
 	struct io_uring ring;
 	unsigned link_read; /* the boot page's: the opcode a link reads with */
+	unsigned recv_mode; /* the boot page's recv_pages: PROTO_RECV_RING or _PROVIDE */
 	int spin; /* fk_wait may poll before it sleeps: the boot page's cpus != 1 */
 	unsigned spin_skip; /* waits left that sleep at once (event.c) */
 	unsigned spin_backoff; /* how many the last poll in vain set */
@@ -123,6 +125,9 @@ struct lib_state {
 	struct lib_sendq control; /* requests to the broker */
 
 	unsigned char *recv_pages; /* LIB_DATA_PAGES, then the control's */
+	/* Each group's buffer ring, mapped from the ring descriptor; NULL
+	 * where the boot page says PROTO_RECV_PROVIDE. */
+	struct io_uring_buf_ring *buf_ring[2];
 	uint8_t held[LIB_RECV_PAGES]; /* out of the kernel's pool */
 	unsigned avail[2]; /* pages in each group's pool (or on the way) */
 	uint8_t control_parked; /* the control receive waits for pages */

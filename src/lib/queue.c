@@ -287,6 +287,18 @@ void lib_page_give(unsigned page)
 	unsigned bid = group == LIB_GROUP_DATA ? page : page - LIB_DATA_PAGES;
 	lib.held[page] = 0;
 	lib.avail[group]++;
+	struct io_uring_buf_ring *br = lib.buf_ring[group];
+	if (br) {
+		/* The ring has room for every page of its group, and the
+		 * kernel sees the page once the tail moves past it. */
+		unsigned n = group == LIB_GROUP_DATA ? LIB_DATA_PAGES
+						      : LIB_CONTROL_PAGES;
+		io_uring_buf_ring_add(br, lib_page_ptr(page), PROTO_PAGE,
+				      (unsigned short)bid,
+				      io_uring_buf_ring_mask(n), 0);
+		io_uring_buf_ring_advance(br, 1);
+		return;
+	}
 	if (provide_joins(group, bid))
 		return;
 	struct io_uring_sqe *sqe = lib_sqe(LIB_OP_PROVIDE, 0, 0);

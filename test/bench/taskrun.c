@@ -2,7 +2,7 @@
  * round trip is io_uring's task work, measured by running a link's data
  * path with the ring set up two ways.
  *
- *   taskrun coop|defer rtt ROUNDS SIZE [apart]
+ *   taskrun coop|defer|pbuf rtt ROUNDS SIZE [apart]
  *       ping-pong between this process and a fork of it over two pipes in
  *       packet mode (O_DIRECT), as a fakeOS link is made: each side reads
  *       its pipe with one READ_MULTISHOT into 64 provided pages and writes
@@ -11,7 +11,7 @@
  *       wait in io_uring_enter; with "apart" each is pinned to a CPU of its
  *       own and polls (io_uring_enter with GETEVENTS in a loop) instead, as
  *       fk_wait does there.
- *   taskrun coop|defer stream COUNT
+ *   taskrun coop|defer|pbuf stream COUNT
  *       COUNT datagrams of 4096 bytes one way, up to 16 writes in flight;
  *       prints "taskrun MODE stream GB_PER_S".
  *
@@ -47,6 +47,8 @@ static char pages[PAGES][PAGE];
 static char out[PAGE];
 static struct io_uring ring;
 static int polling;
+static const char *const modes[] = { "coop", "defer", "pbuf" };
+static struct io_uring_buf_ring *br; /* pbuf: the pages' buffer ring */
 
 static void die(const char *what, int err)
 {
@@ -70,6 +72,12 @@ static struct io_uring_sqe *sqe(void)
 
 static void provide(int page)
 {
+	if (br) {
+		io_uring_buf_ring_add(br, pages[page], PAGE, (unsigned short)page,
+				      io_uring_buf_ring_mask(PAGES), 0);
+		io_uring_buf_ring_advance(br, 1);
+		return;
+	}
 	struct io_uring_sqe *s = sqe();
 	io_uring_prep_provide_buffers(s, pages[page], PAGE, 1, 1, page);
 	s->user_data = UD_PROVIDE;
@@ -91,7 +99,7 @@ static void write_to(int fd, int len)
 	s->user_data = UD_WRITE;
 }
 
-static void setup(int defer)
+static void setup(int defer, int pbuf)
 {
 	struct io_uring_params p;
 	memset(&p, 0, sizeof(p));
@@ -103,6 +111,18 @@ static void setup(int defer)
 	int r = io_uring_queue_init_params(64, &ring, &p);
 	if (r < 0)
 		die("io_uring_setup", -r);
+	if (pbuf) {
+		static _Alignas(4096) struct io_uring_buf bufs[PAGES];
+		br = (struct io_uring_buf_ring *)bufs;
+		io_uring_buf_ring_init(br);
+		struct io_uring_buf_reg reg = {
+			.ring_addr = (unsigned long)br,
+			.ring_entries = PAGES,
+			.bgid = 1,
+		};
+		if ((r = io_uring_register_buf_ring(&ring, &reg, 0)) < 0)
+			die("IORING_REGISTER_PBUF_RING", -r);
+	}
 	for (int i = 0; i < PAGES; i++)
 		provide(i);
 	if ((r = io_uring_submit(&ring)) < 0)
@@ -171,7 +191,7 @@ static void reap(pid_t pid)
 	}
 }
 
-static int rtt(int defer, int rounds, int size, int apart)
+static int rtt(int mode, int rounds, int size, int apart)
 {
 	int ab[2], ba[2], writes = 0;
 	if (pipe2(ab, O_DIRECT) < 0 || pipe2(ba, O_DIRECT) < 0)
@@ -183,7 +203,7 @@ static int rtt(int defer, int rounds, int size, int apart)
 	if (pid == 0) {
 		if (apart)
 			pin(1);
-		setup(defer);
+		setup(mode != 0, mode == 2);
 		arm_read(ab[0]);
 		for (int i = 0; i < WARMUP + rounds; i++) {
 			int page = next_datagram(ab[0], &writes);
@@ -197,7 +217,7 @@ static int rtt(int defer, int rounds, int size, int apart)
 	}
 	if (apart)
 		pin(0);
-	setup(defer);
+	setup(mode != 0, mode == 2);
 	arm_read(ba[0]);
 	uint64_t *t = calloc((size_t)rounds, sizeof(*t));
 	if (!t)
@@ -218,13 +238,13 @@ static int rtt(int defer, int rounds, int size, int apart)
 			t[i - WARMUP] = dt;
 	}
 	reap(pid);
-	printf("taskrun %s rtt %d %llu\n", defer ? "defer" : "coop", size,
+	printf("taskrun %s rtt %d %llu\n", modes[mode], size,
 	       (unsigned long long)bench_pct(t, (size_t)rounds, 50));
 	free(t);
 	return 0;
 }
 
-static int stream(int defer, int count)
+static int stream(int mode, int count)
 {
 	int p[2], writes = 0;
 	if (pipe2(p, O_DIRECT) < 0)
@@ -233,13 +253,13 @@ static int stream(int defer, int count)
 	if (pid < 0)
 		die("fork", errno);
 	if (pid == 0) {
-		setup(defer);
+		setup(mode != 0, mode == 2);
 		arm_read(p[0]);
 		for (int i = 0; i < count; i++)
 			provide(next_datagram(p[0], &writes));
 		_exit(0);
 	}
-	setup(defer);
+	setup(mode != 0, mode == 2);
 	memset(out, 'x', sizeof(out));
 	uint64_t t0 = bench_now();
 	int sent = 0, done = 0;
@@ -263,26 +283,29 @@ static int stream(int defer, int count)
 	}
 	reap(pid);
 	double secs = (double)(bench_now() - t0) / 1e9;
-	printf("taskrun %s stream %.3f\n", defer ? "defer" : "coop",
+	printf("taskrun %s stream %.3f\n", modes[mode],
 	       (double)count * PAGE / secs / 1e9);
 	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	if (argc >= 4 && (!strcmp(argv[1], "coop") || !strcmp(argv[1], "defer"))) {
-		int defer = !strcmp(argv[1], "defer");
+	int mode = -1;
+	for (int i = 0; argc >= 4 && i < 3; i++)
+		if (!strcmp(argv[1], modes[i]))
+			mode = i;
+	if (mode >= 0) {
 		int n = (int)bench_number(argv[3], 1);
 		if (!strcmp(argv[2], "rtt") && argc >= 5) {
 			int size = (int)bench_number(argv[4], 2);
 			if (size <= PAGE)
-				return rtt(defer, n, size,
+				return rtt(mode, n, size,
 					   argc > 5 && !strcmp(argv[5], "apart"));
 		}
 		if (!strcmp(argv[2], "stream"))
-			return stream(defer, n);
+			return stream(mode, n);
 	}
-	fprintf(stderr, "usage: taskrun coop|defer rtt ROUNDS SIZE [apart]\n"
-			"       taskrun coop|defer stream COUNT\n");
+	fprintf(stderr, "usage: taskrun coop|defer|pbuf rtt ROUNDS SIZE [apart]\n"
+			"       taskrun coop|defer|pbuf stream COUNT\n");
 	return 2;
 }

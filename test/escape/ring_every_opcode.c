@@ -1,8 +1,9 @@
 /* Every io_uring opcode the ring does not allow, one SQE each, on the
  * control slot with IOSQE_FIXED_FILE (so that only the opcode restriction
- * can refuse it), all other fields zero. Seven are allowed: SEND and RECV
- * (the control link), WRITE and one read opcode (links), TIMEOUT,
- * ASYNC_CANCEL and PROVIDE_BUFFERS. Each must complete with EACCES;
+ * can refuse it), all other fields zero. Six are allowed: SEND and RECV
+ * (the control link), WRITE and one read opcode (links), TIMEOUT and
+ * ASYNC_CANCEL; and PROVIDE_BUFFERS only where the boot page says the
+ * program has no buffer rings. Each other one must complete with EACCES;
  * opcodes past the kernel's last one complete with EINVAL, and those must
  * be a contiguous tail. Anything else got past the restriction. Exits
  * ESCAPED if any did. */
@@ -10,9 +11,12 @@
 
 enum { OPCODES = 96 };
 
-/* The boot page's link_read: READ_MULTISHOT, or READ on a kernel
- * without it; the other of the two must be refused like the rest. */
-static unsigned link_read(void)
+/* From the boot page: link_read, READ_MULTISHOT or READ on a kernel
+ * without it (the other of the two must be refused like the rest), and
+ * recv_pages, buffer rings or PROVIDE_BUFFERS. */
+static unsigned read_op, recv_pages;
+
+static void read_boot(void)
 {
 	const struct proto_boot *b = mmap(NULL, PROTO_PAGE, PROT_READ,
 					  MAP_PRIVATE, PROTO_BOOT_FD, 0);
@@ -20,19 +24,18 @@ static unsigned link_read(void)
 		printf("FAIL: mapping the boot page\n");
 		exit(1);
 	}
-	unsigned op = b->link_read;
+	read_op = b->link_read;
+	recv_pages = b->recv_pages;
 	munmap((void *)b, PROTO_PAGE);
-	return op;
 }
-
-static unsigned read_op;
 
 static int allowed(unsigned op)
 {
 	return op == IORING_OP_SEND || op == IORING_OP_RECV ||
 	       op == IORING_OP_WRITE || op == read_op ||
 	       op == IORING_OP_TIMEOUT || op == IORING_OP_ASYNC_CANCEL ||
-	       op == IORING_OP_PROVIDE_BUFFERS;
+	       (op == IORING_OP_PROVIDE_BUFFERS &&
+		recv_pages == PROTO_RECV_PROVIDE);
 }
 
 int main(void)
@@ -41,9 +44,12 @@ int main(void)
 	unsigned refused = 0, unknown = 0, first_unknown = OPCODES;
 	int rc = REFUSED;
 	ring_map(&ring);
-	read_op = link_read();
-	printf("links read with opcode %u\n", read_op);
-	trying("every opcode but the seven allowed, with IOSQE_FIXED_FILE");
+	read_boot();
+	printf("links read with opcode %u; receive pages go back %s\n",
+	       read_op,
+	       recv_pages == PROTO_RECV_RING ? "through buffer rings"
+					     : "by PROVIDE_BUFFERS");
+	trying("every opcode but the allowed ones, with IOSQE_FIXED_FILE");
 	for (unsigned op = 0; op < OPCODES; op++) {
 		if (allowed(op))
 			continue;

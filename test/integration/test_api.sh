@@ -40,6 +40,37 @@ test_ring_defers_task_work_and_links_arrive_by_msg_ring() {
 	assert_contains "$ERR" "io_uring: ending file 1 of a program's ring with MSG_RING"
 }
 
+# Receive pages go back to the kernel through buffer rings the broker
+# registers (Linux 6.4), or by PROVIDE_BUFFERS on an older kernel, or when
+# FAKEOS_RECV_PAGES=provide forces that path, as here: links, the control
+# link, broadcasts and back-pressure must work the same on both.
+test_receive_pages_go_back_through_buffer_rings_or_provide_buffers() {
+	run "$RUN" -vv -n "$PROBE" boot
+	expect_code 0
+	if kernel_has_buffer_rings; then
+		assert_contains "$OUT" "recv pages 2"
+		assert_contains "$ERR" "io_uring: receive pages go back through buffer rings"
+	else
+		assert_contains "$OUT" "recv pages 1"
+	fi
+	run env FAKEOS_RECV_PAGES=provide "$RUN" -vv -n "$PROBE" boot
+	expect_code 0
+	assert_contains "$OUT" "recv pages 1"
+	assert_contains "$ERR" "receive pages go back by PROVIDE_BUFFERS"
+	local mode
+	for mode in peer-exits sender-sees-close oversized-peer; do
+		run timeout 60 env FAKEOS_RECV_PAGES=provide "$RUN" -n "$PROBE" "$mode"
+		expect_code 0
+		assert_contains "$OUT" "PASS"
+	done
+	run timeout 60 env FAKEOS_RECV_PAGES=provide "$RUN" -n "$(ex pingpong)" 300 4096
+	expect_code 0
+	assert_contains "$OUT" "pong exited 0, ping exited 0: PASS"
+	run timeout 60 env FAKEOS_RECV_PAGES=provide "$RUN" -n "$(ex chat)"
+	expect_code 0
+	assert_contains "$OUT" "chat: PASS"
+}
+
 # The boot page's cpus field (docs/PROTOCOL.md 2.2) is the launcher's
 # affinity count, as nproc(1) counts it; taskset(1) narrows it.
 test_boot_page_counts_the_cpus_a_program_may_run_on() {
@@ -314,9 +345,10 @@ boot_page() {
 		printf "\\x$(printf %02x "$2")\\x00\\x00\\x00"
 		# ring_fd 3, slots 64, control slot 0
 		printf '\x03\x00\x00\x00\x40\x00\x00\x00\x00\x00\x00\x00'
-		# link_read (default 49, READ_MULTISHOT), reserved 0
+		# link_read (default 49, READ_MULTISHOT); recv_pages
+		# (default 2, buffer rings)
 		printf "\\x$(printf %02x "${4:-49}")\\x00\\x00\\x00"
-		head -c 4 /dev/zero
+		printf "\\x$(printf %02x "${5:-2}")\\x00\\x00\\x00"
 		head -c 48 /dev/zero # id, parent, key
 		# sq_entries 64, cq_entries 512; flags, sq_thread_cpu, idle
 		printf '\x40\x00\x00\x00\x00\x02\x00\x00'
@@ -343,23 +375,36 @@ test_init_outside_fakeos_fails_and_every_call_is_ebadf() {
 	run "$bin" init-fails EPROTO 3<&- 4<"$WORK/boot-v1"
 	expect_code 0
 	assert_contains "$OUT" "fk_init: -71"
+	# ... and the one before buffer rings.
+	boot_page "$WORK/boot-v2" 2 '\x03\x01\x00\x00'
+	run "$bin" init-fails EPROTO 3<&- 4<"$WORK/boot-v2"
+	expect_code 0
+	assert_contains "$OUT" "fk_init: -71"
 	# A link read opcode that is neither READ (22) nor READ_MULTISHOT.
-	boot_page "$WORK/boot-op" 2 '\x03\x01\x00\x00' 27
+	boot_page "$WORK/boot-op" 3 '\x03\x01\x00\x00' 27
 	run "$bin" init-fails EPROTO 3<&- 4<"$WORK/boot-op"
 	expect_code 0
 	assert_contains "$OUT" "fk_init: -71"
+	# A way of handing back receive pages that is neither
+	# PROVIDE_BUFFERS (1) nor buffer rings (2).
+	for pages in 0 3; do
+		boot_page "$WORK/boot-pages" 3 '\x03\x01\x00\x00' 49 $pages
+		run "$bin" init-fails EPROTO 3<&- 4<"$WORK/boot-pages"
+		expect_code 0
+		assert_contains "$OUT" "fk_init: -71"
+	done
 	# A ring without the features the library needs.
-	boot_page "$WORK/boot-old" 2 '\x00\x00\x00\x00'
+	boot_page "$WORK/boot-old" 3 '\x00\x00\x00\x00'
 	run "$bin" init-fails ENOSYS 3<&- 4<"$WORK/boot-old"
 	expect_code 0
 	assert_contains "$OUT" "fk_init: -38"
 	# A good boot page (with either read opcode), and fd 3 that is no
 	# ring, or no descriptor.
-	boot_page "$WORK/boot22" 2 '\x03\x01\x00\x00' 22
+	boot_page "$WORK/boot22" 3 '\x03\x01\x00\x00' 22 1
 	run "$bin" init-fails EBADF 3<>/dev/null 4<"$WORK/boot22"
 	expect_code 0
 	assert_contains "$OUT" "fk_init: -9"
-	boot_page "$WORK/boot" 2 '\x03\x01\x00\x00'
+	boot_page "$WORK/boot" 3 '\x03\x01\x00\x00'
 	run "$bin" init-fails EBADF 3<>/dev/null 4<"$WORK/boot"
 	expect_code 0
 	assert_contains "$OUT" "fk_init: -9"

@@ -167,6 +167,11 @@ test_ring_receive_into_code_is_efault() {
 	jail ring_recv_into_text
 	expect_refused "IORING_OP_RECV into code: Bad address"
 }
+test_ring_receive_into_code_by_a_buffer_ring_is_efault() {
+	kernel_has_buffer_rings || skip "no buffer rings a program can map before Linux 6.4"
+	jail ring_buffer_ring_into_text
+	expect_refused "IORING_OP_RECV into code by a buffer ring: Bad address"
+}
 
 # --- dangerous interfaces -------------------------------------------------------------
 
@@ -245,6 +250,8 @@ test_ring_flag_cqe_skip_is_eacces() {
 test_ring_flag_hardlink_is_eacces() { jail ring_flag_hardlink; expect_eacces "IORING_OP_SEND with IOSQE_IO_HARDLINK"; }
 # Links read with READ_MULTISHOT where the kernel has it (6.7), else READ;
 # the ring allows the one in use and refuses the other.
+# Receive pages go back through buffer rings where the kernel has them
+# (6.4), else by PROVIDE_BUFFERS, which the ring then allows and only then.
 test_ring_every_other_opcode_is_eacces() {
 	jail ring_every_opcode
 	expect_refused "every opcode: "
@@ -253,6 +260,16 @@ test_ring_every_other_opcode_is_eacces() {
 	else
 		assert_contains "$OUT" "links read with opcode 22"
 	fi
+	if kernel_has_buffer_rings; then
+		assert_contains "$OUT" "receive pages go back through buffer rings"
+	else
+		assert_contains "$OUT" "receive pages go back by PROVIDE_BUFFERS"
+	fi
+}
+test_ring_every_other_opcode_is_eacces_with_provide_buffers() {
+	FAKEOS_RECV_PAGES=provide jail ring_every_opcode
+	expect_refused "every opcode: "
+	assert_contains "$OUT" "receive pages go back by PROVIDE_BUFFERS"
 }
 test_ring_every_other_opcode_is_eacces_with_single_shot_reads() {
 	FAKEOS_LINK_READ=single jail ring_every_opcode

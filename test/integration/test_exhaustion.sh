@@ -130,6 +130,17 @@ test_datagram_flood_at_slow_receiver_gets_back_pressure_not_broker_memory() {
 		fail "broker peak RSS ${PEAK_KB} KiB during the flood"
 }
 
+# The same flood where receive pages go back by PROVIDE_BUFFERS (a kernel
+# before 6.4, forced here): the receiver runs out of pages and parks its
+# read the other way, and must lose nothing either.
+test_datagram_flood_gets_back_pressure_with_provide_buffers_too() {
+	FAKEOS_RECV_PAGES=provide drive -- flood
+	pair_survived
+	assert_contains "$OUT" "times with -EAGAIN (back-pressure)"
+	assert_contains "$OUT" "in order"
+	assert_contains "$OUT" "stress: sink exited 0"
+}
+
 # A broker that is not privileged shares the kernel's pipe budget with its
 # user's other pipes (fs.pipe-user-pages-soft): past it, every new pipe
 # gets 2 pages instead of 16. Links must still carry every datagram whole

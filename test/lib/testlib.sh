@@ -86,10 +86,19 @@ run_tests() {
 	[ "$failed" -eq 0 ]
 }
 
-# True when the kernel has IORING_OP_READ_MULTISHOT (Linux 6.7), which links
-# read with where it exists (src/ring.c).
-kernel_has_read_multishot() {
+# True when the running kernel is at least MAJOR.MINOR.
+kernel_at_least() {
 	local major minor
 	IFS=. read -r major minor _ <<<"$(uname -r)"
-	[ "$major" -gt 6 ] || { [ "$major" -eq 6 ] && [ "${minor%%[!0-9]*}" -ge 7 ]; }
+	minor=${minor%%[!0-9]*}
+	[ "$major" -gt "$1" ] || { [ "$major" -eq "$1" ] && [ "$minor" -ge "$2" ]; }
 }
+
+# True when the kernel has IORING_OP_READ_MULTISHOT (Linux 6.7), which links
+# read with where it exists (src/ring.c).
+kernel_has_read_multishot() { kernel_at_least 6 7; }
+
+# True when the kernel allocates buffer rings a program can map
+# (IOU_PBUF_RING_MMAP, Linux 6.4), which receive pages go back through
+# where it exists (src/ring.c).
+kernel_has_buffer_rings() { kernel_at_least 6 4; }

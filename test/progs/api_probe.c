@@ -992,6 +992,9 @@ int main(int argc, char **argv)
 		uint32_t flags; /* params.flags, as io_uring_setup left them */
 		memcpy(&flags, page + 88, sizeof(flags));
 		printf("ring flags 0x%x\n", flags);
+		uint32_t recv; /* recv_pages: 1 PROVIDE_BUFFERS, 2 rings */
+		memcpy(&recv, page + 28, sizeof(recv));
+		printf("recv pages %u\n", recv);
 		return 0;
 	}
 	printf("usage: api_probe COMMAND ...\n");
