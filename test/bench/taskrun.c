@@ -1,6 +1,6 @@
-/* taskrun — an experiment, not a row of `make bench`: how much of a link's
- * round trip is io_uring's task work, measured by running a link's data
- * path with the ring set up two ways.
+/* taskrun — an experiment, not a row of `make bench`: what a link's data
+ * path costs in the ring's own machinery, measured by running it with the
+ * ring set up three ways between unjailed processes.
  *
  *   taskrun coop|defer|pbuf rtt ROUNDS SIZE [apart]
  *       ping-pong between this process and a fork of it over two pipes in
@@ -15,14 +15,15 @@
  *       COUNT datagrams of 4096 bytes one way, up to 16 writes in flight;
  *       prints "taskrun MODE stream GB_PER_S".
  *
- * coop is the ring fakeOS gives a program (IORING_SETUP_COOP_TASKRUN);
- * defer is IORING_SETUP_DEFER_TASKRUN with SINGLE_ISSUER, which completes
- * a read in the waiting task's own io_uring_enter instead of through
- * generic task work. fakeOS cannot use defer as it stands: a SINGLE_ISSUER
- * ring refuses io_uring_register from any task but its submitter, and the
- * broker installs links with FILES_UPDATE from its own process
- * (docs/BENCH.md, section 2). Unrestricted rings, unjailed processes: this
- * prices the ring's wake-up path and nothing else. */
+ * coop: IORING_SETUP_COOP_TASKRUN, pages handed back by PROVIDE_BUFFERS
+ * (the ring fakeOS gave a program before version 3 of the protocol).
+ * defer: IORING_SETUP_DEFER_TASKRUN with SINGLE_ISSUER, which completes a
+ * read in the waiting task's own io_uring_enter instead of through generic
+ * task work. pbuf: defer, with the pages in a buffer ring
+ * (IORING_REGISTER_PBUF_RING) that a page goes back to by a store instead
+ * of a PROVIDE_BUFFERS SQE and its CQE: the ring fakeOS gives a program
+ * now (docs/BENCH.md, section 2). Unrestricted rings, unjailed processes:
+ * this prices the ring's paths and nothing else. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
