@@ -765,8 +765,8 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 			  ring.recv_pages == PROTO_RECV_RING
 				  ? "through buffer rings"
 				  : "by PROVIDE_BUFFERS (no buffer rings the "
-				    "program can map in this kernel, or "
-				    "FAKEOS_RECV_PAGES=provide)");
+				    "program can map in this kernel, no memory "
+				    "for them, or FAKEOS_RECV_PAGES=provide)");
 	if (!p->parent)
 		log_debug("io_uring: completions run %s",
 			  ring.params.flags & IORING_SETUP_DEFER_TASKRUN

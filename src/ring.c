@@ -78,13 +78,17 @@ static unsigned link_read_op(int ring_fd)
  * the kernel allocates (IOU_PBUF_RING_MMAP) and the program maps from its
  * ring descriptor: a page goes back by a store to shared memory instead of
  * a PROVIDE_BUFFERS SQE, its kmalloc'd list entry and its CQE, which took
- * 12% off a round trip and raised a stream by half in taskrun
+ * 12-15% off a round trip on one CPU and about 20% on two in taskrun
  * (docs/BENCH.md, section 2). They start empty; the program fills them.
  * A kernel before 6.4 refuses the flag (EINVAL): then the program uses
  * PROVIDE_BUFFERS, as does every ring when FAKEOS_RECV_PAGES=provide is in
- * the environment, so the suite tests that path too. */
+ * the environment, so the suite tests that path too. The rings take a
+ * page each, which the kernel charges, like the ring's own memory, to the
+ * user's RLIMIT_MEMLOCK unless the broker has CAP_IPC_LOCK: where that is
+ * used up (ENOMEM), this program gets PROVIDE_BUFFERS too, and runs. */
 static unsigned ring_recv_pages(int ring_fd, struct error *e)
 {
+	static bool warned;
 	const char *force = secure_getenv("FAKEOS_RECV_PAGES");
 	if (force && strcmp(force, "provide") == 0)
 		return PROTO_RECV_PROVIDE;
@@ -103,10 +107,29 @@ static unsigned ring_recv_pages(int ring_fd, struct error *e)
 		if (uring_register(ring_fd, IORING_REGISTER_PBUF_RING, &reg,
 				   1) == 0)
 			continue;
-		if (errno == EINVAL && i == 0)
+		int err = errno;
+		if (err == EINVAL && i == 0)
 			return PROTO_RECV_PROVIDE;
-		error_sys(e, errno, "io_uring_register (a buffer ring)");
-		return 0;
+		if (err != ENOMEM) {
+			error_sys(e, err, "io_uring_register (a buffer ring)");
+			return 0;
+		}
+		/* The ring stays disabled and unrestricted until
+		 * ring_create is done, so it can give back what it got. */
+		for (size_t j = 0; j < i; j++) {
+			memset(&reg, 0, sizeof(reg));
+			reg.bgid = groups[j].group;
+			(void)uring_register(ring_fd,
+					     IORING_UNREGISTER_PBUF_RING, &reg, 1);
+		}
+		if (!warned)
+			log_warn("io_uring: no memory for a program's buffer "
+				 "rings (the user's RLIMIT_MEMLOCK is used up by "
+				 "rings); it and any other such program hand "
+				 "receive pages back by PROVIDE_BUFFERS, which "
+				 "is slower");
+		warned = true;
+		return PROTO_RECV_PROVIDE;
 	}
 	return PROTO_RECV_RING;
 }
@@ -144,6 +167,10 @@ int ring_create(struct ring *r, struct error *e)
 		if (r->fd < 0 && errno != EINVAL)
 			break;
 	}
+	if (r->fd < 0 && errno == ENOMEM)
+		return error_sys(e, errno, "io_uring_setup (the kernel charges a "
+					   "ring to the user's RLIMIT_MEMLOCK "
+					   "unless the broker has CAP_IPC_LOCK)");
 	if (r->fd < 0)
 		return error_sys(e, errno, "io_uring_setup");
 	/* close-on-exec: the broker's copy must not reach a later child;

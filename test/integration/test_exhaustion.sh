@@ -141,6 +141,50 @@ test_datagram_flood_gets_back_pressure_with_provide_buffers_too() {
 	assert_contains "$OUT" "stress: sink exited 0"
 }
 
+# The kernel charges a ring's memory, and a buffer ring's page, to the
+# user's RLIMIT_MEMLOCK unless the broker has CAP_IPC_LOCK. A program whose
+# buffer rings do not fit still runs, with PROVIDE_BUFFERS, and the operator
+# is told; one whose ring does not fit is refused with the limit named. Each
+# run is a user id nobody else has, so no other process's rings (whose
+# memory the kernel gives back some time after they close) count.
+test_a_program_past_the_memory_lock_limit_falls_back_or_is_named() {
+	[ "$(id -u)" -eq 0 ] || skip "needs root to run as a fresh user id"
+	kernel_has_buffer_rings || skip "no buffer rings before Linux 6.4"
+	command -v setpriv >/dev/null || skip "no setpriv(1)"
+	local d="$WORK/memlock" uid=60100
+	mkdir -p "$d"
+	cp "$RUN" "$TOP/build/progs/api_probe" "$d/"
+	chmod -R a+rX "$d"
+	fresh_uid() {
+		while getent passwd "$uid" >/dev/null || pgrep -U "$uid" >/dev/null; do
+			uid=$((uid + 1))
+		done
+	}
+	# 16 KiB: the ring (four pages) fits, its buffer rings do not.
+	fresh_uid
+	CODE=0
+	(ulimit -l 16 && exec setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		"$d/fakeos-run" -vv -n "file://$d/api_probe" boot) \
+		>"$WORK/out" 2>"$WORK/err" || CODE=$?
+	OUT=$(cat "$WORK/out")
+	ERR=$(cat "$WORK/err")
+	expect_code 0
+	assert_contains "$OUT" "recv pages 1"
+	assert_contains "$ERR" "no memory for a program's buffer rings (the user's RLIMIT_MEMLOCK is used up by rings)"
+	assert_contains "$ERR" "receive pages go back by PROVIDE_BUFFERS"
+	# 8 KiB: not even the ring.
+	uid=$((uid + 1))
+	fresh_uid
+	CODE=0
+	(ulimit -l 8 && exec setpriv --reuid="$uid" --regid="$uid" --clear-groups \
+		"$d/fakeos-run" -n "file://$d/api_probe" boot) \
+		>"$WORK/out" 2>"$WORK/err" || CODE=$?
+	OUT=$(cat "$WORK/out")
+	ERR=$(cat "$WORK/err")
+	expect_code 126
+	assert_contains "$ERR" "io_uring_setup (the kernel charges a ring to the user's RLIMIT_MEMLOCK unless the broker has CAP_IPC_LOCK): Out of memory"
+}
+
 # A broker that is not privileged shares the kernel's pipe budget with its
 # user's other pipes (fs.pipe-user-pages-soft): past it, every new pipe
 # gets 2 pages instead of 16. Links must still carry every datagram whole
