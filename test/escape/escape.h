@@ -206,4 +206,35 @@ static inline void ctl_hdr(void *msg, enum proto_type type, size_t len,
 	proto_hdr_init(msg, type, (uint32_t)len, handle);
 }
 
+/* Has the kernel write a message into the program's own code: code is a
+ * function's first CODE_BYTES bytes, arm() prepares the receive SQE that
+ * is to put the message there, and the message is the broker's reply to a
+ * harmless SUBSCRIBE of channel. W^X holds only if the kernel's copy
+ * respects the page's protection (EFAULT) as the program's own stores do:
+ * a result >= 0, or code that changed, is an escape. */
+enum { CODE_BYTES = 64 };
+static inline int recv_into_code(struct io_uring *ring, const char *channel,
+				 const void *code,
+				 void (*arm)(struct io_uring_sqe *sqe),
+				 const char *what)
+{
+	static struct proto_name m;
+	unsigned char before[CODE_BYTES];
+	memcpy(before, code, sizeof(before));
+	ctl_hdr(&m, PROTO_SUBSCRIBE, sizeof(m), 1);
+	snprintf(m.name, sizeof(m.name), "%s", channel);
+	if (ctl_send(ring, &m, sizeof(m)) != (int)sizeof(m))
+		setup_failed("SEND SUBSCRIBE", EIO);
+	arm(ring_sqe(ring));
+	trying(what);
+	int res = ring_wait(ring, NULL, 2000);
+	printf("cqe: %s: res=%d\n", what, res);
+	if (memcmp(before, code, sizeof(before)) != 0 || res >= 0) {
+		printf("ESCAPED: the kernel wrote into code\n");
+		return ESCAPED;
+	}
+	printf("refused: %s: %s\n", what, strerror(-res));
+	return REFUSED;
+}
+
 #endif
