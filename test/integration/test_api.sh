@@ -31,6 +31,12 @@ test_example_api_hello_sees_its_boot_page() {
 test_ring_defers_task_work_and_links_arrive_by_msg_ring() {
 	run "$RUN" -n "$PROBE" boot
 	expect_code 0
+	# R_DISABLED|CQSIZE|SUBMIT_ALL with SINGLE_ISSUER|DEFER_TASKRUN, or
+	# with COOP_TASKRUN before Linux 6.1, which has no DEFER_TASKRUN
+	if ! kernel_at_least 6 1; then
+		assert_contains "$OUT" "ring flags 0x1c8"
+		return 0
+	fi
 	assert_contains "$OUT" "ring flags 0x30c8"
 	run "$RUN" -vv -n "$(ex echo_demo)"
 	expect_code 0
@@ -262,6 +268,53 @@ test_top_exiting_ends_its_running_children_at_once() {
 	done
 	# Ended because the tree ended: not reported as crashes.
 	assert_not_contains "$ERR" "killed by SIGKILL"
+}
+
+# The broker hands a program a new link's files with MSG_RING, which the
+# program's own task takes. A server the host has stopped (SIGSTOP) takes
+# nothing: the broker waits its 5 s (MSG_RING_WAIT_MS, src/ring.c), the
+# client's link fails with -EIO and the operator is told why. Once the
+# server runs again, a new link to it works, whatever the stale install
+# left in its ring (docs/SECURITY.md, "Why MSG_RING").
+test_link_to_a_server_the_host_stopped_fails_after_the_wait_then_works() {
+	local lpid srv p i
+	mkfifo "$WORK/stdin"
+	"$RUN" -vv "$PROBE" link-to-stopped stalled <"$WORK/stdin" \
+		>"$WORK/stall.out" 2>"$WORK/stall.err" &
+	lpid=$!
+	exec 7>"$WORK/stdin"
+	for i in $(seq 1 250); do
+		grep -q "linked to the running server" "$WORK/stall.out" && break
+		sleep 0.02
+	done
+	for p in $(pgrep -P "$lpid"); do
+		grep -q serve-hold "/proc/$p/cmdline" 2>/dev/null && srv=$p
+	done
+	if [ -z "$srv" ]; then
+		exec 7>&-
+		kill -KILL "$lpid"
+		fail "no serve-hold program under the launcher"
+	fi
+	kill -STOP "$srv"
+	echo stopped >&7
+	for i in $(seq 1 500); do
+		grep -q "link to the stopped server" "$WORK/stall.out" && break
+		sleep 0.02
+	done
+	kill -CONT "$srv"
+	echo running >&7
+	exec 7>&-
+	CODE=0
+	timeout 30 tail --pid="$lpid" -f /dev/null || kill -KILL "$lpid"
+	wait "$lpid" || CODE=$?
+	OUT=$(cat "$WORK/stall.out") ERR=$(cat "$WORK/stall.err")
+	expect_code 0
+	assert_contains "$OUT" "link to the stopped server: closed, status -5 after"
+	assert_contains "$OUT" "linked again once the server runs"
+	assert_contains "$OUT" "PASS"
+	assert_contains "$ERR" "link to stalled: MSG_RING (putting a file into a program's ring): "
+	[ "$(grep -c "link to stalled: MSG_RING" <<<"$ERR")" -eq 1 ] ||
+		fail "not exactly one link timed out"
 }
 
 test_wait_with_timeout_and_nothing_pending_returns_zero() {

@@ -20,6 +20,9 @@
  *   api_probe orphans N                spawns N children that never end,
  *                                      then exits 5 once stdin has a line
  *   api_probe hang                     waits for ever
+ *   api_probe serve-hold NAME          serves NAME, keeps every link
+ *   api_probe link-to-stopped NAME     links to a serve-hold child that
+ *                                      the test stops, then lets go on
  *   api_probe wait-timeout MS          fk_wait with nothing pending
  *   api_probe serve-twice NAME         a second fk_serve of a taken name
  *   api_probe bad-handles              calls on handles that do not exist
@@ -625,6 +628,96 @@ static int orphans(const char *self_url, int n)
 	return 5;
 }
 
+/* Serves name and takes every link it is given, for ever. */
+static int serve_hold(const char *name)
+{
+	struct fk_event ev;
+	if (fk_serve(name) <= 0)
+		return fail("fk_serve", 0);
+	for (;;) {
+		if (fk_wait(&ev, 1, -1) < 0)
+			return 1;
+		if (ev.type == FK_EV_OPEN)
+			printf("serving %s\n", name);
+		if (ev.type == FK_EV_INCOMING)
+			printf("link %d in\n", ev.handle);
+		fflush(stdout);
+		fk_release(&ev);
+	}
+}
+
+/* Links to name; the link's OPEN or CLOSED event, within 30 s. */
+static int link_once(const char *name, struct fk_event *ev)
+{
+	fk_handle l = fk_link(name);
+	if (l <= 0)
+		return fail("fk_link", l);
+	uint64_t end = fk_now() + 30000000000ULL;
+	while (fk_now() < end) {
+		if (fk_wait(ev, 1, (int64_t)(end - fk_now())) != 1)
+			continue;
+		if (ev->handle == l &&
+		    (ev->type == FK_EV_OPEN || ev->type == FK_EV_CLOSED))
+			return 0;
+		fk_release(ev);
+	}
+	return fail("an answer to fk_link within 30 s", 0);
+}
+
+/* Reads one line from stdin (the console); 0, or -1 at its end. */
+static int read_line(void)
+{
+	char c;
+	do
+		if (read(0, &c, 1) != 1)
+			return -1;
+	while (c != '\n');
+	return 0;
+}
+
+/* A server the host has stopped (SIGSTOP) cannot take the files of a new
+ * link, which the broker hands it with MSG_RING: the broker gives up
+ * after its 5 s and the client's link fails with -EIO. The test stops the
+ * child between the first line on stdin and the second, and lets it go
+ * on before the third; a link after that works again. */
+static int link_to_stopped(const char *self_url, const char *name)
+{
+	struct fk_event ev;
+	char *args[] = { (char *)self_url, "serve-hold", (char *)name, NULL };
+	fk_handle child = fk_spawn(self_url, args);
+	if (child <= 0)
+		return fail("fk_spawn", child);
+	if (link_once(name, &ev) || ev.type != FK_EV_OPEN)
+		return fail("a link to the running server", ev.status);
+	printf("linked to the running server\n");
+	fflush(stdout);
+	if (read_line() < 0) /* the test stops the server */
+		return fail("a line on stdin", 0);
+	uint64_t t0 = fk_now();
+	if (link_once(name, &ev))
+		return 1;
+	uint64_t ms = (fk_now() - t0) / 1000000;
+	printf("link to the stopped server: %s, status %d after %llu ms\n",
+	       ev.type == FK_EV_OPEN ? "open" : "closed", ev.status,
+	       (unsigned long long)ms);
+	fflush(stdout);
+	if (ev.type != FK_EV_CLOSED || ev.status != -EIO)
+		return fail("CLOSED with -EIO", ev.status);
+	if (ms < 4500)
+		return fail("the broker waited its 5 s", (long)ms);
+	if (read_line() < 0) /* the test lets it go on */
+		return fail("a second line on stdin", 0);
+	if (link_once(name, &ev) || ev.type != FK_EV_OPEN)
+		return fail("a link once the server runs again", ev.status);
+	printf("linked again once the server runs\n");
+	fk_kill(child);
+	if (wait_for(FK_EV_EXIT, &ev, 10000) < 0 || ev.handle != child)
+		return fail("the server's exit", 0);
+	fk_release(&ev);
+	printf("PASS\n");
+	return 0;
+}
+
 static int wait_timeout(long ms)
 {
 	struct fk_event ev;
@@ -953,6 +1046,10 @@ int main(int argc, char **argv)
 		return orphans(self, atoi(argv[2]));
 	if (!strcmp(cmd, "hang"))
 		return hang();
+	if (!strcmp(cmd, "serve-hold") && argc > 2)
+		return serve_hold(argv[2]);
+	if (!strcmp(cmd, "link-to-stopped") && argc > 2)
+		return link_to_stopped(self, argv[2]);
 	if (!strcmp(cmd, "pages"))
 		return pages();
 	if (!strcmp(cmd, "page-use-after-free"))
