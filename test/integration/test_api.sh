@@ -238,10 +238,7 @@ test_top_exiting_ends_its_running_children_at_once() {
 		2>"$WORK/orphans.err" &
 	lpid=$!
 	exec 7>"$WORK/stdin"
-	for i in $(seq 1 250); do
-		grep -q "children running" "$WORK/orphans.out" && break
-		sleep 0.02
-	done
+	wait_for_text "$WORK/orphans.out" "children running" || true
 	OUT=$(cat "$WORK/orphans.out") ERR=$(cat "$WORK/orphans.err")
 	assert_contains "$OUT" "orphans: 3 children running"
 	kids=$(pgrep -P "$lpid")
@@ -277,16 +274,13 @@ test_top_exiting_ends_its_running_children_at_once() {
 # server runs again, a new link to it works, whatever the stale install
 # left in its ring (docs/SECURITY.md, "Why MSG_RING").
 test_link_to_a_server_the_host_stopped_fails_after_the_wait_then_works() {
-	local lpid srv p i
+	local lpid srv p
 	mkfifo "$WORK/stdin"
 	"$RUN" -vv "$PROBE" link-to-stopped stalled <"$WORK/stdin" \
 		>"$WORK/stall.out" 2>"$WORK/stall.err" &
 	lpid=$!
 	exec 7>"$WORK/stdin"
-	for i in $(seq 1 250); do
-		grep -q "linked to the running server" "$WORK/stall.out" && break
-		sleep 0.02
-	done
+	wait_for_text "$WORK/stall.out" "linked to the running server" || true
 	for p in $(pgrep -P "$lpid"); do
 		grep -q serve-hold "/proc/$p/cmdline" 2>/dev/null && srv=$p
 	done
@@ -297,10 +291,9 @@ test_link_to_a_server_the_host_stopped_fails_after_the_wait_then_works() {
 	fi
 	kill -STOP "$srv"
 	echo stopped >&7
-	for i in $(seq 1 500); do
-		grep -q "link to the stopped server" "$WORK/stall.out" && break
-		sleep 0.02
-	done
+	# The broker gives up after 5 s: wait up to twice that.
+	wait_for_text "$WORK/stall.out" "link to the stopped server" ||
+		wait_for_text "$WORK/stall.out" "link to the stopped server" || true
 	kill -CONT "$srv"
 	echo running >&7
 	exec 7>&-

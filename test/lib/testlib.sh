@@ -86,6 +86,17 @@ run_tests() {
 	[ "$failed" -eq 0 ]
 }
 
+# Waits up to 5 s (250 looks, 20 ms apart) for FILE to contain TEXT; true
+# once it does. For output a program writes while the test goes on.
+wait_for_text() { # FILE TEXT
+	local i
+	for i in $(seq 1 250); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.02
+	done
+	return 1
+}
+
 # True when the running kernel is at least MAJOR.MINOR.
 kernel_at_least() {
 	local major minor
