@@ -16,9 +16,7 @@ static int take_page(const struct io_uring_cqe *cqe, unsigned group)
 	if (!(cqe->flags & IORING_CQE_F_BUFFER))
 		return -1;
 	unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-	unsigned size = group == LIB_GROUP_DATA ? LIB_DATA_PAGES
-						: LIB_CONTROL_PAGES;
-	if (bid >= size)
+	if (bid >= lib_group_pages(group))
 		lib_fatal("the kernel filled an unknown buffer %u", bid);
 	unsigned page = group == LIB_GROUP_DATA ? bid : LIB_DATA_PAGES + bid;
 	if (lib.held[page])

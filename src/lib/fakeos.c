@@ -143,19 +143,16 @@ static void flush_at_exit(void)
  * one PROVIDE_BUFFERS SQE per group, submitted with the first fk_wait. */
 static int give_all_pages(void)
 {
-	static const struct {
-		unsigned group, first, n;
-	} groups[] = {
-		{ LIB_GROUP_DATA, 0, LIB_DATA_PAGES },
-		{ LIB_GROUP_CONTROL, LIB_DATA_PAGES, LIB_CONTROL_PAGES },
-	};
+	static const unsigned groups[] = { LIB_GROUP_DATA, LIB_GROUP_CONTROL };
 	for (unsigned i = 0; i < 2; i++) {
-		unsigned g = groups[i].group, n = groups[i].n;
+		/* The data pages come first, then the control link's. */
+		unsigned g = groups[i], n = lib_group_pages(g);
+		unsigned first = g == LIB_GROUP_DATA ? 0 : LIB_DATA_PAGES;
 		if (lib.recv_mode == PROTO_RECV_PROVIDE) {
 			struct io_uring_sqe *sqe = lib_sqe(LIB_OP_PROVIDE, 0, 0);
-			io_uring_prep_provide_buffers(
-				sqe, lib_page_ptr(groups[i].first), PROTO_PAGE,
-				(int)n, (int)g, 0);
+			io_uring_prep_provide_buffers(sqe, lib_page_ptr(first),
+						      PROTO_PAGE, (int)n, (int)g,
+						      0);
 			sqe->flags |= IOSQE_FIXED_FILE;
 			continue;
 		}
@@ -173,8 +170,7 @@ static int give_all_pages(void)
 		if (br->tail != 0)
 			continue;
 		for (unsigned bid = 0; bid < n; bid++)
-			io_uring_buf_ring_add(br,
-					      lib_page_ptr(groups[i].first + bid),
+			io_uring_buf_ring_add(br, lib_page_ptr(first + bid),
 					      PROTO_PAGE, (unsigned short)bid,
 					      io_uring_buf_ring_mask(n),
 					      (int)bid);

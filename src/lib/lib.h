@@ -34,6 +34,12 @@ enum {
  * so a flood on a link cannot starve the broker's messages. */
 enum { LIB_GROUP_DATA = PROTO_GROUP_DATA, LIB_GROUP_CONTROL = PROTO_GROUP_CONTROL };
 
+/* How many receive pages a group has (buffer ids 0 .. that - 1). */
+static inline unsigned lib_group_pages(unsigned group)
+{
+	return group == LIB_GROUP_DATA ? LIB_DATA_PAGES : LIB_CONTROL_PAGES;
+}
+
 /* Sends on one socket must not overlap: io_uring retries blocked sends in
  * no particular order, so two in flight can arrive swapped (seen here:
  * nearly every message out of order under back-pressure). One batch per

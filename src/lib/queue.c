@@ -291,11 +291,10 @@ void lib_page_give(unsigned page)
 	if (br) {
 		/* The ring has room for every page of its group, and the
 		 * kernel sees the page once the tail moves past it. */
-		unsigned n = group == LIB_GROUP_DATA ? LIB_DATA_PAGES
-						      : LIB_CONTROL_PAGES;
 		io_uring_buf_ring_add(br, lib_page_ptr(page), PROTO_PAGE,
 				      (unsigned short)bid,
-				      io_uring_buf_ring_mask(n), 0);
+				      io_uring_buf_ring_mask(lib_group_pages(group)),
+				      0);
 		io_uring_buf_ring_advance(br, 1);
 		return;
 	}
