@@ -38,6 +38,7 @@
 #include "policy.h"
 #include "proto.h"
 #include "relay.h"
+#include "registry.h"
 #include "ring.h"
 #include "url.h"
 
@@ -65,6 +66,13 @@ struct queued {
 struct slot {
 	bool used; /* a link is in it */
 	uint64_t peer; /* the program at the other end */
+	uint64_t party; /* ... and the party it links for (link_party) */
+};
+
+/* A token bucket: `rate` a second, up to `burst` saved. */
+struct bucket {
+	double tokens;
+	uint64_t at;
 };
 
 struct prog {
@@ -88,9 +96,11 @@ struct prog {
 	bool ctl_waiting; /* EPOLLOUT registered */
 	struct relay out, err, in;
 	struct slot slots[PROTO_SLOTS];
-	unsigned nlinks, nservices, nsubs, npending;
-	double tokens; /* rate limit */
-	uint64_t tokens_at;
+	unsigned nlinks;
+	unsigned njobs; /* spawn workers charged to it, until reaped */
+	struct reg_owner reg; /* its names, waiting links, subscriptions */
+	struct bucket msgs; /* control messages: past it, killed */
+	struct bucket deliveries; /* broadcast deliveries: past it, dropped */
 
 	bool forbidden; /* killed for a forbidden call ... */
 	int forbidden_nr; /* ... this one (any int: -1 is a number too) */
@@ -99,37 +109,18 @@ struct prog {
 		w_in_from, w_in_to, w_notify, w_pidfd;
 };
 
-struct service {
-	struct service *next;
-	char name[PROTO_NAME_SIZE];
-	struct prog *owner;
-	int32_t handle;
-};
-
-/* A link request waiting for its name to be served. */
-struct waiter {
-	struct waiter *next;
-	char name[PROTO_NAME_SIZE];
-	struct prog *from;
-	int32_t handle;
-	uint64_t deadline_ns;
-};
-
-struct subscriber {
-	struct subscriber *next;
-	char channel[PROTO_NAME_SIZE];
-	struct prog *prog;
-	int32_t handle;
-	uint32_t dropped;
-};
-
 /* A spawn in progress: a worker process fetches and verifies the program
  * so that a slow server never stalls the broker's loop. */
 struct job {
 	struct job *next;
-	struct prog *parent;
+	struct prog *parent; /* who hears the result; NULL once nobody does */
+	struct prog *owner; /* who it is charged to, until its worker is
+			       reaped (a cancelled fetch still runs until
+			       then); NULL once that program is gone */
 	int32_t handle;
-	bool killed; /* the parent killed the child before it started */
+	bool running; /* a worker is fetching it; else it waits its turn */
+	bool cancelled; /* closed, killed or orphaned: its worker is being
+			   killed and its result will be discarded */
 	char *url;
 	char *confine; /* file://: the directory it must be found beneath */
 	uint32_t argc; /* argv[1..argc]; argv[0] is set when it starts */
@@ -158,10 +149,9 @@ struct broker {
 	struct prog *top;
 	unsigned alive;
 	uint64_t next_id;
-	struct service *services;
-	struct waiter *waiters;
-	struct subscriber *subscribers;
-	struct job *jobs;
+	struct registry reg;
+	struct job *jobs; /* running first is not promised: see job_next */
+	unsigned workers; /* spawn workers running (jobs with running) */
 	struct cgroup_base cgroup; /* dirfd -1: rlimits only */
 	int home_netns, shared_netns; /* -1: every program gets a new one */
 	/* -1: every program's child builds its own empty root */
@@ -224,7 +214,46 @@ static const char *signal_name(int sig)
 static void kill_prog(struct prog *p, const char *fmt, ...) PRINTF(2, 3);
 
 enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
-		 Q_SUBS = 16, Q_PENDING = 32 };
+		 Q_SUBS = 16, Q_PENDING = 32, Q_SLOTS_FULL = 64,
+		 Q_DELIVERIES = 128 };
+
+static struct prog *prog_of(const struct reg_owner *o)
+{
+	return reg_container(o, struct prog, reg);
+}
+
+/* Takes n tokens from a bucket that refills at rate a second up to burst;
+ * false, taking none, when it holds fewer. A cost above burst is charged
+ * as burst, so it is paid once the bucket is full. */
+static bool bucket_take(struct bucket *k, unsigned rate, unsigned burst,
+			unsigned n)
+{
+	uint64_t now = now_ns();
+	k->tokens += (double)(now - k->at) * rate / 1e9;
+	if (k->tokens > burst)
+		k->tokens = burst;
+	k->at = now;
+	if (n > burst)
+		n = burst;
+	if (k->tokens < n)
+		return false;
+	k->tokens -= n;
+	return true;
+}
+
+/* What a program hears when a spawn fails: FK_EV_EXIT's reason is one of
+ * these, never words taken from a response or from a network error. A
+ * reason travels back into the program, which can carry it out again in
+ * the URL of its next spawn: quoting "not an ELF: starts with ..." or
+ * "HTTP 403" or "connection refused" would make spawn a probe of whatever
+ * the fetch reached. The operator's log keeps the whole story. */
+static const char *const SPAWN_BAD_URL = "invalid URL";
+static const char *const SPAWN_OUTSIDE = "refused: outside the program's origin";
+static const char *const SPAWN_QUOTA = "refused: quota reached";
+static const char *const SPAWN_CANNOT_FETCH = "cannot fetch";
+static const char *const SPAWN_NOT_RUNNABLE = "not a runnable program";
+static const char *const SPAWN_CANNOT_START = "cannot start";
+static const char *const SPAWN_KILLED = "killed before it started";
 
 /* Says once per program and quota that a request was refused, naming the
  * quota: a bomb that keeps trying does not flood the log. */
@@ -342,11 +371,8 @@ static void send_exited(struct prog *p, int32_t handle, int status,
  * (counting `taken` as used), or -1. */
 static int free_slot(struct prog *p, int taken)
 {
-	if (p->nlinks + (taken > 0) >= p->b->o->quotas.links) {
-		quota_refused(p, Q_LINKS, "links per program",
-			      p->b->o->quotas.links);
+	if (p->nlinks + (taken > 0) >= p->b->o->quotas.links)
 		return -1;
-	}
 	for (int s = 1; s < PROTO_SLOTS; s++)
 		if (!p->slots[s].used && s != taken)
 			return s;
@@ -377,7 +403,7 @@ static void slot_close(struct prog *p, int s)
 			log_debug("%s: %s", p->url, e.msg);
 	}
 	sl->used = false;
-	sl->peer = 0;
+	sl->peer = sl->party = 0;
 	p->nlinks--;
 }
 
@@ -389,13 +415,93 @@ static void slot_close(struct prog *p, int s)
  * the pipe keeps, through a socket an skb allocated and accounted each
  * time, which made a link slower than a raw socketpair (docs/BENCH.md,
  * section 3). */
-/* Open links between a and b. */
-static unsigned links_between(const struct prog *a, const struct prog *b)
+/* The party a client links for, as a server's slots count it: the
+ * highest of the client and its ancestors that is neither the server nor
+ * one of the server's ancestors. A program and everything it spawned are
+ * one party to a server outside them, so the helpers a client spawns from
+ * its own origin share its links_per_peer, while two programs their
+ * common parent spawned are two parties, and a parent linking to its own
+ * child is a party of one. */
+static uint64_t link_party(const struct prog *client,
+			   const struct prog *server)
+{
+	const struct prog *party = client;
+	for (const struct prog *a = client; a; a = a->parent) {
+		for (const struct prog *s = server; s; s = s->parent)
+			if (s == a)
+				return party->id;
+		party = a;
+	}
+	return party->id;
+}
+
+/* Open links of server's that party holds. */
+static unsigned party_links(const struct prog *server, uint64_t party)
 {
 	unsigned n = 0;
 	for (int s = 1; s < PROTO_SLOTS; s++)
-		n += a->slots[s].used && a->slots[s].peer == b->id;
+		n += server->slots[s].used && server->slots[s].party == party;
 	return n;
+}
+
+static struct prog *find_prog(struct broker *b, uint64_t id)
+{
+	for (struct prog *p = b->progs; p; p = p->next)
+		if (p->id == id)
+			return p;
+	return NULL;
+}
+
+/* A server whose slots are all taken refuses every new client. Says so
+ * once per server, naming who holds the slots, party by party, largest
+ * first: those are the programs to look at, not the server. */
+static void slots_full(struct prog *server, const struct prog *client,
+		       const char *name)
+{
+	if (server->warned & Q_SLOTS_FULL)
+		return;
+	server->warned |= Q_SLOTS_FULL;
+	struct {
+		uint64_t party;
+		unsigned n;
+	} held[PROTO_SLOTS];
+	unsigned nparties = 0;
+	for (int s = 1; s < PROTO_SLOTS; s++) {
+		if (!server->slots[s].used)
+			continue;
+		unsigned i = 0;
+		while (i < nparties && held[i].party != server->slots[s].party)
+			i++;
+		if (i == nparties)
+			held[nparties++] = (typeof(held[0])){
+				server->slots[s].party, 0
+			};
+		held[i].n++;
+	}
+	char list[768] = "";
+	size_t used = 0;
+	for (unsigned k = 0; k < nparties && k < 4; k++) {
+		unsigned best = k;
+		for (unsigned i = k + 1; i < nparties; i++)
+			if (held[i].n > held[best].n)
+				best = i;
+		typeof(held[0]) t = held[k];
+		held[k] = held[best];
+		held[best] = t;
+		struct prog *p = find_prog(server->b, held[k].party);
+		int w = snprintf(list + used, sizeof(list) - used,
+				 "%s%s (id %llu) and its spawns: %u", k ? "; " : "",
+				 p ? p->url : "?",
+				 (unsigned long long)held[k].party, held[k].n);
+		if (w < 0 || (size_t)w >= sizeof(list) - used)
+			break;
+		used += (size_t)w;
+	}
+	log_warn("link slots full: %s held by %s%s (%u links in all); %s "
+		 "(id %llu) refused a link to %s (id %llu)",
+		 name, list, nparties > 4 ? "; and others" : "",
+		 server->nlinks, client->url, (unsigned long long)client->id,
+		 server->url, (unsigned long long)server->id);
 }
 
 /* The smaller buffer of a link's two pipes, in bytes. The kernel gives
@@ -417,23 +523,42 @@ static int pipe_bytes(struct broker *b, int up, int down)
 }
 
 static void link_make(struct prog *client, int32_t handle,
-		      struct service *svc)
+		      const struct reg_entry *svc)
 {
-	struct prog *server = svc->owner;
+	struct prog *server = prog_of(svc->owner);
+	const char *name = reg_entry_name(svc);
 	unsigned per_peer = client->b->o->quotas.links_per_peer;
-	if (links_between(client, server) >= per_peer) {
-		quota_refused(client, Q_PEER, "links to one program", per_peer);
+	uint64_t party = link_party(client, server);
+	if (party_links(server, party) >= per_peer) {
+		if (!(client->warned & Q_PEER)) {
+			client->warned |= Q_PEER;
+			struct prog *pp = find_prog(client->b, party);
+			log_warn("%s: refused: quota of %u links to one program "
+				 "(%s) reached by %s (id %llu) and the "
+				 "programs it spawned",
+				 client->url, per_peer, server->url,
+				 pp ? pp->url : "?",
+				 (unsigned long long)party);
+		}
 		send_closed(client, handle, -EMFILE);
 		return;
 	}
 	int cs = free_slot(client, 0);
 	if (cs < 0) {
+		quota_refused(client, Q_LINKS, "links per program",
+			      client->b->o->quotas.links);
 		send_closed(client, handle, -EMFILE);
 		return;
 	}
 	/* A program may link to itself: two slots of its own. */
 	int ss = free_slot(server, client == server ? cs : 0);
 	if (ss < 0) {
+		if (client == server) {
+			quota_refused(client, Q_LINKS, "links per program",
+				      client->b->o->quotas.links);
+		} else {
+			slots_full(server, client, name);
+		}
 		send_closed(client, handle,
 			    client == server ? -EMFILE : -ECONNREFUSED);
 		return;
@@ -444,7 +569,7 @@ static void link_make(struct prog *client, int32_t handle,
 	if (pipe2(up, O_DIRECT | O_CLOEXEC) < 0 ||
 	    pipe2(down, O_DIRECT | O_CLOEXEC) < 0) {
 		int err = errno;
-		log_warn("%s: link to %s: pipe2: %s", client->url, svc->name,
+		log_warn("%s: link to %s: pipe2: %s", client->url, name,
 			 strerror(err));
 		close_pair(up);
 		send_closed(client, handle, -err);
@@ -464,27 +589,19 @@ static void link_make(struct prog *client, int32_t handle,
 	close_pair(up);
 	close_pair(down);
 	if (bad) {
-		log_warn("%s: link to %s: %s", client->url, svc->name, e.msg);
+		log_warn("%s: link to %s: %s", client->url, name, e.msg);
 		send_closed(client, handle, -EIO);
 		return;
 	}
-	client->slots[cs] = (struct slot){ true, server->id };
-	server->slots[ss] = (struct slot){ true, client->id };
+	client->slots[cs] = (struct slot){ true, server->id, 0 };
+	server->slots[ss] = (struct slot){ true, client->id, party };
 	client->nlinks++;
 	server->nlinks++;
 	log_debug("link %s -> %s (%s): slots %d and %d, pipes of %d bytes",
-		  client->url, server->url, svc->name, cs, ss, bytes);
+		  client->url, server->url, name, cs, ss, bytes);
 	send_opened(client, PROTO_OPENED, handle, (uint32_t)cs, server->id);
 	send_opened(server, PROTO_INCOMING, svc->handle, (uint32_t)ss,
 		    client->id);
-}
-
-static struct service *find_service(struct broker *b, const char *name)
-{
-	for (struct service *s = b->services; s; s = s->next)
-		if (strcmp(s->name, name) == 0)
-			return s;
-	return NULL;
 }
 
 /* --- exits ------------------------------------------------------------------ */
@@ -559,38 +676,21 @@ static int exit_status(struct prog *p, const siginfo_t *st,
 	return 128 + sig;
 }
 
+static void job_cancel(struct broker *b, struct job *j);
+
+/* Everything p asked for and still holds goes: its names, its waiting
+ * links and its subscriptions, and its spawns still being fetched, whose
+ * workers are killed now rather than left to finish for nobody. */
 static void drop_requests(struct broker *b, struct prog *p)
 {
-	for (struct service **s = &b->services; *s;) {
-		if ((*s)->owner == p) {
-			struct service *dead = *s;
-			*s = dead->next;
-			free(dead);
-		} else {
-			s = &(*s)->next;
-		}
-	}
-	for (struct waiter **w = &b->waiters; *w;) {
-		if ((*w)->from == p) {
-			struct waiter *dead = *w;
-			*w = dead->next;
-			free(dead);
-		} else {
-			w = &(*w)->next;
-		}
-	}
-	for (struct subscriber **s = &b->subscribers; *s;) {
-		if ((*s)->prog == p) {
-			struct subscriber *dead = *s;
-			*s = dead->next;
-			free(dead);
-		} else {
-			s = &(*s)->next;
-		}
-	}
-	for (struct job *j = b->jobs; j; j = j->next)
+	registry_drop_owner(&b->reg, &p->reg);
+	for (struct job *j = b->jobs, *next; j; j = next) {
+		next = j->next; /* a queued job is freed by its cancel */
+		if (j->owner == p)
+			j->owner = NULL; /* nobody to charge any more */
 		if (j->parent == p)
-			j->parent = NULL; /* its result will be discarded */
+			job_cancel(b, j);
+	}
 }
 
 /* The program is gone: its links end (peers see end of file), its names
@@ -896,8 +996,10 @@ static struct prog *prog_new(struct broker *b, struct prog *parent,
 	p->proc.pidfd = p->proc.notify_fd = -1;
 	p->out.from = p->out.to = p->err.from = p->err.to = -1;
 	p->in.from = p->in.to = -1;
-	p->tokens = b->o->quotas.burst;
-	p->tokens_at = now_ns();
+	reg_owner_init(&p->reg);
+	p->msgs = (struct bucket){ b->o->quotas.burst, now_ns() };
+	p->deliveries = (struct bucket){ b->o->quotas.delivery_burst,
+					 p->msgs.at };
 	/* Appended, so the top program stays first. */
 	struct prog **tail = &b->progs;
 	while (*tail)
@@ -1012,6 +1114,98 @@ static const char *spawn_prefix(struct broker *b, struct prog *parent,
 	return NULL;
 }
 
+static unsigned pending(const struct prog *p)
+{
+	return p->reg.count[REG_WAITER] + p->njobs;
+}
+
+static void job_unlink(struct broker *b, struct job *j)
+{
+	for (struct job **pp = &b->jobs; *pp; pp = &(*pp)->next)
+		if (*pp == j) {
+			*pp = j->next;
+			break;
+		}
+}
+
+/* Starts j's worker: a fork of the broker in a process group of its own,
+ * so that a cancel kills it and the download helper it runs (fetch.c)
+ * together. Both sides set the group, so neither order of the fork's
+ * return can leave a window in which a kill misses the worker. */
+static int job_fork(struct broker *b, struct job *j)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+		return -errno;
+	pid_t pid = fork();
+	if (pid < 0) {
+		int err = errno;
+		close(sv[0]);
+		close(sv[1]);
+		return -err;
+	}
+	if (pid == 0) {
+		(void)setpgid(0, 0);
+		close(sv[0]);
+		job_worker(b, j, sv[1]);
+	}
+	(void)setpgid(pid, pid);
+	close(sv[1]);
+	j->pid = pid;
+	j->sock = sv[0];
+	j->running = true;
+	b->workers++;
+	watch_init(&j->w, W_WORKER, j);
+	(void)ep_set(b, EPOLL_CTL_ADD, j->sock, EPOLLIN, &j->w);
+	return 0;
+}
+
+/* Starts waiting jobs, oldest first, while fewer than the quota of
+ * workers run. */
+static void job_run_queued(struct broker *b)
+{
+	for (struct job *j = b->jobs, *next; j; j = next) {
+		next = j->next;
+		if (b->workers >= b->o->quotas.fetches)
+			return;
+		if (j->running || j->cancelled)
+			continue;
+		int r = job_fork(b, j);
+		if (r == 0) {
+			log_debug("%s: spawning %s", j->parent->url, j->url);
+			continue;
+		}
+		log_warn("%s: spawn %s: cannot start a fetch worker: %s",
+			 j->parent->url, j->url, strerror(-r));
+		send_exited(j->parent, j->handle, EXIT_CANNOT_RUN,
+			    SPAWN_CANNOT_START);
+		j->owner->njobs--;
+		job_unlink(b, j);
+		job_free(j);
+	}
+}
+
+/* Nobody wants j's result any more. A job still waiting its turn goes at
+ * once; a running one's worker and its download helper are killed now,
+ * and the job stays (charged to its owner, still counted among the
+ * tree's workers) until the worker is reaped: what bounds fetches is what
+ * actually runs. */
+static void job_cancel(struct broker *b, struct job *j)
+{
+	if (j->cancelled)
+		return;
+	j->cancelled = true;
+	j->parent = NULL;
+	if (!j->running) {
+		if (j->owner)
+			j->owner->njobs--;
+		job_unlink(b, j);
+		job_free(j);
+		return;
+	}
+	(void)kill(-j->pid, SIGKILL);
+}
+
 static void start_job(struct broker *b, struct prog *parent, int32_t handle,
 		      const struct proto_spawn *m)
 {
@@ -1023,19 +1217,19 @@ static void start_job(struct broker *b, struct prog *parent, int32_t handle,
 	struct url u;
 	struct error e = { "" };
 	if (url_parse(j->url, &u, &e) < 0) {
-		send_exited(parent, handle, EXIT_CANNOT_FETCH, e.msg);
+		log_warn("%s: spawn failed: %s; URL %s", parent->url, e.msg,
+			 j->url);
+		send_exited(parent, handle, EXIT_CANNOT_FETCH, SPAWN_BAD_URL);
 		job_free(j);
 		return;
 	}
 	const char *prefix = spawn_prefix(b, parent, &u);
 	if (!prefix) {
-		char why[PROTO_REASON_SIZE];
-		snprintf(why, sizeof(why),
-			 "spawn refused: %s is outside %s (fakeos-run "
+		log_warn("%s: spawn refused: %s is outside %s (fakeos-run "
 			 "--spawn-from can allow it)",
-			 u.base, parent->home ? parent->home : "its origin");
-		log_warn("%s: %s", parent->url, why);
-		send_exited(parent, handle, EXIT_CANNOT_FETCH, why);
+			 parent->url, u.base,
+			 parent->home ? parent->home : "its origin");
+		send_exited(parent, handle, EXIT_CANNOT_FETCH, SPAWN_OUTSIDE);
 		url_free(&u);
 		job_free(j);
 		return;
@@ -1055,34 +1249,14 @@ static void start_job(struct broker *b, struct prog *parent, int32_t handle,
 	}
 	j->pid = -1;
 	j->sock = -1;
-
-	int sv[2];
-	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0) {
-		send_exited(parent, handle, EXIT_CANNOT_RUN, "socketpair failed");
-		job_free(j);
-		return;
-	}
-	pid_t pid = fork();
-	if (pid < 0) {
-		send_exited(parent, handle, EXIT_CANNOT_RUN, "fork failed");
-		close(sv[0]);
-		close(sv[1]);
-		job_free(j);
-		return;
-	}
-	if (pid == 0) {
-		close(sv[0]);
-		job_worker(b, j, sv[1]);
-	}
-	close(sv[1]);
-	j->pid = pid;
-	j->sock = sv[0];
-	watch_init(&j->w, W_WORKER, j);
-	(void)ep_set(b, EPOLL_CTL_ADD, j->sock, EPOLLIN, &j->w);
-	j->next = b->jobs;
-	b->jobs = j;
-	parent->npending++;
-	log_debug("%s: spawning %s", parent->url, j->url);
+	j->owner = parent;
+	parent->njobs++;
+	/* Appended: jobs wait for a worker in the order they were asked. */
+	struct job **tail = &b->jobs;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = j;
+	job_run_queued(b);
 }
 
 static void finish_job(struct broker *b, struct job *j)
@@ -1116,33 +1290,30 @@ static void finish_job(struct broker *b, struct job *j)
 	close(j->sock);
 	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
 		;
-	for (struct job **pp = &b->jobs; *pp; pp = &(*pp)->next)
-		if (*pp == j) {
-			*pp = j->next;
-			break;
-		}
+	job_unlink(b, j);
+	b->workers--;
+	if (j->owner)
+		j->owner->njobs--;
 
 	struct prog *parent = j->parent;
-	if (parent)
-		parent->npending--;
-	if (!parent || !parent->running) {
-		/* The parent is gone; nobody wants this child. */
-	} else if (j->killed) {
-		send_exited(parent, j->handle, 128 + SIGKILL,
-			    "killed before it started");
+	if (j->cancelled || !parent || !parent->running) {
+		/* Nobody wants this child. */
 	} else if (res.err < 0) {
-		log_info("%s: spawn %s: %s", parent->url, j->url, res.msg);
+		/* The reason first: a long URL must not cut it off the line. */
+		log_warn("%s: spawn failed: %s; URL %s", parent->url, res.msg,
+			 j->url);
+		bool run = res.kind == PROGRAM_FAIL_RUN;
 		send_exited(parent, j->handle,
-			    res.kind == PROGRAM_FAIL_RUN ? EXIT_CANNOT_RUN
-							 : EXIT_CANNOT_FETCH,
-			    res.msg);
+			    run ? EXIT_CANNOT_RUN : EXIT_CANNOT_FETCH,
+			    run ? SPAWN_NOT_RUNNABLE : SPAWN_CANNOT_FETCH);
 	} else {
 		struct error e = { "" };
 		struct prog *c = prog_new(b, parent, j->handle, j->url);
 		j->argv[0] = xstrdup(c->url);
 		if (prog_start(b, c, memfd, j->argv, false, &e) < 0) {
 			log_error("%s: %s", c->url, e.msg);
-			send_exited(parent, j->handle, EXIT_CANNOT_RUN, e.msg);
+			send_exited(parent, j->handle, EXIT_CANNOT_RUN,
+				    SPAWN_CANNOT_START);
 			c->parent_handle = 0;
 		} else {
 			log_info("%s: spawned %s (id %llu)", parent->url, c->url,
@@ -1153,6 +1324,7 @@ static void finish_job(struct broker *b, struct job *j)
 	if (memfd >= 0)
 		close(memfd);
 	job_free(j);
+	job_run_queued(b);
 }
 
 /* --- requests from a program --------------------------------------------------------- */
@@ -1165,148 +1337,157 @@ static struct prog *find_child(struct broker *b, struct prog *p, int32_t h)
 	return NULL;
 }
 
-static bool handle_live(struct broker *b, struct prog *p, int32_t h)
+/* p's spawn under handle h that is still being fetched, or NULL. */
+static struct job *find_job(struct broker *b, struct prog *p, int32_t h)
 {
-	for (struct service *s = b->services; s; s = s->next)
-		if (s->owner == p && s->handle == h)
-			return true;
-	for (struct waiter *w = b->waiters; w; w = w->next)
-		if (w->from == p && w->handle == h)
-			return true;
-	for (struct subscriber *s = b->subscribers; s; s = s->next)
-		if (s->prog == p && s->handle == h)
-			return true;
 	for (struct job *j = b->jobs; j; j = j->next)
 		if (j->parent == p && j->handle == h)
-			return true;
-	return find_child(b, p, h) != NULL;
+			return j;
+	return NULL;
+}
+
+static bool handle_live(struct broker *b, struct prog *p, int32_t h)
+{
+	return registry_find(&p->reg, h) || find_job(b, p, h) ||
+	       find_child(b, p, h);
 }
 
 static void on_link(struct broker *b, struct prog *p, const struct proto_name *m)
 {
-	struct service *svc = find_service(b, m->name);
+	struct reg_entry *svc = registry_service(&b->reg, 0, m->name);
 	if (svc) {
 		link_make(p, m->hdr.handle, svc);
 		return;
 	}
-	if (p->npending >= b->o->quotas.pending) {
+	if (pending(p) >= b->o->quotas.pending) {
 		quota_refused(p, Q_PENDING, "requests waiting per program",
 			      b->o->quotas.pending);
 		send_closed(p, m->hdr.handle, -EAGAIN);
 		return;
 	}
 	/* Nobody serves it yet: wait a while for it to appear, so a client
-	 * may start before its server without polling. */
-	struct waiter *w = xcalloc(1, sizeof(*w));
-	memcpy(w->name, m->name, sizeof(w->name));
-	w->from = p;
-	w->handle = m->hdr.handle;
-	w->deadline_ns = now_ns() + (uint64_t)PROTO_LINK_WAIT_MS * 1000000;
-	/* Appended: waiting clients are linked in the order they asked. */
-	struct waiter **tail = &b->waiters;
-	while (*tail)
-		tail = &(*tail)->next;
-	*tail = w;
-	p->npending++;
+	 * may start before its server without polling. Waiting clients are
+	 * linked in the order they asked. */
+	int err;
+	(void)registry_add(&b->reg, REG_WAITER, 0, m->name, &p->reg,
+			   m->hdr.handle,
+			   now_ns() + (uint64_t)PROTO_LINK_WAIT_MS * 1000000,
+			   &err);
 }
 
 static void on_serve(struct broker *b, struct prog *p, const struct proto_name *m)
 {
-	if (find_service(b, m->name)) {
+	if (registry_service(&b->reg, 0, m->name)) {
 		send_closed(p, m->hdr.handle, -EADDRINUSE);
 		return;
 	}
-	if (p->nservices >= b->o->quotas.services) {
+	if (p->reg.count[REG_SERVICE] >= b->o->quotas.services) {
 		quota_refused(p, Q_SERVICES, "served names per program",
 			      b->o->quotas.services);
 		send_closed(p, m->hdr.handle, -EMFILE);
 		return;
 	}
-	struct service *s = xcalloc(1, sizeof(*s));
-	memcpy(s->name, m->name, sizeof(s->name));
-	s->owner = p;
-	s->handle = m->hdr.handle;
-	s->next = b->services;
-	b->services = s;
-	p->nservices++;
+	int err;
+	struct reg_entry *s = registry_add(&b->reg, REG_SERVICE, 0, m->name,
+					   &p->reg, m->hdr.handle, 0, &err);
 	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0);
 	/* Clients that were waiting for this name get their links now. */
-	for (struct waiter **wp = &b->waiters; *wp;) {
-		struct waiter *w = *wp;
-		if (strcmp(w->name, s->name) == 0) {
-			*wp = w->next;
-			w->from->npending--;
-			link_make(w->from, w->handle, s);
-			free(w);
-		} else {
-			wp = &w->next;
-		}
+	struct reg_entry *w;
+	while ((w = registry_first_waiter(&b->reg, 0, m->name))) {
+		struct prog *client = prog_of(w->owner);
+		int32_t handle = w->handle;
+		registry_remove(&b->reg, w);
+		link_make(client, handle, s);
 	}
 }
 
 static void on_subscribe(struct broker *b, struct prog *p,
 			 const struct proto_name *m)
 {
-	if (p->nsubs >= b->o->quotas.subscriptions) {
+	if (p->reg.count[REG_SUBSCRIBER] >= b->o->quotas.subscriptions) {
 		quota_refused(p, Q_SUBS, "subscriptions per program",
 			      b->o->quotas.subscriptions);
 		send_closed(p, m->hdr.handle, -EMFILE);
 		return;
 	}
-	struct subscriber *s = xcalloc(1, sizeof(*s));
-	memcpy(s->channel, m->name, sizeof(s->channel));
-	s->prog = p;
-	s->handle = m->hdr.handle;
-	s->next = b->subscribers;
-	b->subscribers = s;
-	p->nsubs++;
+	int err;
+	if (!registry_add(&b->reg, REG_SUBSCRIBER, 0, m->name, &p->reg,
+			  m->hdr.handle, 0, &err)) {
+		send_closed(p, m->hdr.handle, err); /* -EEXIST */
+		return;
+	}
 	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0);
 }
 
-/* Fans a broadcast out to every subscriber's control link. Best effort: a
- * subscriber whose link is full loses the message, and the next one it
- * gets says how many it lost; the broker never holds broadcasts itself. */
-static void on_broadcast(struct broker *b, const struct proto_broadcast *m)
+/* Fans a broadcast out to every subscriber's control link, and returns
+ * what that cost the broker in sends. Best effort: a subscriber whose link
+ * is full loses the message, and the next one it gets says how many it
+ * lost; the broker never holds broadcasts itself. Each delivery is charged
+ * to the sender (quotas.delivery_rate): a broadcast its bucket cannot pay
+ * for is dropped whole, counted as lost by every subscriber, and costs
+ * the broker no send. So a sender's cost to the broker is bounded however
+ * many programs subscribe, and a sender is never killed for what others
+ * chose to subscribe to. */
+static unsigned on_broadcast(struct broker *b, struct prog *p,
+			     const struct proto_broadcast *m)
 {
+	const struct broker_quotas *q = &b->o->quotas;
+	unsigned n;
+	const struct reg_list *subs = registry_subscribers(&b->reg, 0,
+							   m->channel, &n);
+	if (!subs)
+		return 0;
+	bool paid = bucket_take(&p->deliveries, q->delivery_rate,
+				q->delivery_burst, n);
+	if (!paid && !(p->warned & Q_DELIVERIES)) {
+		p->warned |= Q_DELIVERIES;
+		log_warn("%s: broadcasts dropped: quota of %u deliveries a "
+			 "second reached (%u subscribers to %s)",
+			 p->url, q->delivery_rate, n, m->channel);
+	}
 	size_t len = m->hdr.len;
-	struct proto_broadcast *d = xmalloc(len);
-	memcpy(d, m, len);
-	d->hdr.type = PROTO_DELIVER;
-	for (struct subscriber *s = b->subscribers; s; s = s->next) {
-		if (strcmp(s->channel, m->channel) != 0 || !s->prog->running)
+	struct proto_broadcast *d = paid ? xmalloc(len) : NULL;
+	if (d) {
+		memcpy(d, m, len);
+		d->hdr.type = PROTO_DELIVER;
+	}
+	for (struct reg_node *node = reg_list_first(subs); node;
+	     node = reg_list_next(subs, node)) {
+		struct reg_entry *s = reg_container(node, struct reg_entry,
+						    by_name);
+		struct prog *to = prog_of(s->owner);
+		if (!to->running)
 			continue;
+		if (!d) {
+			s->dropped++;
+			continue;
+		}
 		d->hdr.handle = s->handle;
 		d->dropped = s->dropped;
-		if (!s->prog->out_head && ctl_try(s->prog, d, len))
+		if (!to->out_head && ctl_try(to, d, len))
 			s->dropped = 0;
 		else
 			s->dropped++;
 	}
 	free(d);
+	return paid ? n : 0;
 }
 
 static void on_spawn(struct broker *b, struct prog *p, const struct proto_spawn *m)
 {
 	unsigned starting = 0;
 	for (struct job *j = b->jobs; j; j = j->next)
-		starting++;
-	char why[PROTO_REASON_SIZE];
+		starting += !j->cancelled;
 	if (b->alive + starting >= b->o->quotas.programs) {
 		quota_refused(p, Q_PROGRAMS, "programs per tree",
 			      b->o->quotas.programs);
-		snprintf(why, sizeof(why),
-			 "quota: %u programs per tree reached",
-			 b->o->quotas.programs);
-		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN, why);
+		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN, SPAWN_QUOTA);
 		return;
 	}
-	if (p->npending >= b->o->quotas.pending) {
+	if (pending(p) >= b->o->quotas.pending) {
 		quota_refused(p, Q_PENDING, "requests waiting per program",
 			      b->o->quotas.pending);
-		snprintf(why, sizeof(why),
-			 "quota: %u requests waiting per program reached",
-			 b->o->quotas.pending);
-		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN, why);
+		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN, SPAWN_QUOTA);
 		return;
 	}
 	start_job(b, p, m->hdr.handle, m);
@@ -1319,36 +1500,16 @@ static void on_close(struct broker *b, struct prog *p, const struct proto_close 
 		slot_close(p, (int)m->slot);
 		return;
 	}
-	for (struct service **sp = &b->services; *sp; sp = &(*sp)->next)
-		if ((*sp)->owner == p && (*sp)->handle == h) {
-			struct service *s = *sp;
-			*sp = s->next;
-			free(s);
-			p->nservices--;
-			return;
-		}
-	for (struct waiter **wp = &b->waiters; *wp; wp = &(*wp)->next)
-		if ((*wp)->from == p && (*wp)->handle == h) {
-			struct waiter *w = *wp;
-			*wp = w->next;
-			free(w);
-			p->npending--;
-			return;
-		}
-	for (struct subscriber **sp = &b->subscribers; *sp; sp = &(*sp)->next)
-		if ((*sp)->prog == p && (*sp)->handle == h) {
-			struct subscriber *s = *sp;
-			*sp = s->next;
-			free(s);
-			p->nsubs--;
-			return;
-		}
-	for (struct job *j = b->jobs; j; j = j->next)
-		if (j->parent == p && j->handle == h) {
-			j->parent = NULL;
-			p->npending--;
-			return;
-		}
+	struct reg_entry *e = registry_find(&p->reg, h);
+	if (e) {
+		registry_remove(&b->reg, e);
+		return;
+	}
+	struct job *j = find_job(b, p, h);
+	if (j) {
+		job_cancel(b, j);
+		return;
+	}
 	struct prog *c = find_child(b, p, h);
 	if (c) {
 		c->parent_handle = 0; /* closed: no EXITED for it */
@@ -1357,35 +1518,36 @@ static void on_close(struct broker *b, struct prog *p, const struct proto_close 
 	/* Anything else was already gone: closing is idempotent. */
 }
 
-/* The token bucket behind the flood limit. */
-static bool rate_ok(struct prog *p)
+static void on_kill(struct broker *b, struct prog *p, int32_t h)
 {
-	const struct broker_quotas *q = &p->b->o->quotas;
-	uint64_t now = now_ns();
-	p->tokens += (double)(now - p->tokens_at) * q->rate / 1e9;
-	if (p->tokens > q->burst)
-		p->tokens = q->burst;
-	p->tokens_at = now;
-	if (p->tokens < 1)
-		return false;
-	p->tokens -= 1;
-	return true;
+	struct prog *c = find_child(b, p, h);
+	if (c) {
+		end_prog(c);
+		return;
+	}
+	/* Still being fetched: it will not start, its worker stops now, and
+	 * its parent hears the same status as for a child killed running. */
+	struct job *j = find_job(b, p, h);
+	if (j) {
+		job_cancel(b, j);
+		send_exited(p, h, 128 + SIGKILL, SPAWN_KILLED);
+	}
 }
 
-/* One request: checked, then served. The union is aligned for every
- * message type; recv never writes past its page. */
-static void on_request(struct broker *b, struct prog *p, const void *buf,
-		       size_t n)
+/* One request: checked, then served. Returns what it cost the broker, in
+ * sends: 1, or 1 and a broadcast's deliveries. */
+static unsigned on_request(struct broker *b, struct prog *p, const void *buf,
+			   size_t n)
 {
 	const char *why;
 	if (proto_check(buf, n, 1, &why) < 0) {
 		kill_prog(p, "malformed control message: %s", why);
-		return;
+		return 1;
 	}
-	if (!rate_ok(p)) {
+	if (!bucket_take(&p->msgs, b->o->quotas.rate, b->o->quotas.burst, 1)) {
 		kill_prog(p, "control message flood (over %u a second)",
 			  b->o->quotas.rate);
-		return;
+		return 1;
 	}
 	const struct proto_hdr *h = buf;
 	bool opens = h->type == PROTO_LINK || h->type == PROTO_SERVE ||
@@ -1393,7 +1555,7 @@ static void on_request(struct broker *b, struct prog *p, const void *buf,
 	if (opens && handle_live(b, p, h->handle)) {
 		kill_prog(p, "control message reuses live handle %d",
 			  h->handle);
-		return;
+		return 1;
 	}
 	switch (h->type) {
 	case PROTO_LINK:
@@ -1406,29 +1568,26 @@ static void on_request(struct broker *b, struct prog *p, const void *buf,
 		on_subscribe(b, p, buf);
 		break;
 	case PROTO_BROADCAST:
-		on_broadcast(b, buf);
-		break;
+		return 1 + on_broadcast(b, p, buf);
 	case PROTO_SPAWN:
 		on_spawn(b, p, buf);
 		break;
-	case PROTO_KILL: {
-		struct prog *c = find_child(b, p, h->handle);
-		if (c) {
-			end_prog(c);
-			break;
-		}
-		/* Still being fetched: it will not start, and its parent
-		 * hears the same status as for a child killed running. */
-		for (struct job *j = b->jobs; j; j = j->next)
-			if (j->parent == p && j->handle == h->handle)
-				j->killed = true;
+	case PROTO_KILL:
+		on_kill(b, p, h->handle);
 		break;
-	}
 	case PROTO_CLOSE:
 		on_close(b, p, buf);
 		break;
 	}
+	return 1;
 }
+
+/* How much one program's control link may cost the broker per wake-up,
+ * in sends (a request is one, a broadcast one more per delivery). The
+ * loop serves every ready program in turn, so a request waits behind at
+ * most one batch of each other busy program: with the defaults, 64
+ * sends each (docs/SECURITY.md, "Broadcast cost is charged by fan-out"). */
+#define CONTROL_BATCH 64
 
 static void on_control(struct broker *b, struct prog *p, uint32_t events)
 {
@@ -1440,9 +1599,8 @@ static void on_control(struct broker *b, struct prog *p, uint32_t events)
 		struct proto_hdr h;
 		unsigned char bytes[PROTO_PAGE];
 	} msg;
-	/* A bounded batch per wake-up, so one busy program cannot starve
-	 * the others. */
-	for (int i = 0; i < 64 && p->running && !p->dying; i++) {
+	for (unsigned cost = 0;
+	     cost < CONTROL_BATCH && p->running && !p->dying;) {
 		ssize_t n = recv(p->ctl, &msg, sizeof(msg),
 				 MSG_DONTWAIT | MSG_TRUNC);
 		if (n < 0 && errno == EINTR)
@@ -1470,7 +1628,7 @@ static void on_control(struct broker *b, struct prog *p, uint32_t events)
 				  n, PROTO_PAGE);
 			return;
 		}
-		on_request(b, p, &msg, (size_t)n);
+		cost += on_request(b, p, &msg, (size_t)n);
 	}
 }
 
@@ -1535,20 +1693,15 @@ static void on_timer(struct broker *b)
  * the next deadline in ms, or -1 when nothing waits. */
 static int expire_waiters(struct broker *b)
 {
-	uint64_t now = now_ns(), next = UINT64_MAX;
-	for (struct waiter **wp = &b->waiters; *wp;) {
-		struct waiter *w = *wp;
-		if (w->deadline_ns <= now) {
-			*wp = w->next;
-			w->from->npending--;
-			send_closed(w->from, w->handle, -ECONNREFUSED);
-			free(w);
-			continue;
-		}
-		if (w->deadline_ns < next)
-			next = w->deadline_ns;
-		wp = &w->next;
+	uint64_t now = now_ns();
+	struct reg_entry *w;
+	while ((w = registry_expired(&b->reg, now))) {
+		struct prog *from = prog_of(w->owner);
+		int32_t handle = w->handle;
+		registry_remove(&b->reg, w);
+		send_closed(from, handle, -ECONNREFUSED);
 	}
+	uint64_t next = registry_next_deadline(&b->reg);
 	if (next == UINT64_MAX)
 		return -1;
 	return (int)((next - now) / 1000000 + 1);
@@ -1730,6 +1883,9 @@ void broker_default_quotas(struct broker_quotas *q)
 	q->queued = 256;
 	q->rate = 20000;
 	q->burst = 2048;
+	q->delivery_rate = 20000;
+	q->delivery_burst = 2048;
+	q->fetches = 16;
 	q->broadcast_bytes = 256 * 1024;
 }
 
@@ -1745,6 +1901,7 @@ int broker_run(const struct broker_opts *o, const char *url,
 	enum program_fail kind = PROGRAM_FAIL_FETCH;
 	int code;
 
+	registry_init(&b.reg);
 	int r = program_loader_open(&o->program, &b.loader, &e);
 	if (r == 0)
 		r = program_load(b.loader, url, &prog, &kind, &e);
@@ -1810,11 +1967,14 @@ out:
 	while (b.jobs) {
 		struct job *j = b.jobs;
 		b.jobs = j->next;
-		kill(j->pid, SIGKILL);
-		waitpid(j->pid, NULL, 0);
-		close(j->sock);
+		if (j->running) {
+			kill(-j->pid, SIGKILL);
+			waitpid(j->pid, NULL, 0);
+			close(j->sock);
+		}
 		job_free(j);
 	}
+	registry_fini(&b.reg);
 	while (b.progs) {
 		struct prog *p = b.progs;
 		b.progs = p->next;

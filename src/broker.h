@@ -26,8 +26,11 @@ enum {
 struct broker_quotas {
 	unsigned programs; /* programs alive in the tree, the top included */
 	unsigned links; /* open links per program (at most PROTO_SLOTS-1) */
-	unsigned links_per_peer; /* open links between any two programs, so
-				    one client cannot fill a service's slots */
+	unsigned links_per_peer; /* open links from one party (a program
+				    and all it spawned, link_party in
+				    broker.c) to one program, so no client
+				    and its helpers can fill a service's
+				    slots */
 	unsigned services; /* names served per program */
 	unsigned subscriptions; /* channels subscribed per program */
 	unsigned pending; /* requests waiting (links, spawns) per program */
@@ -35,6 +38,12 @@ struct broker_quotas {
 			    not reading them; past this it is killed */
 	unsigned rate; /* control messages per second, sustained */
 	unsigned burst; /* ... and in a burst */
+	unsigned delivery_rate; /* broadcast deliveries (one per subscriber
+				   reached) a program's broadcasts may cost
+				   per second; past it they are dropped */
+	unsigned delivery_burst; /* ... and in a burst */
+	unsigned fetches; /* spawn workers fetching at once per tree; more
+			     spawns wait their turn */
 	unsigned broadcast_bytes; /* undelivered broadcast bytes a subscriber
 				     may have before it loses messages */
 };

@@ -359,7 +359,10 @@ test_spawn_limits_are_enametoolong_and_e2big() {
 	# The largest argument list there is reaches the child whole.
 	assert_contains "$OUT" "count-args: 64 arguments, 2048 bytes"
 	assert_contains "$OUT" "exit: status 64"
-	assert_contains "$OUT" "exit: status 127 reason: cannot open"
+	# The reason a program hears is one of a fixed set; the operator's
+	# log has the whole of it.
+	assert_contains "$OUT" "exit: status 127 reason: cannot fetch"
+	assert_contains "$ERR" "cannot open"
 }
 
 test_full_handle_table_is_emfile_for_every_request() {
@@ -466,17 +469,20 @@ test_kill_of_a_child_still_being_fetched_never_starts_it() {
 	cp "$TOP/build/progs/exit_with" "$WORK/www-slow/slow/"
 	httpd_start "$WORK/www-slow" 'location /slow/ { limit_rate 8k; }' ||
 		fail "nginx did not start"
+	local t0 t1
+	t0=$(date +%s%N)
 	run timeout 60 "$RUN" -n -v -C "$WORK/cache-slow" \
 		"$HTTPD_URL/api_probe" kill-before-start slow/exit_with
-	local requests
-	requests=$(httpd_requests)
+	t1=$(date +%s%N)
 	httpd_stop
 	expect_code 0
 	assert_contains "$OUT" "kill: 0, again: 0"
 	assert_contains "$OUT" "status 137 reason: killed before it started"
-	# The fetch itself ran to its end: the child was ready, and not run.
-	assert_eq "$requests" "2" "requests (the probe and its child)"
 	assert_not_contains "$ERR" "spawned" "the launcher's log (-v)"
+	# The kill stopped the fetch too: the tree ended without waiting
+	# the 2 s the download would have taken.
+	[ $(((t1 - t0) / 1000000)) -lt 1500 ] ||
+		fail "the launcher waited $(((t1 - t0) / 1000000)) ms for a fetch nobody wanted"
 }
 
 test_spawn_of_a_url_that_404s_reports_127_and_why() {
@@ -487,7 +493,8 @@ test_spawn_of_a_url_that_404s_reports_127_and_why() {
 	run timeout 60 "$RUN" -n -C "$cache" "$HTTPD_URL/api_probe" spawn missing 127
 	httpd_stop
 	expect_code 0
-	assert_contains "$OUT" "exit: status 127 reason: HTTP 404"
+	assert_contains "$OUT" "exit: status 127 reason: cannot fetch"
+	assert_contains "$ERR" "HTTP 404"
 }
 
 test_spawn_resolves_relative_urls_and_fetches_through_the_cache() {
@@ -525,14 +532,15 @@ test_spawn_outside_the_programs_origin_is_refused() {
 	# A program may not make the launcher open host files...
 	run timeout 60 "$RUN" -n "$PROBE" spawn file:///etc/shadow 127
 	expect_code 0
-	assert_contains "$OUT" "reason: spawn refused: file:///etc/shadow is outside file://$TOP/build/progs/"
+	assert_contains "$OUT" "reason: refused: outside the program's origin"
+	assert_contains "$ERR" "spawn refused: file:///etc/shadow is outside file://$TOP/build/progs/"
 	run timeout 60 "$RUN" -n "$PROBE" spawn ../escape/openat_file 127
 	expect_code 0
-	assert_contains "$OUT" "spawn refused"
+	assert_contains "$ERR" "spawn refused"
 	# ... nor connect anywhere from the host (SSRF): another origin.
 	run timeout 60 "$RUN" -n "$PROBE" spawn http://127.0.0.1:9/x 127
 	expect_code 0
-	assert_contains "$OUT" "reason: spawn refused: http://127.0.0.1:9/x is outside"
+	assert_contains "$ERR" "spawn refused: http://127.0.0.1:9/x is outside"
 }
 
 test_spawn_from_admits_a_prefix_and_nothing_beside_it() {
@@ -543,7 +551,7 @@ test_spawn_from_admits_a_prefix_and_nothing_beside_it() {
 	run timeout 60 "$RUN" -n --spawn-from "file://$EXAMPLES/" "$PROBE" \
 		spawn "file://$ESCAPES/openat_file" 127
 	expect_code 0
-	assert_contains "$OUT" "spawn refused"
+	assert_contains "$ERR" "spawn refused"
 }
 
 test_spawned_file_cannot_escape_its_directory_through_a_symlink() {
