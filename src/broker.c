@@ -1234,11 +1234,7 @@ static void start_job(struct broker *b, struct prog *parent, int32_t handle,
 		job_free(j);
 		return;
 	}
-	if (u.scheme == URL_FILE)
-		j->confine = xstrdup(prefix + strlen("file://") +
-				     (strncmp(prefix + 7, "localhost", 9) == 0
-					      ? 9
-					      : 0));
+	j->confine = xstrdup(prefix);
 	url_free(&u);
 	j->argv = xcalloc(m->argc + 2, sizeof(char *));
 	j->argc = m->argc;

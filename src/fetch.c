@@ -261,7 +261,8 @@ int fetch_get(const char *url, const struct fetch_opts *o,
 		o->progress ? "1" : "0",
 		(char *)(v && v->etag ? v->etag : ""),
 		(char *)(v && v->last_modified ? v->last_modified : ""),
-		(char *)(o->cacert ? o->cacert : ""), level, NULL,
+		(char *)(o->cacert ? o->cacert : ""), level,
+		(char *)(o->within ? o->within : ""), NULL,
 	};
 	/* The body goes straight into fd (the program's memfd) as fd 3;
 	 * the reply comes back on fd 4. Every other descriptor of ours is

@@ -3,9 +3,9 @@
  * fetch_curl_get, only when a program must come from the network, so a
  * launch served from the cache never pays for libcurl, and servers' bytes
  * are parsed outside the process that builds jails. Owns redirects
- * (followed one hop at a time, under url_check_redirect), the size cap, the
- * timeout, conditional requests, response-header parsing and the progress
- * bar. file:// is never fetched here. */
+ * (followed one hop at a time, under url_check_redirect_within), the size
+ * cap, the timeout, conditional requests, response-header parsing and the
+ * progress bar. file:// is never fetched here. */
 #ifndef FAKEOS_FETCH_H
 #define FAKEOS_FETCH_H
 
@@ -55,6 +55,10 @@ struct fetch_opts {
 	uint64_t timeout_ms; /* the whole fetch, redirects included; 0: none */
 	const char *cacert; /* CA bundle for https, NULL for the system's */
 	bool progress; /* progress bar on stderr after ~0.3 s */
+	/* A fetch a program asked for (a spawn): the prefix that allowed
+	 * its URL (url_within), which every redirect hop must stay within
+	 * too. NULL: the operator's own fetch, any http(s) hop. */
+	const char *within;
 };
 
 /* Validators for a conditional request; NULL or "" fields are not sent. */
@@ -87,8 +91,10 @@ struct fetch_result {
  * the request is conditional, and a 304 returns 0 with status 304 and
  * nothing written. Returns 0, or -errno with r->fail and e set: "HTTP 404",
  * "timed out after 30 s", "download exceeds the size cap (64 MiB)",
- * "redirect from https to http refused", "too many redirects (more than
- * 5)", "transfer ended early", "libcurl.so.4 could not be loaded: ...". */
+ * "redirect from https to http refused", "redirect to URL refused: outside
+ * PREFIX (...)" (o->within), "too many redirects (more than 5)", "transfer
+ * ended early", "libcurl.so.4 could not be loaded: ...". A refused hop is
+ * never requested. */
 int fetch_get(const char *url, const struct fetch_opts *o,
 	      const struct fetch_validators *v, int fd, struct fetch_result *r,
 	      struct error *e);

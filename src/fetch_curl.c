@@ -435,7 +435,9 @@ int fetch_curl_get(const char *url, const struct fetch_opts *o,
 						   FETCH_MAX_REDIRECTS));
 			goto out;
 		}
-		ret = url_check_redirect(cur, loc, e);
+		/* Checked before the hop is requested: for a spawn, a hop
+		 * outside its prefix must never even be connected to. */
+		ret = url_check_redirect_within(cur, loc, o->within, e);
 		if (ret < 0) {
 			fetch_fail(r, FETCH_FAIL_REFUSED, ret);
 			goto out;

@@ -2,7 +2,10 @@
  * program must come from the network (see fetch.h). Not for users:
  *
  *   fakeos-fetch URL MAX_SIZE TIMEOUT_MS PROGRESS ETAG LAST_MODIFIED CACERT
- *                LOG_LEVEL   (with the body fd at 3 and the reply fd at 4)
+ *                LOG_LEVEL WITHIN
+ *
+ * (with the body fd at 3 and the reply fd at 4; WITHIN is fetch_opts's
+ * within, the prefix every redirect hop of a spawn's fetch must stay in).
  *
  * Empty strings stand for absent values. It writes the body to fd 3, then
  * one struct fetch_reply to fd 4, and exits 0; any other exit means the
@@ -24,7 +27,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("fakeos-run");
-	if (argc != 9) {
+	if (argc != 10) {
 		fprintf(stderr, "fakeos-fetch: run by fakeos-run, not by hand\n");
 		return 2;
 	}
@@ -33,6 +36,7 @@ int main(int argc, char **argv)
 		.timeout_ms = strtoull(argv[3], NULL, 10),
 		.progress = argv[4][0] == '1',
 		.cacert = argv[7][0] ? argv[7] : NULL,
+		.within = argv[9][0] ? argv[9] : NULL,
 	};
 	struct fetch_validators v = {
 		.etag = argv[5][0] ? argv[5] : NULL,

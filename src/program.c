@@ -41,6 +41,7 @@
 
 struct program_loader {
 	struct program_opts o;
+	char *within; /* loads confined to this URL prefix; NULL: not */
 	char *beneath; /* file:// confined below this directory; NULL: not */
 	char *cache_dir; /* o.cache_dir, owned; NULL for the default */
 	struct cache *cache; /* opened on the first http(s) load */
@@ -63,16 +64,22 @@ int program_loader_open(const struct program_opts *o,
 	return 0;
 }
 
-void program_loader_confine(struct program_loader *l, const char *dir)
+void program_loader_confine(struct program_loader *l, const char *prefix)
 {
+	free(l->within);
 	free(l->beneath);
-	l->beneath = xstrdup(dir);
+	l->within = xstrdup(prefix);
+	/* An http(s) prefix confines no file; url_within refuses every
+	 * file:// URL under it anyway. */
+	const char *dir = url_file_prefix_dir(prefix);
+	l->beneath = dir ? xstrdup(dir) : NULL;
 }
 
 void program_loader_close(struct program_loader *l)
 {
 	if (!l)
 		return;
+	free(l->within);
 	free(l->beneath);
 	cache_close(l->cache);
 	free(l->cache_dir);
@@ -441,6 +448,7 @@ static int program_fetch(struct program_loader *l, const struct url *u,
 		.timeout_ms = l->o.timeout_ms,
 		.cacert = l->o.cacert,
 		.progress = l->o.progress,
+		.within = l->within,
 	};
 	log_info("fetching %s%s", u->base, stale >= 0 ? " (revalidating)" :
 							"");
@@ -679,7 +687,11 @@ int program_load(struct program_loader *l, const char *url,
 	r = url_parse(url, &u, e);
 	if (r < 0)
 		return r;
-	if (u.scheme == URL_FILE)
+	/* The broker checked this already (spawn_prefix); the loader holds
+	 * the same line on its own, so no caller can get past it. */
+	if (l->within && !url_within(l->within, &u))
+		r = error_set(e, EPERM, "%s is outside %s", u.base, l->within);
+	else if (u.scheme == URL_FILE)
 		r = program_load_file(l, &u, p, kind, e);
 	else
 		r = program_load_http(l, &u, p, kind, e);

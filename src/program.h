@@ -42,10 +42,15 @@ int program_loader_open(const struct program_opts *o,
 			struct program_loader **out, struct error *e);
 void program_loader_close(struct program_loader *l);
 
-/* From now on, file:// URLs are opened only beneath dir (a directory path,
- * "/" for anywhere): resolved with RESOLVE_BENEATH, so neither ".." nor a
- * symlink leaves it. For the loads a program asks for (spawns). */
-void program_loader_confine(struct program_loader *l, const char *dir);
+/* From now on, every load is confined to prefix, a URL prefix as
+ * url_within reads it (the origin or directory that allowed a spawn, or an
+ * operator's --spawn-from): for the loads a program asks for (spawns).
+ * A URL outside it is refused; a file:// one is opened beneath the
+ * prefix's directory with RESOLVE_BENEATH, so neither ".." nor a symlink
+ * leaves it; every redirect hop of an http(s) fetch, a revalidation's
+ * included, must stay within it too, else the fetch fails (refused) and
+ * the hop is never requested. */
+void program_loader_confine(struct program_loader *l, const char *prefix);
 
 /* Fetches (or finds in the cache), verifies and seals the program at url.
  * On failure returns -errno, sets *kind, and e says what failed in words a

@@ -306,6 +306,12 @@ void url_free(struct url *u)
 
 int url_check_redirect(const char *from, const char *to, struct error *e)
 {
+	return url_check_redirect_within(from, to, NULL, e);
+}
+
+int url_check_redirect_within(const char *from, const char *to,
+			      const char *within, struct error *e)
+{
 	char shown[128];
 	struct url u;
 	struct error sub;
@@ -327,7 +333,16 @@ int url_check_redirect(const char *from, const char *to, struct error *e)
 	if (url_parse(bare, &u, &sub) < 0)
 		return error_set(e, EINVAL, "redirect to %s refused: %s",
 				 shown, sub.msg);
+	bool inside = !within || url_within(within, &u);
 	url_free(&u);
+	if (!inside) {
+		char where[128];
+		url_sanitize(within, strlen(within), where, sizeof(where));
+		return error_set(e, EPERM, "redirect to %s refused: outside %s "
+					   "(where this program may spawn "
+					   "from)",
+				 shown, where);
+	}
 	if (url_has_scheme(from, "https") && url_has_scheme(to, "http"))
 		return error_set(e, EPERM, "redirect from https to http "
 					   "refused");
@@ -401,6 +416,16 @@ static bool url_has_dot_segment(const char *path)
 	return false;
 }
 
+const char *url_file_prefix_dir(const char *prefix)
+{
+	if (strncasecmp(prefix, "file://", 7) != 0)
+		return NULL;
+	const char *dir = prefix + 7;
+	if (strncasecmp(dir, "localhost/", 10) == 0)
+		dir += 9;
+	return dir[0] == '/' ? dir : NULL;
+}
+
 bool url_within(const char *prefix, const struct url *u)
 {
 	const char *sep = strstr(prefix, "://");
@@ -408,16 +433,12 @@ bool url_within(const char *prefix, const struct url *u)
 		return false;
 	size_t slen = (size_t)(sep - prefix);
 	if (u->scheme == URL_FILE) {
-		if (slen != 4 || strncasecmp(prefix, "file", 4) != 0)
+		const char *dir = url_file_prefix_dir(prefix);
+		if (!dir || url_has_dot_segment(u->path))
 			return false;
-		const char *dir = sep + 3;
-		if (strncasecmp(dir, "localhost/", 10) == 0)
-			dir += 9;
 		size_t dlen = strlen(dir);
 		while (dlen > 1 && dir[dlen - 1] == '/')
 			dlen--;
-		if (dir[0] != '/' || url_has_dot_segment(u->path))
-			return false;
 		/* "/" alone is every path; otherwise the directory and a
 		 * slash after it. */
 		return dlen == 1 || (strncmp(u->path, dir, dlen) == 0 &&

@@ -42,6 +42,15 @@ void url_free(struct url *u);
  * -EPERM / -EINVAL with e saying why the redirect was refused. */
 int url_check_redirect(const char *from, const char *to, struct error *e);
 
+/* The same, and with within not NULL the target must also be
+ * url_within(within, target): a fetch a program asked for (a spawn) is
+ * confined to the prefix that allowed its first URL at every hop, or a
+ * redirect would take the launcher to 127.0.0.1 or the host's private
+ * network (SSRF). -EPERM: "redirect to URL refused: outside PREFIX (where
+ * this program may spawn from)". */
+int url_check_redirect_within(const char *from, const char *to,
+			      const char *within, struct error *e);
+
 /* The prefix a URL's own spawns are confined to: for http(s), its origin
  * ("https://h:8443/", scheme and host in lower case); for file://, its
  * directory ("file:///srv/app/"). In a new string. */
@@ -54,6 +63,11 @@ char *url_home(const struct url *u);
  * or ".." segment. A prefix without a trailing slash is taken as a
  * directory. Pure. */
 bool url_within(const char *prefix, const struct url *u);
+
+/* The directory of a file:// prefix as url_within reads it ("/srv/apps/"
+ * for "file:///srv/apps/" or "file://localhost/srv/apps/"), pointing into
+ * prefix; NULL when prefix is not a file:// URL with an absolute path. */
+const char *url_file_prefix_dir(const char *prefix);
 
 /* A short name for the program, for memfd names and messages: the last
  * path segment (or the host), reduced to [A-Za-z0-9._-], at most `cap`-1

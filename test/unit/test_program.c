@@ -71,15 +71,25 @@ struct load {
 	struct program p;
 };
 
-static struct load load(const struct program_opts *o, const char *url)
+/* Loads url; with within not NULL, as a spawn's worker does: the loader
+ * confined to that prefix first. */
+static struct load load_within(const struct program_opts *o,
+			       const char *within, const char *url)
 {
 	struct program_loader *l;
 	struct load x;
 	memset(&x, 0, sizeof(x));
 	ck_assert_int_eq(program_loader_open(o, &l, &x.e), 0);
+	if (within)
+		program_loader_confine(l, within);
 	x.r = program_load(l, url, &x.p, &x.kind, &x.e);
 	program_loader_close(l);
 	return x;
+}
+
+static struct load load(const struct program_opts *o, const char *url)
+{
+	return load_within(o, NULL, url);
 }
 
 /* Whether this process has gone to the network: fetches run the
@@ -183,7 +193,7 @@ static void server_start(struct server *sv, const struct reply *replies,
 	ck_assert_int_eq(listen(s, 16), 0);
 	ck_assert_int_eq(getsockname(s, (struct sockaddr *)&a, &alen), 0);
 	sv->port = ntohs(a.sin_port);
-	snprintf(sv->log, sizeof(sv->log), "%s/requests", tmp);
+	snprintf(sv->log, sizeof(sv->log), "%s/requests-%d", tmp, sv->port);
 	sv->pid = fork();
 	ck_assert_int_ge(sv->pid, 0);
 	if (sv->pid == 0)
@@ -821,6 +831,161 @@ START_TEST(test_program_evicts_to_the_cache_bound_but_keeps_the_launched)
 }
 END_TEST
 
+/* ---- a confined loader (spawns) --------------------------------------- */
+
+/* An origin that redirects /prog to /secret on a second server, which
+ * stands for a service on the host's network: it answers with internal
+ * and logs what it gets. */
+struct two_servers {
+	struct server origin, internal;
+	char url[100], within[100], target[100];
+	char head[200];
+	struct reply redirect;
+};
+
+static void two_servers_start(struct two_servers *t,
+			      const struct reply *internal)
+{
+	server_start(&t->internal, internal, 1);
+	snprintf(t->target, sizeof(t->target), "http://127.0.0.1:%d/secret",
+		 t->internal.port);
+	snprintf(t->head, sizeof(t->head),
+		 "HTTP/1.1 302 Found\r\nLocation: %s", t->target);
+	t->redirect = (struct reply){ t->head, NULL, 0 };
+	server_start(&t->origin, &t->redirect, 1);
+	snprintf(t->url, sizeof(t->url), "http://127.0.0.1:%d/prog",
+		 t->origin.port);
+	snprintf(t->within, sizeof(t->within), "http://127.0.0.1:%d/",
+		 t->origin.port);
+}
+
+static void two_servers_stop(struct two_servers *t)
+{
+	server_stop(&t->origin);
+	server_stop(&t->internal);
+}
+
+START_TEST(test_program_confined_fetch_refuses_a_redirect_out_of_its_prefix)
+{
+	struct two_servers t;
+	struct reply secret = { "HTTP/1.1 200 OK", prog.b, prog.len };
+	unsigned n;
+	char want[300];
+
+	two_servers_start(&t, &secret);
+	struct program_opts o = opts();
+	struct load x = load_within(&o, t.within, t.url);
+	ck_assert_int_eq(x.r, -EPERM);
+	ck_assert_int_eq(x.kind, PROGRAM_FAIL_FETCH);
+	snprintf(want, sizeof(want),
+		 "redirect to %s refused: outside %s (where this program may "
+		 "spawn from)",
+		 t.target, t.within);
+	ck_assert_str_eq(x.e.msg, want);
+	server_requests(&t.origin, &n);
+	ck_assert_uint_eq(n, 1);
+	server_requests(&t.internal, &n);
+	ck_assert_uint_eq(n, 0);
+	two_servers_stop(&t);
+}
+END_TEST
+
+/* The control: the same redirect, unconfined (the operator's own launch),
+ * is followed. */
+START_TEST(test_program_unconfined_fetch_follows_a_redirect_to_another_host)
+{
+	struct two_servers t;
+	struct reply secret = { "HTTP/1.1 200 OK", prog.b, prog.len };
+	unsigned n;
+
+	two_servers_start(&t, &secret);
+	struct program_opts o = opts();
+	struct load x = load(&o, t.url);
+	ck_assert_msg(x.r == 0, "%s", x.e.msg);
+	ck_assert_mem_eq(x.p.sha256, prog_hash, HASH_SIZE);
+	program_free(&x.p);
+	server_requests(&t.internal, &n);
+	ck_assert_uint_eq(n, 1);
+	two_servers_stop(&t);
+}
+END_TEST
+
+/* A stale cached copy is revalidated with a conditional request; its
+ * redirect is held to the prefix too and, refused, is no outage: the
+ * stale copy does not run either. */
+START_TEST(test_program_confined_revalidation_refuses_a_redirect_out_of_its_prefix)
+{
+	struct two_servers t;
+	struct reply secret = { "HTTP/1.1 200 OK", prog.b, prog.len };
+	unsigned n;
+
+	two_servers_start(&t, &secret);
+	seed(t.url, 1000, 10, "\"v1\"");
+	struct program_opts o = opts();
+	struct load x = load_within(&o, t.within, t.url);
+	ck_assert_int_eq(x.r, -EPERM);
+	ck_assert_contains(x.e.msg, "refused: outside ");
+	ck_assert_int_eq(x.p.fd, -1);
+	const char *req = server_requests(&t.origin, &n);
+	ck_assert_uint_eq(n, 1);
+	ck_assert_contains(req, "If-None-Match: \"v1\"\r\n");
+	server_requests(&t.internal, &n);
+	ck_assert_uint_eq(n, 0);
+	two_servers_stop(&t);
+}
+END_TEST
+
+START_TEST(test_program_confined_fetch_follows_a_redirect_within_its_prefix)
+{
+	struct server sv;
+	char url[100], within[100];
+	unsigned n;
+
+	/* The port is known only once the server listens: a relative
+	 * Location, which the fetch resolves against the hop. */
+	struct reply r[2] = {
+		{ "HTTP/1.1 302 Found\r\nLocation: /apps/prog", NULL, 0 },
+		{ "HTTP/1.1 200 OK", prog.b, prog.len },
+	};
+	server_start(&sv, r, 2);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/apps/old", sv.port);
+	snprintf(within, sizeof(within), "http://127.0.0.1:%d/apps/", sv.port);
+	struct program_opts o = opts();
+	struct load x = load_within(&o, within, url);
+	ck_assert_msg(x.r == 0, "%s", x.e.msg);
+	program_free(&x.p);
+	const char *req = server_requests(&sv, &n);
+	ck_assert_uint_eq(n, 2);
+	ck_assert_contains(req, "GET /apps/prog ");
+	server_stop(&sv);
+}
+END_TEST
+
+START_TEST(test_program_confined_loader_refuses_a_url_outside_its_prefix)
+{
+	char url[200], within[100];
+	struct program_opts o = opts();
+	struct load x = load_within(&o, "http://127.0.0.1:1/",
+				    "http://127.0.0.1:2/prog");
+	ck_assert_int_eq(x.r, -EPERM);
+	ck_assert_str_eq(x.e.msg, "http://127.0.0.1:2/prog is outside "
+				  "http://127.0.0.1:1/");
+	ck_assert(!network_used());
+	snprintf(url, sizeof(url), "file://%s", prog_path);
+	x = load_within(&o, "http://127.0.0.1:1/", url);
+	ck_assert_int_eq(x.r, -EPERM);
+	/* A file:// prefix confines the file beneath its directory,
+	 * however the prefix names it. */
+	snprintf(within, sizeof(within), "file://LOCALHOST%s/", tmp);
+	x = load_within(&o, within, url);
+	ck_assert_msg(x.r == 0, "%s", x.e.msg);
+	program_free(&x.p);
+	snprintf(within, sizeof(within), "file://%s/cache/", tmp);
+	x = load_within(&o, within, url);
+	ck_assert_int_eq(x.r, -EPERM);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("program");
@@ -864,6 +1029,17 @@ int main(void)
 		t, test_program_non_elf_download_is_a_run_failure_and_not_kept);
 	tcase_add_test(
 		t, test_program_evicts_to_the_cache_bound_but_keeps_the_launched);
+	tcase_add_test(
+		t, test_program_confined_fetch_refuses_a_redirect_out_of_its_prefix);
+	tcase_add_test(
+		t, test_program_unconfined_fetch_follows_a_redirect_to_another_host);
+	tcase_add_test(
+		t,
+		test_program_confined_revalidation_refuses_a_redirect_out_of_its_prefix);
+	tcase_add_test(
+		t, test_program_confined_fetch_follows_a_redirect_within_its_prefix);
+	tcase_add_test(
+		t, test_program_confined_loader_refuses_a_url_outside_its_prefix);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

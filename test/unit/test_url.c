@@ -374,6 +374,75 @@ START_TEST(test_url_redirect_refuses_malformed_target)
 }
 END_TEST
 
+START_TEST(test_url_redirect_within_a_prefix_stays_in_it)
+{
+	struct error e;
+	const char *home = "http://a:8080/";
+	ck_assert_int_eq(url_check_redirect_within("http://a:8080/x",
+						   "http://a:8080/y", home, &e),
+			 0);
+	ck_assert_int_eq(url_check_redirect_within("http://a:8080/x",
+						   "HTTP://A:8080/y#f", home,
+						   &e),
+			 0);
+	ck_assert_int_eq(url_check_redirect_within("http://a:8080/x",
+						   "http://127.0.0.1:8080/y",
+						   home, &e),
+			 -EPERM);
+	ck_assert_str_eq(e.msg, "redirect to http://127.0.0.1:8080/y refused: "
+				"outside http://a:8080/ (where this program "
+				"may spawn from)");
+	/* Another port, another scheme, the default port spelled out: all
+	 * another origin. */
+	ck_assert_int_eq(url_check_redirect_within("http://a:8080/x",
+						   "http://a:9/y", home, &e),
+			 -EPERM);
+	ck_assert_int_eq(url_check_redirect_within("http://a:8080/x",
+						   "https://a:8080/y", home,
+						   &e),
+			 -EPERM);
+	ck_assert_int_eq(url_check_redirect_within("http://a/x", "http://a:80/y",
+						   "http://a/", &e),
+			 -EPERM);
+	/* A path prefix (--spawn-from) holds at every hop, dot segments
+	 * included. */
+	const char *apps = "https://h/apps/";
+	ck_assert_int_eq(url_check_redirect_within("https://h/apps/a",
+						   "https://h/apps/b", apps, &e),
+			 0);
+	ck_assert_int_eq(url_check_redirect_within("https://h/apps/a",
+						   "https://h/admin", apps, &e),
+			 -EPERM);
+	ck_assert_int_eq(url_check_redirect_within("https://h/apps/a",
+						   "https://h/apps/../admin",
+						   apps, &e),
+			 -EPERM);
+	/* The ordinary rules still come first. */
+	ck_assert_int_eq(url_check_redirect_within("https://h/apps/a",
+						   "file:///etc/passwd", apps,
+						   &e),
+			 -EPERM);
+	ck_assert_str_eq(e.msg, "redirect to file:///etc/passwd refused: only "
+				"http and https");
+	/* NULL: no confinement, url_check_redirect's rule. */
+	ck_assert_int_eq(url_check_redirect_within("http://a/x",
+						   "http://127.0.0.1/y", NULL,
+						   &e),
+			 0);
+}
+END_TEST
+
+START_TEST(test_url_file_prefix_dir_is_the_absolute_directory)
+{
+	ck_assert_str_eq(url_file_prefix_dir("file:///srv/apps/"), "/srv/apps/");
+	ck_assert_str_eq(url_file_prefix_dir("FILE://LocalHost/srv/"), "/srv/");
+	ck_assert_str_eq(url_file_prefix_dir("file:///"), "/");
+	ck_assert_ptr_null(url_file_prefix_dir("file://srv/apps/"));
+	ck_assert_ptr_null(url_file_prefix_dir("file://localhost"));
+	ck_assert_ptr_null(url_file_prefix_dir("http://h/srv/"));
+}
+END_TEST
+
 START_TEST(test_url_short_name_is_last_segment_sanitised)
 {
 	struct url u;
@@ -535,6 +604,8 @@ static Suite *url_suite(void)
 	tcase_add_test(t, test_url_redirect_refuses_other_schemes);
 	tcase_add_test(t, test_url_redirect_refuses_https_to_http);
 	tcase_add_test(t, test_url_redirect_refuses_malformed_target);
+	tcase_add_test(t, test_url_redirect_within_a_prefix_stays_in_it);
+	tcase_add_test(t, test_url_file_prefix_dir_is_the_absolute_directory);
 	tcase_add_test(t, test_url_short_name_is_last_segment_sanitised);
 	tcase_add_test(t, test_url_sanitize_replaces_unprintable_and_truncates);
 	tcase_add_test(t, test_url_home_is_the_origin_or_the_directory);
