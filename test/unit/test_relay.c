@@ -10,7 +10,7 @@
 static char out[4096];
 
 /* Sanitizes s (n bytes) in chunks of `chunk` bytes, as reads would split
- * it, and returns the NUL-terminated result. */
+ * it, then ends the output, and returns the NUL-terminated result. */
 static const char *shown(const char *s, size_t n, size_t chunk)
 {
 	struct relay r;
@@ -19,6 +19,7 @@ static const char *shown(const char *s, size_t n, size_t chunk)
 	for (size_t i = 0; i < n; i += chunk)
 		o += relay_sanitize(&r, s + i, n - i < chunk ? n - i : chunk,
 				    out + o);
+	o += relay_sanitize_end(&r, out + o);
 	out[o] = '\0';
 	return out;
 }
@@ -67,9 +68,20 @@ END_TEST
 
 START_TEST(test_relay_truncated_sequence_then_control)
 {
-	/* A lead byte cut short by a control: both are handled. */
-	ck_assert_str_eq(SHOWN("\xc2\033[c"), "\xc2^[[c");
+	/* A lead byte cut short by a control: the lead byte is no text, and
+	 * the control is shown. */
+	ck_assert_str_eq(SHOWN("\xc2\033[c"), "?^[[c");
+	ck_assert_str_eq(SHOWN("\xe2\x80\033[c"), "?^[[c");
 	ck_assert_str_eq(SHOWN("\xbf"), "?");
+}
+END_TEST
+
+START_TEST(test_relay_output_that_ends_inside_a_character_ends_with_a_mark)
+{
+	/* Held until the end, then shown as '?', never dropped or passed. */
+	ck_assert_str_eq(shown("ok\xe2\x80", 4, 1), "ok?");
+	ck_assert_str_eq(shown("ok\xc2", 3, 3), "ok?");
+	ck_assert_str_eq(shown("ok\xc3\xa9", 4, 1), "ok\xc3\xa9");
 }
 END_TEST
 
@@ -178,6 +190,8 @@ int main(void)
 	tcase_add_test(t, test_relay_utf8_text_passes_even_split_across_reads);
 	tcase_add_test(t, test_relay_c1_split_across_reads_is_still_caught);
 	tcase_add_test(t, test_relay_truncated_sequence_then_control);
+	tcase_add_test(t,
+		       test_relay_output_that_ends_inside_a_character_ends_with_a_mark);
 	tcase_add_loop_test(t,
 			    test_relay_bidi_controls_are_shown_even_split_across_reads,
 			    0, (int)(sizeof(bidi) / sizeof(bidi[0])));
