@@ -158,7 +158,6 @@ struct broker {
 	int home_mntns, shared_mntns;
 	int stop_signal;
 	bool wall_expired;
-	bool stdout_tty, stderr_tty;
 	bool small_pipes_told; /* the warning of pipe_bytes() is given once */
 };
 
@@ -951,10 +950,10 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		   &p->w_out_from, &p->w_out_to);
 	relay_init(&p->err, b->ep, err[0], true, STDERR_FILENO, false,
 		   &p->w_err_from, &p->w_err_to);
-	/* To a terminal, a program's output is shown, not obeyed: no escape
-	 * sequence of its own reaches the terminal (relay_sanitize). */
-	p->out.sanitize = !b->o->raw_console && b->stdout_tty;
-	p->err.sanitize = !b->o->raw_console && b->stderr_tty;
+	/* A program's output is shown, not obeyed, wherever it goes: a
+	 * terminal can sit behind a pipe or a file (relay_sanitize). */
+	p->out.sanitize = !b->o->raw_console;
+	p->err.sanitize = !b->o->raw_console;
 	if (in[1] >= 0 && fcntl(STDIN_FILENO, F_GETFD) >= 0)
 		relay_init(&p->in, b->ep, STDIN_FILENO, false, in[1], true,
 			   &p->w_in_from, &p->w_in_to);
@@ -1921,8 +1920,6 @@ int broker_run(const struct broker_opts *o, const char *url,
 		pargv[i] = argv[i];
 
 	int fds_before = log_level >= LOG_VERBOSE ? count_fds() : -1;
-	b.stdout_tty = isatty(STDOUT_FILENO);
-	b.stderr_tty = isatty(STDERR_FILENO);
 	if ((r = setup(&b)) < 0) {
 		log_error("%s: event loop setup: %s", url, strerror(-r));
 		code = EXIT_LAUNCHER;

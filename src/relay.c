@@ -2,6 +2,7 @@
 #include "relay.h"
 
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
 
@@ -87,62 +88,130 @@ static void room_again(struct relay *r)
 		(void)ep_ctl(r, EPOLL_CTL_MOD, r->from, EPOLLIN, r->cookie_from);
 }
 
+/* Code points that change how the text after them is laid out, up to the
+ * end of the line or paragraph, or hide it, while showing nothing
+ * themselves: a program could make its own text read differently from its
+ * bytes, and reach the launcher's message or the shell's prompt printed
+ * after it on the same line (Trojan Source, CVE-2021-42574). The bidi
+ * controls (UAX #9), the deprecated format controls that switch symmetric
+ * swapping, Arabic shaping and digit shapes, and the interlinear
+ * annotation characters. Zero-width spaces and joiners, soft hyphens, BOMs
+ * and tags pass: they change nothing beyond their neighbours, and scripts
+ * (ZWNJ in Persian) and emoji (ZWJ sequences) need them. */
+static bool show_as_code(uint32_t cp)
+{
+	return cp == 0x061c || /* ALM */
+	       cp == 0x200e || cp == 0x200f || /* LRM, RLM */
+	       (cp >= 0x202a && cp <= 0x202e) || /* LRE RLE PDF LRO RLO */
+	       (cp >= 0x2066 && cp <= 0x2069) || /* LRI RLI FSI PDI */
+	       (cp >= 0x206a && cp <= 0x206f) || /* ISS ASS IAFS AAFS NADS NODS */
+	       (cp >= 0xfff9 && cp <= 0xfffb); /* annotation anchor .. end */
+}
+
+/* Whether c can follow the bytes held: a continuation byte, and for the
+ * second byte the narrower ranges of RFC 3629 that keep out overlong
+ * forms (which a lenient decoder would read as ESC or U+202E), surrogates
+ * and code points past U+10FFFF. */
+static bool utf8_continues(const struct relay *r, unsigned char c)
+{
+	if (r->utf8_have == 1) {
+		switch (r->utf8[0]) {
+		case 0xe0:
+			return c >= 0xa0 && c <= 0xbf;
+		case 0xed:
+			return c >= 0x80 && c <= 0x9f;
+		case 0xf0:
+			return c >= 0x90 && c <= 0xbf;
+		case 0xf4:
+			return c >= 0x80 && c <= 0x8f;
+		}
+	}
+	return c >= 0x80 && c <= 0xbf;
+}
+
+/* The held character is whole: writes it, or what it is shown as. */
+static size_t show_utf8(struct relay *r, char *out)
+{
+	size_t n = r->utf8_len;
+	uint32_t cp = r->utf8[0] & (0x7f >> n);
+	for (size_t i = 1; i < n; i++)
+		cp = cp << 6 | (r->utf8[i] & 0x3f);
+	r->utf8_have = r->utf8_len = 0;
+	if (cp <= 0x9f) {
+		/* U+0080..U+009F: a C1 control, as its 7-bit equivalent. */
+		out[0] = '^';
+		out[1] = (char)(cp - 0x40);
+		return 2;
+	}
+	if (show_as_code(cp))
+		return (size_t)sprintf(out, "<U+%04X>", (unsigned)cp);
+	memcpy(out, r->utf8, n);
+	return n;
+}
+
+/* One byte that starts no held character. */
+static size_t show_byte(struct relay *r, unsigned char c, char *out)
+{
+	/* Printable ASCII, and the controls that only move the cursor on
+	 * the line, pass as they are. */
+	if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' || c == '\r' ||
+	    c == '\b') {
+		out[0] = (char)c;
+		return 1;
+	}
+	if (c < 0x20 || c == 0x7f) {
+		out[0] = '^';
+		out[1] = (char)(c ^ 0x40);
+		return 2;
+	}
+	if (c >= 0x80 && c <= 0x9f) {
+		/* An 8-bit C1 control, alone: a terminal in 8-bit mode would
+		 * obey it. */
+		out[0] = '^';
+		out[1] = (char)(c - 0x40);
+		return 2;
+	}
+	if (c >= 0xc2 && c <= 0xf4) {
+		/* A UTF-8 lead byte: held until the character is whole,
+		 * since only the whole says whether it may pass. */
+		r->utf8[0] = c;
+		r->utf8_have = 1;
+		r->utf8_len = c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+		return 0;
+	}
+	/* A stray continuation byte, or one that is never UTF-8: shown as
+	 * what it is not, text. */
+	out[0] = '?';
+	return 1;
+}
+
 size_t relay_sanitize(struct relay *r, const char *in, size_t len, char *out)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)in[i];
-		if (r->utf8_need) {
-			if (c >= 0x80 && c <= 0xbf) {
-				r->utf8_need--;
-				if (r->utf8_lead == 0xc2 && c <= 0x9f) {
-					/* U+0080..U+009F: a C1 control. */
-					out[o++] = '^';
-					out[o++] = (char)(c - 0x40);
-					r->utf8_lead = 0;
-					continue;
-				}
-				if (r->utf8_lead == 0xc2) {
-					out[o++] = (char)0xc2;
-					r->utf8_lead = 0;
-				}
-				out[o++] = (char)c;
+		if (r->utf8_len) {
+			if (utf8_continues(r, c)) {
+				r->utf8[r->utf8_have++] = c;
+				if (r->utf8_have == r->utf8_len)
+					o += show_utf8(r, out + o);
 				continue;
 			}
-			/* A truncated sequence: what was held was no C1. */
-			if (r->utf8_lead == 0xc2)
-				out[o++] = (char)0xc2;
-			r->utf8_need = 0;
-			r->utf8_lead = 0;
+			/* Cut short: what was held is no character. */
+			o += relay_sanitize_end(r, out + o);
 		}
-		/* Printable ASCII, and the controls that only move the
-		 * cursor on the line, pass as they are. */
-		if ((c >= 0x20 && c < 0x7f) || c == '\n' || c == '\t' ||
-		    c == '\r' || c == '\b') {
-			out[o++] = (char)c;
-		} else if (c < 0x20 || c == 0x7f) {
-			out[o++] = '^';
-			out[o++] = (char)(c ^ 0x40);
-		} else if (c >= 0xc2 && c <= 0xf4) {
-			/* A UTF-8 lead byte. 0xc2 is held back until the next
-			 * byte says whether it starts a C1 control. */
-			r->utf8_need = c < 0xe0 ? 1 : c < 0xf0 ? 2 : 3;
-			if (c == 0xc2)
-				r->utf8_lead = 0xc2;
-			else
-				out[o++] = (char)c;
-		} else if (c >= 0x80 && c <= 0x9f) {
-			/* An 8-bit C1 control, alone: a terminal in 8-bit
-			 * mode would obey it. */
-			out[o++] = '^';
-			out[o++] = (char)(c - 0x40);
-		} else {
-			/* Stray continuation or invalid byte: harmless, but
-			 * shown as what it is not: text. */
-			out[o++] = '?';
-		}
+		o += show_byte(r, c, out + o);
 	}
 	return o;
+}
+
+size_t relay_sanitize_end(struct relay *r, char *out)
+{
+	if (!r->utf8_len)
+		return 0;
+	r->utf8_have = r->utf8_len = 0;
+	out[0] = '?';
+	return 1;
 }
 
 /* Writes buf[0..len) and returns true, or keeps what would block in
@@ -195,10 +264,15 @@ void relay_pump(struct relay *r)
 			return;
 		if (n <= 0) {
 			r->eof = true;
+			/* The output ends inside a character. */
+			char cut[1];
+			size_t m = r->sanitize ? relay_sanitize_end(r, cut) : 0;
+			if (m && !put(r, cut, m))
+				return;
 			break;
 		}
 		if (r->sanitize) {
-			static char shown[4 * CHUNK];
+			static char shown[RELAY_SHOWN_MAX(CHUNK)];
 			size_t m = relay_sanitize(r, scratch, (size_t)n, shown);
 			if (!put(r, shown, m))
 				return;

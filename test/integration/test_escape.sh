@@ -147,6 +147,89 @@ test_terminal_answerback_queries_inject_nothing() {
 	assert_host_untouched
 }
 
+# A terminal can sit behind a pipe (`fakeos-run URL | tee log`), where the
+# launcher cannot see it: output is shown, not obeyed, whatever stdout and
+# stderr are. through_pipe runs PROG with its stdout into a pipe and its
+# stderr into a file, neither a terminal; the bytes are in $PIPE_OUT and
+# $PIPE_ERR, and OUT and ERR hold them through `cat -v`, so that a failing
+# test's report cannot work the terminal of whoever reads it; CODE.
+PIPE_OUT=$WORK/pipe.out
+PIPE_ERR=$WORK/pipe.err
+through_pipe() { # PROG [OPTION...]
+	local prog=$1
+	shift
+	"$RUN" -n "$@" "file://$ESCAPES/$prog" "$TAG" 2>"$PIPE_ERR" \
+		</dev/null | cat >"$PIPE_OUT"
+	CODE=${PIPESTATUS[0]}
+	OUT=$(cat -v "$PIPE_OUT")
+	ERR=$(cat -v "$PIPE_ERR")
+}
+
+# Names what in FILE could make a terminal act or reorder what it shows:
+# C0 controls but tab, newline, carriage return and backspace; DEL; C1; the
+# bidi and other format controls relay_sanitize shows; any byte that is
+# not UTF-8 (a lone 0x9b is an 8-bit CSI). Prints nothing for plain text.
+terminal_controls() { # FILE
+	perl -0777 -MEncode -ne '
+		my $s = eval { decode("UTF-8", $_, Encode::FB_CROAK) };
+		defined $s or do { print "bytes that are not UTF-8\n"; exit };
+		my %seen;
+		$seen{sprintf "U+%04X", ord $1}++ while $s =~ /([\x00-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f\x{061c}\x{200e}\x{200f}\x{202a}-\x{202e}\x{2066}-\x{206f}\x{fff9}-\x{fffb}])/g;
+		print join(" ", sort keys %seen), "\n" if %seen;' "$1"
+}
+
+# OSC 52 (a clipboard write: the next paste runs a command), a title
+# change, CSI sequences and C1 controls, on stdout through a pipe and on
+# stderr to a file: all shown in caret form.
+test_terminal_sequences_through_a_pipe_are_shown_not_obeyed() {
+	attempt
+	host_mark
+	through_pipe term_sequences_through_pipe
+	expect_code 0
+	assert_eq "$(terminal_controls "$PIPE_OUT")" "" "controls on stdout"
+	assert_eq "$(terminal_controls "$PIPE_ERR")" "" "controls on stderr"
+	local shown='^[]52;c;ZWNobyBJTkpFQ1RFRAo=^G^[]0;INJECTED title^[\^[[2J^[[H^[[31mred^[[0m^[[1A^[[2K^[6n^]52;c;ZWNobyBJTkpFQ1RFRAo=^G'
+	assert_contains "$OUT" "$shown" "stdout"
+	assert_contains "$OUT" "sent: sequences" "stdout"
+	assert_eq "$ERR" "$shown" "stderr"
+	assert_host_untouched
+}
+
+# Trojan Source (CVE-2021-42574): every bidi control, and U+202E cut
+# across two writes, is shown as <U+XXXX>; the text around passes.
+test_bidi_controls_through_a_pipe_are_shown_not_obeyed() {
+	attempt
+	host_mark
+	through_pipe term_bidi_override
+	expect_code 0
+	assert_eq "$(terminal_controls "$PIPE_OUT")" "" "controls on stdout"
+	assert_eq "$(terminal_controls "$PIPE_ERR")" "" "controls on stderr"
+	local shown='<U+202A>LRE <U+202B>RLE <U+202C>PDF <U+202D>LRO <U+202E>RLO <U+2066>LRI <U+2067>RLI <U+2068>FSI <U+2069>PDI <U+200E>LRM <U+200F>RLM <U+061C>ALM <U+206A>ISS <U+206F>NODS <U+FFF9>IAA <U+FFFA>IAS <U+FFFB>IAT
+access = "user<U+202E> <U+2066>// admin<U+2069> <U+2066>"'
+	assert_contains "$OUT" "$shown" "stdout"
+	assert_contains "$OUT" "split <U+202E>
+sent: bidi" "stdout"
+	assert_eq "$ERR" "$shown" "stderr"
+	assert_host_untouched
+}
+
+# --raw-console is the way to a program's exact bytes (binary output to a
+# file): both streams arrive as the program wrote them when it runs
+# directly on the host.
+test_raw_console_passes_every_byte_through_a_pipe() {
+	local p
+	for p in term_sequences_through_pipe term_bidi_override; do
+		"$ESCAPES/$p" "$TAG" >"$WORK/$p.out" 2>"$WORK/$p.err" </dev/null ||
+			fail "$p on the host: exit $?"
+		through_pipe "$p" --raw-console
+		expect_code 0
+		cmp -s "$PIPE_OUT" "$WORK/$p.out" ||
+			fail "$p: stdout differs from what it wrote"
+		cmp -s "$PIPE_ERR" "$WORK/$p.err" ||
+			fail "$p: stderr differs from what it wrote"
+	done
+}
+
 # --- memory ------------------------------------------------------------------------
 
 test_rwx_anonymous_mapping_is_killed() { jail exec_mapping; expect_killed mmap; }

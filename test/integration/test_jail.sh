@@ -85,13 +85,47 @@ test_environment_is_empty() {
 	assert_eq "$OUT" "environ: 0"
 }
 
+# Binary output is the case for --raw-console: by default control bytes
+# are shown, not passed (the next two tests).
 test_stdin_is_relayed_and_output_kept_apart() {
 	local CODE=0
 	head -c 300000 /dev/urandom >"$WORK/in"
-	"$RUN" "$(url cat)" <"$WORK/in" >"$WORK/out" 2>"$WORK/err" || CODE=$?
+	"$RUN" --raw-console "$(url cat)" <"$WORK/in" >"$WORK/out" \
+		2>"$WORK/err" || CODE=$?
 	expect_code 0
 	cmp -s "$WORK/in" "$WORK/out" || fail "stdout differs from stdin"
 	assert_eq "$(cat "$WORK/err")" "cat: 300000 bytes"
+}
+
+# Text survives the default byte for byte, through a pipe into a file:
+# tabs, carriage returns, and UTF-8 in several scripts (right-to-left
+# Hebrew, a zero-width non-joiner, an emoji), 300 KB so that reads cut
+# characters apart.
+test_text_output_passes_a_pipe_byte_for_byte() {
+	local i
+	for i in $(seq 1 2000); do
+		printf 'line %d\tcaf\xc3\xa9 \xe2\x80\x94 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80 \xd7\xa9\xd7\x9c\xd7\x95\xd7\x9d \xd9\x85\xe2\x80\x8c\xd9\x8a \xc2\xa9\r\n' \
+			"$i"
+		printf '%0120d\n' "$i"
+	done >"$WORK/in"
+	"$RUN" "$(url cat)" <"$WORK/in" 2>"$WORK/err" | cat >"$WORK/out"
+	CODE=${PIPESTATUS[0]}
+	expect_code 0
+	cmp -s "$WORK/in" "$WORK/out" || fail "stdout differs from stdin"
+}
+
+# Binary by default: every control byte is shown, so the file holds UTF-8
+# text with no ESC in it, and not the program's bytes.
+test_binary_output_is_shown_not_passed_by_default() {
+	head -c 65536 /dev/urandom >"$WORK/in"
+	"$RUN" "$(url cat)" <"$WORK/in" >"$WORK/out" 2>"$WORK/err"
+	CODE=$?
+	expect_code 0
+	! cmp -s "$WORK/in" "$WORK/out" || fail "binary passed unchanged"
+	! LC_ALL=C grep -q $'\x1b' "$WORK/out" || fail "an ESC passed"
+	iconv -f UTF-8 -t UTF-8 "$WORK/out" >/dev/null 2>&1 ||
+		fail "the output is not UTF-8 text"
+	assert_eq "$(cat "$WORK/err")" "cat: 65536 bytes"
 }
 
 test_no_stdin_gives_end_of_file() {
