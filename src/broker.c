@@ -122,7 +122,8 @@ struct job {
 	bool cancelled; /* closed, killed or orphaned: its worker is being
 			   killed and its result will be discarded */
 	char *url;
-	char *confine; /* file://: the directory it must be found beneath */
+	char *confine; /* the prefix that allowed url: every redirect hop of
+			  its fetch must stay within it too */
 	uint32_t argc; /* argv[1..argc]; argv[0] is set when it starts */
 	char **argv;
 	pid_t pid;

@@ -56,10 +56,48 @@ test_spawn_redirected_to_the_hosts_network_sends_it_nothing() {
 	run timeout 60 "$RUN" -n -v -C "$WORK/cache" "$HTTPD_URL/api_probe" \
 		spawn to-internal 127
 	expect_code 0
-	assert_contains "$OUT" "exit: status 127"
+	assert_contains "$OUT" "exit: status 127 reason: cannot fetch"
+	assert_not_contains "$OUT" "$INTERNAL_URL" "what the program heard"
 	assert_contains "$ERR" "redirect to $INTERNAL_URL/secret refused: outside $HTTPD_URL/ (where this program may spawn from)"
 	assert_internal_untouched
 	assert_contains "$(cat "$HTTPD_LOG")" "GET /to-internal 302"
+}
+
+# What a program hears of a failed spawn is one reason from a fixed set:
+# never the response's bytes, its status, or the network's error, which it
+# could carry out again in its next spawn's URL. The operator's log has
+# each of them.
+test_spawn_failure_reasons_carry_nothing_from_the_response_or_network() {
+	servers 'location = /forbidden { return 403; }'
+	printf 'TOKEN-7d1e0c not a program, a page of the intranet\n' \
+		>"$WORK/www/page"
+	run timeout 60 "$RUN" -n -C "$WORK/cache" "$HTTPD_URL/api_probe" \
+		spawn page 126
+	expect_code 0
+	assert_contains "$OUT" "exit: status 126 reason: not a runnable program"
+	assert_not_contains "$OUT" "TOKEN" "what the program heard"
+	assert_contains "$ERR" "not an ELF"
+	run timeout 60 "$RUN" -n -C "$WORK/cache" "$HTTPD_URL/api_probe" \
+		spawn forbidden 127
+	expect_code 0
+	assert_contains "$OUT" "exit: status 127 reason: cannot fetch"
+	assert_not_contains "$OUT" "403" "what the program heard"
+	assert_contains "$ERR" "HTTP 403"
+	# A closed port and an open one read the same to the program.
+	local closed=9 # discard: nothing listens on it here
+	run timeout 60 "$RUN" -n -C "$WORK/cache" --spawn-from \
+		"http://127.0.0.1:$closed/" "file://$TOP/build/progs/api_probe" \
+		spawn "http://127.0.0.1:$closed/x" 127
+	expect_code 0
+	assert_contains "$OUT" "exit: status 127 reason: cannot fetch"
+	assert_not_contains "$OUT" "onnect" "what the program heard"
+	assert_contains "$ERR" "127.0.0.1"
+	run timeout 60 "$RUN" -n -C "$WORK/cache" --spawn-from \
+		"$INTERNAL_URL/" "file://$TOP/build/progs/api_probe" \
+		spawn "$INTERNAL_URL/nothing-here" 127
+	expect_code 0
+	assert_contains "$OUT" "exit: status 127 reason: cannot fetch"
+	assert_contains "$ERR" "HTTP 404"
 }
 
 test_operator_fetch_still_follows_a_redirect_to_another_host() {
