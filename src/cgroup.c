@@ -302,12 +302,24 @@ static void group_name(uint64_t id, char *buf, size_t n)
 
 int cgroup_name_pid(const char *name)
 {
-	int pid, end = 0;
-	unsigned long long id;
-	if (sscanf(name, "fakeos-%d-%llu%n", &pid, &id, &end) != 2 ||
-	    name[end] != '\0' || pid <= 0)
+	static const char prefix[] = "fakeos-";
+	if (strncmp(name, prefix, sizeof(prefix) - 1) != 0)
 		return -1;
-	return pid;
+	const char *p = name + sizeof(prefix) - 1;
+	char *end;
+	errno = 0;
+	if (*p < '0' || *p > '9')
+		return -1;
+	long pid = strtol(p, &end, 10);
+	if (end == p || *end != '-' || pid <= 0 || pid > INT32_MAX || errno)
+		return -1;
+	p = end + 1;
+	if (*p < '0' || *p > '9')
+		return -1;
+	(void)strtoull(p, &end, 10);
+	if (*end != '\0' || errno)
+		return -1;
+	return (int)pid;
 }
 
 /* The limits of a new group. cgroup v1 takes memory.limit_in_bytes before
@@ -396,8 +408,10 @@ int cgroup_oom_kills(struct cgroup_base *b, uint64_t id)
 	if (read_text(b->dirfd, path, text, sizeof(text)) < 0)
 		return 0;
 	for (const char *p = text; (p = strstr(p, "oom_kill ")); p++)
-		if (p == text || p[-1] == '\n')
-			return atoi(p + strlen("oom_kill "));
+		if (p == text || p[-1] == '\n') {
+			long kills = strtol(p + strlen("oom_kill "), NULL, 10);
+			return kills > 0 && kills <= INT32_MAX ? (int)kills : 0;
+		}
 	return 0;
 }
 

@@ -113,6 +113,8 @@ START_TEST(test_cgroup_group_names_give_their_launchers_pid)
 	ck_assert_int_eq(cgroup_name_pid("fakeos-123-7x"), -1);
 	ck_assert_int_eq(cgroup_name_pid("fakeos-123"), -1);
 	ck_assert_int_eq(cgroup_name_pid("fakeos--1-7"), -1);
+	ck_assert_int_eq(cgroup_name_pid("fakeos-+1-7"), -1);
+	ck_assert_int_eq(cgroup_name_pid("fakeos-1- 7"), -1);
 	ck_assert_int_eq(cgroup_name_pid("user.slice"), -1);
 	ck_assert_int_eq(cgroup_name_pid("memory.limit_in_bytes"), -1);
 }
