@@ -810,9 +810,10 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		in[1] = -1;
 	}
 
-	/* A cgroup, where one is delegated to us: memory.max counts what
-	 * RLIMIT_AS cannot (kernel memory, the ring), and pids.max bounds
-	 * the io_uring worker threads the kernel may start for the ring. */
+	/* A memory cgroup, where this host lets us make one (v2, else v1):
+	 * it counts what RLIMIT_AS cannot (kernel memory: the ring's waiting
+	 * requests), and v2's pids.max bounds the io_uring worker threads
+	 * the kernel may start for the ring. */
 	struct cgroup_join cg = { -1, -1 };
 	if (b->cgroup.dirfd >= 0 &&
 	    (r = cgroup_create(&b->cgroup, p->id, b->o->limits.memory,
