@@ -714,6 +714,21 @@ static void prog_reap(struct prog *p)
 	}
 	p->running = false;
 	b->alive--;
+	/* The kernel's OOM killer in the program's cgroup sent the SIGKILL:
+	 * its memory, kernel memory included, reached the group's limit. */
+	if (st.si_code == CLD_KILLED && st.si_status == SIGKILL && !p->dying &&
+	    cgroup_oom_kills(&b->cgroup, p->id) > 0) {
+		uint64_t limit = cgroup_memory_limit(b->o->limits.memory);
+		log_error("%s: killed: memory limit of %llu MiB reached in its "
+			  "cgroup v%d group (--memory %llu MiB and %llu MiB of "
+			  "headroom; kernel memory counted)",
+			  p->url, (unsigned long long)(limit >> 20),
+			  b->cgroup.version,
+			  (unsigned long long)(b->o->limits.memory >> 20),
+			  (unsigned long long)((limit - b->o->limits.memory) >>
+					       20));
+		p->dying = true;
+	}
 	p->status = exit_status(p, &st, &ru);
 	log_debug("%s: ended with status %d", p->url, p->status);
 	/* RLIMIT_AS refuses allocations; the program only sees ENOMEM.
@@ -895,13 +910,14 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		in[1] = -1;
 	}
 
-	/* A cgroup, where one is delegated to us: memory.max counts what
-	 * RLIMIT_AS cannot (kernel memory, the ring), and pids.max bounds
-	 * the io_uring worker threads the kernel may start for the ring. */
-	int cgfd = -1;
+	/* A memory cgroup, where this host lets us make one (v2, else v1):
+	 * it counts what RLIMIT_AS cannot (kernel memory: the ring's waiting
+	 * requests), and v2's pids.max bounds the io_uring worker threads
+	 * the kernel may start for the ring. */
+	struct cgroup_join cg = { -1, -1 };
 	if (b->cgroup.dirfd >= 0 &&
 	    (r = cgroup_create(&b->cgroup, p->id, b->o->limits.memory,
-			       CGROUP_PIDS_MAX, &cgfd, e)) < 0)
+			       CGROUP_PIDS_MAX, &cg, e)) < 0)
 		goto fail;
 
 	struct jail_config jc = {
@@ -913,7 +929,8 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		.pass_fds = { ring.fd, boot },
 		.n_pass = 2,
 		.enable_ring = true,
-		.cgroup_fd = cgfd,
+		.cgroup_fd = cg.clone_fd,
+		.cgroup_procs_fd = cg.procs_fd,
 		.netns_fd = b->shared_netns,
 		.home_netns_fd = b->home_netns,
 		.mntns_fd = b->shared_mntns,
@@ -921,11 +938,9 @@ static int prog_start(struct broker *b, struct prog *p, int exec_fd,
 		.hostname = "fakeos",
 	};
 	r = jail_spawn(&jc, &p->proc, e);
-	if (cgfd >= 0)
-		close(cgfd);
+	cgroup_join_close(&cg);
 	if (r < 0) {
-		if (cgfd >= 0)
-			cgroup_remove(&b->cgroup, p->id);
+		cgroup_remove(&b->cgroup, p->id);
 		goto fail;
 	}
 	close(in[0]);
@@ -1795,13 +1810,14 @@ static int setup(struct broker *b)
 		(void)setrlimit(RLIMIT_NOFILE, &rl);
 	}
 
-	char why[512];
-	if (cgroup_probe(&b->cgroup, why, sizeof(why)) == 0)
-		log_info("cgroup v2: each program gets memory.max%s in %s",
-			 b->cgroup.pids ? " and pids.max" : "", b->cgroup.path);
+	char msg[2400];
+	if (cgroup_probe(&b->cgroup, msg, sizeof(msg)) == 0)
+		log_info("%s", msg);
 	else
-		log_info("cgroup v2: not used (%s); limits are rlimits only",
-			 why);
+		log_info("cgroup: not used (%s); limits are rlimits only, and "
+			 "nothing bounds the kernel memory a program makes the "
+			 "kernel hold (docs/SECURITY.md)",
+			 msg);
 
 	if (!b->o->wall_ms)
 		return 0;

@@ -9,7 +9,7 @@
  *   --------                          -----
  *   clone3(all namespaces) ---------> child_main
  *   write_id_maps                       die_with_parent
- *                                       make_empty_root
+ *   join_cgroup_v1                      make_empty_root
  *                                       set_hostname
  *   release child ------------------>   wait_for_parent  (blocks on sync)
  *                                       drop_privileges
@@ -294,6 +294,25 @@ static void leave_empty_root(const struct jail_config *c, int saved[2])
 	close(saved[1]);
 }
 
+/* cgroup v1 has no CLONE_INTO_CGROUP: the child is moved into its group
+ * here, while it waits for the release, so that everything the program
+ * makes the kernel allocate (io_uring requests above all) is charged to
+ * the group's memory limit from its first instruction. What the child
+ * allocated before (its namespaces, its root) stays charged to us: v1
+ * moves no charges by default (memory.move_charge_at_immigrate 0). */
+static int join_cgroup_v1(const struct jail_config *c, pid_t pid,
+			  struct error *e)
+{
+	if (c->cgroup_procs_fd < 0)
+		return 0;
+	char num[16];
+	int n = snprintf(num, sizeof(num), "%d", (int)pid);
+	if (write(c->cgroup_procs_fd, num, (size_t)n) != n)
+		return error_sys(e, errno, "jail: moving the child into its "
+					   "cgroup v1 group");
+	return 0;
+}
+
 int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	       struct error *e)
 {
@@ -372,6 +391,8 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 
 	int listener = -1;
 	int r = write_id_maps(pid, e);
+	if (r == 0)
+		r = join_cgroup_v1(c, pid, e);
 	if (r == 0 && write(sync, "g", 1) != 1)
 		r = error_sys(e, errno, "jail: release child");
 	if (r == 0)

@@ -43,6 +43,9 @@ struct jail_config {
 	 * before the filter, so that the program's task is its submitter. */
 	bool enable_ring;
 	int cgroup_fd; /* a cgroup v2 directory to start in, or -1 */
+	/* A cgroup v1 group's cgroup.procs, open for writing, or -1: the
+	 * launcher moves the child there before it releases it. */
+	int cgroup_procs_fd;
 	/* An empty network namespace to share instead of making a new one,
 	 * and the launcher's own to return to (both -1: a new one). */
 	int netns_fd, home_netns_fd;
