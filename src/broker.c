@@ -24,6 +24,7 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -1175,6 +1176,24 @@ static int job_fork(struct broker *b, struct job *j)
 	return 0;
 }
 
+/* Reaps a worker and everything left in its process group. The worker
+ * has answered, or died: whatever else runs in its group (a download
+ * helper it could not wait for because it was killed) is killed now. The
+ * broker is a child subreaper (setup), so such a helper became the
+ * broker's child when its worker died, and is reaped here, not left as a
+ * zombie for init. The group cannot be reused before this: its leader is
+ * not reaped until after the kill, and the group lives while a member
+ * does. */
+static void job_reap(pid_t pid)
+{
+	siginfo_t si;
+	(void)kill(-pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	while (waitid(P_PGID, (id_t)pid, &si, WEXITED) == 0 || errno == EINTR)
+		;
+}
+
 /* Starts waiting jobs, oldest first, while fewer than the quota of
  * workers run. */
 static void job_run_queued(struct broker *b)
@@ -1299,8 +1318,7 @@ static void finish_job(struct broker *b, struct job *j)
 	res.msg[sizeof(res.msg) - 1] = '\0';
 	ep_del(b, j->sock);
 	close(j->sock);
-	while (waitpid(j->pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	job_reap(j->pid);
 	job_unlink(b, j);
 	b->workers--;
 	if (j->owner)
@@ -1794,6 +1812,11 @@ static int setup(struct broker *b)
 	b->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
 	if (b->sigfd < 0)
 		return -errno;
+	/* A fetch worker killed while its download helper runs leaves the
+	 * helper to us rather than to init, and job_reap reaps it. Nothing
+	 * else below the broker can be orphaned: programs cannot fork. */
+	if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0)
+		return -errno;
 	/* Writing to a console whose reader has gone must give EPIPE, not
 	 * kill the broker and orphan the programs' exit statuses. */
 	signal(SIGPIPE, SIG_IGN);
@@ -1978,8 +2001,7 @@ out:
 		struct job *j = b.jobs;
 		b.jobs = j->next;
 		if (j->running) {
-			kill(-j->pid, SIGKILL);
-			waitpid(j->pid, NULL, 0);
+			job_reap(j->pid);
 			close(j->sock);
 		}
 		job_free(j);

@@ -1,0 +1,183 @@
+#!/bin/bash
+# A hostile tree of programs against the other programs of its tree and
+# the host's resources, rather than against the jail: spawns cancelled by
+# the hundred, a client and its helpers hoarding a server's link slots,
+# broadcasts fanned out to many subscribers, subscribing twice. Each test
+# runs the attack from test/escape/ under the real launcher and asserts
+# the bound the broker documents (docs/SECURITY.md, one section per class)
+# by what the host shows: processes, memory, what was delivered, what the
+# log names.
+. "$(dirname "$0")/../lib/testlib.sh"
+. "$TOP/test/escape/harness.sh"
+. "$TOP/test/lib/httpd.sh"
+
+# The broker's defaults (broker_default_quotas): fetch workers per tree,
+# links from one party to one server, broadcast deliveries a second and
+# in a burst.
+FETCHES=16
+LINKS_PER_PARTY=16
+DELIVERY_RATE=20000
+DELIVERY_BURST=2048
+
+# The broker's fetch processes, zombies included: its fetch workers are
+# forks of fakeos-run, and each runs the download helper fakeos-fetch.
+# Counted over the whole host, so a helper orphaned to init counts too,
+# less what ran before the attack (FETCH_BASE) and less the launcher while
+# it runs (fetch_processes 1).
+FETCH_BASE=0
+fetch_processes() { # [LAUNCHERS]
+	local w h
+	w=$(pgrep -c -x fakeos-run)
+	h=$(pgrep -c -x fakeos-fetch)
+	echo $((w + h - FETCH_BASE - ${1:-0}))
+}
+
+mem_available_kib() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
+
+# slow_origin — nginx serving 4 MiB under /slow/ at 8 KiB a second: a
+# fetch of it lasts for minutes, unless something ends it.
+slow_origin() {
+	mkdir -p "$WORK/www/slow"
+	head -c 4M /dev/zero >"$WORK/www/slow/big"
+	httpd_start "$WORK/www" 'location /slow/ { limit_rate 8k; }' ||
+		fail "nginx did not start"
+}
+
+# watch_attack LINE PROG ARG... — runs build/escape/PROG in the background
+# (spawning from the slow origin) and samples the broker's fetch processes
+# and the host's available memory every 50 ms until the program prints
+# LINE (at most 20 s). Sets MAX_FETCH, MEM_DROP_MIB and BG_PID.
+watch_attack() {
+	local until=$1
+	shift
+	attempt
+	: >"$WORK/bg.out"
+	local before now min i
+	FETCH_BASE=0
+	FETCH_BASE=$(fetch_processes)
+	before=$(mem_available_kib)
+	min=$before
+	timeout 60 "$RUN" -n -C "$WORK/cache" --spawn-from "$HTTPD_URL/" \
+		"file://$ESCAPES/$1" "${@:2}" "$TAG" >"$WORK/bg.out" \
+		2>"$WORK/bg.err" </dev/null &
+	BG_PID=$!
+	MAX_FETCH=0
+	for i in $(seq 1 400); do
+		now=$(fetch_processes 1)
+		[ "$now" -gt "$MAX_FETCH" ] && MAX_FETCH=$now
+		now=$(mem_available_kib)
+		[ "$now" -lt "$min" ] && min=$now
+		grep -qx "$until" "$WORK/bg.out" && break
+		sleep 0.05
+	done
+	MEM_DROP_MIB=$(((before - min) / 1024))
+}
+
+test_cancelled_spawns_stop_their_fetches_at_once() {
+	slow_origin
+	watch_attack holding spawn_cancel_loop "$HTTPD_URL/slow/big" 300
+	# Half a second after the loop, its fetches must all be gone.
+	sleep 0.5
+	local after
+	after=$(fetch_processes 1)
+	wait "$BG_PID"
+	CODE=$?
+	OUT=$(cat "$WORK/bg.out")
+	ERR=$(cat "$WORK/bg.err")
+	echo "fetch processes: at most $MAX_FETCH during 300 cancelled spawns, $after after; available memory fell by at most $MEM_DROP_MIB MiB"
+	expect_code 0
+	assert_contains "$OUT" "spawned and closed 300"
+	# A fetch is two processes: a worker and its download helper.
+	[ "$MAX_FETCH" -le $((2 * FETCHES)) ] ||
+		fail "$MAX_FETCH fetch processes ran for spawns nobody wanted (at most $FETCHES fetches)"
+	assert_eq "$after" "0" "fetch processes after the loop"
+	[ "$MEM_DROP_MIB" -lt 256 ] ||
+		fail "the host's available memory fell by $MEM_DROP_MIB MiB"
+	assert_host_untouched
+}
+
+test_a_tree_runs_at_most_its_quota_of_fetches_at_once() {
+	# Three programs keep 16 slow spawns each waiting: 48 asked for, at
+	# most 16 fetched at once, the rest waiting their turn in the broker.
+	slow_origin
+	watch_attack done spawn_cancel_loop "$HTTPD_URL/slow/big" hold 3
+	wait "$BG_PID"
+	CODE=$?
+	OUT=$(cat "$WORK/bg.out")
+	ERR=$(cat "$WORK/bg.err")
+	local after
+	after=$(fetch_processes)
+	echo "fetch processes: at most $MAX_FETCH for 48 waiting spawns, $after after the tree ended"
+	expect_code 0
+	[ "$(grep -c '^holding 16 spawns' <<<"$OUT")" = 3 ] ||
+		fail "expected three programs holding 16 spawns each: $OUT"
+	[ "$MAX_FETCH" -le $((2 * FETCHES)) ] ||
+		fail "$MAX_FETCH fetch processes at once (at most $FETCHES fetches of two)"
+	[ "$MAX_FETCH" -ge 2 ] || fail "no fetch ran at all ($MAX_FETCH)"
+	assert_eq "$after" "0" "fetch processes after the tree ended"
+	assert_host_untouched
+}
+
+test_a_client_and_its_helpers_cannot_take_all_of_a_servers_slots() {
+	# One attacker spawns four helpers; all five link to "svc" until
+	# refused. They are one party: 16 links between them, and another
+	# party's link still opens.
+	jail link_hoard 1 4
+	expect_code 0
+	assert_contains "$OUT" "hoard: $LINKS_PER_PARTY links held, 5 refused"
+	assert_contains "$OUT" "another party's link: ok"
+	# The warning names the party that reached its quota.
+	assert_contains "$ERR" "refused: quota of $LINKS_PER_PARTY links to one program (file://$ESCAPES/link_hoard) reached by file://$ESCAPES/link_hoard (id "
+	assert_contains "$ERR" ") and the programs it spawned"
+	assert_host_untouched
+}
+
+test_a_full_server_is_reported_with_the_programs_that_hold_its_slots() {
+	# Four parties of 16 fill a server's 63 slots: that is allowed, and
+	# the operator learns who holds them (not only which server is full).
+	attempt
+	run "$RUN" -n "file://$ESCAPES/link_hoard" 4 0 "$TAG"
+	expect_code 1
+	assert_contains "$OUT" "hoard: 63 links held, 4 refused"
+	assert_contains "$OUT" "another party's link: refused: Connection refused"
+	assert_contains "$ERR" "link slots full: svc held by file://$ESCAPES/link_hoard (id "
+	assert_contains "$ERR" ") and its spawns: 16; "
+	assert_contains "$ERR" "(63 links in all)"
+	assert_not_contains "$ERR" "killed"
+	contained test_a_full_server_is_reported_with_the_programs_that_hold_its_slots
+}
+
+test_a_second_subscription_to_one_channel_is_eexist() {
+	jail subscribe_twice
+	expect_code 0
+	assert_contains "$OUT" "refused: second subscription: File exists"
+	assert_contains "$OUT" "first subscription delivers: ok"
+	assert_not_contains "$OUT" "ESCAPED"
+}
+
+test_broadcast_deliveries_are_charged_to_the_sender() {
+	# 16 subscribers, 20000 broadcasts in 2 s: under the message rate,
+	# but 320000 deliveries asked of the broker. It sends what the
+	# sender's delivery quota pays for, and drops the rest.
+	jail broadcast_fanout 16 20000 10000
+	expect_code 0
+	local ms delivered allowed
+	ms=$(sed -nE 's/^sent 20000 in ([0-9]+) ms$/\1/p' <<<"$OUT")
+	delivered=$(sed -nE 's/^delivered ([0-9]+) to 16 subscribers$/\1/p' <<<"$OUT")
+	[ -n "$ms" ] && [ -n "$delivered" ] || fail "no figures: $OUT"
+	# The bucket refills over the run's length (and the 300 ms drain).
+	allowed=$((DELIVERY_RATE * (ms + 300) / 1000 + DELIVERY_BURST))
+	echo "delivered $delivered of 320000 asked in $ms ms; the quota allows $allowed"
+	[ "$delivered" -le "$allowed" ] ||
+		fail "the broker sent $delivered deliveries for one sender (at most $allowed)"
+	[ "$delivered" -ge "$DELIVERY_BURST" ] ||
+		fail "only $delivered delivered: the quota's own share was lost"
+	assert_contains "$ERR" "broadcasts dropped: quota of $DELIVERY_RATE deliveries a second reached (16 subscribers to storm)"
+	assert_not_contains "$ERR" "killed"
+	assert_host_untouched
+}
+
+host_start
+run_tests | tee "$WORK/results"
+escape_summary "$WORK/results"
+! grep -q '^FAIL' "$WORK/results"
