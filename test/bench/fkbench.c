@@ -23,6 +23,15 @@
  *       other), and reaps each FK_EV_EXIT, which must say 0. Prints
  *       "spawn COUNT WINDOW NS", from the first fk_spawn to the last exit.
  *
+ *   fkbench storm STORMERS SUBS RATE ROUNDS
+ *       times ROUNDS link set-ups through the broker (fk_link to FK_EV_OPEN,
+ *       then fk_close) to a server it spawned (storm-server), first in
+ *       quiet, then while STORMERS programs (storm-cast) each broadcast
+ *       64 bytes RATE times a second to SUBS subscribers (storm-sub), the
+ *       most the flood limit allows a program when RATE is just under it.
+ *       Prints "storm STORMERS SUBS RATE BEFORE_P50 BEFORE_P99 DURING_P50
+ *       DURING_P99" in ns.
+ *
  * Every wait is unbounded (timeout -1), as the socket baseline's blocking
  * calls are; the driver runs fkbench with --time-limit so a hang still
  * ends. Exit 0, or 1 with the reason on stderr. */
@@ -312,6 +321,168 @@ static int spawn_many(const char *url, long count, long window)
 	return 0;
 }
 
+/* --- link set-up under a broadcast storm ------------------------------------ */
+
+#define STORM_SVC "bench-storm-svc"
+#define STORM_CHANNEL "bench-storm"
+
+/* Serves STORM_SVC: takes every link and closes it at once, so the
+ * client's next set-up finds the server's slot free again. */
+static int storm_server(void)
+{
+	struct fk_event ev[16];
+	if (fk_serve(STORM_SVC) < 0)
+		return 1;
+	for (;;) {
+		int n = fk_wait(ev, 16, FOREVER);
+		if (n < 0)
+			return fail("storm-server", "fk_wait", n);
+		for (int i = 0; i < n; i++) {
+			if (ev[i].type == FK_EV_INCOMING)
+				(void)fk_close(ev[i].handle);
+			fk_release(&ev[i]);
+		}
+	}
+}
+
+/* Subscribes and drains. */
+static int storm_sub(void)
+{
+	struct fk_event ev[16];
+	if (fk_subscribe(STORM_CHANNEL) < 0)
+		return 1;
+	for (;;) {
+		int n = fk_wait(ev, 16, FOREVER);
+		if (n < 0)
+			return fail("storm-sub", "fk_wait", n);
+		for (int i = 0; i < n; i++)
+			fk_release(&ev[i]);
+	}
+}
+
+/* Broadcasts 64 bytes rate times a second, paced, until killed. A
+ * sender that fell behind (descheduled) does not catch up in a burst,
+ * which the flood limit would punish: it starts its schedule again. */
+static int storm_cast(long rate)
+{
+	char msg[64];
+	memset(msg, 's', sizeof(msg));
+	uint64_t start = fk_now();
+	for (uint64_t i = 0;;) {
+		uint64_t due = start + i * 1000000000ULL / (uint64_t)rate;
+		uint64_t now = fk_now();
+		struct fk_event e;
+		if (now > due + 10000000) {
+			start = now;
+			i = 0;
+			continue;
+		}
+		if (now < due) {
+			if (fk_wait(&e, 1, (int64_t)(due - now)) > 0)
+				fk_release(&e);
+			continue;
+		}
+		int r = fk_broadcast(STORM_CHANNEL, msg, sizeof(msg));
+		if (r == -EAGAIN) {
+			if (fk_wait(&e, 1, FOREVER) > 0)
+				fk_release(&e);
+			continue;
+		}
+		if (r < 0)
+			return fail("storm-cast", "fk_broadcast", r);
+		i++;
+	}
+}
+
+/* ROUNDS link set-ups into t[]: fk_link to FK_EV_OPEN. The server then
+ * closes its end, and the link's FK_EV_CLOSED says its slot is free. */
+static int storm_links(uint64_t *t, long rounds)
+{
+	struct fk_event e;
+	for (long i = 0; i < rounds; i++) {
+		uint64_t t0 = fk_now();
+		fk_handle h = fk_link(STORM_SVC);
+		if (h < 0)
+			return fail("storm", "fk_link", h);
+		if (next(h, &e, "storm"))
+			return 1;
+		if (e.type != FK_EV_OPEN)
+			return fail("storm", "link", e.status);
+		t[i] = fk_now() - t0;
+		do {
+			fk_release(&e);
+			if (next(h, &e, "storm"))
+				return 1;
+		} while (e.type != FK_EV_CLOSED);
+		fk_release(&e);
+	}
+	return 0;
+}
+
+static void storm_pause(uint64_t ns)
+{
+	uint64_t until = fk_now() + ns;
+	struct fk_event e;
+	while (fk_now() < until)
+		if (fk_wait(&e, 1, (int64_t)(until - fk_now())) > 0)
+			fk_release(&e);
+}
+
+/* Spawns one role of ourselves and waits until it runs: a program may
+ * have only 16 requests waiting. */
+static int storm_spawn(char **args)
+{
+	struct fk_event e;
+	fk_handle h = fk_spawn(fk_boot()->url, args);
+	if (h < 0)
+		return fail("storm", "fk_spawn", h);
+	if (next(h, &e, "storm"))
+		return 1;
+	if (e.type != FK_EV_OPEN)
+		return fail("storm", args[1], -ECHILD);
+	return 0;
+}
+
+static int storm(long stormers, long subs, long rate, long rounds)
+{
+	char rate_s[24];
+	snprintf(rate_s, sizeof(rate_s), "%ld", rate);
+	char *server[] = { "", "storm-server", NULL };
+	char *sub[] = { "", "storm-sub", NULL };
+	char *cast[] = { "", "storm-cast", rate_s, NULL };
+	uint64_t *before = calloc((size_t)rounds, sizeof(uint64_t));
+	uint64_t *during = calloc((size_t)rounds, sizeof(uint64_t));
+	if (!before || !during)
+		return fail("storm", "calloc", -ENOMEM);
+	if (storm_spawn(server))
+		return 1;
+	for (long i = 0; i < subs; i++)
+		if (storm_spawn(sub))
+			return 1;
+	/* The first link waits for the server's name; the subscribers are
+	 * given the same while to subscribe. */
+	uint64_t warm;
+	if (storm_links(&warm, 1))
+		return 1;
+	storm_pause(200000000);
+	if (storm_links(before, rounds))
+		return 1;
+	for (long i = 0; i < stormers; i++)
+		if (storm_spawn(cast))
+			return 1;
+	storm_pause(300000000);
+	if (storm_links(during, rounds))
+		return 1;
+	printf("storm %ld %ld %ld %llu %llu %llu %llu\n", stormers, subs, rate,
+	       (unsigned long long)bench_pct(before, (size_t)rounds, 50),
+	       (unsigned long long)bench_pct(before, (size_t)rounds, 99),
+	       (unsigned long long)bench_pct(during, (size_t)rounds, 50),
+	       (unsigned long long)bench_pct(during, (size_t)rounds, 99));
+	fflush(stdout);
+	/* The storm ends with the tree. */
+	fk_exit(0);
+}
+
 /* --- the top program ----------------------------------------------------- */
 
 /* Starts two roles of ourselves and waits for both to end well. */
@@ -380,11 +551,21 @@ int main(int argc, char **argv)
 		return stream_sink(argv[2], bench_number(argv[3], 1));
 	if (!strcmp(role, "stream-source") && argc == 4)
 		return stream_source(argv[2], bench_number(argv[3], 1));
+	if (!strcmp(role, "storm") && argc == 6)
+		return storm(bench_number(argv[2], 0), bench_number(argv[3], 0),
+			     bench_number(argv[4], 1), bench_number(argv[5], 1));
+	if (!strcmp(role, "storm-server"))
+		return storm_server();
+	if (!strcmp(role, "storm-sub"))
+		return storm_sub();
+	if (!strcmp(role, "storm-cast") && argc == 3)
+		return storm_cast(bench_number(argv[2], 1));
 	if (!strcmp(role, "spawn") && argc == 5)
 		return spawn_many(argv[2], bench_number(argv[3], 1),
 				  bench_number(argv[4], 1));
 	fprintf(stderr, "usage: " ME " rtt ROUNDS WARMUP SIZE...\n"
 			"       " ME " stream COUNT\n"
-			"       " ME " spawn URL COUNT WINDOW\n");
+			"       " ME " spawn URL COUNT WINDOW\n"
+			"       " ME " storm STORMERS SUBS RATE ROUNDS\n");
 	return 2;
 }
