@@ -113,11 +113,15 @@ int fk_send(fk_handle link, const void *buf, size_t len);
 /* --- broadcast ---------------------------------------------------------- */
 
 /* Subscribes to a channel: FK_EV_OPEN, then an FK_EV_DATA for every
- * broadcast on it by any program of this broker (including this one). */
+ * broadcast on it by any program of this broker (including this one).
+ * FK_EV_CLOSED with -EEXIST: already subscribed to it; -EMFILE: 16
+ * subscriptions. */
 fk_handle fk_subscribe(const char *channel);
 /* Sends one message of 0..FK_BROADCAST_MAX bytes to every subscriber.
  * Best effort, like a UDP broadcast: a subscriber too slow to keep up loses
- * messages, and its next FK_EV_DATA says how many (fk_event.status).
+ * messages, and its next FK_EV_DATA says how many (fk_event.status). Each
+ * copy is charged to the sender (20000 a second); a broadcast past that is
+ * dropped for every subscriber, and the sender is not told.
  * -EINVAL: bad channel name; -EMSGSIZE: too long; -EAGAIN: too many
  * messages to the broker are queued (fk_wait sends them). */
 int fk_broadcast(const char *channel, const void *buf, size_t len);
