@@ -594,7 +594,10 @@ static void link_make(struct prog *client, int32_t handle,
 		send_closed(client, handle, -EIO);
 		return;
 	}
-	client->slots[cs] = (struct slot){ true, server->id, 0 };
+	/* A link to itself holds two of the program's slots, both its own
+	 * party's: 8 such links are the 16 of the per-party quota. */
+	client->slots[cs] = (struct slot){ true, server->id,
+					   client == server ? party : 0 };
 	server->slots[ss] = (struct slot){ true, client->id, party };
 	client->nlinks++;
 	server->nlinks++;

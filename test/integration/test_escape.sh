@@ -572,7 +572,8 @@ test_every_escape_program_has_a_test() {
 		p=$(basename "$p" .c)
 		grep -qw -- "$p" "$TOP"/test/integration/test_escape.sh \
 			"$TOP"/test/integration/test_syscalls.sh \
-			"$TOP"/test/integration/test_broker_hostile.sh ||
+			"$TOP"/test/integration/test_broker_hostile.sh \
+			"$TOP"/test/integration/test_hostile_tree.sh ||
 			fail "no test runs $p"
 	done
 }

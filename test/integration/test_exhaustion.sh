@@ -60,7 +60,7 @@ test_wall_clock_limit_ends_the_whole_tree_and_is_named() {
 test_spawn_bomb_stops_at_the_tree_quota_and_is_named() {
 	drive --max-programs 12 -- spawn "file://$TOP/build/progs/sleeper"
 	pair_survived
-	assert_contains "$OUT" "126 quota: 12 programs per tree reached"
+	assert_contains "$OUT" "126 refused: quota reached"
 	assert_contains "$ERR" "refused: quota of 12 programs per tree reached"
 }
 
@@ -68,16 +68,16 @@ test_link_bomb_at_a_service_stops_at_the_per_peer_quota() {
 	drive -- links guard
 	pair_survived
 	assert_contains "$OUT" "stress: link refused after 16 ends: -24"
-	assert_contains "$ERR" "refused: quota of 16 links to one program reached"
+	assert_contains "$ERR" "refused: quota of 16 links to one program (file://$TOP/build/progs/stress) reached by file://$TOP/build/progs/stress (id "
 }
 
 test_link_bomb_at_itself_stops_at_the_per_peer_quota_after_8() {
-	# Each link to itself takes two of its slots, both counted between
-	# the program and itself: 8 links are the 16 of the per-peer quota.
+	# Each link to itself takes two of its slots, both held by its own
+	# party: 8 links are the 16 of the per-party quota.
 	drive -- links bomb
 	pair_survived
 	assert_contains "$OUT" "stress: link refused after 8 ends: -24"
-	assert_contains "$ERR" "refused: quota of 16 links to one program reached"
+	assert_contains "$ERR" "refused: quota of 16 links to one program (file://$TOP/build/progs/stress) reached by file://$TOP/build/progs/stress (id "
 }
 
 test_link_bomb_at_many_services_stops_at_the_per_program_quota() {
@@ -110,7 +110,7 @@ test_requests_past_16_waiting_are_refused_at_once() {
 	# The 17th link and a spawn, refused before the 16 held ones expire.
 	assert_contains "$OUT" "stress: link 17 refused after"
 	assert_contains "$OUT" "ms: -11"
-	assert_contains "$OUT" "126 quota: 16 requests waiting per program reached"
+	assert_contains "$OUT" "126 refused: quota reached"
 	assert_contains "$ERR" "refused: quota of 16 requests waiting per program reached"
 	assert_contains "$OUT" "stress: 16 held links refused after"
 	# The quota is of requests waiting, not spent: it frees as they end.
