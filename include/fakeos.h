@@ -100,7 +100,12 @@ fk_handle fk_link(const char *name);
 #define FK_LINK_WAIT_MS 2000
 /* Serves name: FK_EV_OPEN once registered (FK_EV_CLOSED with -EADDRINUSE if
  * it is taken), then an FK_EV_INCOMING for each client, whose handle is the
- * new link. fk_close() withdraws the name; open links stay. */
+ * new link, whose peer is the client's program id, and whose status is how
+ * many links the client's party (the client and the programs it, or its
+ * ancestor outside this server's line, spawned) now holds to this program,
+ * this one included: a server that wants no hoarding closes the link when
+ * that is more than it allows one party. fk_close() withdraws the name;
+ * open links stay. */
 fk_handle fk_serve(const char *name);
 /* Sends one datagram of 1..FK_PAGE_SIZE bytes on a link. The bytes are
  * copied before this returns; they leave with the next fk_wait. Delivery is
@@ -155,7 +160,9 @@ enum fk_event_type {
 	FK_EV_CLOSED, /* a link, service or subscription ended; status: 0 for
 			 an orderly close, else -errno. The handle is gone. */
 	FK_EV_INCOMING, /* a client linked to a served name: handle is the new
-			   link, source the fk_serve handle */
+			   link, source the fk_serve handle, status the
+			   links its party holds to this program (>= 1; 0
+			   from a broker older than protocol 4) */
 	FK_EV_DATA, /* a datagram on a link or a broadcast on a
 		       subscription: data and len; fk_release() it */
 	FK_EV_TIMER, /* a timer expired; status: expirations (>= 1) */

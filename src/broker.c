@@ -103,6 +103,11 @@ struct prog {
 	struct bucket msgs; /* control messages: past it, killed */
 	struct bucket deliveries; /* broadcast deliveries: past it, dropped */
 
+	/* The protocol version it speaks: its first message's, and every
+	 * later one's; PROTO_VERSION_MIN until it has said. */
+	uint16_t version;
+	bool spoke;
+
 	bool forbidden; /* killed for a forbidden call ... */
 	int forbidden_nr; /* ... this one (any int: -1 is a number too) */
 	unsigned warned; /* quotas already reported for this program */
@@ -333,13 +338,17 @@ static void ctl_flush(struct prog *p)
 }
 
 static void send_opened(struct prog *p, enum proto_type type, int32_t handle,
-			uint32_t slot, uint64_t peer)
+			uint32_t slot, uint64_t peer, uint32_t party_links)
 {
 	struct proto_opened m;
 	memset(&m, 0, sizeof(m));
 	proto_hdr_init(&m.hdr, type, sizeof(m), handle);
+	m.hdr.version = p->version;
 	m.slot = slot;
 	m.peer = peer;
+	/* Version 3 has no such field: zero there. */
+	if (p->version >= 4)
+		m.party_links = party_links;
 	ctl_send(p, &m, sizeof(m));
 }
 
@@ -348,6 +357,7 @@ static void send_closed(struct prog *p, int32_t handle, int err)
 	struct proto_status m;
 	memset(&m, 0, sizeof(m));
 	proto_hdr_init(&m.hdr, PROTO_CLOSED, sizeof(m), handle);
+	m.hdr.version = p->version;
 	m.status = err;
 	ctl_send(p, &m, sizeof(m));
 }
@@ -358,6 +368,7 @@ static void send_exited(struct prog *p, int32_t handle, int status,
 	struct proto_exited m;
 	memset(&m, 0, sizeof(m));
 	proto_hdr_init(&m.hdr, PROTO_EXITED, sizeof(m), handle);
+	m.hdr.version = p->version;
 	m.status = status;
 	/* Cut to fit: the start of a reason says the most. */
 	if (reason)
@@ -603,9 +614,12 @@ static void link_make(struct prog *client, int32_t handle,
 	server->nlinks++;
 	log_debug("link %s -> %s (%s): slots %d and %d, pipes of %d bytes",
 		  client->url, server->url, name, cs, ss, bytes);
-	send_opened(client, PROTO_OPENED, handle, (uint32_t)cs, server->id);
+	send_opened(client, PROTO_OPENED, handle, (uint32_t)cs, server->id, 0);
+	/* The server sees how many of its links this client's party holds,
+	 * so it can refuse a party that hoards (a program and the helpers
+	 * it spawned), not only a single client. */
 	send_opened(server, PROTO_INCOMING, svc->handle, (uint32_t)ss,
-		    client->id);
+		    client->id, party_links(server, party));
 }
 
 /* --- exits ------------------------------------------------------------------ */
@@ -818,7 +832,8 @@ static int make_boot_page(struct prog *p, const struct ring *r, int *out,
 	memset(&u, 0, sizeof(u));
 	struct proto_boot *boot = &u.b;
 	boot->magic = PROTO_BOOT_MAGIC;
-	boot->version = PROTO_VERSION;
+	boot->version = PROTO_BOOT_VERSION;
+	boot->broker_version = PROTO_VERSION;
 	boot->ring_fd = PROTO_RING_FD;
 	boot->slots = PROTO_SLOTS;
 	boot->control_slot = PROTO_CONTROL_SLOT;
@@ -1016,6 +1031,7 @@ static struct prog *prog_new(struct broker *b, struct prog *parent,
 	p->out.from = p->out.to = p->err.from = p->err.to = -1;
 	p->in.from = p->in.to = -1;
 	reg_owner_init(&p->reg);
+	p->version = PROTO_VERSION_MIN;
 	p->msgs = (struct bucket){ b->o->quotas.burst, now_ns() };
 	p->deliveries = (struct bucket){ b->o->quotas.delivery_burst,
 					 p->msgs.at };
@@ -1350,7 +1366,7 @@ static void finish_job(struct broker *b, struct job *j)
 		} else {
 			log_info("%s: spawned %s (id %llu)", parent->url, c->url,
 				 (unsigned long long)c->id);
-			send_opened(parent, PROTO_OPENED, j->handle, 0, c->id);
+			send_opened(parent, PROTO_OPENED, j->handle, 0, c->id, 0);
 		}
 	}
 	if (memfd >= 0)
@@ -1422,7 +1438,7 @@ static void on_serve(struct broker *b, struct prog *p, const struct proto_name *
 	int err;
 	struct reg_entry *s = registry_add(&b->reg, REG_SERVICE, 0, m->name,
 					   &p->reg, m->hdr.handle, 0, &err);
-	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0);
+	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0, 0);
 	/* Clients that were waiting for this name get their links now. */
 	struct reg_entry *w;
 	while ((w = registry_first_waiter(&b->reg, 0, m->name))) {
@@ -1448,7 +1464,7 @@ static void on_subscribe(struct broker *b, struct prog *p,
 		send_closed(p, m->hdr.handle, err); /* -EEXIST */
 		return;
 	}
-	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0);
+	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0, 0);
 }
 
 /* Fans a broadcast out to every subscriber's control link, and returns
@@ -1494,6 +1510,7 @@ static unsigned on_broadcast(struct broker *b, struct prog *p,
 			s->dropped++;
 			continue;
 		}
+		d->hdr.version = to->version;
 		d->hdr.handle = s->handle;
 		d->dropped = s->dropped;
 		if (!to->out_head && ctl_try(to, d, len))
@@ -1582,6 +1599,18 @@ static unsigned on_request(struct broker *b, struct prog *p, const void *buf,
 		return 1;
 	}
 	const struct proto_hdr *h = buf;
+	if (!p->spoke) {
+		p->spoke = true;
+		p->version = h->version;
+		if (p->version < PROTO_VERSION)
+			log_debug("%s: speaks protocol version %u", p->url,
+				  p->version);
+	} else if (h->version != p->version) {
+		kill_prog(p, "malformed control message: protocol version %u "
+			     "after %u",
+			  h->version, p->version);
+		return 1;
+	}
 	bool opens = h->type == PROTO_LINK || h->type == PROTO_SERVE ||
 		     h->type == PROTO_SUBSCRIBE || h->type == PROTO_SPAWN;
 	if (opens && handle_live(b, p, h->handle)) {

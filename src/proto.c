@@ -15,6 +15,7 @@ _Static_assert(sizeof(struct proto_boot) <= PROTO_PAGE, "boot page fits");
 /* docs/PROTOCOL.md 2.2: cpus went where version 2 had zeros. */
 _Static_assert(offsetof(struct proto_boot, url) == 200 &&
 		       offsetof(struct proto_boot, cpus) == 1224 &&
+		       offsetof(struct proto_boot, broker_version) == 1228 &&
 		       sizeof(struct proto_boot) == 1232,
 	       "the boot page's layout");
 
@@ -126,7 +127,7 @@ int proto_check(const void *buf, size_t n, int from_program, const char **why)
 		return -EMSGSIZE;
 	}
 	memcpy(&h, buf, sizeof(h));
-	if (h.version != PROTO_VERSION)
+	if (h.version < PROTO_VERSION_MIN || h.version > PROTO_VERSION)
 		FAIL("unknown protocol version");
 	if (h.len != n) {
 		*why = "header length differs from the datagram's";
@@ -208,7 +209,8 @@ int proto_check(const void *buf, size_t n, int from_program, const char **why)
 	case PROTO_OPENED:
 	case PROTO_INCOMING: {
 		const struct proto_opened *m = buf;
-		if (m->reserved != 0)
+		if (m->party_links != 0 &&
+		    (h.type != PROTO_INCOMING || h.version < 4))
 			FAIL("reserved field is not zero");
 		/* OPENED for a link, and INCOMING, name a data slot; OPENED
 		 * for anything else names none (0). */
@@ -216,6 +218,10 @@ int proto_check(const void *buf, size_t n, int from_program, const char **why)
 		    (h.type == PROTO_INCOMING &&
 		     m->slot == PROTO_CONTROL_SLOT))
 			FAIL("slot out of range");
+		/* The new link is one of them, and a server has 63. */
+		if (h.type == PROTO_INCOMING && h.version >= 4 &&
+		    (m->party_links == 0 || m->party_links >= PROTO_SLOTS))
+			FAIL("party_links out of range");
 		return 0;
 	}
 	case PROTO_CLOSED: {

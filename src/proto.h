@@ -17,8 +17,19 @@
 
 /* 2: links are pipes, and the boot page says how to read them.
  * 3: receive pages go back to the kernel through buffer rings that the
- *    broker registers (the boot page's recv_pages), not PROVIDE_BUFFERS. */
-#define PROTO_VERSION 3
+ *    broker registers (the boot page's recv_pages), not PROVIDE_BUFFERS.
+ * 4: INCOMING says how many links the client's party holds to the server
+ *    (party_links); the boot page says which versions the broker speaks.
+ *
+ * A program speaks the newest version both it and its broker know, and
+ * says which in every message's header; the broker answers it in the
+ * same version (docs/PROTOCOL.md, section 12). Programs are static and
+ * cached for a long time, so a broker keeps speaking every version from
+ * PROTO_VERSION_MIN on. The boot page's layout has its own number: it
+ * has only grown, into bytes older libraries never read. */
+#define PROTO_VERSION 4
+#define PROTO_VERSION_MIN 3
+#define PROTO_BOOT_VERSION 3
 #define PROTO_PAGE 4096
 #define PROTO_NAME_SIZE 64 /* FK_NAME_MAX + 1 */
 #define PROTO_URL_SIZE 1024
@@ -139,7 +150,11 @@ struct proto_close {
 struct proto_opened {
 	struct proto_hdr hdr;
 	uint32_t slot; /* links: the ring file-table slot; else 0 */
-	uint32_t reserved;
+	uint32_t party_links; /* INCOMING, version 4: the links the client's
+				 party (the client, or its ancestor that the
+				 server does not descend from, with all that
+				 ancestor spawned) holds to this server, this
+				 one included; else 0 */
 	uint64_t peer; /* links: the peer program's id; children: the
 			  child's id; else 0 */
 };
@@ -164,7 +179,7 @@ struct proto_exited {
 #define PROTO_BOOT_MAGIC 0x746f6f426b4f6b46ULL /* "FkOkBoot" */
 struct proto_boot {
 	uint64_t magic;
-	uint32_t version; /* PROTO_VERSION */
+	uint32_t version; /* PROTO_BOOT_VERSION: the layout */
 	uint32_t ring_fd; /* PROTO_RING_FD */
 	uint32_t slots; /* PROTO_SLOTS */
 	uint32_t control_slot; /* PROTO_CONTROL_SLOT */
@@ -185,10 +200,15 @@ struct proto_boot {
 	 * libfakeos polls in fk_wait unless this is 1: on one CPU a poll
 	 * holds the CPU its peer needs to answer. */
 	uint32_t cpus;
+	/* Added in version 4, in bytes that were zero before: the newest
+	 * protocol version the broker speaks (it speaks every one from
+	 * PROTO_VERSION_MIN on); 0 from a broker that speaks only 3. */
+	uint32_t broker_version;
 };
 
-/* Checks a received datagram of n bytes against its type's layout: the
- * version, the exact length, zero reserved fields, terminated strings,
+/* Checks a received datagram of n bytes against its type's layout: a
+ * version from PROTO_VERSION_MIN to PROTO_VERSION (the receiver checks
+ * that it is the one agreed), the exact length, zero reserved fields, terminated strings,
  * names from [A-Za-z0-9._-], handles in range, spawn arguments that add
  * up. from_program selects which types are legal. Returns 0 or -EPROTO
  * (-EMSGSIZE for a bad length), and points *why at a static reason for
@@ -200,7 +220,8 @@ int proto_check(const void *buf, size_t n, int from_program,
  * [A-Za-z0-9._-]). */
 int proto_name_ok(const char *s);
 
-/* Fills a header. */
+/* Fills a header, of version PROTO_VERSION: a sender that agreed on an
+ * older one sets hdr.version after. */
 void proto_hdr_init(struct proto_hdr *h, enum proto_type type, uint32_t len,
 		    int32_t handle);
 

@@ -91,7 +91,8 @@ static int on_incoming(const struct proto_opened *m, struct fk_event *ev)
 	lib_recv_arm(e->handle, m->slot);
 	ev->source = serve;
 	ev->peer = m->peer;
-	return event(ev, FK_EV_INCOMING, e->handle, 0);
+	/* 0 from a broker that speaks version 3. */
+	return event(ev, FK_EV_INCOMING, e->handle, (int)m->party_links);
 }
 
 static int on_closed(const struct proto_status *m, struct fk_event *ev)
@@ -149,6 +150,10 @@ static int on_message(unsigned page, size_t n, struct fk_event *ev)
 	int r = 0;
 	if (proto_check(buf, n, 0, &why) < 0)
 		lib_fatal("bad message from the broker: %s", why);
+	if (((const struct proto_hdr *)buf)->version != lib.version)
+		lib_fatal("bad message from the broker: protocol version %u, "
+			  "not %u",
+			  ((const struct proto_hdr *)buf)->version, lib.version);
 	switch (((const struct proto_hdr *)buf)->type) {
 	case PROTO_OPENED:
 		r = on_opened(buf, ev);

@@ -31,7 +31,8 @@ static int read_boot(struct io_uring_params *params)
 	int r = 0;
 	if (b->magic != PROTO_BOOT_MAGIC)
 		r = -EBADF;
-	else if (b->version != PROTO_VERSION || b->ring_fd != PROTO_RING_FD ||
+	else if (b->version != PROTO_BOOT_VERSION ||
+		 b->ring_fd != PROTO_RING_FD ||
 		 b->slots != PROTO_SLOTS ||
 		 b->control_slot != PROTO_CONTROL_SLOT ||
 		 (b->link_read != PROTO_OP_READ_MULTISHOT &&
@@ -50,6 +51,13 @@ static int read_boot(struct io_uring_params *params)
 		lib.link_read = b->link_read;
 		lib.recv_mode = b->recv_pages;
 		lib.spin = b->cpus != 1;
+		/* A broker that does not say speaks 3 only; one newer than
+		 * this library speaks this library's version too. */
+		lib.version = b->broker_version < PROTO_VERSION_MIN
+				      ? PROTO_VERSION_MIN
+			      : b->broker_version > PROTO_VERSION
+				      ? PROTO_VERSION
+				      : (uint16_t)b->broker_version;
 		*params = b->params;
 	}
 	munmap((void *)b, PROTO_PAGE);
@@ -302,6 +310,7 @@ static fk_handle named(enum proto_type type, enum lib_kind kind,
 		return buf;
 	struct proto_name *m = lib_sbuf_ptr((unsigned)buf);
 	proto_hdr_init(&m->hdr, type, sizeof(*m), e->handle);
+	m->hdr.version = lib.version;
 	/* proto_name_ok: at most 63 bytes, so it fits; the rest is 0. */
 	memcpy(m->name, name, strlen(name) + 1);
 	lib_enqueue(&lib.control, 0, (unsigned)buf, sizeof(*m));
@@ -337,6 +346,7 @@ int fk_broadcast(const char *channel, const void *buf, size_t len)
 	struct proto_broadcast *m = lib_sbuf_ptr((unsigned)b);
 	size_t n = sizeof(*m) + len;
 	proto_hdr_init(&m->hdr, PROTO_BROADCAST, (uint32_t)n, 0);
+	m->hdr.version = lib.version;
 	memcpy(m->channel, channel, strlen(channel) + 1); /* proto_name_ok */
 	if (len)
 		memcpy(m->data, buf, len);
@@ -368,6 +378,7 @@ fk_handle fk_spawn(const char *url, char *const argv[])
 		return buf;
 	struct proto_spawn *m = lib_sbuf_ptr((unsigned)buf);
 	proto_hdr_init(&m->hdr, PROTO_SPAWN, sizeof(*m), e->handle);
+	m->hdr.version = lib.version;
 	m->argc = argc;
 	m->args_len = (uint32_t)bytes;
 	memcpy(m->url, url, url_len);

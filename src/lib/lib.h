@@ -112,6 +112,9 @@ struct lib_state {
 	unsigned link_read; /* the boot page's: the opcode a link reads with */
 	unsigned recv_mode; /* the boot page's recv_pages: PROTO_RECV_RING or _PROVIDE */
 	int spin; /* fk_wait may poll before it sleeps: the boot page's cpus != 1 */
+	uint16_t version; /* the protocol version spoken with the broker: the
+			     newest both know (the boot page's
+			     broker_version, 3 when it says none) */
 	unsigned spin_skip; /* waits left that sleep at once (event.c) */
 	unsigned spin_backoff; /* how many the last poll in vain set */
 	struct fk_boot boot;

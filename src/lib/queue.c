@@ -199,6 +199,7 @@ void lib_note(enum proto_type type, fk_handle h, unsigned slot)
 	size_t len = type == PROTO_CLOSE ? sizeof(*m) : sizeof(m->hdr);
 	memset(m, 0, sizeof(*m));
 	proto_hdr_init(&m->hdr, type, (uint32_t)len, h);
+	m->hdr.version = lib.version;
 	m->slot = slot;
 	lib_enqueue(&lib.control, 0, buf, len);
 }

@@ -5,7 +5,7 @@
  * server, so the hoard stops at the per-client quota and another party
  * still gets a link.
  *
- *   link_hoard PARTIES HELPERS
+ *   link_hoard PARTIES HELPERS [LIMIT]
  *
  * The top program spawns a server (serving "svc") and PARTIES attackers;
  * each attacker spawns HELPERS copies of itself, and every attacker and
@@ -14,7 +14,11 @@
  * links to "svc" itself, a party of its own. Prints "hoard: N links held,
  * M refused" and then "another party's link: ok" (exit 0) or "another
  * party's link: refused: <error>" (exit 1); the test says which of the
- * two its PARTIES and HELPERS must give. */
+ * two its PARTIES and HELPERS must give. The server prints "server: a
+ * party holds N links" each time FK_EV_INCOMING's count (the links the
+ * client's party holds, as the broker counts them) reaches a new high;
+ * with LIMIT it closes every link whose party holds more, and says so:
+ * a server's own defence against a hoarding party. */
 #include "escape.h"
 
 #include <fakeos.h>
@@ -33,15 +37,27 @@ static int next_event(struct fk_event *e)
 	return 0;
 }
 
-static int server(void)
+static int server(long limit)
 {
 	fk_handle srv = fk_serve("svc");
+	int most = 0;
+	long closed = 0;
 	if (srv < 0)
 		return SETUP_FAILED;
 	for (;;) {
 		struct fk_event e;
 		if (fk_wait(&e, 1, -1) < 0)
 			return SETUP_FAILED;
+		if (e.type == FK_EV_INCOMING && e.status > most) {
+			most = e.status;
+			printf("server: a party holds %d links\n", most);
+		}
+		if (e.type == FK_EV_INCOMING && limit && e.status > limit) {
+			(void)fk_close(e.handle);
+			printf("server: closed link %ld of a party over %ld\n",
+			       ++closed, limit);
+		}
+		fflush(stdout);
 		fk_release(&e);
 	}
 }
@@ -92,7 +108,7 @@ int main(int argc, char **argv)
 	self = argv[0];
 	const char *mode = arg(argc, argv, 1, "");
 	if (strcmp(mode, "server") == 0)
-		return server();
+		return server(strtol(arg(argc, argv, 2, "0"), NULL, 10));
 	if (strcmp(mode, "attacker") == 0 || strcmp(mode, "helper") == 0)
 		return hoarder(strtol(arg(argc, argv, 2, "0"), NULL, 10));
 
@@ -100,7 +116,8 @@ int main(int argc, char **argv)
 	const char *helpers = arg(argc, argv, 2, "4");
 	trying("fill a server's link slots from one client and its helpers");
 	fk_handle rep = fk_serve("report");
-	char *server_argv[] = { self, "server", NULL };
+	char *server_argv[] = { self, "server", (char *)arg(argc, argv, 3, "0"),
+				NULL };
 	char *attacker_argv[] = { self, "attacker", (char *)helpers, NULL };
 	if (rep < 0 || fk_spawn(self, server_argv) < 0)
 		return SETUP_FAILED;

@@ -64,7 +64,9 @@ static void accepted_ok(const void *buf, size_t n, int from_program)
 	struct proto_hdr h;
 	FUZZ_ASSERT(n >= sizeof(h) && n <= PROTO_PAGE, "accepted %zu bytes", n);
 	memcpy(&h, buf, sizeof(h));
-	FUZZ_ASSERT(h.version == PROTO_VERSION && h.len == n && h.reserved == 0,
+	FUZZ_ASSERT(h.version >= PROTO_VERSION_MIN &&
+			    h.version <= PROTO_VERSION && h.len == n &&
+			    h.reserved == 0,
 		    "header version %u len %u reserved %u", h.version, h.len,
 		    h.reserved);
 	if (from_program)
@@ -103,8 +105,15 @@ static void accepted_ok(const void *buf, size_t n, int from_program)
 	case PROTO_INCOMING: {
 		const struct proto_opened *m = buf;
 		FUZZ_ASSERT(n == sizeof(*m), "opened len %zu", n);
-		FUZZ_ASSERT(m->slot < PROTO_SLOTS && m->reserved == 0,
-			    "opened slot %u", m->slot);
+		FUZZ_ASSERT(m->slot < PROTO_SLOTS, "opened slot %u", m->slot);
+		if (h.type == PROTO_INCOMING && h.version >= 4)
+			FUZZ_ASSERT(m->party_links >= 1 &&
+					    m->party_links < PROTO_SLOTS,
+				    "party_links %u", m->party_links);
+		else
+			FUZZ_ASSERT(m->party_links == 0,
+				    "party_links %u in a type %u of version %u",
+				    m->party_links, h.type, h.version);
 		if (h.type == PROTO_INCOMING)
 			FUZZ_ASSERT(m->slot != PROTO_CONTROL_SLOT,
 				    "incoming link on the control slot");

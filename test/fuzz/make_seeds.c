@@ -145,7 +145,11 @@ static void proto_seeds(void)
 	n = msg(PROTO_INCOMING, sizeof(m.opened), 2);
 	m.opened.slot = PROTO_SLOTS - 1;
 	m.opened.peer = 7;
+	m.opened.party_links = 3;
 	put(t, "incoming_last_slot", &m, n);
+	m.hdr.version = 3;
+	m.opened.party_links = 0;
+	put(t, "incoming_version_3", &m, n);
 	n = msg(PROTO_CLOSED, sizeof(m.status), 1);
 	m.status.status = -ECONNREFUSED;
 	put(t, "closed_refused", &m, n);

@@ -46,6 +46,10 @@ test_bad_version_kills_only_the_sender() {
 	hostile ctl_bad_version
 	expect_hostile_killed ctl_bad_version "$M: unknown protocol version"
 }
+test_switching_protocol_versions_kills_only_the_sender() {
+	hostile ctl_version_switch
+	expect_hostile_killed ctl_version_switch "$M: protocol version 4 after 3"
+}
 test_empty_datagram_kills_only_the_sender() {
 	hostile ctl_empty_datagram
 	expect_hostile_killed ctl_empty_datagram "$M: shorter than a header"

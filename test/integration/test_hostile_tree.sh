@@ -126,9 +126,23 @@ test_a_client_and_its_helpers_cannot_take_all_of_a_servers_slots() {
 	expect_code 0
 	assert_contains "$OUT" "hoard: $LINKS_PER_PARTY links held, 5 refused"
 	assert_contains "$OUT" "another party's link: ok"
+	# The server saw the party's count in FK_EV_INCOMING, up to the quota.
+	assert_contains "$OUT" "server: a party holds $LINKS_PER_PARTY links"
+	assert_not_contains "$OUT" "server: a party holds $((LINKS_PER_PARTY + 1)) links"
 	# The warning names the party that reached its quota.
 	assert_contains "$ERR" "refused: quota of $LINKS_PER_PARTY links to one program (file://$ESCAPES/link_hoard) reached by file://$ESCAPES/link_hoard (id "
 	assert_contains "$ERR" ") and the programs it spawned"
+	assert_host_untouched
+}
+
+test_a_server_sees_a_hoarding_party_and_refuses_it() {
+	# The server allows each party 4 links: FK_EV_INCOMING's status says
+	# how many the client's party holds, and the server closes the rest.
+	jail link_hoard 1 4 4
+	expect_code 0
+	assert_contains "$OUT" "server: a party holds 5 links"
+	assert_contains "$OUT" "server: closed link 1 of a party over 4"
+	assert_contains "$OUT" "another party's link: ok"
 	assert_host_untouched
 }
 

@@ -8,6 +8,8 @@
  *   api_probe send-before-open         fk_send on a link not yet open
  *   api_probe oversized-peer           a peer that writes more than a page
  *   api_probe peer-exits               a child that serves, sends 5, exits
+ *   api_probe peer-exits-from URL      the same with URL as the child (an
+ *                                      api_probe of another build)
  *   api_probe peer                     (the child of peer-exits)
  *   api_probe sender-sees-close        a child that stops reading and exits
  *                                      while this program still sends
@@ -288,11 +290,11 @@ static int peer(void)
 	fk_exit(7);
 }
 
-static int peer_exits(const char *self_url)
+static int peer_exits(const char *child_url)
 {
 	struct fk_event ev;
-	char *args[] = { (char *)self_url, "peer", NULL };
-	fk_handle child = fk_spawn(self_url, args);
+	char *args[] = { (char *)child_url, "peer", NULL };
+	fk_handle child = fk_spawn(child_url, args);
 	if (child <= 0)
 		return fail("fk_spawn", child);
 	fk_handle l = fk_link("midstream");
@@ -1024,6 +1026,8 @@ int main(int argc, char **argv)
 		return send_sizes();
 	if (!strcmp(cmd, "peer"))
 		return peer();
+	if (!strcmp(cmd, "peer-exits-from") && argc > 2)
+		return peer_exits(argv[2]);
 	if (!strcmp(cmd, "peer-exits"))
 		return peer_exits(self);
 	if (!strcmp(cmd, "send-before-open"))

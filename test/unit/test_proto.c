@@ -411,9 +411,47 @@ START_TEST(test_proto_opened_and_incoming_slots)
 	m.opened.slot = PROTO_CONTROL_SLOT;
 	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), -EPROTO);
 	m.opened.slot = 3;
-	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), 0);
-	m.opened.reserved = 2;
 	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), -EPROTO);
+	ck_assert_str_eq(why, "party_links out of range");
+	m.opened.party_links = 2;
+	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), 0);
+}
+END_TEST
+
+START_TEST(test_proto_versions_3_and_4_are_spoken_and_no_other)
+{
+	for (unsigned v = 0; v < 8; v++) {
+		size_t n = make_name(PROTO_LINK, "echo");
+		m.hdr.version = (uint16_t)v;
+		int want = v >= PROTO_VERSION_MIN && v <= PROTO_VERSION
+				   ? 0
+				   : -EPROTO;
+		ck_assert_int_eq(check(n, FROM_PROGRAM), want);
+	}
+}
+END_TEST
+
+/* INCOMING counts the client's party's links from version 4 on, 1..63;
+ * in version 3, and in every other event, the field is reserved. */
+START_TEST(test_proto_party_links_only_in_a_version_4_incoming)
+{
+	size_t n = make_event(PROTO_INCOMING, sizeof(m.opened));
+	m.opened.slot = 5;
+	m.opened.party_links = 1;
+	ck_assert_int_eq(check(n, FROM_BROKER), 0);
+	m.opened.party_links = PROTO_SLOTS - 1;
+	ck_assert_int_eq(check(n, FROM_BROKER), 0);
+	m.opened.party_links = PROTO_SLOTS;
+	rejects(n, FROM_BROKER, -EPROTO, "party_links out of range");
+	m.opened.party_links = 0;
+	rejects(n, FROM_BROKER, -EPROTO, "party_links out of range");
+	m.hdr.version = 3;
+	ck_assert_int_eq(check(n, FROM_BROKER), 0);
+	m.opened.party_links = 1;
+	rejects(n, FROM_BROKER, -EPROTO, "reserved field is not zero");
+	m.hdr.version = 4;
+	m.hdr.type = PROTO_OPENED;
+	rejects(n, FROM_BROKER, -EPROTO, "reserved field is not zero");
 }
 END_TEST
 
@@ -449,7 +487,7 @@ END_TEST
 START_TEST(test_proto_opened_reserved_must_be_zero)
 {
 	size_t n = make_event(PROTO_OPENED, sizeof(m.opened));
-	m.opened.reserved = 1;
+	m.opened.party_links = 1;
 	rejects(n, FROM_BROKER, -EPROTO, "reserved field is not zero");
 }
 END_TEST
@@ -519,8 +557,10 @@ START_TEST(test_proto_fixed_types_reject_a_wrong_length)
 			m.name.name[0] = 'a';
 		if (fixed[i].type == PROTO_SPAWN)
 			m.spawn.url[0] = 'p';
-		if (fixed[i].type == PROTO_INCOMING)
+		if (fixed[i].type == PROTO_INCOMING) {
 			m.opened.slot = 1;
+			m.opened.party_links = 1;
+		}
 		ck_assert_int_eq(check(n, fixed[i].dir), 0);
 		if (fixed[i].len > sizeof(struct proto_hdr)) {
 			n = resize(fixed[i].len, -1);
@@ -648,7 +688,8 @@ START_TEST(test_proto_each_rule_refuses_with_its_documented_reason)
 	rejects(n, FROM_PROGRAM, -EPROTO, "slot out of range");
 	n = make_event(PROTO_INCOMING, sizeof(m.opened)); /* 24 */
 	m.opened.slot = 1;
-	m.opened.reserved = 1;
+	m.hdr.version = 3; /* party_links is version 4's */
+	m.opened.party_links = 1;
 	rejects(n, FROM_BROKER, -EPROTO, "reserved field is not zero");
 	n = make_event(PROTO_INCOMING, sizeof(m.opened)); /* 25 */
 	rejects(n, FROM_BROKER, -EPROTO, "slot out of range");
@@ -720,6 +761,8 @@ static Suite *suite(void)
 	tcase_add_test(t, test_proto_broadcast_payload_limit_is_the_page_limit);
 	tcase_add_test(t, test_proto_each_rule_refuses_with_its_documented_reason);
 	tcase_add_test(t, test_proto_boot_page_fits_a_page_and_says_its_magic);
+	tcase_add_test(t, test_proto_versions_3_and_4_are_spoken_and_no_other);
+	tcase_add_test(t, test_proto_party_links_only_in_a_version_4_incoming);
 	suite_add_tcase(s, t);
 	return s;
 }
