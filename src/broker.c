@@ -473,11 +473,12 @@ static void slots_full(struct prog *server, const struct prog *client,
 	if (server->warned & Q_SLOTS_FULL)
 		return;
 	server->warned |= Q_SLOTS_FULL;
-	struct {
+	struct held {
 		uint64_t party;
 		unsigned n;
 	} held[PROTO_SLOTS];
 	unsigned nparties = 0;
+	memset(held, 0, sizeof(held));
 	for (int s = 1; s < PROTO_SLOTS; s++) {
 		if (!server->slots[s].used)
 			continue;
@@ -485,9 +486,7 @@ static void slots_full(struct prog *server, const struct prog *client,
 		while (i < nparties && held[i].party != server->slots[s].party)
 			i++;
 		if (i == nparties)
-			held[nparties++] = (typeof(held[0])){
-				server->slots[s].party, 0
-			};
+			held[nparties++].party = server->slots[s].party;
 		held[i].n++;
 	}
 	char list[768] = "";
@@ -497,7 +496,7 @@ static void slots_full(struct prog *server, const struct prog *client,
 		for (unsigned i = k + 1; i < nparties; i++)
 			if (held[i].n > held[best].n)
 				best = i;
-		typeof(held[0]) t = held[k];
+		struct held t = held[k];
 		held[k] = held[best];
 		held[best] = t;
 		struct prog *p = find_prog(server->b, held[k].party);

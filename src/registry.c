@@ -206,10 +206,13 @@ void registry_remove(struct registry *r, struct reg_entry *e)
 
 void registry_drop_owner(struct registry *r, struct reg_owner *o)
 {
-	struct reg_node *n;
-	while ((n = reg_list_first(&o->entries)))
+	/* The next entry is taken before this one is freed. */
+	struct reg_node *end = &o->entries.head;
+	for (struct reg_node *n = end->next, *next; n != end; n = next) {
+		next = n->next;
 		registry_remove(r, reg_container(n, struct reg_entry,
 						 by_owner));
+	}
 }
 
 void registry_fini(struct registry *r)
