@@ -217,22 +217,31 @@ void registry_drop_owner(struct registry *r, struct reg_owner *o)
 
 void registry_fini(struct registry *r)
 {
-	/* A name exists only while some entry uses it, and the last removal
-	 * frees it: take one entry at a time. */
+	/* Everything goes at once: no list is kept consistent on the way,
+	 * since no owner may be used afterwards (registry.h). */
 	for (unsigned i = 0; i < REG_BUCKETS; i++) {
-		struct reg_node *n;
-		while ((n = reg_list_first(&r->buckets[i]))) {
-			struct reg_name *k =
-				reg_container(n, struct reg_name, node);
-			struct reg_node *m = reg_list_first(&k->service);
-			if (!m)
-				m = reg_list_first(&k->waiters);
-			if (!m)
-				m = reg_list_first(&k->subscribers);
-			registry_remove(r, reg_container(m, struct reg_entry,
-							 by_name));
+		struct reg_node *end = &r->buckets[i].head;
+		for (struct reg_node *n = end->next, *next; n != end; n = next) {
+			next = n->next;
+			struct reg_name *k = reg_container(n, struct reg_name,
+							   node);
+			struct reg_list *lists[] = { &k->service, &k->waiters,
+						     &k->subscribers };
+			for (size_t l = 0; l < ARRAY_SIZE(lists); l++) {
+				struct reg_node *lend = &lists[l]->head;
+				for (struct reg_node *m = lend->next, *mnext;
+				     m != lend; m = mnext) {
+					mnext = m->next;
+					free(reg_container(m, struct reg_entry,
+							   by_name));
+				}
+			}
+			free(k);
 		}
+		reg_list_init(&r->buckets[i]);
 	}
+	reg_list_init(&r->waiters);
+	r->names = 0;
 }
 
 struct reg_entry *registry_first_waiter(struct registry *r, uint64_t scope,
