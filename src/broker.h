@@ -67,8 +67,60 @@ void broker_default_quotas(struct broker_quotas *q);
 
 /* Runs url with argv (argv[0] is replaced by the URL) and returns the
  * launcher's exit code. Every failure is reported on stderr before it
- * returns: "fakeos-run: URL: what failed". */
+ * returns: "fakeos-run: URL: what failed". fakeos-run's standalone mode:
+ * one broker, one tree. */
 int broker_run(const struct broker_opts *o, const char *url,
 	       char *const *argv);
+
+/* --- one broker, many trees: what fakeosd builds on ---------------------- */
+
+struct broker;
+struct tree;
+struct broker_watch;
+
+/* Opens a broker: its event loop, its signalfd (SIGINT, SIGTERM, SIGHUP
+ * and SIGQUIT are blocked and read there), the cgroup base, the shared
+ * empty namespaces, and a program loader for spawns. */
+int broker_open(const struct program_opts *program, struct broker **out,
+		struct error *e);
+/* Ends nothing: call it once every tree is done. Frees what is left. */
+void broker_close(struct broker *b);
+struct program_loader *broker_loader(struct broker *b);
+
+/* What a signal to the broker does. Without a handler every tree is
+ * ended with it (fakeos-run). */
+void broker_on_signal(struct broker *b,
+		      void (*fn)(struct broker *b, int sig, void *arg),
+		      void *arg);
+
+/* Waits for events at most timeout_ms (-1: until one comes; the wait is
+ * shorter when a held link request is due) and handles them. Returns how
+ * many, or -errno. */
+int broker_poll(struct broker *b, int timeout_ms);
+
+/* Adds fd to the loop: fn(arg, events) runs when it is ready. */
+int broker_watch(struct broker *b, int fd, uint32_t events,
+		 void (*fn)(void *arg, uint32_t events), void *arg,
+		 struct broker_watch **out);
+void broker_unwatch(struct broker *b, int fd, struct broker_watch *w);
+
+/* A tree: the programs one launch starts, with that launch's options (o
+ * must outlive the tree), its registry scope (whose names it sees: the
+ * account) and its console (stdin, stdout, stderr descriptors, which the
+ * caller keeps open until the tree is freed). */
+struct tree *broker_tree_new(struct broker *b, const struct broker_opts *o,
+			     uint64_t scope, const int console[3],
+			     struct error *e);
+/* Starts the tree's top program from a loaded program (program_load). */
+int broker_tree_start(struct tree *t, const struct program *prog,
+		      char *const *argv, struct error *e);
+/* Ends every program of the tree; sig is what its exit status reports
+ * (128 + sig for the top, as for a signal to fakeos-run). */
+void broker_tree_stop(struct tree *t, int sig);
+/* Every program reaped, every worker gone, every console drained. */
+bool broker_tree_done(const struct tree *t);
+/* The top program's exit status, as fakeos-run(1) gives it. */
+int broker_tree_status(const struct tree *t);
+void broker_tree_free(struct tree *t);
 
 #endif

@@ -1,0 +1,220 @@
+/* broker_int.h — what the broker's modules share, and nothing outside
+ * them sees. One broker (struct broker) serves one event loop and the
+ * registry of names; it runs trees (struct tree): a tree is the programs
+ * one launch started, the top one and what it spawned, with the options,
+ * quotas and console of that launch. fakeos-run runs one tree; fakeosd
+ * runs one per client and per service.
+ *
+ *   broker.c        the loop, dispatch, signals, trees, broker_run
+ *   broker_prog.c   a program's life: start, messages to it, kill, reap
+ *   broker_ctl.c    its control link: requests, links, broadcasts
+ *   broker_spawn.c  spawns: fetch workers and their queue
+ *   registry.c      names, waiting links, subscriptions */
+#ifndef FAKEOS_BROKER_INT_H
+#define FAKEOS_BROKER_INT_H
+
+#include <signal.h>
+#include <sys/types.h>
+
+#include "broker.h"
+#include "cgroup.h"
+#include "proto.h"
+#include "registry.h"
+#include "relay.h"
+#include "ring.h"
+
+#define CGROUP_PIDS_MAX 16 /* the program and io_uring's workers */
+
+enum watch_kind {
+	W_CONTROL, W_RELAY_FROM, W_RELAY_TO, W_NOTIFY, W_PIDFD, W_WORKER,
+	W_SIGNAL, W_TIMER, W_EXTERNAL,
+};
+
+struct watch {
+	enum watch_kind kind;
+	void *ptr; /* struct prog, relay, job or tree; W_EXTERNAL: arg */
+	/* W_EXTERNAL: what the broker's user registered (broker_watch). */
+	void (*fn)(void *arg, uint32_t events);
+};
+
+/* A message the program has not read yet: kept, in order, up to the
+ * quota; a program that lets them pile up is killed. */
+struct queued {
+	struct queued *next;
+	size_t len;
+	unsigned char buf[];
+};
+
+/* One end of a link, as the broker sees it in a program's ring. */
+struct slot {
+	bool used; /* a link is in it */
+	uint64_t peer; /* the program at the other end */
+	uint64_t party; /* ... and the party it links for (link_party) */
+};
+
+/* A token bucket: `rate` a second, up to `burst` saved. */
+struct bucket {
+	double tokens;
+	uint64_t at;
+};
+
+struct prog {
+	struct broker *b;
+	struct tree *t;
+	struct prog *next; /* its tree's programs, in start order */
+	uint64_t id;
+	struct prog *parent;
+	int32_t parent_handle; /* the parent's handle for us; 0: none */
+	char *url;
+	char *home; /* its origin or directory: where it may spawn from */
+	bool running; /* not yet reaped */
+	bool dying; /* killed by the broker; reason logged */
+	bool quiet; /* ended on request (a parent, the tree ending): no log */
+	int status; /* the exit status fakeos-run(1) would give */
+
+	struct jail_proc proc;
+	int ring; /* the broker's descriptor of the program's ring */
+	int ctl; /* the broker's end of the control link */
+	struct queued *out_head, *out_tail;
+	unsigned out_count;
+	bool ctl_waiting; /* EPOLLOUT registered */
+	struct relay out, err, in;
+	struct slot slots[PROTO_SLOTS];
+	unsigned nlinks;
+	unsigned njobs; /* spawn workers charged to it, until reaped */
+	struct reg_owner reg; /* its names, waiting links, subscriptions */
+	struct bucket msgs; /* control messages: past it, killed */
+	struct bucket deliveries; /* broadcast deliveries: past it, dropped */
+
+	/* The protocol version it speaks: its first message's, and every
+	 * later one's; PROTO_VERSION_MIN until it has said. */
+	uint16_t version;
+	bool spoke;
+
+	bool forbidden; /* killed for a forbidden call ... */
+	int forbidden_nr; /* ... this one (any int: -1 is a number too) */
+	unsigned warned; /* quotas already reported for this program */
+	struct watch w_ctl, w_out_from, w_out_to, w_err_from, w_err_to,
+		w_in_from, w_in_to, w_notify, w_pidfd;
+};
+
+/* A spawn in progress: a worker process fetches and verifies the program
+ * so that a slow server never stalls the broker's loop. */
+struct job {
+	struct tree *t;
+	struct job *next;
+	struct prog *parent; /* who hears the result; NULL once nobody does */
+	struct prog *owner; /* who it is charged to, until its worker is
+			       reaped (a cancelled fetch still runs until
+			       then); NULL once that program is gone */
+	int32_t handle;
+	bool running; /* a worker is fetching it; else it waits its turn */
+	bool cancelled; /* closed, killed or orphaned: its worker is being
+			   killed and its result will be discarded */
+	char *url;
+	char *confine; /* the prefix that allowed url: every redirect hop of
+			  its fetch must stay within it too */
+	uint32_t argc; /* argv[1..argc]; argv[0] is set when it starts */
+	char **argv;
+	pid_t pid;
+	int sock;
+	struct watch w;
+};
+
+/* One launch's programs. */
+struct tree {
+	struct broker *b;
+	struct tree *next; /* the broker's trees */
+	const struct broker_opts *o; /* limits, quotas, filter, console */
+	uint64_t scope; /* whose names its programs see: registry scope */
+	struct prog *progs; /* in start order, the top first */
+	struct prog *top;
+	unsigned alive;
+	struct job *jobs; /* spawns, in the order asked */
+	unsigned workers; /* fetch workers running (jobs with running) */
+	int timerfd; /* the wall-clock limit; -1: none */
+	struct watch w_timer;
+	int stop_signal; /* the signal that ended it, 0: none */
+	bool wall_expired;
+	bool ended; /* every program reaped, every console drained */
+	/* Where its programs' consoles and its messages go. */
+	int console_in, console_out, console_err;
+	bool stdin_relay;
+};
+
+struct broker {
+	const struct program_opts *program;
+	struct program_loader *loader;
+	int ep;
+	int sigfd;
+	struct watch w_signal;
+	/* What a signal to the broker does; NULL: end every tree with it
+	 * (fakeos-run's behaviour). */
+	void (*on_signal)(struct broker *b, int sig, void *arg);
+	void *on_signal_arg;
+	struct tree *trees;
+	uint64_t next_id;
+	struct registry reg;
+	struct cgroup_base cgroup; /* dirfd -1: rlimits only */
+	int home_netns, shared_netns; /* -1: every program gets a new one */
+	/* -1: every program's child builds its own empty root */
+	int home_mntns, shared_mntns;
+	bool small_pipes_told; /* the warning of pipe_bytes() is given once */
+};
+
+enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
+		 Q_SUBS = 16, Q_PENDING = 32, Q_SLOTS_FULL = 64,
+		 Q_DELIVERIES = 128 };
+
+/* What a program hears when a spawn fails (broker_spawn.c). */
+extern const char *const SPAWN_BAD_URL, *const SPAWN_OUTSIDE,
+	*const SPAWN_QUOTA, *const SPAWN_CANNOT_FETCH,
+	*const SPAWN_NOT_RUNNABLE, *const SPAWN_CANNOT_START,
+	*const SPAWN_KILLED;
+
+/* broker.c */
+int broker_ep_set(struct broker *b, int op, int fd, uint32_t events,
+		  struct watch *w);
+void broker_ep_del(struct broker *b, int fd);
+void watch_init(struct watch *w, enum watch_kind kind, void *ptr);
+
+/* broker_prog.c */
+struct prog *prog_new(struct tree *t, struct prog *parent, int32_t handle,
+		      const char *url);
+int prog_start(struct prog *p, int exec_fd, char *const *argv,
+	       bool with_stdin, struct error *e);
+void prog_reap(struct prog *p);
+void prog_free(struct prog *p);
+void prog_kill(struct prog *p, const char *fmt, ...) PRINTF(2, 3);
+void prog_end(struct prog *p);
+void prog_on_notify(struct prog *p, uint32_t events);
+struct prog *prog_of(const struct reg_owner *o);
+struct prog *prog_find(struct broker *b, uint64_t id);
+bool bucket_take(struct bucket *k, unsigned rate, unsigned burst,
+		 unsigned n);
+void quota_refused(struct prog *p, enum quota_bit bit, const char *what,
+		   unsigned limit);
+bool ctl_try(struct prog *p, const void *buf, size_t len);
+void ctl_flush(struct prog *p);
+void send_opened(struct prog *p, enum proto_type type, int32_t handle,
+		 uint32_t slot, uint64_t peer, uint32_t party_links);
+void send_closed(struct prog *p, int32_t handle, int err);
+void send_exited(struct prog *p, int32_t handle, int status,
+		 const char *reason);
+
+/* broker_ctl.c */
+void ctl_on_readable(struct prog *p, uint32_t events);
+void slot_close(struct prog *p, int s);
+int ctl_expire_waiters(struct broker *b);
+
+/* broker_spawn.c */
+void spawn_start(struct prog *parent, int32_t handle,
+		 const struct proto_spawn *m);
+void spawn_finish(struct job *j);
+void spawn_cancel(struct job *j);
+void spawn_reap_all(struct tree *t);
+struct job *spawn_find(struct prog *p, int32_t handle);
+unsigned spawn_starting(const struct tree *t);
+unsigned prog_pending(const struct prog *p);
+
+#endif
