@@ -11,6 +11,7 @@
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share
@@ -53,7 +54,8 @@ endif
 RUN_MUSL ?= 1
 CHECK_LIBS := -lcheck_pic -lsubunit -lm -lrt -pthread
 
-HOST_SRCS := $(filter-out src/main.c src/fetch_main.c,$(wildcard src/*.c))
+HOST_SRCS := $(filter-out src/main.c src/fetch_main.c src/fakeosd.c,\
+	     $(wildcard src/*.c))
 HOST_OBJS := $(HOST_SRCS:%.c=$(B)/%.o)
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/%)
@@ -66,7 +68,7 @@ ESCAPES := $(ESCAPE_SRCS:test/escape/%.c=build/escape/%)
 PROG_SRCS := $(wildcard test/progs/*.c)
 TEST_PROGS := $(PROG_SRCS:test/progs/%.c=build/progs/%)
 
-PROGS := $(B)/fakeos-run $(B)/fakeos-policy $(B)/fakeos-fetch
+PROGS := $(B)/fakeos-run $(B)/fakeos-policy $(B)/fakeos-fetch $(B)/fakeosd
 
 DEPS_STAMP := build/.deps-ok
 
@@ -123,8 +125,9 @@ $(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
 # integration-san (docs/SECURITY.md, "Gates that keep this true").
 MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
 RUN_INC := build/musl-run-include
-RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c,$(HOST_SRCS)) \
-	    src/run/glibc_abi.c
+# The daemon's own modules are not the launcher's.
+RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c,\
+	    $(HOST_SRCS)) src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
 # glibc build's own.
 RUN_OBJS := $(RUN_SRCS:%.c=build/run/%.o) build/src/default_filter.o
@@ -174,6 +177,11 @@ $(B)/fakeos-fetch: $(B)/src/fetch_main.o $(B)/libhost.a
 $(B)/fakeos-policy: $(B)/tools/fakeos-policy.o $(B)/libhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# The host's broker (src/daemon.h): a long-lived glibc program, where
+# fakeos-run is a static musl one because its start-up is a launch's cost.
+$(B)/fakeosd: $(B)/src/fakeosd.o $(B)/src/default_filter.o $(B)/libhost.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
 # --- the SDK: libfakeos ------------------------------------------------------
 # The program-side library is built with musl, against Debian's static
 # liburing. musl-gcc searches no glibc headers, so the kernel's UAPI headers
@@ -221,11 +229,19 @@ build/escape/%: test/escape/%.c $(wildcard test/escape/*.h) \
 	tools/fakeos-cc -isystem $(MUSL_INC) -iquote src -iquote test/escape \
 		-o $@ $<
 
-test-progs: $(TEST_PROGS) build/tools/hostile_httpd
+test-progs: $(TEST_PROGS) build/tools/hostile_httpd build/tools/dclient
 # A host program: an HTTP origin that misbehaves, for the fetch tests.
 build/tools/hostile_httpd: test/tools/hostile_httpd.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) -O2 -o $@ $<
+
+# A host program: a client of fakeosd that sends what fakeos-run never
+# would, for test_daemon.sh.
+build/tools/dclient: test/tools/dclient.c src/dproto.c src/dproto.h \
+		     | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -iquote src -o $@ \
+		$(filter %.c,$^)
 
 build/progs/%_glibc: test/progs/%_glibc.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -298,6 +314,8 @@ install: $(PROGS) build/libfakeos.a
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0755 $(B)/fakeos-run $(B)/fakeos-policy $(DESTDIR)$(BINDIR)/
+	install -d $(DESTDIR)$(SBINDIR)
+	install -m 0755 $(B)/fakeosd $(DESTDIR)$(SBINDIR)/
 	install -d $(DESTDIR)$(HELPER_DIR)
 	install -m 0755 $(B)/fakeos-fetch $(DESTDIR)$(HELPER_DIR)/
 	sed -e 's|^installed_includedir=$$|installed_includedir="$(INCLUDEDIR)"|' \

@@ -30,8 +30,6 @@
 
 #include "log.h"
 
-static void share_netns(struct broker *b, const struct prog *top);
-
 int broker_ep_set(struct broker *b, int op, int fd, uint32_t events,
 		  struct watch *w)
 {
@@ -64,6 +62,11 @@ void broker_tree_stop(struct tree *t, int sig)
 		t->stop_signal = sig;
 	for (struct prog *p = t->progs; p; p = p->next)
 		prog_end(p);
+	/* And what is still being fetched will not start. */
+	for (struct job *j = t->jobs, *next; j; j = next) {
+		next = j->next;
+		spawn_cancel(j);
+	}
 }
 
 static void on_signal(struct broker *b)
@@ -103,7 +106,37 @@ bool broker_tree_done(const struct tree *t)
 
 int broker_tree_status(const struct tree *t)
 {
-	return t->top ? t->top->status : EXIT_LAUNCHER;
+	if (t->top)
+		return t->top->status;
+	if (t->fail_status)
+		return t->fail_status;
+	/* Stopped while its top program was still being fetched. */
+	return t->stop_signal ? 128 + t->stop_signal : EXIT_LAUNCHER;
+}
+
+unsigned broker_tree_alive(const struct tree *t)
+{
+	return t->alive;
+}
+
+void broker_tree_log_to_console(struct tree *t, int level)
+{
+	t->log_to_console = true;
+	t->log_level = level;
+}
+
+void broker_tree_client(struct tree *t, uid_t uid, gid_t gid,
+			const gid_t *groups, int ngroups)
+{
+	t->as_client = true;
+	t->uid = uid;
+	t->gid = gid;
+	t->ngroups = ngroups < (int)ARRAY_SIZE(t->groups)
+			     ? ngroups
+			     : (int)ARRAY_SIZE(t->groups);
+	if (t->ngroups > 0)
+		memcpy(t->groups, groups,
+		       (size_t)t->ngroups * sizeof(t->groups[0]));
 }
 
 struct tree *broker_tree_new(struct broker *b, const struct broker_opts *o,
@@ -161,7 +194,7 @@ int broker_tree_start(struct tree *t, const struct program *prog,
 	int r = prog_start(t->top, prog->fd, pargv, t->o->stdin_relay, e);
 	if (r < 0)
 		return r;
-	share_netns(t->b, t->top);
+	broker_share_netns(t->b, t->top);
 	return 0;
 }
 
@@ -195,8 +228,31 @@ void broker_tree_free(struct tree *t)
 
 /* --- the loop ------------------------------------------------------------------------- */
 
+/* The tree an event concerns, if the loop can tell. */
+static struct tree *tree_of(const struct watch *w)
+{
+	switch (w->kind) {
+	case W_CONTROL:
+	case W_NOTIFY:
+	case W_PIDFD:
+		return ((struct prog *)w->ptr)->t;
+	case W_WORKER:
+		return ((struct job *)w->ptr)->t;
+	case W_TIMER:
+		return w->ptr;
+	default:
+		return NULL;
+	}
+}
+
 static void dispatch(struct broker *b, struct watch *w, uint32_t events)
 {
+	/* What the broker says about a fakeosd client's tree, the client
+	 * reads on its stderr, as fakeos-run alone would have printed it. */
+	struct tree *t = tree_of(w);
+	bool sink = t && t->log_to_console;
+	if (sink)
+		log_set_sink(t->console_err, t->log_level);
 	switch (w->kind) {
 	case W_CONTROL:
 		ctl_on_readable(w->ptr, events);
@@ -224,6 +280,8 @@ static void dispatch(struct broker *b, struct watch *w, uint32_t events)
 		w->fn(w->ptr, events);
 		break;
 	}
+	if (sink)
+		log_set_sink(-1, 0);
 }
 
 int broker_poll(struct broker *b, int timeout_ms)
@@ -336,7 +394,7 @@ static int setup(struct broker *b)
  * which is just as empty: no program can make a socket or an interface.
  * Entering it and coming back needs CAP_SYS_ADMIN over the launcher's own
  * namespace, so an unprivileged broker gives each program a new one. */
-static void share_netns(struct broker *b, const struct prog *top)
+void broker_share_netns(struct broker *b, const struct prog *top)
 {
 	char path[64];
 	if (b->shared_netns >= 0)

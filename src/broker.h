@@ -9,6 +9,7 @@
 #define FAKEOS_BROKER_H
 
 #include <linux/filter.h>
+#include <sys/types.h>
 
 #include "jail.h"
 #include "program.h"
@@ -119,8 +120,23 @@ int broker_tree_start(struct tree *t, const struct program *prog,
 void broker_tree_stop(struct tree *t, int sig);
 /* Every program reaped, every worker gone, every console drained. */
 bool broker_tree_done(const struct tree *t);
+/* Programs of the tree alive now. */
+unsigned broker_tree_alive(const struct tree *t);
 /* The top program's exit status, as fakeos-run(1) gives it. */
 int broker_tree_status(const struct tree *t);
 void broker_tree_free(struct tree *t);
+/* fakeosd: the tree's top program is fetched by a worker, as a spawn is,
+ * so a slow origin never stalls the daemon; its failure is logged (to the
+ * client, see below) and becomes the tree's status (126 or 127). */
+int broker_tree_fetch(struct tree *t, const char *url, char *const *argv,
+		      struct error *e);
+/* fakeosd: the broker's messages about the tree go to its console's
+ * stderr too, at level (the client's -q/-v). */
+void broker_tree_log_to_console(struct tree *t, int level);
+/* fakeosd: file:// programs of this tree are opened with these
+ * credentials, the client's, so a user reads through fakeosd only what
+ * it could read itself. */
+void broker_tree_client(struct tree *t, uid_t uid, gid_t gid,
+			const gid_t *groups, int ngroups);
 
 #endif

@@ -108,6 +108,7 @@ struct job {
 			       reaped (a cancelled fetch still runs until
 			       then); NULL once that program is gone */
 	int32_t handle;
+	bool top; /* the tree's top program (fakeosd), not a spawn */
 	bool running; /* a worker is fetching it; else it waits its turn */
 	bool cancelled; /* closed, killed or orphaned: its worker is being
 			   killed and its result will be discarded */
@@ -137,9 +138,20 @@ struct tree {
 	int stop_signal; /* the signal that ended it, 0: none */
 	bool wall_expired;
 	bool ended; /* every program reaped, every console drained */
-	/* Where its programs' consoles and its messages go. */
+	/* Where its programs' consoles go; fakeosd also copies the broker's
+	 * messages about the tree to console_err, at log_level. */
 	int console_in, console_out, console_err;
-	bool stdin_relay;
+	bool log_to_console;
+	int log_level;
+	/* The top program's fetch failed (fakeosd): its exit status. */
+	int fail_status;
+	/* fakeosd: file:// programs are opened with the client's
+	 * credentials, never the daemon's. */
+	bool as_client;
+	uid_t uid;
+	gid_t gid;
+	int ngroups;
+	gid_t groups[64];
 };
 
 struct broker {
@@ -206,6 +218,8 @@ void send_exited(struct prog *p, int32_t handle, int status,
 void ctl_on_readable(struct prog *p, uint32_t events);
 void slot_close(struct prog *p, int s);
 int ctl_expire_waiters(struct broker *b);
+
+void broker_share_netns(struct broker *b, const struct prog *top);
 
 /* broker_spawn.c */
 void spawn_start(struct prog *parent, int32_t handle,

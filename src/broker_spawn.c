@@ -8,7 +8,9 @@
  * of a failure is one of a fixed set of reasons. */
 #include "broker_int.h"
 
+#include <grp.h>
 #include <signal.h>
+#include <strings.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -60,6 +62,22 @@ static NORETURN void job_worker(struct job *j, int sock)
 	sigprocmask(SIG_UNBLOCK, &all, NULL);
 	if (j->confine)
 		program_loader_confine(j->t->b->loader, j->confine);
+	/* fakeosd opens a client's file:// programs as the client: this
+	 * worker is a throwaway fork, and only a file:// load drops to the
+	 * client's credentials (an http(s) load writes the system cache,
+	 * which is the daemon's). */
+	const struct tree *t = j->t;
+	if (t->as_client && strncasecmp(j->url, "file:", 5) == 0 &&
+	    (setgroups((size_t)t->ngroups, t->groups) < 0 ||
+	     setresgid(t->gid, t->gid, t->gid) < 0 ||
+	     setresuid(t->uid, t->uid, t->uid) < 0)) {
+		res.err = -errno;
+		res.kind = PROGRAM_FAIL_FETCH;
+		snprintf(res.msg, sizeof(res.msg),
+			 "cannot take the client's credentials: %s",
+			 strerror(errno));
+		goto send;
+	}
 	res.err = program_load(j->t->b->loader, j->url, &prog, &kind, &e);
 	res.kind = (int32_t)kind;
 	if (res.err < 0) {
@@ -68,6 +86,7 @@ static NORETURN void job_worker(struct job *j, int sock)
 		res.size = prog.size;
 		memcpy(res.sha256, prog.sha256, sizeof(res.sha256));
 	}
+send:;
 	union {
 		struct cmsghdr h;
 		char space[CMSG_SPACE(sizeof(int))];
@@ -221,14 +240,23 @@ static void job_run_queued(struct tree *t)
 			continue;
 		int r = job_fork(j);
 		if (r == 0) {
-			log_debug("%s: spawning %s", j->parent->url, j->url);
+			if (j->parent)
+				log_debug("%s: spawning %s", j->parent->url,
+					  j->url);
 			continue;
 		}
-		log_warn("%s: spawn %s: cannot start a fetch worker: %s",
-			 j->parent->url, j->url, strerror(-r));
-		send_exited(j->parent, j->handle, EXIT_CANNOT_RUN,
-			    SPAWN_CANNOT_START);
-		j->owner->njobs--;
+		if (j->top) {
+			log_error("%s: cannot start a fetch worker: %s", j->url,
+				  strerror(-r));
+			t->fail_status = EXIT_LAUNCHER;
+		} else {
+			log_warn("%s: spawn %s: cannot start a fetch worker: "
+				 "%s",
+				 j->parent->url, j->url, strerror(-r));
+			send_exited(j->parent, j->handle, EXIT_CANNOT_RUN,
+				    SPAWN_CANNOT_START);
+			j->owner->njobs--;
+		}
 		job_unlink(j);
 		job_free(j);
 	}
@@ -306,6 +334,68 @@ void spawn_start(struct prog *parent, int32_t handle,
 	job_run_queued(t);
 }
 
+/* fakeosd: the tree's top program has been fetched, or not. */
+static void finish_top(struct job *j, const struct job_result *res, int memfd)
+{
+	struct tree *t = j->t;
+	if (t->stop_signal) {
+		/* The client went, or asked to stop, while it was fetched. */
+		t->fail_status = 128 + t->stop_signal;
+		return;
+	}
+	if (res->err < 0) {
+		log_error("%s: %s", j->url, res->msg);
+		t->fail_status = res->kind == PROGRAM_FAIL_RUN
+					 ? EXIT_CANNOT_RUN
+					 : EXIT_CANNOT_FETCH;
+		return;
+	}
+	struct error e = { "" };
+	/* The URL a program sees is the one without its fragment. */
+	char *url = xasprintf("%.*s", (int)strcspn(j->url, "#"), j->url);
+	t->top = prog_new(t, NULL, 0, url);
+	free(url);
+	j->argv[0] = xstrdup(t->top->url);
+	log_info("%s: %llu bytes, sha256 %02x%02x%02x%02x…", t->top->url,
+		 (unsigned long long)res->size, res->sha256[0], res->sha256[1],
+		 res->sha256[2], res->sha256[3]);
+	if (prog_start(t->top, memfd, j->argv, t->o->stdin_relay, &e) < 0) {
+		log_error("%s: %s", t->top->url, e.msg);
+		t->fail_status = EXIT_CANNOT_RUN;
+		t->top->status = EXIT_CANNOT_RUN;
+		return;
+	}
+	broker_share_netns(t->b, t->top);
+}
+
+int broker_tree_fetch(struct tree *t, const char *url, char *const *argv,
+		      struct error *e)
+{
+	struct url u;
+	if (url_parse(url, &u, e) < 0)
+		return -EINVAL;
+	url_free(&u);
+	struct job *j = xcalloc(1, sizeof(*j));
+	j->t = t;
+	j->top = true;
+	j->url = xstrdup(url);
+	uint32_t argc = 0;
+	while (argv[argc + 1])
+		argc++;
+	j->argc = argc;
+	j->argv = xcalloc(argc + 2, sizeof(char *));
+	for (uint32_t i = 0; i < argc; i++)
+		j->argv[i + 1] = xstrdup(argv[i + 1]);
+	j->pid = -1;
+	j->sock = -1;
+	struct job **tail = &t->jobs;
+	while (*tail)
+		tail = &(*tail)->next;
+	*tail = j;
+	job_run_queued(t);
+	return 0;
+}
+
 void spawn_finish(struct job *j)
 {
 	struct tree *t = j->t;
@@ -344,7 +434,9 @@ void spawn_finish(struct job *j)
 		j->owner->njobs--;
 
 	struct prog *parent = j->parent;
-	if (j->cancelled || !parent || !parent->running) {
+	if (j->top && !j->cancelled) {
+		finish_top(j, &res, memfd);
+	} else if (j->cancelled || !parent || !parent->running) {
 		/* Nobody wants this child. */
 	} else if (res.err < 0) {
 		/* The reason first: a long URL must not cut it off the line. */

@@ -13,13 +13,31 @@ void log_init(const char *progname)
 	log_prog = slash ? slash + 1 : progname;
 }
 
+/* Where a second copy of each message goes: fakeosd points it, while it
+ * handles a tree's events, at the stderr of the client that started the
+ * tree, at that client's own level, so the client sees what fakeos-run
+ * alone would have printed. */
+static struct {
+	int fd; /* -1: none */
+	int level;
+	const char *prog;
+} log_sink = { -1, LOG_NORMAL, "fakeos-run" };
+
+void log_set_sink(int fd, int level)
+{
+	log_sink.fd = fd;
+	log_sink.level = level;
+}
+
 /* One write per message, so lines from several processes do not interleave.
- * format(printf, 2, 0) lets clang's -Wformat-nonliteral accept fmt. */
-static void log_v(const char *kind, const char *fmt, va_list ap) PRINTF(2, 0);
-static void log_v(const char *kind, const char *fmt, va_list ap)
+ * format(printf, 4, 0) lets clang's -Wformat-nonliteral accept fmt. */
+static void log_line(int fd, const char *prog, const char *kind,
+		     const char *fmt, va_list ap) PRINTF(4, 0);
+static void log_line(int fd, const char *prog, const char *kind,
+		     const char *fmt, va_list ap)
 {
 	char line[1024];
-	int n = snprintf(line, sizeof(line), "%s: %s", log_prog, kind);
+	int n = snprintf(line, sizeof(line), "%s: %s", prog, kind);
 	if (n < 0 || (size_t)n >= sizeof(line))
 		n = 0;
 	int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
@@ -27,17 +45,32 @@ static void log_v(const char *kind, const char *fmt, va_list ap)
 	if (len >= sizeof(line) - 1)
 		len = sizeof(line) - 2;
 	line[len++] = '\n';
-	(void)write_full(STDERR_FILENO, line, len);
+	(void)write_full(fd, line, len);
+}
+
+static void log_v(int min, const char *kind, const char *fmt, va_list ap)
+	PRINTF(3, 0);
+static void log_v(int min, const char *kind, const char *fmt, va_list ap)
+{
+	if (log_level >= min) {
+		va_list aq;
+		va_copy(aq, ap);
+		log_line(STDERR_FILENO, log_prog, kind, fmt, aq);
+		va_end(aq);
+	}
+	if (log_sink.fd >= 0 && log_sink.level >= min)
+		log_line(log_sink.fd, log_sink.prog, kind, fmt, ap);
 }
 
 #define LOG_FN(name, min, kind)                                                \
 	void name(const char *fmt, ...)                                        \
 	{                                                                      \
 		va_list ap;                                                    \
-		if (log_level < (min))                                         \
+		if (log_level < (min) &&                                       \
+		    (log_sink.fd < 0 || log_sink.level < (min)))               \
 			return;                                                \
 		va_start(ap, fmt);                                             \
-		log_v(kind, fmt, ap);                                          \
+		log_v(min, kind, fmt, ap);                                     \
 		va_end(ap);                                                    \
 	}
 
@@ -50,7 +83,7 @@ void log_fatal(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	log_v("", fmt, ap);
+	log_v(LOG_QUIET, "", fmt, ap);
 	va_end(ap);
 	_exit(125);
 }

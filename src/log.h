@@ -21,6 +21,10 @@ void log_error(const char *fmt, ...) PRINTF(1, 2);
 void log_warn(const char *fmt, ...) PRINTF(1, 2);
 void log_info(const char *fmt, ...) PRINTF(1, 2);
 void log_debug(const char *fmt, ...) PRINTF(1, 2);
+/* Sends a copy of every message at or below level to fd too, prefixed
+ * "fakeos-run: " (fakeosd: a client's stderr); fd -1 stops it. */
+void log_set_sink(int fd, int level);
+
 /* Prints the message and exits with status 125 (an internal error). */
 NORETURN void log_fatal(const char *fmt, ...) PRINTF(1, 2);
 

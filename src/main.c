@@ -8,15 +8,14 @@
 #include <unistd.h>
 
 #include "broker.h"
+#include "builtin_filter.h"
 #include "cache.h"
+#include "client.h"
+#include "daemon.h"
 #include "jail.h"
 #include "log.h"
 #include "policy.h"
 
-#define DEFAULT_MAX_SIZE (64ULL << 20)
-#define DEFAULT_TIMEOUT_MS (60ULL * 1000)
-#define DEFAULT_TTL 300
-#define DEFAULT_CACHE_MAX (1ULL << 30)
 #define DEFAULT_MEMORY (256ULL << 20)
 
 static const char usage_text[] =
@@ -52,6 +51,9 @@ static const char usage_text[] =
 	"      --raw-console     pass the program's output byte for byte: for\n"
 	"                        binary output (by default, control characters\n"
 	"                        are shown, not obeyed, wherever output goes)\n"
+	"      --standalone      run the broker in this process even when\n"
+	"                        fakeosd is running (its socket is\n"
+	"                        $FAKEOS_DAEMON_SOCKET or " DAEMON_SOCKET ")\n"
 	"\n"
 	"  -v, --verbose         say what is done; twice for every step\n"
 	"  -q, --quiet           print errors only\n"
@@ -62,7 +64,8 @@ static const char usage_text[] =
 	"  N       the program's own exit status\n"
 	"  128+N   the program was killed by signal N; 159 (128+SIGSYS) for a\n"
 	"          forbidden system call, which is named on stderr\n"
-	"  125     fakeos-run itself failed: bad usage or an internal error\n"
+	"  125     fakeos-run itself failed: bad usage or an internal error, or\n"
+	"          fakeosd ended (or refused the run) before the program did\n"
 	"  126     the program could not be run: not a static x86-64 ELF, a bad\n"
 	"          policy, or the jail could not be set up\n"
 	"  127     the program could not be fetched: network or HTTP error, size\n"
@@ -85,6 +88,7 @@ enum {
 	OPT_MAX_PROGRAMS,
 	OPT_SPAWN_FROM,
 	OPT_RAW_CONSOLE,
+	OPT_STANDALONE,
 	OPT_VERSION,
 };
 
@@ -107,6 +111,7 @@ static const struct option long_opts[] = {
 	{ "max-programs", required_argument, NULL, OPT_MAX_PROGRAMS },
 	{ "spawn-from", required_argument, NULL, OPT_SPAWN_FROM },
 	{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
+	{ "standalone", no_argument, NULL, OPT_STANDALONE },
 	{ "no-stdin", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -180,26 +185,12 @@ static int run_cache_cmd(enum cache_cmd cmd, const char *dir)
 	return bad > 0 ? 1 : 0;
 }
 
-/* policy/default.policy, compiled at build time (src/default_filter.S). */
-extern const struct sock_filter default_filter[];
-extern const struct sock_filter default_filter_end[];
-
-/* Compiles the policy before anything is fetched: a launch never runs
- * unfiltered, and a bad policy is reported before any network traffic.
- * The default policy was compiled when fakeos-run was built. */
 static int load_filter(const char *path, struct sock_fprog *prog)
 {
 	struct error e = { "" };
 	struct policy *p = NULL;
 	if (!path) {
-		/* Two symbols, not one array: subtracting their addresses
-		 * as pointers would be undefined (cppcheck comparePointers). */
-		prog->len = (unsigned short)(((uintptr_t)default_filter_end -
-					      (uintptr_t)default_filter) /
-					     sizeof(struct sock_filter));
-		prog->filter = (struct sock_filter *)default_filter;
-		if (prog->len == 0)
-			log_fatal("the built-in filter is empty: a broken build");
+		builtin_filter(prog);
 		return 0;
 	}
 	int r = policy_load_file(path, &p, &e);
@@ -222,10 +213,10 @@ int main(int argc, char **argv)
 {
 	struct broker_opts o = {
 		.program = {
-			.max_size = DEFAULT_MAX_SIZE,
-			.timeout_ms = DEFAULT_TIMEOUT_MS,
-			.cache_max = DEFAULT_CACHE_MAX,
-			.default_ttl = DEFAULT_TTL,
+			.max_size = PROGRAM_DEFAULT_MAX_SIZE,
+			.timeout_ms = PROGRAM_DEFAULT_TIMEOUT_MS,
+			.cache_max = PROGRAM_DEFAULT_CACHE_MAX,
+			.default_ttl = PROGRAM_DEFAULT_TTL,
 		},
 		.limits = {
 			.memory = DEFAULT_MEMORY,
@@ -236,6 +227,9 @@ int main(int argc, char **argv)
 	enum cache_cmd cmd = CMD_NONE;
 	const char *spawn_from[16];
 	const char *policy_path = NULL;
+	/* The first option given that only the embedded broker honours. */
+	const char *standalone_only = NULL;
+	bool standalone = false;
 	int c;
 
 	log_init(argv[0]);
@@ -251,6 +245,8 @@ int main(int argc, char **argv)
 	       -1) {
 		switch (c) {
 		case 'C':
+			if (!standalone_only)
+				standalone_only = "-C";
 			o.program.cache_dir = optarg;
 			break;
 		case OPT_OFFLINE:
@@ -260,19 +256,29 @@ int main(int argc, char **argv)
 			o.program.refresh = true;
 			break;
 		case OPT_MAX_SIZE:
+			if (!standalone_only)
+				standalone_only = "--max-size";
 			o.program.max_size = opt_size("--max-size", optarg);
 			break;
 		case OPT_TIMEOUT:
+			if (!standalone_only)
+				standalone_only = "--timeout";
 			o.program.timeout_ms = opt_ms("--timeout", optarg);
 			break;
 		case OPT_TTL:
+			if (!standalone_only)
+				standalone_only = "--ttl";
 			o.program.default_ttl =
 				(int64_t)(opt_ms("--ttl", optarg) / 1000);
 			break;
 		case OPT_CACHE_MAX:
+			if (!standalone_only)
+				standalone_only = "--cache-max";
 			o.program.cache_max = opt_size("--cache-max", optarg);
 			break;
 		case OPT_CACERT:
+			if (!standalone_only)
+				standalone_only = "--cacert";
 			o.program.cacert = optarg;
 			break;
 		case OPT_CACHE_LIST:
@@ -297,12 +303,19 @@ int main(int argc, char **argv)
 			o.wall_ms = opt_ms("--time-limit", optarg);
 			break;
 		case OPT_POLICY:
+			if (!standalone_only)
+				standalone_only = "--policy";
 			policy_path = optarg;
 			break;
 		case OPT_RAW_CONSOLE:
 			o.raw_console = true;
 			break;
+		case OPT_STANDALONE:
+			standalone = true;
+			break;
 		case OPT_SPAWN_FROM:
+			if (!standalone_only)
+				standalone_only = "--spawn-from";
 			if (o.n_spawn_from >= ARRAY_SIZE(spawn_from))
 				usage_error("--spawn-from: at most %zu",
 					    ARRAY_SIZE(spawn_from));
@@ -359,6 +372,32 @@ int main(int argc, char **argv)
 		usage_error("--memory: %llu bytes is too small to start a "
 			    "program (at least 1M)",
 			    (unsigned long long)o.limits.memory);
+
+	/* With fakeosd running, the run is the daemon's: the host's one
+	 * broker, where programs of every run of this user find each
+	 * other's names. Without its socket, the broker is this process. */
+	if (!standalone) {
+		struct error e = { "" };
+		const char *path = client_socket_path();
+		int sock = client_connect(path, &e);
+		if (sock >= 0) {
+			if (standalone_only) {
+				close(sock);
+				usage_error("%s: needs --standalone: fakeosd "
+					    "runs this with the host's "
+					    "settings",
+					    standalone_only);
+			}
+			int code = client_run(sock, &o, argv[optind],
+					      argv + optind);
+			close(sock);
+			return code;
+		}
+		if (sock != -ENOENT) {
+			log_error("%s", e.msg);
+			return EXIT_LAUNCHER;
+		}
+	}
 
 	struct sock_fprog filter;
 	if (load_filter(policy_path, &filter) < 0)

@@ -8,6 +8,12 @@
 
 #include "util.h"
 
+/* What a launch uses when nobody says otherwise (fakeos-run(1)). */
+#define PROGRAM_DEFAULT_MAX_SIZE (64ULL << 20)
+#define PROGRAM_DEFAULT_TIMEOUT_MS (60ULL * 1000)
+#define PROGRAM_DEFAULT_TTL 300
+#define PROGRAM_DEFAULT_CACHE_MAX (1ULL << 30)
+
 struct program_opts {
 	const char *cache_dir; /* NULL: the default (cache_default_dir) */
 	bool offline; /* use the cache only, never the network */

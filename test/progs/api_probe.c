@@ -23,6 +23,9 @@
  *                                      then exits 5 once stdin has a line
  *   api_probe hang                     waits for ever
  *   api_probe serve-hold NAME          serves NAME, keeps every link
+ *   api_probe link-name NAME           links to NAME once and says how it
+ *                                      went: "link NAME: open", or
+ *                                      "link NAME: closed, status S"
  *   api_probe link-to-stopped NAME     links to a serve-hold child that
  *                                      the test stops, then lets go on
  *   api_probe wait-timeout MS          fk_wait with nothing pending
@@ -666,6 +669,18 @@ static int link_once(const char *name, struct fk_event *ev)
 	return fail("an answer to fk_link within 30 s", 0);
 }
 
+static int link_name(const char *name)
+{
+	struct fk_event ev;
+	if (link_once(name, &ev))
+		return 1;
+	if (ev.type == FK_EV_OPEN)
+		printf("link %s: open\n", name);
+	else
+		printf("link %s: closed, status %d\n", name, ev.status);
+	return 0;
+}
+
 /* Reads one line from stdin (the console); 0, or -1 at its end. */
 static int read_line(void)
 {
@@ -1050,6 +1065,8 @@ int main(int argc, char **argv)
 		return orphans(self, atoi(argv[2]));
 	if (!strcmp(cmd, "hang"))
 		return hang();
+	if (!strcmp(cmd, "link-name") && argc > 2)
+		return link_name(argv[2]);
 	if (!strcmp(cmd, "serve-hold") && argc > 2)
 		return serve_hold(argv[2]);
 	if (!strcmp(cmd, "link-to-stopped") && argc > 2)

@@ -1,0 +1,471 @@
+/* daemon.c — see daemon.h.
+ *
+ * Trust: every client is hostile, and so is every program. A client is
+ * identified by SO_PEERCRED, read once when it connects; nothing it sends
+ * names a user. Its first message must be a well-formed RUN (dproto_check)
+ * with exactly its three console descriptors attached; anything else ends
+ * the connection with the reason on the client's stderr and in the log,
+ * and touches nothing else. Its programs see only its own account's names
+ * (the registry scope is its uid), and a file:// program is opened with
+ * its credentials, so the daemon reads nothing for a user that the user
+ * could not read itself. */
+#include "daemon.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+
+#include "dproto.h"
+#include "log.h"
+#include "url.h"
+
+struct client {
+	struct daemon *d;
+	struct client *next;
+	int sock;
+	struct broker_watch *w;
+	struct ucred cred; /* SO_PEERCRED, when it connected */
+	int console[3]; /* its stdin, stdout, stderr, once RUN came */
+	struct broker_opts o; /* the run's options: the daemon's, narrowed */
+	struct tree *t;
+	bool gone; /* its socket hung up: its programs are being ended */
+	bool done; /* EXIT sent (or nobody to send it to) */
+};
+
+struct daemon {
+	const struct daemon_opts *o;
+	struct broker *b;
+	int listen_fd;
+	struct broker_watch *w_listen;
+	struct client *clients;
+	bool stopping;
+	uint64_t stop_deadline_ns; /* SIGKILL for every run after this */
+	bool killed_all;
+};
+
+static void client_free(struct client *c)
+{
+	struct daemon *d = c->d;
+	if (c->t)
+		broker_tree_free(c->t);
+	if (c->w)
+		broker_unwatch(d->b, c->sock, c->w);
+	close(c->sock);
+	for (int i = 0; i < 3; i++)
+		if (c->console[i] >= 0)
+			close(c->console[i]);
+	for (struct client **pp = &d->clients; *pp; pp = &(*pp)->next)
+		if (*pp == c) {
+			*pp = c->next;
+			break;
+		}
+	free(c);
+}
+
+/* Says why a client is refused, on its stderr when it gave one, and in
+ * the daemon's log; then the connection ends. */
+static void client_refuse(struct client *c, const char *fmt, ...) PRINTF(2, 3);
+static void client_refuse(struct client *c, const char *fmt, ...)
+{
+	char why[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	log_warn("client pid %d uid %u: refused: %s", (int)c->cred.pid,
+		 (unsigned)c->cred.uid, why);
+	if (c->console[2] >= 0)
+		dprintf(c->console[2], "fakeos-run: fakeosd refused the run: "
+				       "%s\n",
+			why);
+	c->done = true;
+	if (c->t)
+		broker_tree_stop(c->t, SIGKILL);
+}
+
+static void send_exit(struct client *c, int status)
+{
+	struct dproto_exit m;
+	memset(&m, 0, sizeof(m));
+	dproto_hdr_init(&m.hdr, DPROTO_EXIT, sizeof(m));
+	m.status = status;
+	/* A client that is gone, or does not read, loses its status; the
+	 * socket is non-blocking and this never waits. */
+	(void)send(c->sock, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
+}
+
+/* The options of a client's run: the daemon's, with what the client may
+ * choose (the limits, narrower only where the daemon bounds them). */
+static int run_options(struct client *c, const struct dproto_run *m)
+{
+	const struct daemon_opts *o = c->d->o;
+	c->o = o->defaults;
+	c->o.spawn_from = o->spawn_from;
+	c->o.n_spawn_from = o->n_spawn_from;
+	c->o.stdin_relay = m->flags & DPROTO_RUN_STDIN;
+	c->o.raw_console = m->flags & DPROTO_RUN_RAW_CONSOLE;
+	c->o.program.offline = m->flags & DPROTO_RUN_OFFLINE;
+	c->o.program.refresh = m->flags & DPROTO_RUN_REFRESH;
+	if (o->memory_max && (m->memory == 0 || m->memory > o->memory_max)) {
+		client_refuse(c, "--memory %llu MiB is more than this host "
+				 "allows a program (%llu MiB)",
+			      (unsigned long long)(m->memory >> 20),
+			      (unsigned long long)(o->memory_max >> 20));
+		return -EPERM;
+	}
+	c->o.limits.memory = m->memory;
+	c->o.limits.cpu_seconds = m->cpu_seconds;
+	c->o.wall_ms = m->wall_ms;
+	if (m->max_programs && m->max_programs < c->o.quotas.programs)
+		c->o.quotas.programs = m->max_programs;
+	return 0;
+}
+
+/* The client's supplementary groups, for opening its file:// programs. */
+static int client_groups(uid_t uid, gid_t gid, gid_t *groups, int max)
+{
+	struct passwd *pw = getpwuid(uid);
+	int n = max;
+	if (!pw || getgrouplist(pw->pw_name, gid, groups, &n) < 0) {
+		/* No name for the uid, or more groups than we keep: the
+		 * primary group alone, which grants no more. */
+		groups[0] = gid;
+		return 1;
+	}
+	return n;
+}
+
+static void on_run(struct client *c, const struct dproto_run *m, int *fds,
+		   int nfds)
+{
+	if (nfds != 3) {
+		client_refuse(c, "a run needs its stdin, stdout and stderr "
+				 "attached (got %d descriptors)",
+			      nfds);
+		return;
+	}
+	for (int i = 0; i < 3; i++) {
+		c->console[i] = fds[i];
+		fds[i] = -1;
+	}
+	char *argv[DPROTO_ARGC_MAX + 2];
+	dproto_run_argv(m, argv);
+	if (run_options(c, m) < 0)
+		return;
+	struct error e = { "" };
+	c->t = broker_tree_new(c->d->b, &c->o, (uint64_t)c->cred.uid,
+			       c->console, &e);
+	if (!c->t) {
+		client_refuse(c, "%s", e.msg);
+		return;
+	}
+	broker_tree_log_to_console(c->t, m->log_level);
+	gid_t groups[64];
+	int n = client_groups(c->cred.uid, c->cred.gid, groups,
+			      (int)ARRAY_SIZE(groups));
+	broker_tree_client(c->t, c->cred.uid, c->cred.gid, groups, n);
+	log_info("uid %u (pid %d) runs %s", (unsigned)c->cred.uid,
+		 (int)c->cred.pid, argv[0]);
+	if (broker_tree_fetch(c->t, argv[0], argv, &e) < 0) {
+		/* The URL did not parse: fakeos-run's 127, its message. */
+		dprintf(c->console[2], "fakeos-run: %s: %s\n", argv[0], e.msg);
+		send_exit(c, EXIT_CANNOT_FETCH);
+		c->done = true;
+	}
+}
+
+static void on_client(void *arg, uint32_t events)
+{
+	struct client *c = arg;
+	union {
+		struct dproto_hdr h;
+		struct dproto_run run;
+		unsigned char bytes[DPROTO_MAX];
+	} *msg = xmalloc(sizeof(*msg));
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(4 * sizeof(int))];
+	} ctl;
+	int fds[4] = { -1, -1, -1, -1 }, nfds = 0;
+	struct iovec iov = { msg, sizeof(*msg) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl.space,
+			     .msg_controllen = sizeof(ctl.space) };
+	ssize_t n = recvmsg(c->sock, &mh, MSG_DONTWAIT | MSG_CMSG_CLOEXEC);
+	for (struct cmsghdr *cm = n >= 0 ? CMSG_FIRSTHDR(&mh) : NULL; cm;
+	     cm = CMSG_NXTHDR(&mh, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+			for (size_t i = 0;
+			     i < (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int) &&
+			     nfds < 4;
+			     i++)
+				memcpy(&fds[nfds++],
+				       CMSG_DATA(cm) + i * sizeof(int),
+				       sizeof(int));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		goto out;
+	if (n <= 0 || (events & (EPOLLHUP | EPOLLERR)) ||
+	    (n == 0 && (events & EPOLLRDHUP))) {
+		/* The client is gone (exited, killed): so are its programs,
+		 * which nobody would see any more. */
+		if (!c->gone)
+			log_info("client pid %d uid %u hung up",
+				 (int)c->cred.pid, (unsigned)c->cred.uid);
+		c->gone = true;
+		broker_unwatch(c->d->b, c->sock, c->w);
+		c->w = NULL;
+		if (c->t)
+			broker_tree_stop(c->t, SIGKILL);
+		else
+			c->done = true;
+		goto out;
+	}
+	if (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) {
+		client_refuse(c, "a message longer than %d bytes, or more "
+				 "descriptors than a run's three",
+			      DPROTO_MAX);
+		goto out;
+	}
+	const char *why;
+	if (dproto_check(msg, (size_t)n, 1, &why) < 0) {
+		client_refuse(c, "malformed message: %s", why);
+		goto out;
+	}
+	if (msg->h.type == DPROTO_RUN) {
+		if (c->t || c->console[0] >= 0) {
+			client_refuse(c, "a second run on one connection");
+			goto out;
+		}
+		on_run(c, &msg->run, fds, nfds);
+	} else if (nfds) {
+		client_refuse(c, "descriptors attached to a signal");
+	} else if (!c->t) {
+		client_refuse(c, "a signal before any run");
+	} else {
+		const struct dproto_signal *s = (const void *)msg;
+		broker_tree_stop(c->t, s->sig);
+	}
+out:
+	for (int i = 0; i < 4; i++)
+		if (fds[i] >= 0)
+			close(fds[i]);
+	free(msg);
+}
+
+static void on_listen(void *arg, uint32_t events)
+{
+	struct daemon *d = arg;
+	(void)events;
+	int fd = accept4(d->listen_fd, NULL, NULL,
+			 SOCK_CLOEXEC | SOCK_NONBLOCK);
+	if (fd < 0) {
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED)
+			log_warn("accept: %s", strerror(errno));
+		return;
+	}
+	struct client *c = xcalloc(1, sizeof(*c));
+	c->d = d;
+	c->sock = fd;
+	c->console[0] = c->console[1] = c->console[2] = -1;
+	socklen_t len = sizeof(c->cred);
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &c->cred, &len) < 0 ||
+	    len != sizeof(c->cred)) {
+		log_warn("accept: SO_PEERCRED: %s", strerror(errno));
+		close(fd);
+		free(c);
+		return;
+	}
+	c->next = d->clients;
+	d->clients = c;
+	int r = broker_watch(d->b, fd, EPOLLIN | EPOLLRDHUP, on_client, c,
+			     &c->w);
+	if (r < 0) {
+		log_warn("accept: epoll: %s", strerror(-r));
+		client_free(c);
+	}
+}
+
+/* Runs that are over: their status goes to their clients, and what they
+ * held is freed. */
+static void reap_clients(struct daemon *d)
+{
+	for (struct client *c = d->clients, *next; c; c = next) {
+		next = c->next;
+		/* A run's programs are freed only once every one of them has
+		 * been reaped, whatever ended it. */
+		bool over = c->t ? broker_tree_done(c->t) : c->done || c->gone;
+		if (!over)
+			continue;
+		if (c->t && !c->done && !c->gone)
+			send_exit(c, broker_tree_status(c->t));
+		client_free(c);
+	}
+}
+
+static void on_signal(struct broker *b, int sig, void *arg)
+{
+	struct daemon *d = arg;
+	(void)b;
+	if (sig == SIGTERM || sig == SIGINT || sig == SIGQUIT) {
+		log_info("%s: stopping", sig == SIGTERM	  ? "SIGTERM"
+					 : sig == SIGINT ? "SIGINT"
+							 : "SIGQUIT");
+		daemon_stop(d);
+	}
+	/* SIGHUP: nothing to re-read yet; the configuration is read at
+	 * start (fakeosd.c). */
+}
+
+void daemon_stop(struct daemon *d)
+{
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	d->stop_deadline_ns = now_ns() + d->o->grace_ms * 1000000;
+	if (d->w_listen) {
+		broker_unwatch(d->b, d->listen_fd, d->w_listen);
+		d->w_listen = NULL;
+	}
+	for (struct client *c = d->clients; c; c = c->next)
+		if (c->t)
+			broker_tree_stop(c->t, SIGTERM);
+}
+
+int daemon_open(const struct daemon_opts *o, struct daemon **out,
+		struct error *e)
+{
+	struct daemon *d = xcalloc(1, sizeof(*d));
+	d->o = o;
+	d->listen_fd = -1;
+	int r = broker_open(&o->program, &d->b, e);
+	if (r < 0) {
+		free(d);
+		return r;
+	}
+	broker_on_signal(d->b, on_signal, d);
+
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(o->socket_path) >= sizeof(sa.sun_path)) {
+		r = error_set(e, ENAMETOOLONG, "socket path %s is too long",
+			      o->socket_path);
+		goto fail;
+	}
+	strcpy(sa.sun_path, o->socket_path);
+	d->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
+					       SOCK_NONBLOCK,
+			      0);
+	if (d->listen_fd < 0) {
+		r = error_sys(e, errno, "socket");
+		goto fail;
+	}
+	/* A socket file is replaced only when nothing answers on it: a
+	 * second fakeosd must not steal the first one's clients. */
+	int probe = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (probe >= 0 && connect(probe, (struct sockaddr *)&sa,
+				  sizeof(sa)) == 0) {
+		close(probe);
+		r = error_set(e, EADDRINUSE, "%s: another fakeosd answers "
+					     "there",
+			      o->socket_path);
+		goto fail;
+	}
+	if (probe >= 0)
+		close(probe);
+	struct stat st;
+	if (lstat(o->socket_path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			r = error_set(e, EEXIST, "%s exists and is not a "
+						 "socket",
+				      o->socket_path);
+			goto fail;
+		}
+		(void)unlink(o->socket_path);
+	}
+	mode_t old = umask(0);
+	r = bind(d->listen_fd, (struct sockaddr *)&sa, sizeof(sa));
+	umask(old);
+	if (r < 0) {
+		r = error_sys(e, errno, "bind %s", o->socket_path);
+		goto fail;
+	}
+	/* Every local user may connect: each is its own account. */
+	if (chmod(o->socket_path, 0666) < 0 || listen(d->listen_fd, 128) < 0) {
+		r = error_sys(e, errno, "listen on %s", o->socket_path);
+		goto fail;
+	}
+	r = broker_watch(d->b, d->listen_fd, EPOLLIN, on_listen, d,
+			 &d->w_listen);
+	if (r < 0) {
+		error_sys(e, -r, "epoll");
+		goto fail;
+	}
+	*out = d;
+	return 0;
+fail:
+	daemon_close(d);
+	return r;
+}
+
+int daemon_serve(struct daemon *d)
+{
+	for (;;) {
+		reap_clients(d);
+		if (d->stopping && !d->clients)
+			return 0;
+		int timeout = -1;
+		if (d->stopping && !d->killed_all) {
+			uint64_t now = now_ns();
+			if (now >= d->stop_deadline_ns) {
+				log_warn("runs still going after the grace "
+					 "period of %llu ms: killed",
+					 (unsigned long long)d->o->grace_ms);
+				for (struct client *c = d->clients; c;
+				     c = c->next)
+					if (c->t)
+						broker_tree_stop(c->t, SIGKILL);
+				d->killed_all = true;
+			} else {
+				timeout = (int)((d->stop_deadline_ns - now) /
+						1000000) +
+					  1;
+			}
+		}
+		int r = broker_poll(d->b, timeout);
+		if (r < 0)
+			return r;
+	}
+}
+
+void daemon_counts(const struct daemon *d, unsigned *runs,
+		   unsigned *programs)
+{
+	*runs = *programs = 0;
+	for (const struct client *c = d->clients; c; c = c->next)
+		if (c->t) {
+			(*runs)++;
+			*programs += broker_tree_alive(c->t);
+		}
+}
+
+void daemon_close(struct daemon *d)
+{
+	if (!d)
+		return;
+	while (d->clients)
+		client_free(d->clients);
+	if (d->w_listen)
+		broker_unwatch(d->b, d->listen_fd, d->w_listen);
+	if (d->listen_fd >= 0) {
+		close(d->listen_fd);
+		(void)unlink(d->o->socket_path);
+	}
+	broker_close(d->b);
+	free(d);
+}

@@ -1,0 +1,89 @@
+/* dproto.h — the messages between fakeos-run and fakeosd on the daemon's
+ * socket (/run/fakeos/fakeosd.sock, SOCK_SEQPACKET). One definition for
+ * both sides; docs/PROTOCOL.md, section 14, is the prose version.
+ *
+ * A client sends one RUN, with its stdin, stdout and stderr attached
+ * (SCM_RIGHTS), and then any number of SIGNALs; the daemon answers with
+ * one EXIT when the run is over, and closes. Everything the daemon has to
+ * say about the run goes to the client's stderr, as fakeos-run alone would
+ * print it. The daemon learns who the client is from SO_PEERCRED, never
+ * from a message: no field below names a user.
+ *
+ * Every message is one datagram: a 8-byte header, then its type's fields.
+ * Little-endian, reserved fields zero, strings NUL-terminated; the daemon
+ * checks all of it (dproto_check) and drops a client that sends anything
+ * else, with the reason in its log and on the client's stderr. */
+#ifndef FAKEOS_DPROTO_H
+#define FAKEOS_DPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define DPROTO_VERSION 1
+#define DPROTO_MAX (64 * 1024) /* the largest datagram either side sends */
+#define DPROTO_URL_MAX 4096 /* URL_MAX */
+#define DPROTO_ARGC_MAX 1024
+
+enum dproto_type {
+	DPROTO_RUN = 1, /* client: run a program */
+	DPROTO_SIGNAL = 2, /* client: end the run as signal N would */
+	DPROTO_EXIT = 64, /* daemon: the run is over */
+};
+
+struct dproto_hdr {
+	uint16_t version; /* DPROTO_VERSION */
+	uint16_t type;
+	uint32_t len; /* the whole datagram */
+};
+
+/* RUN flags. */
+#define DPROTO_RUN_STDIN 0x1u /* relay stdin (else the program reads EOF) */
+#define DPROTO_RUN_RAW_CONSOLE 0x2u /* --raw-console */
+#define DPROTO_RUN_OFFLINE 0x4u /* --offline */
+#define DPROTO_RUN_REFRESH 0x8u /* --refresh */
+#define DPROTO_RUN_FLAGS 0xfu
+
+struct dproto_run {
+	struct dproto_hdr hdr;
+	uint32_t flags;
+	int32_t log_level; /* -1 (-q) to 2 (-vv): what reaches the stderr */
+	uint64_t memory; /* --memory in bytes; 0: none */
+	uint64_t cpu_seconds; /* --cpu; 0: none */
+	uint64_t wall_ms; /* --time-limit; 0: none */
+	uint32_t max_programs; /* --max-programs; 0: the daemon's */
+	uint32_t argc; /* arguments after the URL */
+	uint32_t strings_len; /* bytes in strings[] */
+	uint32_t reserved;
+	/* The URL, then argc arguments, each NUL-terminated. */
+	char strings[];
+};
+
+struct dproto_signal {
+	struct dproto_hdr hdr;
+	int32_t sig; /* SIGINT, SIGTERM, SIGHUP or SIGQUIT */
+	uint32_t reserved;
+};
+
+struct dproto_exit {
+	struct dproto_hdr hdr;
+	int32_t status; /* as fakeos-run(1) exits: 0-255 */
+	uint32_t reserved;
+};
+
+/* Checks a datagram of n bytes: version, length, type for the direction,
+ * reserved fields, flags, the strings' count and termination, the URL's
+ * length, signal numbers, the status range. Returns 0, or -EPROTO /
+ * -EMSGSIZE with *why a static reason. Pure: it reads buf[0..n) only,
+ * so it can be fuzzed (test/fuzz/fuzz_dproto.c). */
+int dproto_check(const void *buf, size_t n, int from_client,
+		 const char **why);
+
+/* The URL and the arguments of a checked RUN: argv[0] is the URL, argv
+ * has argc+1 entries and a NULL after them; the strings point into m.
+ * Returns argc+1. argv must have room for DPROTO_ARGC_MAX + 2. */
+unsigned dproto_run_argv(const struct dproto_run *m, char **argv);
+
+void dproto_hdr_init(struct dproto_hdr *h, enum dproto_type type,
+		     uint32_t len);
+
+#endif

@@ -1,0 +1,289 @@
+#!/bin/bash
+# fakeosd, the host's broker, and fakeos-run as its client: a real daemon
+# on a socket in this test's own directory (never the host's), real
+# clients, as root and as another uid (setpriv). Each test asserts what a
+# user or the operator sees: exit codes, output, the daemon's log, which
+# processes are left.
+. "$(dirname "$0")/../lib/testlib.sh"
+
+DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
+DCLIENT=$TOP/build/tools/dclient
+PROBE="file://$TOP/build/progs/api_probe"
+SOCK=$WORK/fakeosd.sock
+DLOG=$WORK/fakeosd.log
+DPID=""
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --"
+
+daemon_start() {
+	[ "$(id -u)" -eq 0 ] || skip "fakeosd runs as root"
+	rm -f "$SOCK"
+	"$DAEMON" -v --socket "$SOCK" -C "$WORK/cache" "$@" >"$DLOG" 2>&1 &
+	DPID=$!
+	local i
+	for i in $(seq 1 100); do
+		[ -S "$SOCK" ] && grep -q "listening on" "$DLOG" && break
+		sleep 0.05
+	done
+	[ -S "$SOCK" ] || fail "fakeosd did not start: $(cat "$DLOG")"
+	export FAKEOS_DAEMON_SOCKET=$SOCK
+}
+
+daemon_stop() {
+	[ -n "$DPID" ] || return 0
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	DPID=""
+}
+
+# Jailed programs still running PATH (under build/): a program's argv[0]
+# is its URL, which no client's command line starts with.
+jailed() { pgrep -fc "^file://$TOP/$1" || true; }
+
+# --- the same results as a standalone run ------------------------------------
+
+# The exit-code and console tests of test_jail.sh and test_api.sh, run
+# again with every fakeos-run a client of one fakeosd. Left out: tests
+# that look for the program among the launcher's own children (under
+# fakeosd it is the daemon's), that use options only the embedded broker
+# takes (-C, --policy, --spawn-from), or that expect the ids of a fresh
+# broker (fakeosd's ids are unique on the host).
+BOTH_JAIL="test_program_exit_status_passes_through test_argv_is_url_then_arguments
+test_environment_is_empty test_stdin_is_relayed_and_output_kept_apart
+test_text_output_passes_a_pipe_byte_for_byte
+test_binary_output_is_shown_not_passed_by_default test_no_stdin_gives_end_of_file
+test_glibc_static_program_starts_unchanged test_forbidden_call_is_named_and_exit_is_159
+test_signal_death_is_128_plus_signal test_cpu_limit_kills_and_is_named
+test_wall_clock_limit_kills_and_is_named test_memory_limit_makes_allocation_fail
+test_usage_errors_exit_125"
+BOTH_API="test_example_echo_client_finds_server_by_name
+test_example_chat_broadcasts_among_three test_example_spawn_tree_collects_every_exit
+test_example_timer_ticks_and_times_out test_sender_sees_the_close_when_its_reader_exits_midstream
+test_serving_a_taken_name_is_eaddrinuse test_broadcast_limits_are_emsgsize_and_einval
+test_spawn_outside_the_programs_origin_is_refused test_link_to_unserved_name_fails_after_the_wait
+test_full_handle_table_is_emfile_for_every_request"
+
+both_modes() { # FILE TESTS
+	local n want runs_before runs_after out
+	want=$(echo "$2" | wc -w)
+	runs_before=$(grep -c " runs " "$DLOG")
+	out=$(FAKEOS_TESTS="$(echo $2)" bash "$TOP/test/integration/$1" 2>&1)
+	runs_after=$(grep -c " runs " "$DLOG")
+	echo "$out" | grep -E '^(FAIL|SKIP)' -A6 | head -40
+	echo "$out" | tail -n 1
+	n=$(echo "$out" | sed -nE 's/.*: ([0-9]+) passed, 0 failed, 0 skipped$/\1/p')
+	[ "$n" = "$want" ] || fail "$1 through fakeosd: $(echo "$out" | tail -n 1) (want $want passed)"
+	# And they did go through the daemon, not a standalone broker.
+	[ $((runs_after - runs_before)) -ge "$want" ] ||
+		fail "$1: only $((runs_after - runs_before)) runs reached fakeosd"
+}
+
+test_exit_code_and_console_tests_pass_through_the_daemon() {
+	daemon_start
+	both_modes test_jail.sh "$BOTH_JAIL"
+	daemon_stop
+}
+
+test_api_tests_pass_through_the_daemon() {
+	daemon_start
+	both_modes test_api.sh "$BOTH_API"
+	daemon_stop
+}
+
+test_standalone_runs_beside_a_daemon_and_without_its_socket() {
+	daemon_start
+	run "$RUN" --standalone -n "$(url_of exit_with)" 9
+	expect_code 9
+	assert_not_contains "$(cat "$DLOG")" "exit_with" "the daemon's log"
+	daemon_stop
+	# No socket: the embedded broker, as make run does.
+	FAKEOS_DAEMON_SOCKET=$WORK/none.sock run "$RUN" -n "$(url_of exit_with)" 4
+	expect_code 4
+}
+
+url_of() { echo "file://$TOP/build/progs/$1"; }
+
+test_options_only_the_embedded_broker_honours_say_so() {
+	daemon_start
+	run "$RUN" -n --policy "$TOP/policy/default.policy" "$(url_of exit_with)" 1
+	expect_code 125
+	assert_contains "$ERR" "--policy: needs --standalone"
+	run "$RUN" -n -C "$WORK/c2" "$(url_of exit_with)" 1
+	expect_code 125
+	assert_contains "$ERR" "-C: needs --standalone"
+	daemon_stop
+}
+
+test_a_refused_memory_limit_is_named() {
+	daemon_start --memory-max 32M
+	run "$RUN" -n -m 64M "$(url_of exit_with)" 3
+	expect_code 125
+	assert_contains "$ERR" "fakeosd refused the run: --memory 64 MiB is more than this host allows a program (32 MiB)"
+	run "$RUN" -n -m 16M "$(url_of exit_with)" 3
+	expect_code 3
+	daemon_stop
+}
+
+# --- signals and deaths ------------------------------------------------------
+
+# Starts build/progs/sleeper through the daemon in the background; sets
+# CLIENT (the fakeos-run pid) and waits for its "ready".
+client_sleeper() {
+	"$RUN" -n "$(url_of sleeper)" 30 >"$WORK/sl.out" 2>"$WORK/sl.err" &
+	CLIENT=$!
+	wait_for_text "$WORK/sl.out" ready || fail "sleeper did not start: $(cat "$WORK/sl.err")"
+}
+
+test_ctrl_c_and_sigterm_to_the_client_end_its_program() {
+	daemon_start
+	local sig want
+	for sig in INT TERM; do
+		client_sleeper
+		[ "$(jailed build/progs/sleeper)" -ge 1 ] || fail "no sleeper runs"
+		kill -"$sig" "$CLIENT"
+		wait "$CLIENT"
+		CODE=$?
+		[ "$sig" = INT ] && want=130 || want=143
+		assert_eq "$CODE" "$want" "exit status after SIG$sig"
+		sleep 0.2
+		assert_eq "$(jailed build/progs/sleeper)" "0" "sleepers left after SIG$sig"
+	done
+	daemon_stop
+}
+
+test_a_client_killed_with_sigkill_takes_its_programs_with_it() {
+	daemon_start
+	client_sleeper
+	kill -KILL "$CLIENT"
+	wait "$CLIENT" 2>/dev/null
+	local i
+	for i in $(seq 1 50); do
+		[ "$(jailed build/progs/sleeper)" = 0 ] && break
+		sleep 0.05
+	done
+	assert_eq "$(jailed build/progs/sleeper)" "0" "sleepers left"
+	wait_for_text "$DLOG" "hung up" || fail "the daemon did not notice"
+	# And it still serves.
+	run "$RUN" -n "$(url_of exit_with)" 5
+	expect_code 5
+	daemon_stop
+}
+
+test_a_daemon_killed_with_sigkill_leaves_no_program_and_a_clear_error() {
+	daemon_start
+	client_sleeper
+	kill -KILL "$DPID"
+	wait "$DPID" 2>/dev/null
+	DPID=""
+	wait "$CLIENT"
+	CODE=$?
+	assert_eq "$CODE" "125" "the client's exit status"
+	assert_contains "$(cat "$WORK/sl.err")" "fakeosd ended before the program did"
+	local i
+	for i in $(seq 1 50); do
+		[ "$(jailed build/progs/sleeper)" = 0 ] && break
+		sleep 0.05
+	done
+	assert_eq "$(jailed build/progs/sleeper)" "0" "programs that outlived fakeosd"
+	# A new daemon takes the socket over.
+	daemon_start
+	run "$RUN" -n "$(url_of exit_with)" 6
+	expect_code 6
+	daemon_stop
+}
+
+test_sigterm_to_the_daemon_ends_runs_in_order_then_exits_0() {
+	daemon_start --grace 2
+	client_sleeper
+	kill -TERM "$DPID"
+	wait "$DPID"
+	local drc=$?
+	DPID=""
+	wait "$CLIENT"
+	CODE=$?
+	assert_eq "$drc" "0" "fakeosd's exit status"
+	# The run ended as a standalone one does on SIGTERM.
+	assert_eq "$CODE" "143" "the client's exit status"
+	assert_eq "$(jailed build/progs/sleeper)" "0" "sleepers left"
+	assert_contains "$(cat "$DLOG")" "SIGTERM: stopping"
+	assert_no_file "$SOCK"
+}
+
+# --- accounts ------------------------------------------------------------------
+
+test_another_accounts_names_are_invisible() {
+	daemon_start
+	# Root serves "shared"; nobody cannot see it, and is refused exactly
+	# as for a name nobody serves. Root's own link opens.
+	"$RUN" -n "$PROBE" serve-hold shared >"$WORK/srv.out" 2>&1 &
+	local srv=$!
+	wait_for_text "$WORK/srv.out" "serving shared" || fail "no server"
+	run $NOBODY "$RUN" -n "$PROBE" link-name shared
+	expect_code 0
+	assert_contains "$OUT" "link shared: closed, status -111"
+	run $NOBODY "$RUN" -n "$PROBE" link-name never-served
+	assert_contains "$OUT" "link never-served: closed, status -111"
+	run "$RUN" -n "$PROBE" link-name shared
+	assert_contains "$OUT" "link shared: open"
+	assert_contains "$(cat "$DLOG")" "uid 65534 (pid"
+	kill -INT "$srv"
+	wait "$srv" 2>/dev/null
+	daemon_stop
+}
+
+test_a_client_reads_through_the_daemon_only_what_it_may_read() {
+	daemon_start
+	# A file only root may read, holding a secret: nobody's run of it
+	# must fail on the open, as its own standalone run would, and no
+	# byte of it may reach nobody's stderr.
+	printf 'SECRET-4f1c not a program\n' >"$WORK/private"
+	chmod 600 "$WORK/private"
+	run $NOBODY "$RUN" -n "file://$WORK/private"
+	expect_code 127
+	assert_contains "$ERR" "Permission denied"
+	assert_not_contains "$ERR" "SECRET"
+	run $NOBODY "$RUN" --standalone -n "file://$WORK/private"
+	expect_code 127
+	# Root may, and hears why it is no program.
+	run "$RUN" -n "file://$WORK/private"
+	expect_code 126
+	daemon_stop
+}
+
+# --- a hostile client --------------------------------------------------------
+
+test_malformed_client_messages_are_refused_and_disturb_nothing() {
+	daemon_start
+	"$RUN" -n "$(url_of sleeper)" 30 >"$WORK/sl.out" 2>&1 &
+	local bystander=$!
+	wait_for_text "$WORK/sl.out" ready || fail "the bystander did not start"
+	local c
+	for c in short empty bad-version huge-len unknown-type exit-from-client \
+		run-no-fds run-four-fds run-bad-flags run-unterminated \
+		run-argc-lie run-trailing run-empty-url signal-first signal-bad \
+		signal-with-fd two-runs garbage oversized; do
+		run $NOBODY "$DCLIENT" "$SOCK" "$c" "$(url_of sleeper)"
+		case $c in
+		signal-bad | signal-with-fd | two-runs)
+			# The run was accepted first; the bad message ends it.
+			assert_contains "$OUT" "closed" "$c" ;;
+		*) assert_eq "$OUT" "closed" "what the daemon did with $c" ;;
+		esac
+	done
+	assert_contains "$(cat "$DLOG")" "refused: malformed message: unknown protocol version"
+	assert_contains "$(cat "$DLOG")" "refused: a run needs its stdin, stdout and stderr attached (got 0 descriptors)"
+	assert_contains "$(cat "$DLOG")" "refused: a second run on one connection"
+	# The bystander still runs, and the daemon still serves.
+	kill -0 "$bystander" || fail "the bystander's client died"
+	[ "$(jailed build/progs/sleeper)" -ge 1 ] || fail "the bystander's program died"
+	run "$RUN" -n "$(url_of exit_with)" 8
+	expect_code 8
+	kill -INT "$bystander"
+	wait "$bystander" 2>/dev/null
+	# Nothing the hostile clients started is left.
+	sleep 0.3
+	assert_eq "$(jailed build/progs/sleeper)" "0" "sleepers left"
+	daemon_stop
+}
+
+trap 'daemon_stop; rm -rf "$WORK"' EXIT
+run_tests
