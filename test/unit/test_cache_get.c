@@ -211,6 +211,10 @@ START_TEST(test_cache_get_fresh_entry_loads_without_fetching)
 	ck_assert_uint_eq(f.fetches, 0);
 	ck_assert_uint_eq(f.loads, 1);
 	ck_assert_mem_eq(f.loaded, h, HASH_SIZE);
+	/* Nor took the URL's lock, so it never waits behind a fetch. */
+	char locks[200];
+	snprintf(locks, sizeof(locks), "%s/locks", root);
+	ck_assert_int_eq(access(locks, F_OK), -1);
 }
 END_TEST
 
