@@ -9,7 +9,7 @@
 
 #include "broker.h"
 #include "builtin_filter.h"
-#include "cache.h"
+#include "cli_cache.h"
 #include "client.h"
 #include "daemon.h"
 #include "jail.h"
@@ -148,43 +148,9 @@ static uint64_t opt_ms(const char *opt, const char *arg)
 	return v;
 }
 
-enum cache_cmd { CMD_NONE, CMD_LIST, CMD_VERIFY, CMD_CLEAR };
-
-static int run_cache_cmd(enum cache_cmd cmd, const char *dir)
-{
-	struct error e = { "" };
-	cleanup_free char *def = NULL;
-	unsigned bad = 0;
-	int r;
-
-	if (!dir) {
-		if (cache_default_dir(&def, &e) < 0) {
-			log_error("cache: %s", e.msg);
-			return EXIT_LAUNCHER;
-		}
-		dir = def;
-	}
-	switch (cmd) {
-	case CMD_LIST:
-		r = cache_list(dir, stdout, &e);
-		break;
-	case CMD_VERIFY:
-		r = cache_verify(dir, stdout, &bad, &e);
-		break;
-	default:
-		r = cache_clear(dir, stdout, &e);
-		break;
-	}
-	if (fflush(stdout) != 0 && r >= 0)
-		r = error_sys(&e, errno, "stdout");
-	if (r < 0) {
-		log_error("%s: %s", dir, e.msg);
-		return EXIT_LAUNCHER;
-	}
-	/* --cache-verify exits 1 when it found (and removed) something bad. */
-	return bad > 0 ? 1 : 0;
-}
-
+/* Compiles the policy before anything is fetched: a launch never runs
+ * unfiltered, and a bad policy is reported before any network traffic.
+ * The default policy was compiled when fakeos-run was built. */
 static int load_filter(const char *path, struct sock_fprog *prog)
 {
 	struct error e = { "" };
@@ -224,7 +190,8 @@ int main(int argc, char **argv)
 		.stdin_relay = true,
 	};
 	broker_default_quotas(&o.quotas);
-	enum cache_cmd cmd = CMD_NONE;
+	bool cache_cmd = false;
+	enum cli_cache_cmd cmd = CLI_CACHE_LIST;
 	const char *spawn_from[16];
 	const char *policy_path = NULL;
 	/* The first option given that only the embedded broker honours. */
@@ -282,13 +249,16 @@ int main(int argc, char **argv)
 			o.program.cacert = optarg;
 			break;
 		case OPT_CACHE_LIST:
-			cmd = CMD_LIST;
+			cache_cmd = true;
+			cmd = CLI_CACHE_LIST;
 			break;
 		case OPT_CACHE_VERIFY:
-			cmd = CMD_VERIFY;
+			cache_cmd = true;
+			cmd = CLI_CACHE_VERIFY;
 			break;
 		case OPT_CACHE_CLEAR:
-			cmd = CMD_CLEAR;
+			cache_cmd = true;
+			cmd = CLI_CACHE_CLEAR;
 			break;
 		case 'm':
 			o.limits.memory = opt_size("--memory", optarg);
@@ -361,10 +331,11 @@ int main(int argc, char **argv)
 		}
 	}
 
-	if (cmd != CMD_NONE) {
+	if (cache_cmd) {
 		if (optind != argc)
 			usage_error("cache commands take no URL");
-		return run_cache_cmd(cmd, o.program.cache_dir);
+		int r = cli_cache_run(cmd, o.program.cache_dir);
+		return r < 0 ? EXIT_LAUNCHER : r;
 	}
 	if (optind >= argc)
 		usage_error("no URL given");

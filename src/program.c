@@ -1,18 +1,15 @@
 /* program.c — see program.h. The stages of getting a program, in order:
- *   1. parse the URL (url.c);
- *   2. file://: read the file; http(s): find it in the cache, or fetch it
- *      under the URL's lock (fetch.c, cache.c), as freshness decides;
- *   3. copy the bytes into a memfd and seal it;
+ *   1. parse the URL (url.c), and hold it to the loader's prefix;
+ *   2. file://: open the file; http(s): cache_get (cache.h), which decides
+ *      between the cached copy and a fetch (fetch.c), and keeps and evicts;
+ *   3. copy the bytes into a memfd (a download is written there) and seal
+ *      it;
  *   4. map the sealed memfd, hash what is mapped and compare with the
  *      object's name or the #sha256= pin, and check that it is a static
- *      x86-64 ELF (elf.c): what was verified is exactly what will run;
- *   5. keep a download in the cache (unless no-store) and evict.
- *
- * Freshness: an entry is fresh until its expiry (the server's max-age, or
- * default_ttl; no-cache makes that "never"). A fresh entry is used with no
- * network request and without loading libcurl. A stale one is revalidated
- * with a conditional request; a 304 extends it. If revalidation fails for a
- * network reason or a 5xx, the stale copy runs with a warning. */
+ *      x86-64 ELF (elf.c): what was verified is exactly what will run.
+ * Steps 3 and 4 are the operations cache_get calls (program_cached,
+ * program_download): the cache decides which bytes, this file makes them a
+ * program. */
 #include "program.h"
 
 #include <fcntl.h>
@@ -249,200 +246,46 @@ static int program_from_fd(const struct program_loader *l,
 	return program_seal(&mfd, want, p, NULL, kind, e);
 }
 
-/* ---- the cache path --------------------------------------------------- */
+/* ---- http(s): through the cache ------------------------------------ */
 
-/* Loads the object named hash from the open fd obj. A corrupt object (its
- * bytes no longer hash to its name: a disk error, a stray write) is
- * removed, reported, and -EBADMSG returned so the caller fetches again. */
-static int program_from_object_fd(struct program_loader *l,
-				  const struct url *u, int obj,
-				  const uint8_t hash[HASH_SIZE],
-				  struct program *p, enum program_fail *kind,
-				  struct error *e)
+/* One http(s) load: what the cache's operations (cache_ops) work on. */
+struct program_get {
+	struct program_loader *l;
+	const struct url *u;
+	struct program *p;
+	/* The failure of the last operation, which is what cache_get
+	 * returns when it fails after one: an operation that succeeds, or
+	 * fails with -EBADMSG (a corrupt object, which the cache survives),
+	 * leaves PROGRAM_FAIL_FETCH. */
+	enum program_fail *kind;
+	void *map; /* the download's sealed bytes, mapped for the cache */
+	size_t map_size;
+};
+
+/* cache_ops.load: a cached object into a sealed, checked memfd. */
+static int program_cached(void *arg, int fd, const uint8_t hash[HASH_SIZE],
+			  struct error *e)
 {
-	struct error sub;
-	int r = program_from_fd(l, u, obj, hash, p, kind, &sub);
-	if (r == -EBADMSG) {
-		log_warn("%s: the cached copy is corrupt (%s); discarding it",
-			 u->base, sub.msg);
-		struct error rm;
-		if (cache_object_remove(l->cache, hash, &rm) < 0)
-			log_warn("%s", rm.msg);
-		return error_set(e, EBADMSG, "the cached copy is corrupt");
-	}
-	if (r < 0) {
-		*e = sub;
-		return r;
-	}
-	cache_object_touch(obj);
-	return 0;
+	struct program_get *g = arg;
+	return program_from_fd(g->l, g->u, fd, hash, g->p, g->kind, e);
 }
 
-/* Loads the cached object named hash. -ENOENT when it is not there,
- * -EBADMSG when it was corrupt (and is now gone). */
-static int program_from_object(struct program_loader *l, const struct url *u,
-			       const uint8_t hash[HASH_SIZE], struct program *p,
-			       enum program_fail *kind, struct error *e)
+/* cache_ops.fetch: downloads straight into a memfd, seals and checks it
+ * (against the pin too), and lends the cache the sealed bytes to keep. */
+static int program_download(void *arg, const char *url,
+			    const struct fetch_validators *v,
+			    struct fetch_result *res, struct cache_download *dl,
+			    struct error *e)
 {
-	cleanup_fd int obj = -1;
-	uint64_t size;
-
-	*kind = PROGRAM_FAIL_FETCH;
-	int r = cache_object_open(l->cache, hash, &obj, &size, e);
-	if (r < 0)
-		return r;
-	return program_from_object_fd(l, u, obj, hash, p, kind, e);
-}
-
-/* Reads the URL's entry. *have says whether there is a usable one; a
- * malformed entry is reported, removed and treated as none. */
-static int program_entry(struct program_loader *l, const struct url *u,
-			 struct cache_entry *en, bool *have, struct error *e)
-{
-	*have = false;
-	int r = cache_entry_load(l->cache, u->base, en, e);
-	if (r == -ENOENT)
-		return 0;
-	if (r == -EBADMSG) {
-		log_warn("%s; removing it", e->msg);
-		struct error rm;
-		if (cache_entry_remove(l->cache, u->base, &rm) < 0)
-			log_warn("%s", rm.msg);
-		return 0;
-	}
-	if (r < 0)
-		return r;
-	*have = true;
-	return 0;
-}
-
-static bool program_fresh(const struct cache_entry *en, int64_t now)
-{
-	return now < en->expires;
-}
-
-/* How long a response stays fresh: no-cache means revalidate every time,
- * else max-age, else the fallback (default_ttl, or after a 304 the
- * lifetime the entry had). */
-static int64_t program_ttl(const struct fetch_cache_control *cc,
-			   int64_t fallback)
-{
-	if (cc->no_cache)
-		return 0;
-	if (cc->has_max_age)
-		return cc->max_age;
-	return fallback;
-}
-
-/* Copies a validator into the entry if it can be stored, else clears it:
- * a stale validator is worse than none. */
-static void program_set_field(char *dst, size_t cap, const char *v)
-{
-	if (v[0] && cache_field_ok(v) && strlen(v) < cap)
-		memcpy(dst, v, strlen(v) + 1);
-	else
-		dst[0] = '\0';
-}
-
-/* Keeps a verified download: object first, then the entry naming it (so
- * an entry never names an object that is not yet durable), then eviction.
- * Failures here are warnings: the program is already in memory and can
- * run; only the next launch loses. */
-static void program_keep(struct program_loader *l, const struct url *u,
-			 const void *map, const struct program *p,
-			 const struct fetch_result *res)
-{
-	struct cache_entry en;
-	struct error e;
-	int64_t now = now_unix();
-
-	if (cache_object_store(l->cache, map, p->size, p->sha256, &e) < 0) {
-		log_warn("%s: not cached: %s", u->base, e.msg);
-		return;
-	}
-	memset(&en, 0, sizeof(en));
-	snprintf(en.url, sizeof(en.url), "%s", u->base);
-	memcpy(en.object, p->sha256, HASH_SIZE);
-	en.size = p->size;
-	en.fetched = now;
-	en.expires = now + program_ttl(&res->headers.cc, l->o.default_ttl);
-	program_set_field(en.etag, sizeof(en.etag), res->headers.etag);
-	program_set_field(en.last_modified, sizeof(en.last_modified),
-			  res->headers.last_modified);
-	if (cache_entry_store(l->cache, &en, &e) < 0)
-		log_warn("%s: not cached: %s", u->base, e.msg);
-	if (cache_evict(l->cache, l->o.cache_max, p->sha256, NULL, &e) < 0)
-		log_warn("cache eviction: %s", e.msg);
-}
-
-/* A 304: the cached object is still right. Extends the entry and loads
- * the object, which is open on obj. */
-static int program_not_modified(struct program_loader *l, const struct url *u,
-				struct cache_entry *en, int obj,
-				const struct fetch_result *res,
-				struct program *p, enum program_fail *kind,
-				struct error *e)
-{
-	int r = program_from_object_fd(l, u, obj, en->object, p, kind, e);
-	if (r < 0)
-		return r;
-	struct error sub;
-	if (res->headers.cc.no_store) {
-		if (cache_entry_remove(l->cache, u->base, &sub) < 0)
-			log_warn("%s", sub.msg);
-		return 0;
-	}
-	int64_t now = now_unix();
-	int64_t ttl = program_ttl(&res->headers.cc, en->expires - en->fetched);
-	en->fetched = now;
-	en->expires = now + ttl;
-	/* A 304 may carry new validators (RFC 9111, 4.3.4). */
-	if (res->headers.etag[0])
-		program_set_field(en->etag, sizeof(en->etag),
-				  res->headers.etag);
-	if (res->headers.last_modified[0])
-		program_set_field(en->last_modified, sizeof(en->last_modified),
-				  res->headers.last_modified);
-	if (cache_entry_store(l->cache, en, &sub) < 0)
-		log_warn("%s: %s", u->base, sub.msg);
-	return 0;
-}
-
-/* Fetches under the URL's lock. en is the URL's entry, or NULL: with an
- * entry whose object is present the request is conditional, and that
- * object is the stale copy that may run if the network fails.
- * It recurses at most once: a 304 for an entry that turns out malformed
- * fetches again with en NULL, and a request without an entry is never
- * conditional, so it cannot get a 304. */
-/* NOLINTNEXTLINE(misc-no-recursion) */
-static int program_fetch(struct program_loader *l, const struct url *u,
-			 struct cache_entry *en, struct program *p,
-			 enum program_fail *kind, struct error *e)
-{
-	cleanup_fd int stale = -1;
+	struct program_get *g = arg;
+	const struct program_loader *l = g->l;
 	cleanup_fd int mfd = -1;
-	struct fetch_validators v = { NULL, NULL };
-	struct fetch_result res;
-	struct error sub;
-	uint64_t stale_size;
-	int r;
 
-	if (en && !u->pinned) {
-		r = cache_object_open(l->cache, en->object, &stale,
-				      &stale_size, &sub);
-		if (r == 0) {
-			v.etag = en->etag;
-			v.last_modified = en->last_modified;
-		} else if (r != -ENOENT) {
-			log_warn("%s", sub.msg);
-		}
-	}
-	*kind = PROGRAM_FAIL_RUN;
-	r = program_memfd(u, &mfd, e);
+	*g->kind = PROGRAM_FAIL_RUN;
+	int r = program_memfd(g->u, &mfd, e);
 	if (r < 0)
 		return r;
-
-	*kind = PROGRAM_FAIL_FETCH;
+	*g->kind = PROGRAM_FAIL_FETCH;
 	const struct fetch_opts fo = {
 		.max_size = l->o.max_size,
 		.timeout_ms = l->o.timeout_ms,
@@ -450,163 +293,61 @@ static int program_fetch(struct program_loader *l, const struct url *u,
 		.progress = l->o.progress,
 		.within = l->within,
 	};
-	log_info("fetching %s%s", u->base, stale >= 0 ? " (revalidating)" :
-							"");
-	r = fetch_get(u->base, &fo, &v, mfd, &res, e);
-	if (r < 0) {
-		/* Only a failure to reach the server, or the server failing,
-		 * lets the stale copy run. A 404 or 410 is the server saying
-		 * the program is gone (or any 4xx: not ours to have): running
-		 * an old copy would resurrect a program its publisher
-		 * withdrew, perhaps for a security hole. A refused redirect
-		 * or an oversized body is not an outage either. */
-		if (stale < 0 || (res.fail != FETCH_FAIL_NETWORK &&
-				  res.fail != FETCH_FAIL_SERVER))
-			return r;
-		struct error why = *e;
-		r = program_from_object_fd(l, u, stale, en->object, p, kind,
-					   e);
-		if (r < 0) {
-			if (r == -EBADMSG) {
-				*kind = PROGRAM_FAIL_FETCH;
-				*e = why;
-				return -EIO;
-			}
-			return r;
-		}
-		log_warn("%s: %s; running the cached copy from %lld s ago",
-			 u->base, why.msg,
-			 (long long)(now_unix() - en->fetched));
-		p->source = "cache (stale)";
-		return 0;
-	}
-
-	if (res.status == 304) {
-		/* fetch_get accepts a 304 only for a conditional request,
-		 * which needs an entry and its object; say so here too. */
-		if (!en || stale < 0)
-			return error_set(e, EPROTO, "HTTP 304 to a request "
-						    "that was not conditional");
-		log_debug("%s: not modified", u->base);
-		r = program_not_modified(l, u, en, stale, &res, p, kind, e);
-		if (r == -EBADMSG)
-			return program_fetch(l, u, NULL, p, kind, e);
-		if (r == 0)
-			p->source = "cache (revalidated)";
+	r = fetch_get(url, &fo, v, mfd, res, e);
+	if (r < 0 || res->status == 304)
 		return r;
-	}
-
-	void *map = NULL;
-	r = program_seal(&mfd, u->pinned ? u->pin : NULL, p, &map, kind, e);
+	r = program_seal(&mfd, g->u->pinned ? g->u->pin : NULL, g->p, &g->map,
+			 g->kind, e);
 	if (r < 0)
 		return r;
+	g->map_size = g->p->size;
 	/* The streamed hash and the sealed hash must agree: anything else
 	 * means the memfd changed between writing and sealing. */
-	if (memcmp(res.sha256, p->sha256, HASH_SIZE) != 0 ||
-	    res.size != p->size) {
-		program_unmap(map, p->size);
-		program_free(p);
-		*kind = PROGRAM_FAIL_FETCH;
+	if (memcmp(res->sha256, g->p->sha256, HASH_SIZE) != 0 ||
+	    res->size != g->p->size) {
+		program_free(g->p);
+		*g->kind = PROGRAM_FAIL_FETCH;
 		return error_set(e, EIO, "the download changed while it was "
 					 "being sealed");
 	}
-	if (res.headers.cc.no_store) {
-		log_debug("%s: no-store, not cached", u->base);
-		/* The old entry no longer describes what the server serves. */
-		if (en && cache_entry_remove(l->cache, u->base, &sub) < 0)
-			log_warn("%s", sub.msg);
-	} else {
-		program_keep(l, u, map, p, &res);
-	}
-	program_unmap(map, p->size);
-	p->source = "network";
+	dl->bytes = g->map;
+	dl->size = g->p->size;
+	memcpy(dl->hash, g->p->sha256, HASH_SIZE);
 	return 0;
 }
+
+static const struct cache_ops program_cache_ops = {
+	.load = program_cached,
+	.fetch = program_download,
+};
 
 static int program_load_http(struct program_loader *l, const struct url *u,
 			     struct program *p, enum program_fail *kind,
 			     struct error *e)
 {
+	struct program_get g = { .l = l, .u = u, .p = p, .kind = kind };
+	struct cache_result res;
 	struct cache *c;
-	struct cache_entry en;
-	bool have;
-	int r;
 
 	*kind = PROGRAM_FAIL_FETCH;
-	r = program_cache(l, &c, e);
+	int r = program_cache(l, &c, e);
 	if (r < 0)
 		return r;
-
-	/* Pinned bytes need no freshness: if they are here, they are it. */
-	r = -ENOENT;
-	if (u->pinned) {
-		r = program_from_object(l, u, u->pin, p, kind, e);
-		if (r == 0) {
-			p->source = "cache (pinned)";
-			return 0;
-		}
-		if (r != -ENOENT && r != -EBADMSG)
-			return r;
-	}
-	bool corrupt = r == -EBADMSG;
-	r = program_entry(l, u, &en, &have, e);
-	if (r < 0)
-		return r;
-	if (!u->pinned && have &&
-	    (l->o.offline ||
-	     (!l->o.refresh && program_fresh(&en, now_unix())))) {
-		r = program_from_object(l, u, en.object, p, kind, e);
-		if (r == 0) {
-			p->source = "cache";
-			return 0;
-		}
-		if (r != -ENOENT && r != -EBADMSG)
-			return r;
-		corrupt |= r == -EBADMSG;
-	}
-	if (l->o.offline) {
-		*kind = PROGRAM_FAIL_FETCH;
-		if (corrupt)
-			return error_set(e, ENOENT, "the cached copy was "
-						    "corrupt and --offline "
-						    "forbids fetching it again");
-		return error_set(e, ENOENT, "not in the cache (--offline)");
-	}
-
-	/* One launch fetches; the others wait here and then use what it
-	 * stored, instead of all downloading the same bytes. */
-	struct cache_entry before = en;
-	bool had = have;
-	cleanup_fd int lock = -1;
-	r = cache_lock_url(c, u->base, &lock, e);
-	if (r < 0)
-		return r;
-	r = program_entry(l, u, &en, &have, e);
-	if (r < 0)
-		return r;
-	if (u->pinned) {
-		r = program_from_object(l, u, u->pin, p, kind, e);
-		if (r == 0) {
-			p->source = "cache (pinned)";
-			return 0;
-		}
-	} else if (have && program_fresh(&en, now_unix()) &&
-		   (!l->o.refresh || !had || en.fetched != before.fetched ||
-		    en.expires != before.expires ||
-		    memcmp(en.object, before.object, HASH_SIZE) != 0)) {
-		/* Fresh now: another launch fetched it while we waited
-		 * (with --refresh, only if the entry changed while we
-		 * waited for the lock: timestamps are whole seconds, so
-		 * comparing them with our start time could not tell). */
-		r = program_from_object(l, u, en.object, p, kind, e);
-		if (r == 0) {
-			p->source = "cache";
-			return 0;
-		}
-	}
-	if (r < 0 && r != -ENOENT && r != -EBADMSG)
-		return r;
-	return program_fetch(l, u, have ? &en : NULL, p, kind, e);
+	const struct cache_request req = {
+		.url = u->base,
+		.pin = u->pinned ? u->pin : NULL,
+		.offline = l->o.offline,
+		.refresh = l->o.refresh,
+		.default_ttl = l->o.default_ttl,
+		.max = l->o.cache_max,
+		.ops = &program_cache_ops,
+		.arg = &g,
+	};
+	r = cache_get(c, &req, &res, e);
+	program_unmap(g.map, g.map_size);
+	if (r == 0)
+		p->source = cache_source_name(res.source);
+	return r;
 }
 
 /* Opens a file:// program without side effects: O_PATH first (a device, a

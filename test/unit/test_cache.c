@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "cache.h"
+#include "cli_cache.h"
 
 static char tmp[64]; /* the mkdtemp directory */
 static char root[128]; /* tmp/cache: the cache root */
@@ -1013,7 +1014,7 @@ START_TEST(test_cache_list_prints_one_line_per_entry_sorted)
 	cache_close(c);
 
 	FILE *f = capture();
-	ck_assert_int_eq(cache_list(root, f, &e), 0);
+	ck_assert_int_eq(cli_cache_list(root, f, &e), 0);
 	fclose(f);
 	hash_hex(a, hex);
 	snprintf(want, sizeof(want),
@@ -1034,7 +1035,7 @@ START_TEST(test_cache_list_of_missing_cache_is_empty)
 {
 	struct error e;
 	FILE *f = capture();
-	ck_assert_int_eq(cache_list(root, f, &e), 0);
+	ck_assert_int_eq(cli_cache_list(root, f, &e), 0);
 	fclose(f);
 	ck_assert_str_eq(capture_buf, "");
 	ck_assert(!exists(""));
@@ -1051,7 +1052,7 @@ START_TEST(test_cache_verify_reports_all_good)
 	put_three(c, h);
 	cache_close(c);
 	FILE *f = capture();
-	ck_assert_int_eq(cache_verify(root, f, &bad, &e), 0);
+	ck_assert_int_eq(cli_cache_verify(root, f, &bad, &e), 0);
 	fclose(f);
 	ck_assert_uint_eq(bad, 0);
 	ck_assert_str_eq(capture_buf, "verified 3 objects and 3 entries: all "
@@ -1077,7 +1078,7 @@ START_TEST(test_cache_verify_removes_corrupt_object_and_reports_it)
 	close(fd);
 
 	FILE *f = capture();
-	ck_assert_int_eq(cache_verify(root, f, &bad, &e), 0);
+	ck_assert_int_eq(cli_cache_verify(root, f, &bad, &e), 0);
 	fclose(f);
 	ck_assert_uint_eq(bad, 1);
 	hash_hex(h[1], hex);
@@ -1110,7 +1111,7 @@ START_TEST(test_cache_verify_removes_malformed_entries_and_strays)
 	cache_close(c);
 
 	FILE *f = capture();
-	ck_assert_int_eq(cache_verify(root, f, &bad, &e), 0);
+	ck_assert_int_eq(cli_cache_verify(root, f, &bad, &e), 0);
 	fclose(f);
 	ck_assert_uint_eq(bad, 3);
 	ck_assert_contains(capture_buf, "objects/stray: not a cache object; "
@@ -1132,7 +1133,7 @@ START_TEST(test_cache_verify_of_missing_cache_is_all_good)
 	struct error e;
 	unsigned bad = 99;
 	FILE *f = capture();
-	ck_assert_int_eq(cache_verify(root, f, &bad, &e), 0);
+	ck_assert_int_eq(cli_cache_verify(root, f, &bad, &e), 0);
 	fclose(f);
 	ck_assert_uint_eq(bad, 0);
 }
@@ -1152,7 +1153,7 @@ START_TEST(test_cache_clear_leaves_an_empty_cache)
 	cache_close(c);
 
 	FILE *f = capture();
-	ck_assert_int_eq(cache_clear(root, f, &e), 0);
+	ck_assert_int_eq(cli_cache_clear(root, f, &e), 0);
 	fclose(f);
 	ck_assert_str_eq(capture_buf, "removed 3 objects and 3 entries\n");
 	ck_assert_uint_eq(count_dir("objects"), 0);
@@ -1160,7 +1161,7 @@ START_TEST(test_cache_clear_leaves_an_empty_cache)
 	ck_assert_uint_eq(count_dir("locks"), 0);
 	ck_assert_uint_eq(count_dir("tmp"), 0);
 	f = capture();
-	ck_assert_int_eq(cache_list(root, f, &e), 0);
+	ck_assert_int_eq(cli_cache_list(root, f, &e), 0);
 	fclose(f);
 	ck_assert_str_eq(capture_buf, "");
 	/* Still a usable cache. */
@@ -1187,7 +1188,7 @@ START_TEST(test_cache_clear_does_not_follow_symlinks_out)
 	ck_assert_int_eq(symlink(outside, at("objects/ab")), 0);
 
 	FILE *f = capture();
-	ck_assert_int_eq(cache_clear(root, f, &e), 0);
+	ck_assert_int_eq(cli_cache_clear(root, f, &e), 0);
 	fclose(f);
 	ck_assert_int_eq(access(keep, F_OK), 0);
 	ck_assert(!exists("urls/dirlink"));
@@ -1199,7 +1200,7 @@ START_TEST(test_cache_clear_of_missing_cache_succeeds)
 {
 	struct error e;
 	FILE *f = capture();
-	ck_assert_int_eq(cache_clear(root, f, &e), 0);
+	ck_assert_int_eq(cli_cache_clear(root, f, &e), 0);
 	fclose(f);
 	ck_assert_str_eq(capture_buf, "removed 0 objects and 0 entries\n");
 }
