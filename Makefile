@@ -47,6 +47,10 @@ LDFLAGS := $(LDOPT) -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 # built with musl (see "the launcher" below); under SAN=1, and with
 # RUN_MUSL=0, it is a dynamic glibc program like the other two.
 LDLIBS := -lseccomp -lcap -luring -lnettle -ldl
+# fakeosd talks to systemd through libsystemd (src/notify.c). --as-needed
+# keeps it out of every program that does not call notify_*, and
+# fakeos-run's static build never compiles notify.c (RUN_SRCS).
+LDLIBS += -lsystemd
 ifeq ($(SAN),1)
 RUN_MUSL := 0
 endif
@@ -123,7 +127,8 @@ $(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
 # integration-san (docs/SECURITY.md, "Gates that keep this true").
 MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
 RUN_INC := build/musl-run-include
-RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c,$(HOST_SRCS)) \
+# notify.c is fakeosd's alone and needs libsystemd: left out like fetch_curl.c.
+RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/notify.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
 # glibc build's own.

@@ -6,6 +6,7 @@
 
 int log_level = LOG_NORMAL;
 static const char *log_prog = "fakeos";
+static bool log_journal;
 
 void log_init(const char *progname)
 {
@@ -13,44 +14,83 @@ void log_init(const char *progname)
 	log_prog = slash ? slash + 1 : progname;
 }
 
+void log_use_journal(bool on)
+{
+	log_journal = on;
+}
+
+/* The journal form of a message: "<N>" before it and before every line
+ * in it, so a newline in a URL or a name from a program starts a line of
+ * the same priority, not one whose "<0>" journald would take for an
+ * emergency. What does not fit in out is cut. Returns its length. */
+static size_t journal_lines(char *out, size_t size, char prio, const char *kind,
+			    const char *msg)
+{
+	size_t len = 0;
+	const char *parts[] = { kind, msg };
+	bool line_start = true;
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+		for (const char *p = parts[i]; *p && len + 4 < size; p++) {
+			if (line_start) {
+				out[len++] = '<';
+				out[len++] = prio;
+				out[len++] = '>';
+				line_start = false;
+			}
+			out[len++] = *p;
+			line_start = *p == '\n';
+		}
+	return len;
+}
+
 /* One write per message, so lines from several processes do not interleave.
- * format(printf, 2, 0) lets clang's -Wformat-nonliteral accept fmt. */
-static void log_v(const char *kind, const char *fmt, va_list ap) PRINTF(2, 0);
-static void log_v(const char *kind, const char *fmt, va_list ap)
+ * format(printf, 3, 0) lets clang's -Wformat-nonliteral accept fmt. */
+static void log_v(char prio, const char *kind, const char *fmt, va_list ap)
+	PRINTF(3, 0);
+static void log_v(char prio, const char *kind, const char *fmt, va_list ap)
 {
 	char line[1024];
-	int n = snprintf(line, sizeof(line), "%s: %s", log_prog, kind);
-	if (n < 0 || (size_t)n >= sizeof(line))
-		n = 0;
-	int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
-	size_t len = (size_t)n + (m < 0 ? 0 : (size_t)m);
-	if (len >= sizeof(line) - 1)
-		len = sizeof(line) - 2;
+	size_t len;
+	if (log_journal) {
+		char msg[sizeof(line)];
+		if (vsnprintf(msg, sizeof(msg), fmt, ap) < 0)
+			msg[0] = '\0';
+		len = journal_lines(line, sizeof(line) - 1, prio, kind, msg);
+	} else {
+		int n = snprintf(line, sizeof(line), "%s: %s", log_prog, kind);
+		if (n < 0 || (size_t)n >= sizeof(line))
+			n = 0;
+		int m = vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
+		len = (size_t)n + (m < 0 ? 0 : (size_t)m);
+		if (len >= sizeof(line) - 1)
+			len = sizeof(line) - 2;
+	}
 	line[len++] = '\n';
 	(void)write_full(STDERR_FILENO, line, len);
 }
 
-#define LOG_FN(name, min, kind)                                                \
+#define LOG_FN(name, min, prio, kind)                                          \
 	void name(const char *fmt, ...)                                        \
 	{                                                                      \
 		va_list ap;                                                    \
 		if (log_level < (min))                                         \
 			return;                                                \
 		va_start(ap, fmt);                                             \
-		log_v(kind, fmt, ap);                                          \
+		log_v(prio, kind, fmt, ap);                                    \
 		va_end(ap);                                                    \
 	}
 
-LOG_FN(log_error, LOG_QUIET, "")
-LOG_FN(log_warn, LOG_NORMAL, "warning: ")
-LOG_FN(log_info, LOG_VERBOSE, "")
-LOG_FN(log_debug, LOG_DEBUG, "debug: ")
+/* The priorities are sd-daemon(3)'s: SD_ERR, SD_WARNING, SD_INFO, SD_DEBUG. */
+LOG_FN(log_error, LOG_QUIET, '3', "")
+LOG_FN(log_warn, LOG_NORMAL, '4', "warning: ")
+LOG_FN(log_info, LOG_VERBOSE, '6', "")
+LOG_FN(log_debug, LOG_DEBUG, '7', "debug: ")
 
 void log_fatal(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	log_v("", fmt, ap);
+	log_v('3', "", fmt, ap);
 	va_end(ap);
 	_exit(125);
 }
