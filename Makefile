@@ -5,16 +5,24 @@
 #   make check      the whole test suite (unit, sanitizers, integration,
 #                   escape tests, fuzz smoke)
 #   make bench      launch and datagram figures beside their baselines
-#   make install    PREFIX=/usr/local, DESTDIR honoured
+#   make install    PREFIX=/usr/local, DESTDIR honoured; the systemd unit
+#                   goes to UNITDIR (PREFIX/lib/systemd/system)
 #
 # Missing Debian packages are installed by tools/install-deps.
 
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
+# systemd's system unit path holds /usr/local/lib/systemd/system and
+# /usr/lib/systemd/system (`systemd-analyze unit-paths`): PREFIX=/usr/local
+# and PREFIX=/usr both land where systemctl finds the unit. Any other
+# PREFIX needs UNITDIR=/etc/systemd/system, or `systemctl link`. Not
+# derived from LIBDIR, which may be lib64 or elsewhere.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 VERSION := 0.1.0
@@ -319,6 +327,11 @@ install: $(PROGS) build/libfakeos.a
 	install -m 0644 man/fakeos-run.1 man/fakeos-policy.1 \
 		$(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/fakeos-policy.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 0644 man/fakeosd.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' systemd/fakeosd.service.in \
+	    >$(DESTDIR)$(UNITDIR)/fakeosd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/fakeosd.service
 
 clean:
 	rm -rf build
