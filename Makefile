@@ -5,7 +5,8 @@
 #   make check      the whole test suite (unit, sanitizers, integration,
 #                   escape tests, fuzz smoke)
 #   make bench      launch and datagram figures beside their baselines
-#   make install    PREFIX=/usr/local, DESTDIR honoured
+#   make install    PREFIX=/usr/local, DESTDIR honoured; the systemd unit
+#                   goes to UNITDIR (PREFIX/lib/systemd/system)
 #
 # Missing Debian packages are installed by tools/install-deps.
 
@@ -16,6 +17,12 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share
 MANDIR ?= $(DATADIR)/man
+# systemd's system unit path holds /usr/local/lib/systemd/system and
+# /usr/lib/systemd/system (`systemd-analyze unit-paths`): PREFIX=/usr/local
+# and PREFIX=/usr both land where systemctl finds the unit. Any other
+# PREFIX needs UNITDIR=/etc/systemd/system, or `systemctl link`. Not
+# derived from LIBDIR, which may be lib64 or elsewhere.
+UNITDIR ?= $(PREFIX)/lib/systemd/system
 DESTDIR ?=
 
 VERSION := 0.1.0
@@ -48,6 +55,10 @@ LDFLAGS := $(LDOPT) -pie -Wl,-z,relro,-z,now -Wl,--as-needed
 # built with musl (see "the launcher" below); under SAN=1, and with
 # RUN_MUSL=0, it is a dynamic glibc program like the other two.
 LDLIBS := -lseccomp -lcap -luring -lnettle -ldl
+# fakeosd talks to systemd through libsystemd (src/notify.c). --as-needed
+# keeps it out of every program that does not call notify_*, and
+# fakeos-run's static build never compiles notify.c (RUN_SRCS).
+LDLIBS += -lsystemd
 ifeq ($(SAN),1)
 RUN_MUSL := 0
 endif
@@ -125,9 +136,10 @@ $(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
 # integration-san (docs/SECURITY.md, "Gates that keep this true").
 MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
 RUN_INC := build/musl-run-include
-# The daemon's own modules are not the launcher's.
-RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c,\
-	    $(HOST_SRCS)) src/run/glibc_abi.c
+# The daemon's own modules are not the launcher's: daemon.c, and
+# notify.c, which needs libsystemd (left out like fetch_curl.c).
+RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c \
+	    src/notify.c,$(HOST_SRCS)) src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
 # glibc build's own.
 RUN_OBJS := $(RUN_SRCS:%.c=build/run/%.o) build/src/default_filter.o
@@ -332,6 +344,11 @@ install: $(PROGS) build/libfakeos.a
 	install -m 0644 man/fakeos-run.1 man/fakeos-policy.1 \
 		$(DESTDIR)$(MANDIR)/man1/
 	install -m 0644 man/fakeos-policy.5 $(DESTDIR)$(MANDIR)/man5/
+	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 0644 man/fakeosd.8 $(DESTDIR)$(MANDIR)/man8/
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' systemd/fakeosd.service.in \
+	    >$(DESTDIR)$(UNITDIR)/fakeosd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/fakeosd.service
 
 clean:
 	rm -rf build
