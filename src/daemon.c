@@ -24,6 +24,7 @@
 
 #include "dproto.h"
 #include "log.h"
+#include "notify.h"
 #include "url.h"
 
 struct client {
@@ -48,6 +49,9 @@ struct daemon {
 	bool stopping;
 	uint64_t stop_deadline_ns; /* SIGKILL for every run after this */
 	bool killed_all;
+	uint64_t watchdog_ns; /* systemd's interval; 0: none */
+	uint64_t watchdog_next_ns;
+	unsigned last_runs, last_programs; /* the STATUS= systemd last got */
 };
 
 static void client_free(struct client *c)
@@ -319,8 +323,28 @@ static void on_signal(struct broker *b, int sig, void *arg)
 							 : "SIGQUIT");
 		daemon_stop(d);
 	}
-	/* SIGHUP: nothing to re-read yet; the configuration is read at
-	 * start (fakeosd.c). */
+	if (sig == SIGHUP) {
+		/* The settings fakeosd has are its command line's; a reload
+		 * re-reads nothing yet, and says so to systemd, which
+		 * waits for READY=1 again. */
+		(void)notify_reloading();
+		log_info("SIGHUP: nothing to reload: fakeosd's settings are "
+			 "its command line's");
+		(void)notify_ready_again();
+	}
+}
+
+/* systemd's STATUS=, when it changed. */
+static void tell_status(struct daemon *d)
+{
+	unsigned runs, programs;
+	daemon_counts(d, &runs, &programs);
+	if (runs == d->last_runs && programs == d->last_programs)
+		return;
+	d->last_runs = runs;
+	d->last_programs = programs;
+	(void)notify_status("%s%u runs, %u programs",
+			    d->stopping ? "stopping: " : "", runs, programs);
 }
 
 void daemon_stop(struct daemon *d)
@@ -328,6 +352,7 @@ void daemon_stop(struct daemon *d)
 	if (d->stopping)
 		return;
 	d->stopping = true;
+	(void)notify_stopping();
 	d->stop_deadline_ns = now_ns() + d->o->grace_ms * 1000000;
 	if (d->w_listen) {
 		broker_unwatch(d->b, d->listen_fd, d->w_listen);
@@ -415,11 +440,29 @@ fail:
 
 int daemon_serve(struct daemon *d)
 {
+	uint64_t usec = 0;
+	if (notify_watchdog_usec(&usec) == 0 && usec) {
+		/* Pinged at half the interval, as sd_watchdog_enabled(3)
+		 * advises. */
+		d->watchdog_ns = usec * 1000 / 2;
+		d->watchdog_next_ns = now_ns();
+	}
+	(void)notify_ready("0 runs, 0 programs");
 	for (;;) {
 		reap_clients(d);
+		tell_status(d);
 		if (d->stopping && !d->clients)
 			return 0;
 		int timeout = -1;
+		if (d->watchdog_ns) {
+			uint64_t now = now_ns();
+			if (now >= d->watchdog_next_ns) {
+				(void)notify_watchdog();
+				d->watchdog_next_ns = now + d->watchdog_ns;
+			}
+			timeout = (int)((d->watchdog_next_ns - now) / 1000000) +
+				  1;
+		}
 		if (d->stopping && !d->killed_all) {
 			uint64_t now = now_ns();
 			if (now >= d->stop_deadline_ns) {
@@ -432,9 +475,11 @@ int daemon_serve(struct daemon *d)
 						broker_tree_stop(c->t, SIGKILL);
 				d->killed_all = true;
 			} else {
-				timeout = (int)((d->stop_deadline_ns - now) /
-						1000000) +
-					  1;
+				int left = (int)((d->stop_deadline_ns - now) /
+						 1000000) +
+					   1;
+				if (timeout < 0 || left < timeout)
+					timeout = left;
 			}
 		}
 		int r = broker_poll(d->b, timeout);

@@ -63,6 +63,9 @@ int main(int argc, char **argv)
 	int c;
 
 	log_init(argv[0]);
+	/* Its stderr is read by journald (or by whoever runs it in the
+	 * foreground): each line carries its priority. */
+	log_use_journal(true);
 	broker_default_quotas(&o.defaults.quotas);
 	while ((c = getopt_long(argc, argv, "C:vqh", long_opts, NULL)) != -1) {
 		switch (c) {

@@ -123,6 +123,54 @@ test_a_refused_memory_limit_is_named() {
 	daemon_stop
 }
 
+# --- systemd ---------------------------------------------------------------------
+
+# PID 1 here is not systemd: the test owns the NOTIFY_SOCKET, a datagram
+# socket whose every datagram perl appends to a file, one per line.
+notify_listen() { # PATH LOG
+	perl -MIO::Socket::UNIX -e '
+		my ($path, $log) = @ARGV;
+		my $s = IO::Socket::UNIX->new(Type => SOCK_DGRAM,
+			Local => $path) or die "notify socket: $!";
+		$| = 1;
+		while (1) {
+			my $buf;
+			defined $s->recv($buf, 4096) or last;
+			open my $f, ">>", $log; print $f "$buf\n"; close $f;
+		}' "$1" "$2" &
+	NOTIFY_PID=$!
+	local i
+	for i in $(seq 1 100); do [ -S "$1" ] && return 0; sleep 0.02; done
+	fail "the notify listener did not start"
+}
+
+test_the_daemon_tells_systemd_ready_status_reloading_watchdog_and_stopping() {
+	: >"$WORK/notify.log"
+	notify_listen "$WORK/notify.sock" "$WORK/notify.log"
+	NOTIFY_SOCKET=$WORK/notify.sock WATCHDOG_USEC=200000 daemon_start
+	wait_for_text "$WORK/notify.log" "READY=1" || fail "no READY=1"
+	assert_contains "$(cat "$WORK/notify.log")" "STATUS=0 runs, 0 programs"
+	client_sleeper
+	wait_for_text "$WORK/notify.log" "STATUS=1 runs, 1 programs" ||
+		fail "no STATUS for the run: $(cat "$WORK/notify.log")"
+	kill -HUP "$DPID"
+	wait_for_text "$WORK/notify.log" "RELOADING=1" || fail "no RELOADING=1"
+	wait_for_text "$WORK/notify.log" "WATCHDOG=1" || fail "no WATCHDOG=1"
+	kill -INT "$CLIENT"
+	wait "$CLIENT" 2>/dev/null
+	daemon_stop
+	kill "$NOTIFY_PID" 2>/dev/null
+	local log
+	log=$(cat "$WORK/notify.log")
+	assert_contains "$log" "STOPPING=1"
+	# RELOADING=1 is followed by READY=1 again, and READY=1 came first.
+	[ "$(grep -c '^READY=1' "$WORK/notify.log")" -ge 2 ] ||
+		fail "no second READY=1 after the reload: $log"
+	assert_eq "$(grep -m1 -E '^(READY|RELOADING|STOPPING)=1' "$WORK/notify.log")" "READY=1" "the first state"
+	# And its log lines carry journald's priorities.
+	assert_contains "$(cat "$DLOG")" "<6>listening on $SOCK"
+}
+
 # --- signals and deaths ------------------------------------------------------
 
 # Starts build/progs/sleeper through the daemon in the background; sets
