@@ -16,7 +16,7 @@
 
 FUZZ_CC := clang
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := proto policy url cache elf headers
+FUZZ_TARGETS := proto dproto policy url cache elf headers
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -26,6 +26,7 @@ FUZZ_CFLAGS = -std=gnu11 $(WARN) -g -O1 -fno-omit-frame-pointer \
 
 # The modules each harness needs, and the libraries they need.
 FUZZ_MODS_proto := proto
+FUZZ_MODS_dproto := dproto
 FUZZ_MODS_policy := policy util log
 FUZZ_LIBS_policy := -lseccomp
 FUZZ_MODS_url := url hash util log
@@ -67,6 +68,7 @@ fuzz-merge: $(FUZZ_BINS)
 # The seeds are written by a small program that uses the real message
 # layouts (proto.h) and the ELF fixture of the unit tests.
 $(FUZZ_DIR)/make_seeds: test/fuzz/make_seeds.c src/proto.c src/proto.h \
+		src/dproto.c src/dproto.h \
 		test/unit/elf_fixture.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) -O1 -D_GNU_SOURCE -iquote src \

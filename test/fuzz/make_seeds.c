@@ -6,6 +6,7 @@
  * the unit tests' ELF fixture, so the seeds follow the code when those
  * change. Usage: make_seeds DIR [POLICY_FILE]. */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "elf_fixture.h"
+#include "dproto.h"
 #include "proto.h"
 
 static const char *root;
@@ -249,6 +251,46 @@ static const struct {
 	{ "bad_paren", S("read: arg0 == (1|2\n") },
 	{ "bad_nul", S("read: allow\0\n") },
 };
+
+/* fakeosd's client protocol: a run with arguments, a signal, an exit,
+ * and one of each way to get a run wrong. */
+static void dproto_seeds(void)
+{
+	static union {
+		struct dproto_run run;
+		unsigned char b[512];
+	} d;
+	const char strings[] = "https://h/app\0one\0two";
+	size_t n = sizeof(d.run) + sizeof(strings);
+	memset(&d, 0, sizeof(d));
+	dproto_hdr_init(&d.run.hdr, DPROTO_RUN, (uint32_t)n);
+	d.run.flags = DPROTO_RUN_STDIN;
+	d.run.memory = 64ULL << 20;
+	d.run.argc = 2;
+	d.run.strings_len = sizeof(strings);
+	memcpy(d.run.strings, strings, sizeof(strings));
+	put("dproto", "run", &d, n);
+	d.run.argc = 3;
+	put("dproto", "bad_run_argc", &d, n);
+	d.run.argc = 2;
+	d.run.flags = 0x100;
+	put("dproto", "bad_run_flags", &d, n);
+	d.run.flags = 0;
+	d.run.strings[0] = '\0';
+	put("dproto", "bad_run_empty_url", &d, n);
+	struct dproto_signal s;
+	memset(&s, 0, sizeof(s));
+	dproto_hdr_init(&s.hdr, DPROTO_SIGNAL, sizeof(s));
+	s.sig = SIGINT;
+	put("dproto", "signal", &s, sizeof(s));
+	s.sig = SIGKILL;
+	put("dproto", "bad_signal", &s, sizeof(s));
+	struct dproto_exit x;
+	memset(&x, 0, sizeof(x));
+	dproto_hdr_init(&x.hdr, DPROTO_EXIT, sizeof(x));
+	x.status = 143;
+	put("dproto", "exit", &x, sizeof(x));
+}
 
 static void policy_seeds(const char *default_policy)
 {
@@ -573,6 +615,7 @@ int main(int argc, char **argv)
 	if (mkdir(root, 0755) < 0 && errno != EEXIST)
 		die(root);
 	proto_seeds();
+	dproto_seeds();
 	policy_seeds(argc == 3 ? argv[2] : NULL);
 	url_seeds();
 	cache_seeds();

@@ -1,0 +1,74 @@
+/* fuzz_dproto.c — dproto_check (src/dproto.c), the decoder fakeosd runs on
+ * every datagram a local client sends, and dproto_run_argv on what it
+ * accepts.
+ *
+ * An input is one datagram, checked in both directions. What an accepted
+ * datagram must satisfy is what daemon.c relies on: a known type for the
+ * direction, the exact length, and for a RUN a URL of 1 to 4096 bytes and
+ * exactly argc more strings, all inside the datagram. */
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+
+#include "dproto.h"
+#include "fuzz.h"
+
+static void run_ok(const struct dproto_run *m, size_t n)
+{
+	static char *argv[DPROTO_ARGC_MAX + 2];
+	FUZZ_ASSERT(m->argc <= DPROTO_ARGC_MAX, "argc %u", m->argc);
+	FUZZ_ASSERT(m->strings_len == n - sizeof(*m), "strings_len %u",
+		    m->strings_len);
+	unsigned k = dproto_run_argv(m, argv);
+	FUZZ_ASSERT(k == m->argc + 1, "argv of %u for argc %u", k, m->argc);
+	FUZZ_ASSERT(argv[k] == NULL, "argv not NULL-ended");
+	size_t url = strlen(argv[0]);
+	FUZZ_ASSERT(url >= 1 && url <= DPROTO_URL_MAX, "URL of %zu bytes", url);
+	const char *end = (const char *)m + n;
+	for (unsigned i = 0; i < k; i++)
+		FUZZ_ASSERT(argv[i] + strlen(argv[i]) < end,
+			    "string %u runs past the datagram", i);
+}
+
+static int check(const uint8_t *data, size_t size, int from_client)
+{
+	/* An aligned copy, as the daemon's receive buffer is. */
+	static union {
+		struct dproto_run run;
+		unsigned char b[DPROTO_MAX + 64];
+	} buf;
+	if (size > sizeof(buf.b))
+		size = sizeof(buf.b);
+	memcpy(buf.b, data, size);
+	const char *why = NULL;
+	int r = dproto_check(buf.b, size, from_client, &why);
+	FUZZ_ASSERT(why != NULL, "no reason");
+	if (r < 0) {
+		FUZZ_ASSERT(r == -EPROTO || r == -EMSGSIZE, "returned %d", r);
+		return r;
+	}
+	struct dproto_hdr h;
+	memcpy(&h, buf.b, sizeof(h));
+	FUZZ_ASSERT(h.version == DPROTO_VERSION && h.len == size,
+		    "header version %u len %u", h.version, h.len);
+	if (h.type == DPROTO_RUN) {
+		FUZZ_ASSERT(from_client, "a run from the daemon");
+		run_ok(&buf.run, size);
+	} else if (h.type == DPROTO_SIGNAL) {
+		FUZZ_ASSERT(from_client, "a signal from the daemon");
+		FUZZ_ASSERT(size == sizeof(struct dproto_signal), "signal len");
+	} else {
+		FUZZ_ASSERT(h.type == DPROTO_EXIT && !from_client,
+			    "type %u accepted", h.type);
+	}
+	return 0;
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	int from_client = check(data, size, 1);
+	int from_daemon = check(data, size, 0);
+	FUZZ_ASSERT(from_client != 0 || from_daemon != 0,
+		    "accepted in both directions");
+	return 0;
+}

@@ -1,0 +1,176 @@
+/* Unit tests for fakeosd's client protocol (src/dproto.c): each message
+ * type in its direction, and every rule dproto_check applies, each with
+ * the reason the daemon logs. */
+#include <check.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dproto.h"
+
+static union {
+	struct dproto_hdr hdr;
+	struct dproto_run run;
+	struct dproto_signal sig;
+	struct dproto_exit exit;
+	unsigned char b[DPROTO_MAX + 16];
+} m;
+
+static const char *why;
+
+/* A run of url and the given arguments; its length. */
+static size_t make_run(const char *url, int argc, const char *const *args)
+{
+	memset(&m, 0, sizeof(m));
+	char *s = m.run.strings;
+	s = stpcpy(s, url) + 1;
+	for (int i = 0; i < argc; i++)
+		s = stpcpy(s, args[i]) + 1;
+	size_t strings = (size_t)(s - m.run.strings);
+	size_t n = sizeof(m.run) + strings;
+	dproto_hdr_init(&m.hdr, DPROTO_RUN, (uint32_t)n);
+	m.run.argc = (uint32_t)argc;
+	m.run.strings_len = (uint32_t)strings;
+	return n;
+}
+
+static void rejects(size_t n, int from_client, int ret, const char *reason)
+{
+	why = NULL;
+	ck_assert_int_eq(dproto_check(&m, n, from_client, &why), ret);
+	ck_assert_str_eq(why, reason);
+}
+
+START_TEST(test_dproto_a_run_is_accepted_and_gives_its_argv)
+{
+	const char *args[] = { "one", "", "three" };
+	size_t n = make_run("https://h/app", 3, args);
+	ck_assert_int_eq(dproto_check(&m, n, 1, &why), 0);
+	char *argv[DPROTO_ARGC_MAX + 2];
+	ck_assert_uint_eq(dproto_run_argv(&m.run, argv), 4);
+	ck_assert_str_eq(argv[0], "https://h/app");
+	ck_assert_str_eq(argv[1], "one");
+	ck_assert_str_eq(argv[2], "");
+	ck_assert_str_eq(argv[3], "three");
+	ck_assert_ptr_null(argv[4]);
+	/* Never from the daemon. */
+	rejects(n, 0, -EPROTO, "a client's message type sent by the daemon");
+}
+END_TEST
+
+START_TEST(test_dproto_run_fields_are_each_checked)
+{
+	size_t n = make_run("file:///x", 0, NULL);
+	m.run.flags = 0x10;
+	rejects(n, 1, -EPROTO, "run: unknown flags");
+	n = make_run("file:///x", 0, NULL);
+	m.run.log_level = 3;
+	rejects(n, 1, -EPROTO, "run: log level out of range");
+	n = make_run("file:///x", 0, NULL);
+	m.run.reserved = 1;
+	rejects(n, 1, -EPROTO, "run: reserved field is not zero");
+	n = make_run("file:///x", 0, NULL);
+	m.run.argc = 1;
+	rejects(n, 1, -EPROTO, "run: strings do not hold a URL and argc "
+			       "terminated arguments");
+	n = make_run("file:///x", 0, NULL);
+	m.run.argc = DPROTO_ARGC_MAX + 1;
+	rejects(n, 1, -EPROTO, "run: too many arguments");
+	n = make_run("file:///x", 0, NULL);
+	m.run.strings_len--;
+	rejects(n, 1, -EPROTO, "run: strings_len differs from the datagram's");
+	n = make_run("", 0, NULL);
+	rejects(n, 1, -EPROTO, "run: URL empty or longer than 4096 bytes");
+	const char *args[] = { "a" };
+	n = make_run("file:///x", 1, args);
+	/* One more byte after the last argument's NUL. */
+	m.run.strings[m.run.strings_len] = 'z';
+	m.run.strings_len++;
+	m.hdr.len++;
+	rejects(n + 1, 1, -EPROTO, "run: bytes after the last argument");
+}
+END_TEST
+
+START_TEST(test_dproto_a_url_of_4096_bytes_is_the_longest)
+{
+	static char url[DPROTO_URL_MAX + 2];
+	memset(url, 'u', DPROTO_URL_MAX);
+	url[DPROTO_URL_MAX] = '\0';
+	size_t n = make_run(url, 0, NULL);
+	ck_assert_int_eq(dproto_check(&m, n, 1, &why), 0);
+	url[DPROTO_URL_MAX] = 'u';
+	url[DPROTO_URL_MAX + 1] = '\0';
+	n = make_run(url, 0, NULL);
+	rejects(n, 1, -EPROTO, "run: URL empty or longer than 4096 bytes");
+}
+END_TEST
+
+START_TEST(test_dproto_headers_are_checked_first)
+{
+	size_t n = make_run("file:///x", 0, NULL);
+	rejects(7, 1, -EMSGSIZE, "shorter than a header");
+	rejects(DPROTO_MAX + 1, 1, -EMSGSIZE, "longer than 64 KiB");
+	m.hdr.version = 2;
+	rejects(n, 1, -EPROTO, "unknown protocol version");
+	m.hdr.version = DPROTO_VERSION;
+	rejects(n - 1, 1, -EMSGSIZE, "header length differs from the "
+				     "datagram's");
+	m.hdr.type = 3;
+	rejects(n, 1, -EPROTO, "unknown message type");
+}
+END_TEST
+
+START_TEST(test_dproto_signals_are_the_four_that_end_a_run)
+{
+	const int ok[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+	for (size_t i = 0; i < 4; i++) {
+		memset(&m, 0, sizeof(m));
+		dproto_hdr_init(&m.hdr, DPROTO_SIGNAL, sizeof(m.sig));
+		m.sig.sig = ok[i];
+		ck_assert_int_eq(dproto_check(&m, sizeof(m.sig), 1, &why), 0);
+	}
+	m.sig.sig = SIGKILL;
+	rejects(sizeof(m.sig), 1, -EPROTO,
+		"signal: not SIGINT, SIGTERM, SIGHUP or SIGQUIT");
+	m.sig.sig = SIGINT;
+	m.sig.reserved = 1;
+	rejects(sizeof(m.sig), 1, -EPROTO, "signal: reserved field is not zero");
+	m.sig.reserved = 0;
+	m.hdr.len = sizeof(m.sig) + 4;
+	rejects(sizeof(m.sig) + 4, 1, -EMSGSIZE, "wrong length for its type");
+}
+END_TEST
+
+START_TEST(test_dproto_exit_comes_only_from_the_daemon_with_a_status)
+{
+	memset(&m, 0, sizeof(m));
+	dproto_hdr_init(&m.hdr, DPROTO_EXIT, sizeof(m.exit));
+	m.exit.status = 255;
+	ck_assert_int_eq(dproto_check(&m, sizeof(m.exit), 0, &why), 0);
+	rejects(sizeof(m.exit), 1, -EPROTO,
+		"a daemon's message type sent by a client");
+	m.exit.status = 256;
+	rejects(sizeof(m.exit), 0, -EPROTO, "exit: bad status");
+	m.exit.status = -1;
+	rejects(sizeof(m.exit), 0, -EPROTO, "exit: bad status");
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("dproto");
+	TCase *t = tcase_create("core");
+	tcase_add_test(t, test_dproto_a_run_is_accepted_and_gives_its_argv);
+	tcase_add_test(t, test_dproto_run_fields_are_each_checked);
+	tcase_add_test(t, test_dproto_a_url_of_4096_bytes_is_the_longest);
+	tcase_add_test(t, test_dproto_headers_are_checked_first);
+	tcase_add_test(t, test_dproto_signals_are_the_four_that_end_a_run);
+	tcase_add_test(t, test_dproto_exit_comes_only_from_the_daemon_with_a_status);
+	suite_add_tcase(s, t);
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
