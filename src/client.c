@@ -34,7 +34,10 @@ int client_connect(const char *path, struct error *e)
 		return fd;
 	int err = errno;
 	close(fd);
-	if (err == ENOENT)
+	/* No socket there, or one in a directory this user may not enter
+	 * (a root launcher's /run/fakeos is 0700): no daemon this user can
+	 * reach, so the run is its own. */
+	if (err == ENOENT || err == EACCES || err == ENOTDIR)
 		return -ENOENT;
 	return error_sys(e, err, "fakeosd's socket %s (is fakeosd running? "
 				 "--standalone runs without it)",

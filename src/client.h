@@ -12,8 +12,9 @@
 const char *client_socket_path(void);
 
 /* Connects to the daemon at path. Returns the connected socket, -ENOENT
- * when no socket file is there (no daemon: run standalone), or another
- * -errno with e saying what failed. */
+ * when no socket file is there, or it is in a directory this user may not
+ * enter (no daemon it can reach: run standalone), or another -errno
+ * (ECONNREFUSED: a socket nobody answers) with e saying what failed. */
 int client_connect(const char *path, struct error *e);
 
 /* Runs url with argv (argv[0] is the URL) through the daemon on sock and

@@ -26,6 +26,9 @@ daemon_start() {
 	done
 	[ -S "$SOCK" ] || fail "fakeosd did not start: $(cat "$DLOG")"
 	export FAKEOS_DAEMON_SOCKET=$SOCK
+	# Each test runs in a subshell: a test that fails half-way must not
+	# leave its daemon running.
+	trap 'daemon_stop' EXIT
 }
 
 daemon_stop() {
