@@ -21,7 +21,9 @@ static int fake_resolve(const char *name, uid_t *uid)
 	static const struct {
 		const char *name;
 		uid_t uid;
-	} users[] = { { "root", 0 }, { "alice", 1000 }, { "bob", 1001 } };
+	} users[] = { { "root", 0 },	   { "alice", 1000 },
+		      { "bob", 1001 },	   { "builder", 1500 },
+		      { "dbuser", 1600 } };
 	for (size_t i = 0; i < ARRAY_SIZE(users); i++) {
 		if (strcmp(users[i].name, name) == 0) {
 			*uid = users[i].uid;
@@ -681,6 +683,75 @@ START_TEST(test_config_a_name_is_published_by_one_service_only)
 }
 END_TEST
 
+/* The n-th example (.EX to .EE) after "SH EXAMPLES" in fakeosd.conf(5),
+ * with the roff escapes it uses undone. */
+static char *man_example(int n)
+{
+	FILE *f = fopen("man/fakeosd.conf.5", "r");
+	ck_assert_ptr_nonnull(f);
+	static char out[4096];
+	char line[512];
+	size_t o = 0;
+	int seen = -1;
+	bool in_examples = false, in = false;
+	out[0] = '\0';
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, ".SH", 3) == 0)
+			in_examples = strncmp(line, ".SH EXAMPLES", 12) == 0;
+		if (!in_examples)
+			continue;
+		if (strncmp(line, ".EX", 3) == 0) {
+			in = ++seen == n;
+			continue;
+		}
+		if (strncmp(line, ".EE", 3) == 0) {
+			in = false;
+			continue;
+		}
+		for (const char *p = line; in && *p; p++) {
+			if (p[0] == '\\' && p[1] == '-')
+				p++;
+			ck_assert_uint_lt(o + 1, sizeof(out));
+			out[o++] = *p;
+		}
+	}
+	fclose(f);
+	out[o] = '\0';
+	ck_assert_msg(o > 0, "no example %d in fakeosd.conf(5)", n);
+	return out;
+}
+
+START_TEST(test_config_man_page_examples_parse_as_they_say)
+{
+	main_ok(man_example(0));
+	ck_assert_uint_eq(c.pool, 4);
+	ck_assert_uint_eq(c.cache_max, 2ULL << 30);
+	ck_assert_str_eq(c.spawn_from.v[0], "https://apps.example/tools/");
+	ck_assert_uint_eq(c.grace_ms, 5000);
+	const struct config_quota *q = config_account_quota(&c, 1500);
+	ck_assert_uint_eq(q->programs, 1024);
+	ck_assert_uint_eq(q->memory, 2ULL << 30);
+	q = config_account_quota(&c, 2001);
+	ck_assert_uint_eq(q->programs, 256);
+	ck_assert_uint_eq(q->memory, 128ULL << 20);
+	ck_assert_uint_eq(q->links, 64);
+
+	const struct config_service *s =
+		service_ok("/etc/fakeos/services.d/db.conf", man_example(1));
+	ck_assert_str_eq(s->name, "db");
+	ck_assert_uint_eq(s->account, 1600);
+	ck_assert_uint_eq(s->args.n, 4);
+	ck_assert_str_eq(s->args.v[0], "--data");
+	ck_assert_str_eq(s->args.v[1], "/srv/db/main store");
+	ck_assert_str_eq(s->args.v[2], "--log-level");
+	ck_assert_str_eq(s->args.v[3], "info");
+	ck_assert_uint_eq(s->publish.n, 1);
+	ck_assert_str_eq(s->publish.v[0], "db");
+	ck_assert_uint_eq(s->restart_delay_ms, 500);
+	ck_assert_uint_eq(s->restart_delay_max_ms, 120000);
+}
+END_TEST
+
 /* ---- config_load ------------------------------------------------------- */
 
 static char tmp[64]; /* the mkdtemp directory: DIR */
@@ -1071,6 +1142,7 @@ int main(void)
 	tcase_add_test(
 		t, test_config_restart_delay_max_below_restart_delay_is_refused);
 	tcase_add_test(t, test_config_a_name_is_published_by_one_service_only);
+	tcase_add_test(t, test_config_man_page_examples_parse_as_they_say);
 	suite_add_tcase(s, t);
 
 	TCase *d = tcase_create("load");
