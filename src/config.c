@@ -80,9 +80,9 @@ enum vtype {
 
 struct key {
 	const char *name;
-	enum vtype type;
 	size_t off; /* of the field in the section's struct */
 	uint64_t min, max; /* a number's range; a list's length is max */
+	enum vtype type;
 	bool zero_ok; /* 0 is taken below min, and means "none" */
 	bool required;
 };
@@ -207,7 +207,7 @@ struct shown {
 };
 static struct shown show(const char *s)
 {
-	struct shown q;
+	struct shown q = { "" };
 	url_sanitize(s, strlen(s), q.s, sizeof(q.s));
 	return q;
 }
@@ -606,7 +606,7 @@ static int parse_header(struct parser *ps, char *s)
 		      &c->account_defaults, NULL);
 		return 0;
 	}
-	uid_t uid;
+	uid_t uid = 0;
 	int r = parse_account(ps, "account", name, &uid);
 	if (r < 0)
 		return r;
@@ -894,22 +894,17 @@ static int open_dir(const char *dir, uid_t owner, int *out, struct error *e)
 {
 	char abs[PATH_MAX], shown[PATH_MAX] = "";
 	size_t o = 0;
-	struct stat st;
+	struct stat st = { .st_mode = 0 };
 
-	if (dir[0] == '/') {
-		if (strlen(dir) >= sizeof(abs))
-			return error_set(e, ENAMETOOLONG, "%s: path too long",
-					 dir);
-		strcpy(abs, dir);
-	} else {
+	size_t n = 0;
+	if (dir[0] != '/') {
 		if (!getcwd(abs, sizeof(abs)))
 			return error_sys(e, errno, "getcwd");
-		size_t n = strlen(abs);
-		if (n + 1 + strlen(dir) >= sizeof(abs))
-			return error_set(e, ENAMETOOLONG, "%s: path too long",
-					 dir);
-		snprintf(abs + n, sizeof(abs) - n, "/%s", dir);
+		n = strlen(abs);
 	}
+	if ((size_t)snprintf(abs + n, sizeof(abs) - n, "/%s", dir) >=
+	    sizeof(abs) - n)
+		return error_set(e, ENAMETOOLONG, "%s: path too long", dir);
 	cleanup_fd int fd = -1;
 	int r = open_checked(AT_FDCWD, "/", "/", O_DIRECTORY, owner,
 			     strspn(abs, "/.") < strlen(abs), &fd, &st, e);
@@ -945,7 +940,7 @@ static int load_file(int dirfd, const char *name, const char *path,
 		     struct error *e)
 {
 	cleanup_fd int fd = -1;
-	struct stat st;
+	struct stat st = { .st_mode = 0 };
 	int r = open_checked(dirfd, name, path, 0, owner, false, &fd, &st, e);
 	if (r < 0)
 		return r;
@@ -1008,7 +1003,7 @@ static int load_services(int dirfd, const char *dir, uid_t owner,
 {
 	cleanup_free char *path = xasprintf("%s/%s", dir, CONFIG_SERVICES);
 	cleanup_fd int sfd = -1;
-	struct stat st;
+	struct stat st = { .st_mode = 0 };
 	struct stat lst;
 
 	/* No services.d: no services. Told apart from a dangling link,
