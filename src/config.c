@@ -1020,7 +1020,13 @@ static int load_services(int dirfd, const char *dir, uid_t owner,
 	for (unsigned i = 0; r == 0 && i < names.n; i++) {
 		const char *n = names.v[i];
 		size_t len = strlen(n);
-		char *file = xasprintf("%s/%s", path, n);
+		/* The name as messages show it: a file name may hold any
+		 * byte but '/' and NUL, and control bytes must not reach a
+		 * terminal or the journal. The file is opened by n. */
+		char *raw = xasprintf("%s/%s", path, n);
+		char file[PATH_MAX];
+		url_sanitize(raw, strlen(raw), file, sizeof(file));
+		free(raw);
 		if (len > 5 && strcmp(n + len - 5, ".conf") == 0)
 			r = load_file(sfd, n, file, CONFIG_KIND_SERVICE, owner,
 				      c, e);
@@ -1028,8 +1034,7 @@ static int load_services(int dirfd, const char *dir, uid_t owner,
 			list_push(&c->warnings,
 				  xasprintf("%s: ignored: only NAME.conf "
 					    "files are read",
-					    show(file).s));
-		free(file);
+					    file));
 	}
 	list_free(&names);
 	return r;

@@ -840,6 +840,12 @@ START_TEST(test_config_load_reads_the_main_file_and_services_in_name_order)
 	put("services.d/README", "not a service\n", 0644);
 	put("services.d/web.conf~", "url = nonsense\n", 0666);
 	mkdir_in("services.d/old", 0777);
+	/* A name that would retitle a terminal, shown harmless. */
+	put("services.d/\x1b]0;owned\x07", "", 0644);
+	/* A long name is named whole. */
+	char longname[128] = "services.d/";
+	memset(longname + 11, 'x', 100);
+	put(longname, "", 0644);
 	ck_assert_int_eq(load(0), 0);
 	ck_assert_uint_eq(c.pool, 2);
 	ck_assert_uint_eq(c.nservices, 2);
@@ -849,21 +855,29 @@ START_TEST(test_config_load_reads_the_main_file_and_services_in_name_order)
 	snprintf(path, sizeof(path), "%s/services.d/web.conf", tmp);
 	ck_assert_str_eq(c.services[1].path, path);
 	ck_assert_uint_eq(c.services[1].memory, 64ULL << 20);
-	ck_assert_uint_eq(c.warnings.n, 3);
+	ck_assert_uint_eq(c.warnings.n, 5);
 	char want[256];
 	snprintf(want, sizeof(want),
-		 "%s/services.d/README: ignored: only NAME.conf files are read",
+		 "%s/services.d/?]0;owned?: ignored: only NAME.conf files are "
+		 "read",
 		 tmp);
 	ck_assert_str_eq(c.warnings.v[0], want);
 	snprintf(want, sizeof(want),
-		 "%s/services.d/old: ignored: only NAME.conf files are read",
+		 "%s/services.d/README: ignored: only NAME.conf files are read",
 		 tmp);
 	ck_assert_str_eq(c.warnings.v[1], want);
+	snprintf(want, sizeof(want),
+		 "%s/services.d/old: ignored: only NAME.conf files are read",
+		 tmp);
+	ck_assert_str_eq(c.warnings.v[2], want);
 	snprintf(want, sizeof(want),
 		 "%s/services.d/web.conf~: ignored: only NAME.conf files are "
 		 "read",
 		 tmp);
-	ck_assert_str_eq(c.warnings.v[2], want);
+	ck_assert_str_eq(c.warnings.v[3], want);
+	snprintf(want, sizeof(want),
+		 "%s/%s: ignored: only NAME.conf files are read", tmp, longname);
+	ck_assert_str_eq(c.warnings.v[4], want);
 }
 END_TEST
 
