@@ -1,9 +1,9 @@
 /* config.h — fakeosd's settings: DIR/fakeosd.conf and DIR/services.d/
- * NAME.conf, DIR being /etc/fakeos (fakeosd.conf(5)). Owns the format, the
- * check of every value, and the rule that only root may change any of it
- * (section 7 of issue 16): a file or directory anyone else could write is
- * refused before it is read. Reads files and the user database; changes
- * nothing. */
+ * NAME.conf, DIR being /etc/fakeos (fakeosd.conf(5)). Owns the format and
+ * the check of every value (config.c), and the rule that only root may
+ * change any of it, issue 16's section 7 (config_load.c): a file or
+ * directory anyone else could write is refused before it is read. Reads
+ * files and the user database; changes nothing. */
 #ifndef FAKEOS_CONFIG_H
 #define FAKEOS_CONFIG_H
 
@@ -151,6 +151,11 @@ typedef int config_resolve_fn(const char *name, uid_t *uid);
 int config_parse_text(const char *path, const char *text, size_t len,
 		      enum config_kind kind, config_resolve_fn *resolve,
 		      struct config *c, struct error *e);
+
+/* Appends s (which the list then owns) and keeps v NULL-terminated; frees
+ * every string and the array. */
+void config_list_push(struct config_list *l, char *s);
+void config_list_free(struct config_list *l);
 
 /* The quota of an account: its section's, else [account]'s. */
 const struct config_quota *config_account_quota(const struct config *c,

@@ -1121,6 +1121,26 @@ START_TEST(test_config_load_refuses_more_services_than_the_bound)
 }
 END_TEST
 
+START_TEST(test_config_load_takes_a_relative_dir_and_refuses_dot_dot)
+{
+	good_tree();
+	/* Check runs each test in its own process: the chdir ends with it. */
+	ck_assert_int_eq(chdir("/tmp"), 0);
+	const char *rel = tmp + strlen("/tmp/");
+	ck_assert_int_eq(config_load(rel, 0, &c, &err), 0);
+	ck_assert_uint_eq(c.nservices, 2);
+	char path[256];
+	snprintf(path, sizeof(path), "%s/services.d/db.conf", rel);
+	ck_assert_str_eq(c.services[0].path, path);
+	config_free(&c);
+	snprintf(path, sizeof(path), "%s/services.d/..", tmp);
+	ck_assert_int_eq(config_load(path, 0, &c, &err), -EINVAL);
+	char want[300];
+	snprintf(want, sizeof(want), "%s: '..' in the path", path);
+	ck_assert_str_eq(err.msg, want);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config");
@@ -1177,6 +1197,7 @@ int main(void)
 		       test_config_load_refuses_an_oversized_file_before_reading_it);
 	tcase_add_test(d, test_config_load_bounds_services_d);
 	tcase_add_test(d, test_config_load_refuses_more_services_than_the_bound);
+	tcase_add_test(d, test_config_load_takes_a_relative_dir_and_refuses_dot_dot);
 	suite_add_tcase(s, d);
 
 	SRunner *sr = srunner_create(s);
