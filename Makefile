@@ -139,7 +139,8 @@ RUN_INC := build/musl-run-include
 # The daemon's own modules are not the launcher's: daemon.c, and
 # notify.c, which needs libsystemd (left out like fetch_curl.c).
 RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c \
-	    src/notify.c,$(HOST_SRCS)) src/run/glibc_abi.c
+	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
+	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
 # glibc build's own.
 RUN_OBJS := $(RUN_SRCS:%.c=build/run/%.o) build/src/default_filter.o
@@ -343,7 +344,8 @@ install: $(PROGS) build/libfakeos.a
 	install -m 0644 policy/default.policy $(DESTDIR)$(DATADIR)/fakeos/
 	install -m 0644 man/fakeos-run.1 man/fakeos-policy.1 \
 		$(DESTDIR)$(MANDIR)/man1/
-	install -m 0644 man/fakeos-policy.5 $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 man/fakeos-policy.5 man/fakeosd.conf.5 \
+		$(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
 	install -m 0644 man/fakeosd.8 $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' systemd/fakeosd.service.in \

@@ -16,7 +16,7 @@
 
 FUZZ_CC := clang
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := proto dproto policy url cache elf headers
+FUZZ_TARGETS := proto dproto policy url cache elf headers config
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -36,6 +36,8 @@ FUZZ_LIBS_cache := -lnettle
 FUZZ_MODS_elf := elf url hash util log
 FUZZ_LIBS_elf := -lnettle
 FUZZ_MODS_headers := fetch util log
+FUZZ_MODS_config := config proto url hash util log
+FUZZ_LIBS_config := -lnettle
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 

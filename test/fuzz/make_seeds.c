@@ -605,6 +605,80 @@ static void elf_seeds(void)
 	put(t, "bad_empty", "", 0);
 }
 
+/* ---- config ------------------------------------------------------------ */
+
+/* fakeosd.conf, and a services.d file after a NUL (fuzz_config.c). */
+#define CONF_MAIN                                                              \
+	"# fakeosd.conf\n"                                                     \
+	"pool = 8\n"                                                           \
+	"cache-max = 2G\n"                                                     \
+	"spawn-from = https://apps.example/lib/ file:///srv/fakeos/\n"         \
+	"grace = 2.5s\n"                                                       \
+	"\n"                                                                   \
+	"[account]\n"                                                          \
+	"programs = 64\n"                                                      \
+	"memory = 128M\n"                                                      \
+	"links = 256\n"                                                        \
+	"services = 8\n"                                                       \
+	"\n"                                                                   \
+	"[account alice]\n"                                                    \
+	"memory = 0\n"                                                         \
+	"[account 1001]\n"                                                     \
+	"programs = 2\n"
+#define CONF_SERVICE                                                           \
+	"url = https://apps.example/db#sha256=" PIN_HEX "\n"                   \
+	"args = --port 5432 --name \"main db\" \\\"q\\\" a\\tb\n"               \
+	"account = alice\n"                                                    \
+	"memory = 1G\n"                                                        \
+	"cpu = 1500ms\n"                                                       \
+	"time-limit = 1h\n"                                                    \
+	"publish = db db.admin\n"                                              \
+	"restart = always\n"                                                   \
+	"restart-delay = 250ms\n"                                              \
+	"restart-delay-max = 5min\n"
+#define PIN_HEX                                                                \
+	"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+
+static void config_seeds(void)
+{
+	static const struct {
+		const char *name;
+		const char *s;
+		size_t len;
+	} confs[] = {
+		{ "main", S(CONF_MAIN) },
+		{ "main_and_service", S(CONF_MAIN "\0" CONF_SERVICE) },
+		{ "service", S("\0" CONF_SERVICE) },
+		{ "service_minimal", S("\0url = file:///srv/p\naccount = 0\n") },
+		{ "crlf_no_final_newline",
+		  S("pool=1\r\n\t# c\r\n[account root]\r\nlinks = 0") },
+		{ "bad_unknown_key", S("pool = 4\npol = 4\n") },
+		{ "bad_duplicate_key", S("pool = 4\npool = 5\n") },
+		{ "bad_duplicate_account",
+		  S("[account alice]\n[account 1000]\n") },
+		{ "bad_section", S("[accounts]\n") },
+		{ "bad_no_unit", S("grace = 10\n") },
+		{ "bad_range", S("pool = 257\n") },
+		{ "bad_control", S("pool = 4\x1b\n") },
+		{ "bad_pinned_prefix", S("spawn-from = http://h/#sha256=" PIN_HEX
+					 "\n") },
+		{ "bad_quote", S("\0url = http://h/\naccount = 0\n"
+				 "args = \"a b\n") },
+		{ "bad_escape", S("\0url = http://h/\naccount = 0\n"
+				  "args = a\\qb\n") },
+		{ "bad_missing_url", S("\0account = root\n") },
+		{ "bad_publish_name", S("\0url = http://h/\naccount = 0\n"
+					"publish = a/b\n") },
+		{ "bad_restart", S("\0url = http://h/\naccount = 0\n"
+				   "restart = sometimes\n") },
+		{ "bad_delays", S("\0url = http://h/\naccount = 0\n"
+				  "restart-delay = 10min\n") },
+		{ "bad_nul_in_service", S("\0url = http://h/\0\n") },
+	};
+	for (size_t i = 0; i < sizeof(confs) / sizeof(confs[0]); i++)
+		put("config", confs[i].name, confs[i].s, confs[i].len);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -621,6 +695,7 @@ int main(int argc, char **argv)
 	cache_seeds();
 	elf_seeds();
 	headers_seeds();
+	config_seeds();
 	printf("make_seeds: %u seeds in %s\n", written, root);
 	return 0;
 }
