@@ -114,6 +114,29 @@ int broker_tree_status(const struct tree *t)
 	return t->stop_signal ? 128 + t->stop_signal : EXIT_LAUNCHER;
 }
 
+void broker_tree_account(struct tree *t, const struct broker_account *a)
+{
+	t->account = a;
+}
+
+void broker_account_usage(struct broker *b, const struct broker_account *a,
+			  struct broker_account *used)
+{
+	memset(used, 0, sizeof(*used));
+	used->uid = a->uid;
+	for (const struct tree *t = b->trees; t; t = t->next) {
+		if (t->account != a)
+			continue;
+		used->programs += t->alive + spawn_starting(t);
+		for (const struct prog *p = t->progs; p; p = p->next) {
+			if (!p->running)
+				continue;
+			used->links += p->nlinks;
+			used->services += p->reg.count[REG_SERVICE];
+		}
+	}
+}
+
 unsigned broker_tree_alive(const struct tree *t)
 {
 	return t->alive;

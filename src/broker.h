@@ -63,6 +63,16 @@ struct broker_opts {
 	uint64_t wall_ms; /* end the tree after this long, 0 for never */
 };
 
+/* fakeosd: what one account (a local uid) may hold across all its runs,
+ * from fakeosd.conf's [account] sections. The daemon owns it; every tree
+ * of the account points at it. */
+struct broker_account {
+	uid_t uid;
+	unsigned programs; /* programs alive or being fetched */
+	unsigned links; /* link ends held by its programs */
+	unsigned services; /* names its programs serve */
+};
+
 /* Defaults for the quotas. */
 void broker_default_quotas(struct broker_quotas *q);
 
@@ -125,6 +135,13 @@ unsigned broker_tree_alive(const struct tree *t);
 /* The top program's exit status, as fakeos-run(1) gives it. */
 int broker_tree_status(const struct tree *t);
 void broker_tree_free(struct tree *t);
+/* fakeosd: the tree belongs to an account, whose quotas its programs'
+ * requests are charged against beside the tree's own. */
+void broker_tree_account(struct tree *t, const struct broker_account *a);
+/* What an account holds now: programs alive or being fetched, link ends,
+ * names served, over all its trees. */
+void broker_account_usage(struct broker *b, const struct broker_account *a,
+			  struct broker_account *used);
 /* fakeosd: the tree's top program is fetched by a worker, as a spawn is,
  * so a slow origin never stalls the daemon; its failure is logged (to the
  * client, see below) and becomes the tree's status (126 or 127). */

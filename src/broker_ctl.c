@@ -162,11 +162,50 @@ static int pipe_bytes(struct broker *b, int up, int down)
 	return n;
 }
 
+enum account_what { ACCOUNT_PROGRAMS, ACCOUNT_LINKS, ACCOUNT_SERVICES };
+
+/* fakeosd: is p's account at its quota of what? Says so once per
+ * program, naming the account. */
+static bool account_full(struct prog *p, enum account_what what)
+{
+	static const char *const names[] = {
+		[ACCOUNT_PROGRAMS] = "programs of this account",
+		[ACCOUNT_LINKS] = "link ends held by this account",
+		[ACCOUNT_SERVICES] = "names served by this account",
+	};
+	const struct broker_account *a = p->t->account;
+	if (!a)
+		return false;
+	struct broker_account used;
+	broker_account_usage(p->b, a, &used);
+	unsigned have = what == ACCOUNT_PROGRAMS ? used.programs
+			: what == ACCOUNT_LINKS	 ? used.links
+						 : used.services;
+	unsigned max = what == ACCOUNT_PROGRAMS ? a->programs
+		       : what == ACCOUNT_LINKS	? a->links
+						: a->services;
+	if (have < max)
+		return false;
+	if (!(p->warned & Q_ACCOUNT)) {
+		p->warned |= Q_ACCOUNT;
+		log_warn("%s: refused: quota of %u %s (uid %u) reached", p->url,
+			 max, names[what], (unsigned)a->uid);
+	}
+	return true;
+}
+
 static void link_make(struct prog *client, int32_t handle,
 		      const struct reg_entry *svc)
 {
 	struct prog *server = prog_of(svc->owner);
 	const char *name = reg_entry_name(svc);
+	/* Both ends count: a link holds one end in each program. */
+	if (account_full(client, ACCOUNT_LINKS) ||
+	    (server->t->account != client->t->account &&
+	     account_full(server, ACCOUNT_LINKS))) {
+		send_closed(client, handle, -EMFILE);
+		return;
+	}
 	unsigned per_peer = client->t->o->quotas.links_per_peer;
 	uint64_t party = link_party(client, server);
 	if (party_links(server, party) >= per_peer) {
@@ -304,6 +343,10 @@ static void on_serve(struct broker *b, struct prog *p, const struct proto_name *
 		send_closed(p, m->hdr.handle, -EMFILE);
 		return;
 	}
+	if (account_full(p, ACCOUNT_SERVICES)) {
+		send_closed(p, m->hdr.handle, -EMFILE);
+		return;
+	}
 	int err;
 	struct reg_entry *s = registry_add(&b->reg, REG_SERVICE, t->scope, m->name,
 					   &p->reg, m->hdr.handle, 0, &err);
@@ -400,6 +443,10 @@ static void on_spawn(struct prog *p, const struct proto_spawn *m)
 	if (t->alive + starting >= t->o->quotas.programs) {
 		quota_refused(p, Q_PROGRAMS, "programs per tree",
 			      t->o->quotas.programs);
+		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN, SPAWN_QUOTA);
+		return;
+	}
+	if (account_full(p, ACCOUNT_PROGRAMS)) {
 		send_exited(p, m->hdr.handle, EXIT_CANNOT_RUN, SPAWN_QUOTA);
 		return;
 	}

@@ -145,6 +145,8 @@ struct tree {
 	int log_level;
 	/* The top program's fetch failed (fakeosd): its exit status. */
 	int fail_status;
+	/* fakeosd: the account's quotas, beside the tree's; NULL: none. */
+	const struct broker_account *account;
 	/* fakeosd: file:// programs are opened with the client's
 	 * credentials, never the daemon's. */
 	bool as_client;
@@ -176,7 +178,7 @@ struct broker {
 
 enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
 		 Q_SUBS = 16, Q_PENDING = 32, Q_SLOTS_FULL = 64,
-		 Q_DELIVERIES = 128 };
+		 Q_DELIVERIES = 128, Q_ACCOUNT = 256 };
 
 /* What a program hears when a spawn fails (broker_spawn.c). */
 extern const char *const SPAWN_BAD_URL, *const SPAWN_OUTSIDE,

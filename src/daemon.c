@@ -22,6 +22,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 
+#include "config.h"
 #include "dproto.h"
 #include "log.h"
 #include "notify.h"
@@ -40,8 +41,26 @@ struct client {
 	bool done; /* EXIT sent (or nobody to send it to) */
 };
 
+/* One local uid's account: its quotas, which every run of it shares. Kept
+ * for the daemon's life, and updated in place by a reload. */
+struct account {
+	struct account *next;
+	struct broker_account a;
+	uint64_t memory; /* the most address space one program may have */
+};
+
+/* A configuration read, kept as long as the daemon runs: runs started
+ * under it point into it (their spawn-from prefixes). */
+struct loaded {
+	struct loaded *next;
+	struct config cfg;
+};
+
 struct daemon {
 	const struct daemon_opts *o;
+	struct config *cfg; /* the newest of loaded */
+	struct loaded *loaded;
+	struct account *accounts;
 	struct broker *b;
 	int listen_fd;
 	struct broker_watch *w_listen;
@@ -105,26 +124,71 @@ static void send_exit(struct client *c, int status)
 	(void)send(c->sock, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
-/* The options of a client's run: the daemon's, with what the client may
- * choose (the limits, narrower only where the daemon bounds them). */
-static int run_options(struct client *c, const struct dproto_run *m)
+static void account_set(struct account *a, const struct config_quota *q)
 {
-	const struct daemon_opts *o = c->d->o;
-	c->o = o->defaults;
-	c->o.spawn_from = o->spawn_from;
-	c->o.n_spawn_from = o->n_spawn_from;
+	a->a.programs = q->programs;
+	a->a.links = q->links;
+	a->a.services = q->services;
+	a->memory = q->memory;
+}
+
+/* uid's account, made on its first run. */
+static struct account *account_of(struct daemon *d, uid_t uid)
+{
+	for (struct account *a = d->accounts; a; a = a->next)
+		if (a->a.uid == uid)
+			return a;
+	struct account *a = xcalloc(1, sizeof(*a));
+	a->a.uid = uid;
+	account_set(a, config_account_quota(d->cfg, uid));
+	a->next = d->accounts;
+	d->accounts = a;
+	return a;
+}
+
+/* The options of a client's run: the daemon's, with what the client may
+ * choose (the limits, narrower only where its account bounds them). */
+static int run_options(struct client *c, const struct dproto_run *m,
+		       const struct account *acct)
+{
+	struct daemon *d = c->d;
+	c->o = d->o->defaults;
+	c->o.program.cache_max = d->cfg->cache_max;
+	c->o.spawn_from = (const char *const *)d->cfg->spawn_from.v;
+	c->o.n_spawn_from = d->cfg->spawn_from.n;
 	c->o.stdin_relay = m->flags & DPROTO_RUN_STDIN;
 	c->o.raw_console = m->flags & DPROTO_RUN_RAW_CONSOLE;
 	c->o.program.offline = m->flags & DPROTO_RUN_OFFLINE;
 	c->o.program.refresh = m->flags & DPROTO_RUN_REFRESH;
-	if (o->memory_max && (m->memory == 0 || m->memory > o->memory_max)) {
-		client_refuse(c, "--memory %llu MiB is more than this host "
-				 "allows a program (%llu MiB)",
-			      (unsigned long long)(m->memory >> 20),
-			      (unsigned long long)(o->memory_max >> 20));
-		return -EPERM;
+	struct broker_account used;
+	broker_account_usage(d->b, &acct->a, &used);
+	if (used.programs >= acct->a.programs) {
+		/* A well-formed run this account may not have now: the
+		 * client hears why, and exits as for a spawn refused by a
+		 * quota. */
+		log_info("uid %u (pid %d): refused: quota of %u programs",
+			 (unsigned)acct->a.uid, (int)c->cred.pid,
+			 acct->a.programs);
+		dprintf(c->console[2], "fakeos-run: %s: refused: quota of %u "
+				       "programs of this account (uid %u) "
+				       "reached\n",
+			m->strings, acct->a.programs, (unsigned)acct->a.uid);
+		send_exit(c, EXIT_CANNOT_RUN);
+		c->done = true;
+		return -EMFILE;
 	}
 	c->o.limits.memory = m->memory;
+	if (acct->memory && (m->memory == 0 || m->memory > acct->memory)) {
+		/* fakeos-run always sends its --memory, 256 MiB when the user
+		 * said nothing: the account's bound lowers it, and says so. */
+		dprintf(c->console[2],
+			"fakeos-run: warning: --memory %llu MiB is more than "
+			"this host lets uid %u's programs have: %llu MiB\n",
+			(unsigned long long)(m->memory >> 20),
+			(unsigned)acct->a.uid,
+			(unsigned long long)(acct->memory >> 20));
+		c->o.limits.memory = acct->memory;
+	}
 	c->o.limits.cpu_seconds = m->cpu_seconds;
 	c->o.wall_ms = m->wall_ms;
 	if (m->max_programs && m->max_programs < c->o.quotas.programs)
@@ -161,7 +225,8 @@ static void on_run(struct client *c, const struct dproto_run *m, int *fds,
 	}
 	char *argv[DPROTO_ARGC_MAX + 2];
 	dproto_run_argv(m, argv);
-	if (run_options(c, m) < 0)
+	struct account *acct = account_of(c->d, c->cred.uid);
+	if (run_options(c, m, acct) < 0)
 		return;
 	struct error e = { "" };
 	c->t = broker_tree_new(c->d->b, &c->o, (uint64_t)c->cred.uid,
@@ -171,6 +236,7 @@ static void on_run(struct client *c, const struct dproto_run *m, int *fds,
 		return;
 	}
 	broker_tree_log_to_console(c->t, m->log_level);
+	broker_tree_account(c->t, &acct->a);
 	gid_t groups[64];
 	int n = client_groups(c->cred.uid, c->cred.gid, groups,
 			      (int)ARRAY_SIZE(groups));
@@ -324,14 +390,41 @@ static void on_signal(struct broker *b, int sig, void *arg)
 		daemon_stop(d);
 	}
 	if (sig == SIGHUP) {
-		/* The settings fakeosd has are its command line's; a reload
-		 * re-reads nothing yet, and says so to systemd, which
-		 * waits for READY=1 again. */
+		/* Only root (or fakeosd's own uid, which is root's) can send
+		 * it a signal. A configuration that does not load leaves the
+		 * one in force, and says why. */
 		(void)notify_reloading();
-		log_info("SIGHUP: nothing to reload: fakeosd's settings are "
-			 "its command line's");
+		struct error e = { "" };
+		if (daemon_reload(d, &e) < 0)
+			log_error("SIGHUP: the settings in force stay: %s",
+				  e.msg);
+		else
+			log_info("SIGHUP: settings read again from %s",
+				 d->o->config_dir);
 		(void)notify_ready_again();
 	}
+}
+
+int daemon_reload(struct daemon *d, struct error *e)
+{
+	struct loaded *l = xcalloc(1, sizeof(*l));
+	config_init(&l->cfg);
+	int r = config_load(d->o->config_dir, d->o->config_owner, &l->cfg, e);
+	if (r < 0) {
+		config_free(&l->cfg);
+		free(l);
+		return r;
+	}
+	for (unsigned i = 0; i < l->cfg.warnings.n; i++)
+		log_warn("%s", l->cfg.warnings.v[i]);
+	l->next = d->loaded;
+	d->loaded = l;
+	d->cfg = &l->cfg;
+	/* Accounts take their new quotas at once: a lower one refuses
+	 * what comes next, and ends nothing that runs. */
+	for (struct account *a = d->accounts; a; a = a->next)
+		account_set(a, config_account_quota(d->cfg, a->a.uid));
+	return 0;
 }
 
 /* systemd's STATUS=, when it changed. */
@@ -353,7 +446,7 @@ void daemon_stop(struct daemon *d)
 		return;
 	d->stopping = true;
 	(void)notify_stopping();
-	d->stop_deadline_ns = now_ns() + d->o->grace_ms * 1000000;
+	d->stop_deadline_ns = now_ns() + d->cfg->grace_ms * 1000000;
 	if (d->w_listen) {
 		broker_unwatch(d->b, d->listen_fd, d->w_listen);
 		d->w_listen = NULL;
@@ -369,9 +462,14 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 	struct daemon *d = xcalloc(1, sizeof(*d));
 	d->o = o;
 	d->listen_fd = -1;
-	int r = broker_open(&o->program, &d->b, e);
+	int r = daemon_reload(d, e);
 	if (r < 0) {
 		free(d);
+		return r;
+	}
+	r = broker_open(&o->program, &d->b, e);
+	if (r < 0) {
+		daemon_close(d);
 		return r;
 	}
 	broker_on_signal(d->b, on_signal, d);
@@ -468,7 +566,7 @@ int daemon_serve(struct daemon *d)
 			if (now >= d->stop_deadline_ns) {
 				log_warn("runs still going after the grace "
 					 "period of %llu ms: killed",
-					 (unsigned long long)d->o->grace_ms);
+					 (unsigned long long)d->cfg->grace_ms);
 				for (struct client *c = d->clients; c;
 				     c = c->next)
 					if (c->t)
@@ -511,6 +609,18 @@ void daemon_close(struct daemon *d)
 		close(d->listen_fd);
 		(void)unlink(d->o->socket_path);
 	}
-	broker_close(d->b);
+	if (d->b)
+		broker_close(d->b);
+	while (d->accounts) {
+		struct account *a = d->accounts;
+		d->accounts = a->next;
+		free(a);
+	}
+	while (d->loaded) {
+		struct loaded *l = d->loaded;
+		d->loaded = l->next;
+		config_free(&l->cfg);
+		free(l);
+	}
 	free(d);
 }

@@ -14,20 +14,19 @@
 
 struct daemon_opts {
 	const char *socket_path; /* DAEMON_SOCKET unless a test says */
+	const char *config_dir; /* CONFIG_DIR unless a test says */
+	uid_t config_owner; /* who must own it: 0, root */
 	struct program_opts program; /* the system cache, fetch limits */
 	struct broker_opts defaults; /* quotas, limits and filter of a run */
-	uint64_t memory_max; /* the most --memory a client may ask; 0: any */
-	uint64_t grace_ms; /* SIGTERM: how long runs get before SIGKILL */
-	/* Where programs may also spawn from (fakeosd.conf spawn-from). */
-	const char *const *spawn_from;
-	unsigned n_spawn_from;
 };
 
 struct daemon;
 
-/* Opens the broker and the socket (mode 0666: every local user may run
- * programs, each as its own account). A socket file left by a daemon that
- * is gone is replaced; one that answers is an error (another fakeosd). */
+/* Reads the settings (config.h: every file there root's and writable by
+ * no one else, or it refuses, naming the file), opens the broker and the
+ * socket (mode 0666: every local user may run programs, each as its own
+ * account). A socket file left by a daemon that is gone is replaced; one
+ * that answers is an error (another fakeosd). */
 int daemon_open(const struct daemon_opts *o, struct daemon **out,
 		struct error *e);
 
@@ -35,6 +34,10 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
  * every run in order: each client's programs get grace_ms to end after
  * SIGTERM's stop, then are killed; returns when nothing is left. */
 int daemon_serve(struct daemon *d);
+
+/* Reads the settings again (SIGHUP). On an error the settings in force
+ * stay, and e names the file. */
+int daemon_reload(struct daemon *d, struct error *e);
 
 /* Begins the orderly stop. */
 void daemon_stop(struct daemon *d);

@@ -10,33 +10,31 @@
 #include <unistd.h>
 
 #include "builtin_filter.h"
+#include "config.h"
 #include "daemon.h"
 #include "log.h"
 
 #define DEFAULT_MEMORY (256ULL << 20)
-#define DEFAULT_GRACE_MS 10000
 
 static const char usage_text[] =
 	"usage: fakeosd [OPTIONS]\n"
 	"\n"
 	"The host's fakeOS broker: fakeos-run hands its runs to it.\n"
 	"\n"
+	"      --config-dir DIR  read the settings from DIR (" CONFIG_DIR ")\n"
 	"      --socket PATH     listen on PATH (" DAEMON_SOCKET ")\n"
 	"  -C, --cache-dir DIR   the system cache (/var/cache/fakeos)\n"
-	"      --memory-max SIZE the most --memory a client may ask (none)\n"
-	"      --grace SECS      how long runs get to end on SIGTERM (10)\n"
 	"  -v, --verbose         log each run; twice for every step\n"
 	"  -q, --quiet           log errors only\n"
 	"      --version         print the version and exit\n"
 	"  -h, --help            print this help and exit\n";
 
-enum { OPT_SOCKET = 256, OPT_MEMORY_MAX, OPT_GRACE, OPT_VERSION };
+enum { OPT_SOCKET = 256, OPT_CONFIG_DIR, OPT_VERSION };
 
 static const struct option long_opts[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "cache-dir", required_argument, NULL, 'C' },
-	{ "memory-max", required_argument, NULL, OPT_MEMORY_MAX },
-	{ "grace", required_argument, NULL, OPT_GRACE },
+	{ "config-dir", required_argument, NULL, OPT_CONFIG_DIR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -55,9 +53,14 @@ int main(int argc, char **argv)
 {
 	struct daemon_opts o = {
 		.socket_path = DAEMON_SOCKET,
-		.program = { .cache_dir = "/var/cache/fakeos" },
+		.config_dir = CONFIG_DIR,
+		.program = {
+			.cache_dir = "/var/cache/fakeos",
+			.max_size = PROGRAM_DEFAULT_MAX_SIZE,
+			.timeout_ms = PROGRAM_DEFAULT_TIMEOUT_MS,
+			.default_ttl = PROGRAM_DEFAULT_TTL,
+		},
 		.defaults = { .limits = { .memory = DEFAULT_MEMORY } },
-		.grace_ms = DEFAULT_GRACE_MS,
 	};
 	struct sock_fprog filter;
 	int c;
@@ -75,13 +78,8 @@ int main(int argc, char **argv)
 		case 'C':
 			o.program.cache_dir = optarg;
 			break;
-		case OPT_MEMORY_MAX:
-			if (parse_size(optarg, &o.memory_max) < 0)
-				usage_error("--memory-max: not a size", optarg);
-			break;
-		case OPT_GRACE:
-			if (parse_seconds_ms(optarg, &o.grace_ms) < 0)
-				usage_error("--grace: not a duration", optarg);
+		case OPT_CONFIG_DIR:
+			o.config_dir = optarg;
 			break;
 		case 'v':
 			if (log_level < LOG_NORMAL)

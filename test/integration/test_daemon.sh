@@ -14,10 +14,25 @@ DLOG=$WORK/fakeosd.log
 DPID=""
 NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --"
 
+# The settings a test's daemon reads: $ETC/fakeosd.conf, root's, 0644,
+# made anew by each test (tests run in subshells: SETTINGS is the test's).
+ETC=$WORK/etc
+SETTINGS=""
+settings() { # LINE... (none: an empty file)
+	[ -n "$SETTINGS" ] || rm -rf "$ETC"
+	SETTINGS=1
+	mkdir -p "$ETC"
+	chmod 755 "$ETC"
+	printf '%s\n' "$@" >"$ETC/fakeosd.conf"
+	chmod 644 "$ETC/fakeosd.conf"
+}
+
 daemon_start() {
 	[ "$(id -u)" -eq 0 ] || skip "fakeosd runs as root"
 	rm -f "$SOCK"
-	"$DAEMON" -v --socket "$SOCK" -C "$WORK/cache" "$@" >"$DLOG" 2>&1 &
+	[ -n "$SETTINGS" ] || settings
+	"$DAEMON" -v --config-dir "$ETC" --socket "$SOCK" -C "$WORK/cache" \
+		"$@" >"$DLOG" 2>&1 &
 	DPID=$!
 	local i
 	for i in $(seq 1 100); do
@@ -27,8 +42,8 @@ daemon_start() {
 	[ -S "$SOCK" ] || fail "fakeosd did not start: $(cat "$DLOG")"
 	export FAKEOS_DAEMON_SOCKET=$SOCK
 	# Each test runs in a subshell: a test that fails half-way must not
-	# leave its daemon running.
-	trap 'daemon_stop' EXIT
+	# leave its daemon, or its notify listener, running.
+	trap 'daemon_stop; [ -z "${NOTIFY_PID:-}" ] || kill "$NOTIFY_PID"' EXIT
 }
 
 daemon_stop() {
@@ -116,14 +131,86 @@ test_options_only_the_embedded_broker_honours_say_so() {
 	daemon_stop
 }
 
-test_a_refused_memory_limit_is_named() {
-	daemon_start --memory-max 32M
+test_an_accounts_memory_bound_lowers_a_runs_and_says_so() {
+	settings "[account]" "memory = 32M"
+	daemon_start
 	run "$RUN" -n -m 64M "$(url_of exit_with)" 3
-	expect_code 125
-	assert_contains "$ERR" "fakeosd refused the run: --memory 64 MiB is more than this host allows a program (32 MiB)"
+	expect_code 3
+	assert_contains "$ERR" "warning: --memory 64 MiB is more than this host lets uid 0's programs have: 32 MiB"
+	# And the program has 32 MiB of address space, not 64.
+	run "$RUN" -n -m 64M "$(url_of memhog)"
+	expect_code 3
+	local got
+	got=$(sed -nE 's/^allocated ([0-9]+) MiB before malloc failed$/\1/p' <<<"$OUT")
+	[ -n "$got" ] && [ "$got" -lt 32 ] ||
+		fail "memhog got ${got:-?} MiB under a 32 MiB bound: $OUT"
 	run "$RUN" -n -m 16M "$(url_of exit_with)" 3
 	expect_code 3
+	assert_not_contains "$ERR" "warning"
 	daemon_stop
+}
+
+test_an_accounts_program_quota_holds_across_its_runs() {
+	settings "[account]" "programs = 2"
+	daemon_start
+	local a b
+	"$RUN" -n "$(url_of sleeper)" 30 >"$WORK/a.out" 2>&1 &
+	a=$!
+	"$RUN" -n "$(url_of sleeper)" 30 >"$WORK/b.out" 2>&1 &
+	b=$!
+	wait_for_text "$WORK/a.out" ready && wait_for_text "$WORK/b.out" ready ||
+		fail "the two sleepers did not start"
+	run "$RUN" -n "$(url_of exit_with)" 1
+	expect_code 126
+	assert_contains "$ERR" "refused: quota of 2 programs of this account (uid 0) reached"
+	# Another account has its own quota.
+	run $NOBODY "$RUN" -n "$(url_of exit_with)" 4
+	expect_code 4
+	kill -INT "$a" "$b"
+	wait "$a" "$b" 2>/dev/null
+	run "$RUN" -n "$(url_of exit_with)" 1
+	expect_code 1
+	daemon_stop
+}
+
+test_sighup_reads_the_settings_again_and_a_bad_file_keeps_the_old() {
+	settings "[account]" "programs = 1"
+	daemon_start
+	client_sleeper
+	run "$RUN" -n "$(url_of exit_with)" 1
+	expect_code 126
+	settings "[account]" "programs = 5"
+	kill -HUP "$DPID"
+	wait_for_text "$DLOG" "SIGHUP: settings read again" || fail "no reload"
+	run "$RUN" -n "$(url_of exit_with)" 2
+	expect_code 2
+	settings "[account]" "programz = 1"
+	kill -HUP "$DPID"
+	wait_for_text "$DLOG" "SIGHUP: the settings in force stay: $ETC/fakeosd.conf:2" ||
+		fail "no refusal of the bad file: $(cat "$DLOG")"
+	run "$RUN" -n "$(url_of exit_with)" 3
+	expect_code 3
+	kill -INT "$CLIENT"
+	wait "$CLIENT" 2>/dev/null
+	daemon_stop
+}
+
+test_settings_anyone_but_root_may_change_stop_the_daemon_naming_the_file() {
+	settings
+	chmod 664 "$ETC/fakeosd.conf"
+	run "$DAEMON" --config-dir "$ETC" --socket "$SOCK" -C "$WORK/cache"
+	expect_code 1
+	assert_contains "$ERR" "$ETC/fakeosd.conf is writable by group (mode 0664)"
+	assert_no_file "$SOCK"
+	chmod 644 "$ETC/fakeosd.conf"
+	mkdir -p "$ETC/services.d"
+	chmod 755 "$ETC/services.d"
+	printf 'url = file:///x\naccount = root\n' >"$ETC/services.d/db.conf"
+	chown 65534 "$ETC/services.d/db.conf"
+	run "$DAEMON" --config-dir "$ETC" --socket "$SOCK" -C "$WORK/cache"
+	expect_code 1
+	assert_contains "$ERR" "$ETC/services.d/db.conf"
+	assert_contains "$ERR" "65534"
 }
 
 # --- systemd ---------------------------------------------------------------------
@@ -243,7 +330,8 @@ test_a_daemon_killed_with_sigkill_leaves_no_program_and_a_clear_error() {
 }
 
 test_sigterm_to_the_daemon_ends_runs_in_order_then_exits_0() {
-	daemon_start --grace 2
+	settings "grace = 2s"
+	daemon_start
 	client_sleeper
 	kill -TERM "$DPID"
 	wait "$DPID"
@@ -303,6 +391,9 @@ test_a_client_reads_through_the_daemon_only_what_it_may_read() {
 # --- a hostile client --------------------------------------------------------
 
 test_malformed_client_messages_are_refused_and_disturb_nothing() {
+	settings "[account]" "programs = 64"
+	local before
+	before=$(sha256sum "$ETC"/fakeosd.conf)
 	daemon_start
 	"$RUN" -n "$(url_of sleeper)" 30 >"$WORK/sl.out" 2>&1 &
 	local bystander=$!
@@ -334,6 +425,8 @@ test_malformed_client_messages_are_refused_and_disturb_nothing() {
 	sleep 0.3
 	assert_eq "$(jailed build/progs/sleeper)" "0" "sleepers left"
 	daemon_stop
+	# And the settings are what they were.
+	assert_eq "$(sha256sum "$ETC"/fakeosd.conf)" "$before" "fakeosd.conf"
 }
 
 trap 'daemon_stop; rm -rf "$WORK"' EXIT
