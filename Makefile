@@ -13,6 +13,8 @@
 PREFIX ?= /usr/local
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
+# fakeosd reads /etc/fakeos whatever the prefix (config.h, CONFIG_DIR).
+SYSCONFDIR ?= /etc
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 DATADIR ?= $(PREFIX)/share
@@ -329,6 +331,10 @@ install: $(PROGS) build/libfakeos.a
 	install -m 0755 $(B)/fakeos-run $(B)/fakeos-policy $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(B)/fakeosd $(DESTDIR)$(SBINDIR)/
+	@# fakeosd's settings: root's, and never over an operator's own.
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/fakeos
+	test -e $(DESTDIR)$(SYSCONFDIR)/fakeos/fakeosd.conf || \
+		install -m 0644 etc/fakeosd.conf $(DESTDIR)$(SYSCONFDIR)/fakeos/
 	install -d $(DESTDIR)$(HELPER_DIR)
 	install -m 0755 $(B)/fakeos-fetch $(DESTDIR)$(HELPER_DIR)/
 	sed -e 's|^installed_includedir=$$|installed_includedir="$(INCLUDEDIR)"|' \
