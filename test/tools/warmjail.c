@@ -11,7 +11,11 @@
  *       the same, and once PROG runs prints, on stderr, what it is as seen
  *       from /proc: credentials, capabilities, no_new_privs, seccomp,
  *       signals, session, rlimits, namespaces (own, or the host's, or the
- *       shared empty one), descriptors, the root's entries and hostname.
+ *       shared empty one), descriptors, the root's entries, hostname and
+ *       seccomp filter; then kills it (so PROG is test/progs/spin).
+ *   warmjail idle
+ *       prepares a warm jail and, once it is ready, prints (on stderr)
+ *       its credentials, capabilities, limits and descriptors.
  *   warmjail parent-dies
  *       a child prepares a warm jail and exits; prints "gone" if the jail
  *       ended within 2 s, else "survived" (exit 1).
@@ -184,12 +188,30 @@ static void dump_filter(pid_t pid)
 		more < 0 ? "the only one" : "not the only one");
 }
 
-/* Launches prog, cold or warm, and returns its status. */
+/* Copies what is in pipe fd (at most a pipe's worth: the tests' programs
+ * write less than 64 KiB) to out, and closes it. */
+static void drain(int fd, int out)
+{
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(fd, buf, sizeof(buf))) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	close(fd);
+}
+
+/* Launches prog, cold or warm, and returns its status. Its stdout and
+ * stderr are pipes, as under the broker (a file would meet its
+ * RLIMIT_FSIZE of 0), copied to ours once it has exited. */
 static int run(bool warm, bool state, char **argv)
 {
 	struct error e;
 	int exec_fd = rig_load(argv[0]);
-	int cons[3] = { 0, 1, 2 };
+	int out[2], err[2];
+	if (pipe2(out, O_CLOEXEC | O_NONBLOCK) < 0 ||
+	    pipe2(err, O_CLOEXEC | O_NONBLOCK) < 0)
+		rig_die("pipe", strerror(errno));
+	int cons[3] = { 0, out[1], err[1] };
 	struct jail_proc p;
 	int r;
 	struct ring cold_ring = { .fd = -1 };
@@ -210,6 +232,8 @@ static int run(bool warm, bool state, char **argv)
 		close(cold_ring.fd);
 	}
 	close(exec_fd);
+	close(out[1]);
+	close(err[1]);
 	if (r < 0) {
 		fprintf(stderr, "warmjail: %s\n", e.msg);
 		return 126;
@@ -220,8 +244,31 @@ static int run(bool warm, bool state, char **argv)
 		dump_fds(p.pid);
 		dump_root_and_name(p.pid);
 		dump_filter(p.pid);
+		/* Done: a program that sleeps would have been woken by the
+		 * ptrace stop into restart_syscall, which the policy forbids;
+		 * so the probe is spin, and it ends here. */
+		syscall(SYS_pidfd_send_signal, p.pidfd, SIGKILL, NULL, 0);
 	}
-	return rig_wait(&p, argv[0]);
+	int status = rig_wait(&p, argv[0]);
+	drain(out[0], 1);
+	drain(err[0], 2);
+	return status;
+}
+
+/* A prepared jail, ready and waiting: what it holds while it waits. */
+static int idle(void)
+{
+	struct error e;
+	struct jail_warm w;
+	if (jail_warm_prepare(&rig.shape, &w, &e) < 0)
+		rig_die("jail_warm_prepare", e.msg);
+	struct pollfd pf = { w.sync, POLLIN, 0 };
+	if (poll(&pf, 1, 5000) != 1)
+		rig_die("warm jail", "not ready within 5 s");
+	dump_status(w.pid);
+	dump_fds(w.pid);
+	jail_warm_discard(&w);
+	return 0;
 }
 
 static int parent_dies(void)
@@ -370,6 +417,8 @@ int main(int argc, char **argv)
 		mode = argv[i++];
 	if ((strcmp(mode, "cold") == 0 || strcmp(mode, "warm") == 0) && i < argc)
 		return run(mode[0] == 'w', state, argv + i);
+	if (strcmp(mode, "idle") == 0)
+		return idle();
 	if (strcmp(mode, "parent-dies") == 0)
 		return parent_dies();
 	if (strcmp(mode, "bad") == 0 && i + 1 < argc)
