@@ -287,16 +287,24 @@ static int parent_dies(void)
 		 * parent-death signal, the state it waits in. */
 		if (recv(w.sync, &ready, 1, 0) != 1 || ready != 'R')
 			rig_die("warm jail", "not ready");
-		if (write(sv[1], &w.pid, sizeof(w.pid)) < 0)
+		/* A process that outlives us holds our end of the sync
+		 * socket, as a broker's other children could: no end of
+		 * file reaches the jail, only the parent-death signal. */
+		pid_t ids[2] = { w.pid, fork() };
+		if (ids[1] == 0) {
+			sleep(10);
+			_exit(0);
+		}
+		if (write(sv[1], ids, sizeof(ids)) < 0)
 			_exit(125);
 		char go;
 		(void)!read(sv[1], &go, 1);
 		_exit(0); /* without discarding it */
 	}
-	pid_t jail;
-	if (c < 0 || read(sv[0], &jail, sizeof(jail)) != sizeof(jail))
+	pid_t ids[2];
+	if (c < 0 || read(sv[0], ids, sizeof(ids)) != sizeof(ids))
 		rig_die("parent-dies", "no warm jail");
-	int pidfd = (int)syscall(SYS_pidfd_open, jail, 0);
+	int pidfd = (int)syscall(SYS_pidfd_open, ids[0], 0);
 	if (pidfd < 0)
 		rig_die("pidfd_open", strerror(errno));
 	if (write(sv[0], "g", 1) < 0)
@@ -304,6 +312,7 @@ static int parent_dies(void)
 	waitpid(c, NULL, 0);
 	struct pollfd pf = { pidfd, POLLIN, 0 };
 	int n = poll(&pf, 1, 2000);
+	kill(ids[1], SIGKILL);
 	printf("%s\n", n == 1 ? "gone" : "survived");
 	return n == 1 ? 0 : 1;
 }
