@@ -21,7 +21,13 @@
  *   see sync close (exec done) <----    exec_program
  *
  * A child that fails a stage sends one message on the sync socket and exits;
- * the launcher reports it and never runs a program it could not jail. */
+ * the launcher reports it and never runs a program it could not jail.
+ *
+ * A warm jail (jail.h; the launcher's side is jail_warm.c) runs the same
+ * child_main with no program yet: it keeps only its sync socket and ring
+ * (keep_for_launch) instead of arrange_fds, and after drop_privileges
+ * says it is ready and waits for the launch message (wait_for_launch),
+ * which gives it the config; from arrange_fds on, both paths are one. */
 #include "jail_int.h"
 
 #include <fcntl.h>

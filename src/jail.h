@@ -99,7 +99,31 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
  * The ring is made at prepare and inherited, not sent: the kernel refuses
  * io_uring descriptors in SCM_RIGHTS (EINVAL since Linux 6.7). So the
  * broker uses w->ring for the program (install its control link, write the
- * boot page from w->ring.params) and passes w->ring.fd as pass_fds[0]. */
+ * boot page from w->ring.params) and passes w->ring.fd as pass_fds[0].
+ *
+ * Wiring, for the broker (prog_start):
+ *  - Pool: jail_warm_prepare from the event loop's thread (the parent-death
+ *    signal follows the thread that cloned), shape = the shared netns/mntns
+ *    and home fds, "fakeos", ring = true, and a cgroup made for this jail:
+ *    cgroup_create with an id the broker allots now and the pool's default
+ *    limits; pass its clone_fd / procs_fd in the shape, close them after
+ *    prepare (cgroup_join_close), and keep the id with the jail. Watch
+ *    w->sync for EPOLLIN to know it is ready (optional), and reap only
+ *    through pidfds (a waitpid(-1) would steal a pool jail).
+ *  - Launch: take a jail; the program's id becomes the jail's cgroup id.
+ *    If the program's memory limit differs from the pool's, rewrite its
+ *    group's memory.max (cgroup.c has no call for that yet: add one) before
+ *    the launch. Then, instead of ring_create: ring = w->ring; install the
+ *    control link in slot 0 (ring_install, the ring is still disabled) and
+ *    make the boot page from ring.params, exactly as now; build the same
+ *    jail_config (pass_fds = { w->ring.fd, boot }, enable_ring) and call
+ *    jail_warm_launch instead of jail_spawn. On success: p->ring =
+ *    w->ring.fd, w->ring.fd = -1, jail_warm_discard(w). On -EAGAIN (the
+ *    jail had died; nothing ran): discard it, remove its cgroup, and launch
+ *    cold (jail_spawn with a fresh ring and group). Any other error: as
+ *    jail_spawn's now. Refill the pool afterwards, outside the launch.
+ *  - Reload, stop: jail_warm_discard each idle jail, then remove its
+ *    cgroup (cgroup_remove). */
 
 /* What every jail of a pool shares; fixed at prepare. The fields mean what
  * jail_config's of the same names mean. */
@@ -110,8 +134,7 @@ struct jail_shape {
 	/* The cgroup the jail lives in from its first instruction: a v2
 	 * directory for CLONE_INTO_CGROUP, or a v1 cgroup.procs to write its
 	 * pid to; -1 when unused. Made per warm jail at prepare (it is chosen
-	 * at clone time); the launch writes its limits (see the broker's
-	 * wiring in docs/BENCH.md, "Warm jails"). */
+	 * at clone time); the broker writes its limits (see "Wiring"). */
 	int cgroup_fd, cgroup_procs_fd;
 	bool ring; /* make the program's ring (ring_create) at prepare */
 };
