@@ -244,7 +244,8 @@ build/escape/%: test/escape/%.c $(wildcard test/escape/*.h) \
 	tools/fakeos-cc -isystem $(MUSL_INC) -iquote src -iquote test/escape \
 		-o $@ $<
 
-test-progs: $(TEST_PROGS) build/tools/hostile_httpd build/tools/dclient
+test-progs: $(TEST_PROGS) build/tools/hostile_httpd build/tools/dclient \
+	    $(B)/tools/warmjail
 # A host program: an HTTP origin that misbehaves, for the fetch tests.
 build/tools/hostile_httpd: test/tools/hostile_httpd.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -257,6 +258,13 @@ build/tools/dclient: test/tools/dclient.c src/dproto.c src/dproto.h \
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -iquote src -o $@ \
 		$(filter %.c,$^)
+
+# A host program: drives warm jails (src/jail.h) without a broker, for
+# test_warm.sh, until the broker launches through them.
+$(B)/tools/warmjail: test/tools/warmjail.c test/tools/jailrig.h \
+		      $(B)/libhost.a | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libhost.a $(LDLIBS)
 
 build/progs/%_glibc: test/progs/%_glibc.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)

@@ -4,6 +4,10 @@
 #                          kernel's floor under any such jail
 #   build/bench/sockbench  host: socketpair and TCP baselines
 #   build/bench/fkbench    fakeOS: link round trip, streaming, spawning
+#   build/bench/warmbench  host, libhost.a: plain exec, a cold jail_spawn
+#                          and a warm jail's launch, side by side, and what
+#                          an idle warm jail costs (docs/BENCH.md, "Warm
+#                          jails"); not in tools/bench's table yet
 #   build/bench/taskrun    host: an experiment, not in the table: a link's
 #                          data path on a COOP_TASKRUN ring and on a
 #                          DEFER_TASKRUN one
@@ -15,9 +19,11 @@ BENCH_HOST := build/bench/launch build/bench/sockbench
 BENCH_STATIC := build/bench/nsfloor
 BENCH_FAKEOS := build/bench/fkbench
 BENCH_URING := build/bench/taskrun
+BENCH_JAIL := build/bench/warmbench
 
 .PHONY: bench-progs
-bench-progs: $(BENCH_HOST) $(BENCH_STATIC) $(BENCH_FAKEOS) $(BENCH_URING)
+bench-progs: $(BENCH_HOST) $(BENCH_STATIC) $(BENCH_FAKEOS) $(BENCH_URING) \
+	     $(BENCH_JAIL)
 bench: bench-progs
 
 $(BENCH_HOST): build/bench/%: test/bench/%.c test/bench/bench.h | $(DEPS_STAMP)
@@ -37,3 +43,11 @@ $(BENCH_FAKEOS): build/bench/%: test/bench/%.c test/bench/bench.h \
 		 build/libfakeos.a include/fakeos.h tools/fakeos-cc | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	tools/fakeos-cc $(filter-out -Wall -Wextra -Werror,$(WARN)) -o $@ $<
+
+# Drives src/jail.h itself, as the broker does: the launcher's own flags
+# and library.
+$(BENCH_JAIL): build/bench/%: test/bench/%.c test/bench/bench.h \
+	       test/tools/jailrig.h build/libhost.a | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(filter-out -MMD -MP,$(CFLAGS)) -o $@ $< build/libhost.a \
+		$(LDFLAGS) $(LDLIBS)

@@ -21,8 +21,14 @@
  *   see sync close (exec done) <----    exec_program
  *
  * A child that fails a stage sends one message on the sync socket and exits;
- * the launcher reports it and never runs a program it could not jail. */
-#include "jail.h"
+ * the launcher reports it and never runs a program it could not jail.
+ *
+ * A warm jail (jail.h; the launcher's side is jail_warm.c) runs the same
+ * child_main with no program yet: it keeps only its sync socket and ring
+ * (keep_for_launch) instead of arrange_fds, and after drop_privileges
+ * says it is ready and waits for the launch message (wait_for_launch),
+ * which gives it the config; from arrange_fds on, both paths are one. */
+#include "jail_int.h"
 
 #include <fcntl.h>
 #include <linux/audit.h>
@@ -71,18 +77,19 @@ struct ll_ruleset_attr {
 #define SECBIT_NO_CAP_AMBIENT_RAISE_LOCKED (1 << 7)
 #endif
 
-enum { MSG_ERROR = 'E', MSG_LISTENER = 'L' };
 
 _Static_assert(JAIL_FIRST_PASS_FD + JAIL_MAX_PASS_FDS + 1 <= JAIL_EXEC_FD,
 	       "RLIMIT_NOFILE must keep programs below the launch descriptors");
 
 struct child {
-	const struct jail_config *c;
+	const struct jail_config *c; /* NULL: a warm jail, told at launch */
 	int sync; /* the child's end of the sync socket */
+	int keep_fd; /* a warm jail's ring, or -1 */
 	uid_t inner_uid;
 	gid_t inner_gid;
-	cap_t no_caps; /* allocated by the parent: see jail_spawn */
+	cap_t no_caps; /* allocated by the parent: see jail_start */
 	bool root_ready; /* cloned from the shared empty mount namespace */
+	const char *hostname;
 };
 
 /* In the child only: where child_fail reports. The sync socket keeps the
@@ -240,7 +247,7 @@ static int receive_report(int sync, pid_t pid, int pidfd, int *listener,
 				       ? 0
 				       : error_set(e, EPROTO,
 						   "jail: child exited during setup");
-		if (n == 1 + (ssize_t)sizeof(int) && buf[0] == MSG_LISTENER &&
+		if (n == 1 + (ssize_t)sizeof(int) && buf[0] == JAIL_MSG_LISTENER &&
 		    *listener < 0) {
 			int num;
 			memcpy(&num, buf + 1, sizeof(num));
@@ -250,7 +257,7 @@ static int receive_report(int sync, pid_t pid, int pidfd, int *listener,
 							   "seccomp listener");
 			continue;
 		}
-		if (n > 1 && buf[0] == MSG_ERROR) {
+		if (n > 1 && buf[0] == JAIL_MSG_ERROR) {
 			buf[n] = '\0';
 			return error_set(e, EPERM, "jail: %s", buf + 1);
 		}
@@ -263,7 +270,7 @@ static int receive_report(int sync, pid_t pid, int pidfd, int *listener,
  * namespace's root). false: not entered (no shared namespace, or setns
  * refused, e.g. in a process that shares its fs_struct): then the child
  * builds its root itself, the same root at a higher cost. */
-static bool enter_empty_root(const struct jail_config *c, int saved[2])
+static bool enter_empty_root(const struct jail_shape *c, int saved[2])
 {
 	if (c->mntns_fd < 0 || c->home_mntns_fd < 0)
 		return false;
@@ -283,7 +290,7 @@ static bool enter_empty_root(const struct jail_config *c, int saved[2])
 /* Back to the launcher's mount namespace, root (it may have been chrooted)
  * and working directory. A launcher left in the empty root could reach
  * neither its cache nor its policy: stop instead. */
-static void leave_empty_root(const struct jail_config *c, int saved[2])
+static void leave_empty_root(const struct jail_shape *c, int saved[2])
 {
 	if (setns(c->home_mntns_fd, CLONE_NEWNS) < 0 || fchdir(saved[0]) < 0 ||
 	    chroot(".") < 0 || fchdir(saved[1]) < 0)
@@ -300,7 +307,7 @@ static void leave_empty_root(const struct jail_config *c, int saved[2])
  * the group's memory limit from its first instruction. What the child
  * allocated before (its namespaces, its root) stays charged to us: v1
  * moves no charges by default (memory.move_charge_at_immigrate 0). */
-static int join_cgroup_v1(const struct jail_config *c, pid_t pid,
+static int join_cgroup_v1(const struct jail_shape *c, pid_t pid,
 			  struct error *e)
 {
 	if (c->cgroup_procs_fd < 0)
@@ -313,12 +320,11 @@ static int join_cgroup_v1(const struct jail_config *c, pid_t pid,
 	return 0;
 }
 
-int jail_spawn(const struct jail_config *c, struct jail_proc *p,
+int jail_start(const struct jail_shape *s, const struct jail_config *c,
+	       int keep_fd, pid_t *pid_out, int *pidfd_out, int *sync_out,
 	       struct error *e)
 {
 	int sv[2];
-	if (c->n_pass > JAIL_MAX_PASS_FDS)
-		return error_set(e, EINVAL, "jail: too many descriptors to pass");
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
 		return error_sys(e, errno, "jail: socketpair");
 	cleanup_fd int sync = sv[0];
@@ -342,18 +348,18 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
-	if (c->cgroup_fd >= 0) {
+	if (s->cgroup_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
-		args.cgroup = (uint64_t)c->cgroup_fd;
+		args.cgroup = (uint64_t)s->cgroup_fd;
 	}
 	/* A shared empty network namespace: entered just for the clone, so
 	 * the child starts in it; making a new one costs most of a
 	 * millisecond and kernel memory per program. */
 	bool shared_net = false;
-	if (c->netns_fd >= 0) {
+	if (s->netns_fd >= 0) {
 		/* Refused (EPERM) where a root launcher runs in a user
 		 * namespace that does not own it: then a new one. */
-		shared_net = setns(c->netns_fd, CLONE_NEWNET) == 0;
+		shared_net = setns(s->netns_fd, CLONE_NEWNET) == 0;
 		if (shared_net)
 			args.flags &= ~(uint64_t)CLONE_NEWNET;
 		else
@@ -361,12 +367,12 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 				  strerror(errno));
 	}
 	int saved[2] = { -1, -1 };
-	bool root_ready = enter_empty_root(c, saved);
+	bool root_ready = enter_empty_root(s, saved);
 	pid_t pid = (pid_t)syscall(SYS_clone3, &args, sizeof(args));
 	if (pid != 0 && root_ready)
-		leave_empty_root(c, saved);
+		leave_empty_root(s, saved);
 	if (pid != 0 && shared_net &&
-	    setns(c->home_netns_fd, CLONE_NEWNET) < 0)
+	    setns(s->home_netns_fd, CLONE_NEWNET) < 0)
 		/* Staying in the empty namespace would cut the launcher off
 		 * the network it fetches programs from: stop instead. */
 		log_fatal("jail: cannot return to the launcher's network "
@@ -379,8 +385,9 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	if (pid == 0) {
 		close(sync);
 		struct child ch = { .c = c, .sync = child_sync,
-				    .no_caps = no_caps,
-				    .root_ready = root_ready };
+				    .keep_fd = keep_fd, .no_caps = no_caps,
+				    .root_ready = root_ready,
+				    .hostname = s->hostname };
 		ch.inner_uid = JAIL_INNER_ID;
 		ch.inner_gid = JAIL_INNER_ID;
 		child_sync_fd = child_sync;
@@ -389,21 +396,37 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	close(steal_fd(&child_sync));
 	cap_free(no_caps);
 
-	int listener = -1;
 	int r = write_id_maps(pid, e);
 	if (r == 0)
-		r = join_cgroup_v1(c, pid, e);
+		r = join_cgroup_v1(s, pid, e);
 	if (r == 0 && write(sync, "g", 1) != 1)
 		r = error_sys(e, errno, "jail: release child");
-	if (r == 0)
-		r = receive_report(sync, pid, pidfd, &listener, e);
 	if (r < 0) {
-		syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-		siginfo_t si;
-		while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 &&
-		       errno == EINTR)
-			;
-		close(pidfd);
+		jail_kill(pidfd);
+		return r;
+	}
+	*pid_out = pid;
+	*pidfd_out = pidfd;
+	*sync_out = steal_fd(&sync);
+	return 0;
+}
+
+void jail_kill(int pidfd)
+{
+	syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+	siginfo_t si;
+	while (waitid(P_PIDFD, (id_t)pidfd, &si, WEXITED) < 0 && errno == EINTR)
+		;
+	close(pidfd);
+}
+
+int jail_finish(int sync, pid_t pid, int pidfd, struct jail_proc *p,
+		struct error *e)
+{
+	int listener = -1;
+	int r = receive_report(sync, pid, pidfd, &listener, e);
+	if (r < 0) {
+		jail_kill(pidfd);
 		if (listener >= 0)
 			close(listener);
 		return r;
@@ -414,13 +437,33 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	return 0;
 }
 
+int jail_spawn(const struct jail_config *c, struct jail_proc *p,
+	       struct error *e)
+{
+	if (c->n_pass > JAIL_MAX_PASS_FDS)
+		return error_set(e, EINVAL, "jail: too many descriptors to pass");
+	const struct jail_shape shape = {
+		.netns_fd = c->netns_fd, .home_netns_fd = c->home_netns_fd,
+		.mntns_fd = c->mntns_fd, .home_mntns_fd = c->home_mntns_fd,
+		.hostname = c->hostname, .cgroup_fd = c->cgroup_fd,
+		.cgroup_procs_fd = c->cgroup_procs_fd,
+	};
+	pid_t pid;
+	int pidfd;
+	cleanup_fd int sync = -1;
+	int r = jail_start(&shape, c, -1, &pid, &pidfd, &sync, e);
+	if (r < 0)
+		return r;
+	return jail_finish(sync, pid, pidfd, p, e);
+}
+
 /* --- child side ---------------------------------------------------------- */
 
 static NORETURN PRINTF(1, 2) void child_fail(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
-	msg[0] = MSG_ERROR;
+	msg[0] = JAIL_MSG_ERROR;
 	va_start(ap, fmt);
 	int n = vsnprintf(msg + 1, sizeof(msg) - 1, fmt, ap);
 	va_end(ap);
@@ -663,14 +706,43 @@ static void set_limits(const struct jail_limits *l, unsigned nfds)
 	set_rlimit(RLIMIT_RTPRIO, 0, "RLIMIT_RTPRIO");
 }
 
-/* Moves each descriptor to its fixed number and closes every other one:
- * a program inherits the console and what fakeOS hands over by design, and
- * nothing else (no cache directory, no socket, no host directory: the
- * CVE-2024-21626 class). Descriptors are first moved above every target
- * number, so no dup2 can overwrite one that is still to be moved. */
-static void arrange_fds(const struct jail_config *c, int sync)
+/* Moves each descriptor want[i] to its number target[i] (ascending) and
+ * closes every other one: a program inherits the console and what fakeOS
+ * hands over by design, and nothing else (no cache directory, no socket, no
+ * host directory: the CVE-2024-21626 class). Descriptors are first moved
+ * above every target number, so no dup2 can overwrite one that is still to
+ * be moved. The sync socket is always the last, at JAIL_SYNC_FD. */
+static void move_fds(int *want, const int *target, unsigned n)
 {
 	enum { STAGING = 64 };
+	for (unsigned i = 0; i < n; i++) {
+		int fd = fcntl(want[i], F_DUPFD_CLOEXEC, STAGING);
+		child_check(fd, "dup descriptor");
+		want[i] = fd;
+	}
+	/* dup3 clears close-on-exec unless asked: the console and passed
+	 * descriptors survive the exec, the exec and sync ones must not. */
+	for (unsigned i = 0; i < n; i++) {
+		bool keep = target[i] != JAIL_EXEC_FD && target[i] != JAIL_SYNC_FD;
+		child_check(dup3(want[i], target[i], keep ? 0 : O_CLOEXEC),
+			    "dup3");
+	}
+	child_sync_fd = JAIL_SYNC_FD;
+	unsigned next = 0;
+	for (unsigned i = 0; i < n; i++) {
+		if ((unsigned)target[i] > next)
+			child_check(syscall(SYS_close_range, next,
+					    (unsigned)target[i] - 1, 0),
+				    "close_range");
+		next = (unsigned)target[i] + 1;
+	}
+	child_check(syscall(SYS_close_range, next, ~0U, 0), "close_range");
+}
+
+/* The program's descriptors at their numbers: console 0-2, passed ones
+ * from JAIL_FIRST_PASS_FD, the program at JAIL_EXEC_FD, sync last. */
+static void arrange_fds(const struct jail_config *c, int sync)
+{
 	int want[3 + JAIL_MAX_PASS_FDS + 2];
 	int target[3 + JAIL_MAX_PASS_FDS + 2];
 	unsigned n = 0;
@@ -687,25 +759,25 @@ static void arrange_fds(const struct jail_config *c, int sync)
 	target[n++] = JAIL_EXEC_FD;
 	want[n] = sync;
 	target[n++] = JAIL_SYNC_FD;
+	move_fds(want, target, n);
+}
 
-	for (unsigned i = 0; i < n; i++) {
-		int fd = fcntl(want[i], F_DUPFD_CLOEXEC, STAGING);
-		child_check(fd, "dup descriptor");
-		want[i] = fd;
+/* A warm jail waits holding two descriptors: the sync socket, its only
+ * channel to the broker, and the program's ring where it has one (it
+ * cannot arrive later: see jail.h). Nothing else of the broker's (its
+ * listening sockets, other programs' pipes, the cache) stays open in a
+ * process that may wait for minutes. */
+static void keep_for_launch(int ring, int sync)
+{
+	int want[2], target[2];
+	unsigned n = 0;
+	if (ring >= 0) {
+		want[n] = ring;
+		target[n++] = JAIL_FIRST_PASS_FD;
 	}
-	/* dup3 clears close-on-exec unless asked: the console and passed
-	 * descriptors survive the exec, the exec and sync ones must not. */
-	for (unsigned i = 0; i < n; i++) {
-		bool keep = target[i] != JAIL_EXEC_FD && target[i] != JAIL_SYNC_FD;
-		child_check(dup3(want[i], target[i], keep ? 0 : O_CLOEXEC),
-			    "dup3");
-	}
-	child_sync_fd = JAIL_SYNC_FD;
-	child_check(syscall(SYS_close_range, JAIL_FIRST_PASS_FD + c->n_pass,
-			    JAIL_EXEC_FD - 1, 0),
-		    "close_range");
-	child_check(syscall(SYS_close_range, JAIL_SYNC_FD + 1, ~0U, 0),
-		    "close_range");
+	want[n] = sync;
+	target[n++] = JAIL_SYNC_FD;
+	move_fds(want, target, n);
 }
 
 /* Signals: dispositions the launcher set (ignored SIGPIPE, a blocked mask
@@ -749,7 +821,7 @@ static void apply_filter(const struct sock_fprog *filter)
 	 * uid's descriptors in flight, limited by our RLIMIT_NOFILE (6 by
 	 * now): the launch would fail with ETOOMANYREFS whenever other
 	 * processes of the same uid had a few in flight. */
-	char msg[1 + sizeof(int)] = { MSG_LISTENER };
+	char msg[1 + sizeof(int)] = { JAIL_MSG_LISTENER };
 	memcpy(msg + 1, &listener, sizeof(int));
 	struct iovec iov = { msg, sizeof(msg) };
 	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -770,6 +842,27 @@ static NORETURN void exec_program(char *const *argv)
 	child_fail("execveat: %s", strerror(errno));
 }
 
+/* A warm jail, ready: it says so, then waits for its program. What it
+ * receives is checked (jail_warm_receive) although only the broker holds
+ * the other end: a jail that runs half a program is worse than none. */
+static const struct jail_config *wait_for_launch(bool ring)
+{
+	char ready = JAIL_MSG_READY;
+	struct iovec iov = { &ready, 1 };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (sendmsg(JAIL_SYNC_FD, &mh, MSG_NOSIGNAL) != 1)
+		_exit(126); /* the broker is gone, or discarded us */
+	const struct jail_config *c;
+	const char *step = "";
+	int r = jail_warm_receive(ring ? JAIL_FIRST_PASS_FD : -1, &c, &step);
+	if (r == -EPIPE)
+		_exit(126); /* discarded: end of file, nothing to report */
+	if (r < 0)
+		child_fail("launch message: %s: %s", step, strerror(-r));
+	arrange_fds(c, JAIL_SYNC_FD);
+	return c;
+}
+
 static void child_main(const struct child *ch)
 {
 	const struct jail_config *c = ch->c;
@@ -783,13 +876,20 @@ static void child_main(const struct child *ch)
 	 * switch to the unprivileged uid, and what must follow it, waits. */
 	die_with_parent();
 	make_empty_root(ch->root_ready);
-	set_hostname(c->hostname);
+	set_hostname(ch->hostname);
 	lock_capability_sets();
 	restrict_landlock();
-	arrange_fds(c, ch->sync);
+	if (c)
+		arrange_fds(c, ch->sync);
+	else
+		keep_for_launch(ch->keep_fd, ch->sync);
 	reset_process_state();
 	wait_for_parent(JAIL_SYNC_FD);
 	drop_privileges(ch);
+	/* A warm jail stops here, unprivileged, until it is given its
+	 * program; what follows depends on the program. */
+	if (!c)
+		c = wait_for_launch(ch->keep_fd >= 0);
 	set_limits(&c->limits, JAIL_FIRST_PASS_FD + c->n_pass);
 	if (c->enable_ring && c->n_pass > 0) {
 		int r = ring_enable(JAIL_FIRST_PASS_FD);
