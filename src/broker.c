@@ -327,6 +327,8 @@ int broker_poll(struct broker *b, int timeout_ms)
 		return -errno;
 	for (int i = 0; i < n; i++)
 		dispatch(b, evs[i].data.ptr, evs[i].events);
+	/* One warm jail a turn at most: the pool refills between events. */
+	pool_fill_one(b);
 	return n;
 }
 
@@ -535,6 +537,8 @@ void broker_close(struct broker *b)
 		return;
 	while (b->trees)
 		broker_tree_free(b->trees);
+	pool_drain(b);
+	free(b->pool);
 	registry_fini(&b->reg);
 	for (int *fd = (int[]){ b->sigfd, b->ep, b->home_netns,
 				b->shared_netns, b->home_mntns, b->shared_mntns,

@@ -94,6 +94,10 @@ struct broker_watch;
  * empty namespaces, and a program loader for spawns. */
 int broker_open(const struct program_opts *program, struct broker **out,
 		struct error *e);
+/* fakeosd: keep size warm jails ready, whose cgroups are made for
+ * programs of memory bytes (a program with another limit launches cold).
+ * 0: none, as fakeos-run alone. */
+void broker_set_pool(struct broker *b, unsigned size, uint64_t memory);
 /* Ends nothing: call it once every tree is done. Frees what is left. */
 void broker_close(struct broker *b);
 struct program_loader *broker_loader(struct broker *b);

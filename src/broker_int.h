@@ -71,6 +71,7 @@ struct prog {
 	bool dying; /* killed by the broker; reason logged */
 	bool quiet; /* ended on request (a parent, the tree ending): no log */
 	int status; /* the exit status fakeos-run(1) would give */
+	uint64_t cg_id; /* its cgroup's id: its own, or its warm jail's */
 
 	struct jail_proc proc;
 	int ring; /* the broker's descriptor of the program's ring */
@@ -156,6 +157,13 @@ struct tree {
 	gid_t groups[64];
 };
 
+/* A warm jail of the pool, with the cgroup made for it. */
+struct warm_slot {
+	struct jail_warm w;
+	uint64_t cg_id; /* its cgroup's id: the program's once launched */
+	bool cg; /* a cgroup was made */
+};
+
 struct broker {
 	const struct program_opts *program;
 	struct program_loader *loader;
@@ -174,6 +182,9 @@ struct broker {
 	/* -1: every program's child builds its own empty root */
 	int home_mntns, shared_mntns;
 	bool small_pipes_told; /* the warning of pipe_bytes() is given once */
+	struct warm_slot *pool; /* ready jails, oldest first */
+	unsigned pool_size, pool_n;
+	uint64_t pool_memory; /* the memory limit their cgroups have */
 };
 
 enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
@@ -222,6 +233,12 @@ void slot_close(struct prog *p, int s);
 int ctl_expire_waiters(struct broker *b);
 
 void broker_share_netns(struct broker *b, const struct prog *top);
+
+/* broker_pool.c */
+void pool_fill_one(struct broker *b);
+bool pool_take(struct broker *b, uint64_t memory, struct warm_slot *out);
+void pool_drop(struct broker *b, struct warm_slot *ws);
+void pool_drain(struct broker *b);
 
 /* broker_spawn.c */
 void spawn_start(struct prog *parent, int32_t handle,

@@ -304,7 +304,7 @@ void prog_reap(struct prog *p)
 	/* The kernel's OOM killer in the program's cgroup sent the SIGKILL:
 	 * its memory, kernel memory included, reached the group's limit. */
 	if (st.si_code == CLD_KILLED && st.si_status == SIGKILL && !p->dying &&
-	    cgroup_oom_kills(&b->cgroup, p->id) > 0) {
+	    cgroup_oom_kills(&b->cgroup, p->cg_id) > 0) {
 		uint64_t limit = cgroup_memory_limit(t->o->limits.memory);
 		log_error("%s: killed: memory limit of %llu MiB reached in its "
 			  "cgroup v%d group (--memory %llu MiB and %llu MiB of "
@@ -350,7 +350,7 @@ void prog_reap(struct prog *p)
 	}
 	p->out_tail = NULL;
 	relay_close(&p->in);
-	cgroup_remove(&b->cgroup, p->id);
+	cgroup_remove(&b->cgroup, p->cg_id);
 	drop_requests(b, p);
 	for (struct prog *c = t->progs; c; c = c->next)
 		if (c->parent == p) {
@@ -456,8 +456,20 @@ int prog_start(struct prog *p, int exec_fd,
 	    err[2] = { -1, -1 }, boot = -1;
 	int r;
 
-	if ((r = ring_create(&ring, e)) < 0)
+	/* A warm jail when the pool has one that fits: its ring, cgroup
+	 * and namespaces are made already (broker_pool.c). */
+	struct warm_slot ws;
+	bool warm = pool_take(b, t->o->limits.memory, &ws);
+	p->cg_id = p->id;
+	if (warm) {
+		/* The jail's ring is the program's; ws keeps naming it until
+		 * the launch (which must not send it: the jail has it) and
+		 * this function closes it on failure, not ws. */
+		ring = ws.w.ring;
+		p->cg_id = ws.cg_id;
+	} else if ((r = ring_create(&ring, e)) < 0) {
 		return r;
+	}
 	if (!p->parent)
 		log_debug("io_uring: links read with %s",
 			  ring.link_read == PROTO_OP_READ_MULTISHOT
@@ -504,8 +516,8 @@ int prog_start(struct prog *p, int exec_fd,
 	 * requests), and v2's pids.max bounds the io_uring worker threads
 	 * the kernel may start for the ring. */
 	struct cgroup_join cg = { -1, -1 };
-	if (b->cgroup.dirfd >= 0 &&
-	    (r = cgroup_create(&b->cgroup, p->id, t->o->limits.memory,
+	if (!warm && b->cgroup.dirfd >= 0 &&
+	    (r = cgroup_create(&b->cgroup, p->cg_id, t->o->limits.memory,
 			       CGROUP_PIDS_MAX, &cg, e)) < 0)
 		goto fail;
 
@@ -526,16 +538,41 @@ int prog_start(struct prog *p, int exec_fd,
 		.home_mntns_fd = b->home_mntns,
 		.hostname = "fakeos",
 	};
-	r = jail_spawn(&jc, &p->proc, e);
+	if (warm) {
+		r = jail_warm_launch(&ws.w, &jc, &p->proc, e);
+		ws.w.ring.fd = -1;
+		jail_warm_discard(&ws.w);
+		if (r == -EAGAIN) {
+			/* The jail had died before it got the program, and
+			 * nothing ran: the same ring, a new group, cold. */
+			log_debug("%s: warm jail gone: %s; launching cold",
+				  p->url, e->msg);
+			pool_drop(b, &ws);
+			p->cg_id = p->id;
+			warm = false;
+			if (b->cgroup.dirfd >= 0 &&
+			    (r = cgroup_create(&b->cgroup, p->cg_id,
+					       t->o->limits.memory,
+					       CGROUP_PIDS_MAX, &cg, e)) < 0)
+				goto fail;
+			jc.cgroup_fd = cg.clone_fd;
+			jc.cgroup_procs_fd = cg.procs_fd;
+		}
+	}
+	if (!warm)
+		r = jail_spawn(&jc, &p->proc, e);
 	cgroup_join_close(&cg);
 	if (r < 0) {
-		cgroup_remove(&b->cgroup, p->id);
+		cgroup_remove(&b->cgroup, p->cg_id);
+		ws.cg = false; /* removed just now */
 		goto fail;
 	}
 	close(in[0]);
 	close(out[1]);
 	close(err[1]);
 	close(boot);
+	if (warm)
+		log_debug("%s: launched in a warm jail", p->url);
 
 	p->running = true;
 	t->alive++;
@@ -574,6 +611,10 @@ int prog_start(struct prog *p, int exec_fd,
 	return 0;
 
 fail:
+	if (warm) {
+		ws.w.ring.fd = -1; /* ring.fd, closed below */
+		pool_drop(b, &ws);
+	}
 	for (int *fd = (int[]){ ring.fd, sv[0], sv[1], in[0], in[1], out[0],
 				out[1], err[0], err[1], boot, -2 };
 	     *fd != -2; fd++)

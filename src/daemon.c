@@ -472,6 +472,8 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 		daemon_close(d);
 		return r;
 	}
+	/* Jails prepared ahead, for runs with the default memory limit. */
+	broker_set_pool(d->b, d->cfg->pool, o->defaults.limits.memory);
 	broker_on_signal(d->b, on_signal, d);
 
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
