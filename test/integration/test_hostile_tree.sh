@@ -20,16 +20,25 @@ DELIVERY_RATE=20000
 DELIVERY_BURST=2048
 
 # The broker's fetch processes, zombies included: its fetch workers are
-# forks of fakeos-run, and each runs the download helper fakeos-fetch.
-# Counted over the whole host, so a helper orphaned to init counts too,
-# less what ran before the attack (FETCH_BASE) and less the launcher while
-# it runs (fetch_processes 1).
+# forks of fakeos-run, each running the download helper fakeos-fetch.
+# fetch_processes counts them over the whole host, so a helper orphaned to
+# init counts too, less what ran before the attack (FETCH_BASE) and less
+# the launcher while it runs (fetch_processes 1). fetch_processes_of PID
+# counts those below the launcher PID only (it is a subreaper: an orphaned
+# helper is its child), which other processes on the host cannot disturb.
 FETCH_BASE=0
 fetch_processes() { # [LAUNCHERS]
 	local w h
 	w=$(pgrep -c -x fakeos-run)
 	h=$(pgrep -c -x fakeos-fetch)
 	echo $((w + h - FETCH_BASE - ${1:-0}))
+}
+fetch_processes_of() { # PID
+	local workers n=0
+	workers=$(pgrep -d, -P "$1" -x fakeos-run)
+	[ -z "$workers" ] || n=$(($(echo "$workers" | tr ',' '\n' | wc -l) +
+				  $(pgrep -c -P "$workers" -x fakeos-fetch)))
+	echo $((n + $(pgrep -c -P "$1" -x fakeos-fetch)))
 }
 
 mem_available_kib() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
@@ -52,7 +61,7 @@ watch_attack() {
 	shift
 	attempt
 	: >"$WORK/bg.out"
-	local before now min i
+	local before now min i launcher
 	FETCH_BASE=0
 	FETCH_BASE=$(fetch_processes)
 	before=$(mem_available_kib)
@@ -63,7 +72,10 @@ watch_attack() {
 	BG_PID=$!
 	MAX_FETCH=0
 	for i in $(seq 1 400); do
-		now=$(fetch_processes 1)
+		# BG_PID is timeout(1); the launcher is its child.
+		launcher=$(pgrep -P "$BG_PID" -x fakeos-run | head -n 1)
+		now=0
+		[ -z "$launcher" ] || now=$(fetch_processes_of "$launcher")
 		[ "$now" -gt "$MAX_FETCH" ] && MAX_FETCH=$now
 		now=$(mem_available_kib)
 		[ "$now" -lt "$min" ] && min=$now
