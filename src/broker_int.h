@@ -167,6 +167,9 @@ struct warm_slot {
 struct broker {
 	const struct program_opts *program;
 	struct program_loader *loader;
+	/* The same loader for fresh cache hits only: what fakeosd loads in
+	 * its loop, with nothing that can wait, instead of in a worker. */
+	struct program_loader *fresh_loader;
 	int ep;
 	int sigfd;
 	struct watch w_signal;

@@ -334,6 +334,29 @@ void spawn_start(struct prog *parent, int32_t handle,
 	job_run_queued(t);
 }
 
+/* fakeosd: starts the tree's top program from its sealed memfd. */
+static void start_top(struct tree *t, const char *url, int memfd,
+		      uint64_t size, const uint8_t *sha256, char **argv)
+{
+	struct error e = { "" };
+	/* The URL a program sees is the one without its fragment. */
+	char *bare = xasprintf("%.*s", (int)strcspn(url, "#"), url);
+	t->top = prog_new(t, NULL, 0, bare);
+	free(bare);
+	free(argv[0]);
+	argv[0] = xstrdup(t->top->url);
+	log_info("%s: %llu bytes, sha256 %02x%02x%02x%02x…", t->top->url,
+		 (unsigned long long)size, sha256[0], sha256[1], sha256[2],
+		 sha256[3]);
+	if (prog_start(t->top, memfd, argv, t->o->stdin_relay, &e) < 0) {
+		log_error("%s: %s", t->top->url, e.msg);
+		t->fail_status = EXIT_CANNOT_RUN;
+		t->top->status = EXIT_CANNOT_RUN;
+		return;
+	}
+	broker_share_netns(t->b, t->top);
+}
+
 /* fakeosd: the tree's top program has been fetched, or not. */
 static void finish_top(struct job *j, const struct job_result *res, int memfd)
 {
@@ -350,22 +373,7 @@ static void finish_top(struct job *j, const struct job_result *res, int memfd)
 					 : EXIT_CANNOT_FETCH;
 		return;
 	}
-	struct error e = { "" };
-	/* The URL a program sees is the one without its fragment. */
-	char *url = xasprintf("%.*s", (int)strcspn(j->url, "#"), j->url);
-	t->top = prog_new(t, NULL, 0, url);
-	free(url);
-	j->argv[0] = xstrdup(t->top->url);
-	log_info("%s: %llu bytes, sha256 %02x%02x%02x%02x…", t->top->url,
-		 (unsigned long long)res->size, res->sha256[0], res->sha256[1],
-		 res->sha256[2], res->sha256[3]);
-	if (prog_start(t->top, memfd, j->argv, t->o->stdin_relay, &e) < 0) {
-		log_error("%s: %s", t->top->url, e.msg);
-		t->fail_status = EXIT_CANNOT_RUN;
-		t->top->status = EXIT_CANNOT_RUN;
-		return;
-	}
-	broker_share_netns(t->b, t->top);
+	start_top(t, j->url, memfd, res->size, res->sha256, j->argv);
 }
 
 int broker_tree_fetch(struct tree *t, const char *url, char *const *argv,
@@ -375,6 +383,31 @@ int broker_tree_fetch(struct tree *t, const char *url, char *const *argv,
 	if (url_parse(url, &u, e) < 0)
 		return -EINVAL;
 	url_free(&u);
+	/* A program fresh in the cache needs no worker: loading it cannot
+	 * wait on a lock or the network, and a fork is most of what a
+	 * launch costs the daemon. Anything else, and every error, goes the
+	 * worker's way, which says what failed as a standalone run would. */
+	if (!t->o->program.refresh && !t->o->program.offline) {
+		struct program prog = { .fd = -1 };
+		enum program_fail kind;
+		struct error fe = { "" };
+		if (program_load(t->b->fresh_loader, url, &prog, &kind, &fe) ==
+		    0) {
+			uint32_t argc = 0;
+			while (argv[argc + 1])
+				argc++;
+			char **args = xcalloc(argc + 2, sizeof(char *));
+			args[0] = xstrdup(url);
+			for (uint32_t i = 0; i < argc; i++)
+				args[i + 1] = xstrdup(argv[i + 1]);
+			start_top(t, url, prog.fd, prog.size, prog.sha256, args);
+			for (uint32_t i = 0; i <= argc; i++)
+				free(args[i]);
+			free(args);
+			program_free(&prog);
+			return 0;
+		}
+	}
 	struct job *j = xcalloc(1, sizeof(*j));
 	j->t = t;
 	j->top = true;

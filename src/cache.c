@@ -303,6 +303,8 @@ int cache_get(struct cache *c, const struct cache_request *req,
 			return r;
 		corrupt |= r == -EBADMSG;
 	}
+	if (req->fresh_only)
+		return error_set(e, EWOULDBLOCK, "not fresh in the cache");
 	if (req->offline) {
 		if (corrupt)
 			return error_set(e, ENOENT, "the cached copy was "

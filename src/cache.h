@@ -44,6 +44,8 @@ struct cache_request {
 	const uint8_t *pin; /* the #sha256= digest, or NULL */
 	bool offline; /* the cache only: fetch is never called */
 	bool refresh; /* revalidate even a fresh entry */
+	bool fresh_only; /* only a fresh (or pinned) copy, else -EWOULDBLOCK:
+			    no lock, no request, nothing that can wait */
 	int64_t default_ttl; /* seconds fresh when a response has no max-age */
 	uint64_t max; /* bound on the cache's size in bytes */
 	const struct cache_ops *ops;

@@ -338,6 +338,7 @@ static int program_load_http(struct program_loader *l, const struct url *u,
 		.pin = u->pinned ? u->pin : NULL,
 		.offline = l->o.offline,
 		.refresh = l->o.refresh,
+		.fresh_only = l->o.fresh_only,
 		.default_ttl = l->o.default_ttl,
 		.max = l->o.cache_max,
 		.ops = &program_cache_ops,
@@ -432,6 +433,8 @@ int program_load(struct program_loader *l, const char *url,
 	 * the same line on its own, so no caller can get past it. */
 	if (l->within && !url_within(l->within, &u))
 		r = error_set(e, EPERM, "%s is outside %s", u.base, l->within);
+	else if (u.scheme == URL_FILE && l->o.fresh_only)
+		r = error_set(e, EWOULDBLOCK, "a file is opened by a worker");
 	else if (u.scheme == URL_FILE)
 		r = program_load_file(l, &u, p, kind, e);
 	else

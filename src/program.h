@@ -18,6 +18,10 @@ struct program_opts {
 	const char *cache_dir; /* NULL: the default (cache_default_dir) */
 	bool offline; /* use the cache only, never the network */
 	bool refresh; /* revalidate now, even within max-age */
+	/* Load only what is fresh in the cache, with nothing that can wait
+	 * (a lock, the network): -EWOULDBLOCK otherwise, file:// included.
+	 * fakeosd's fast path for a cached program. */
+	bool fresh_only;
 	uint64_t max_size; /* download cap in bytes */
 	uint64_t timeout_ms; /* whole-transfer timeout, 0 for none */
 	uint64_t cache_max; /* bound on the cache's size in bytes */
