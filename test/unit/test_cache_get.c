@@ -146,12 +146,15 @@ struct got {
 	struct error e;
 };
 
+static bool fresh_only; /* what get() asks */
+
 static struct got get(struct fake *f, bool offline, uint64_t max)
 {
 	struct cache *c = open_cache();
 	const struct cache_request req = {
 		.url = url,
 		.offline = offline,
+		.fresh_only = fresh_only,
 		.default_ttl = 300,
 		.max = max,
 		.ops = &fake_ops,
@@ -215,6 +218,33 @@ START_TEST(test_cache_get_fresh_entry_loads_without_fetching)
 	char locks[200];
 	snprintf(locks, sizeof(locks), "%s/locks", root);
 	ck_assert_int_eq(access(locks, F_OK), -1);
+}
+END_TEST
+
+/* fakeosd's fast path: a fresh entry loads, and anything else is
+ * -EWOULDBLOCK with no fetch and no lock taken. */
+START_TEST(test_cache_get_fresh_only_loads_a_fresh_entry_and_waits_for_nothing)
+{
+	uint8_t h[HASH_SIZE];
+	struct fake f = fake_200("new");
+	fresh_only = true;
+	struct got g = get(&f, false, 1 << 20);
+	ck_assert_int_eq(g.r, -EWOULDBLOCK);
+	ck_assert_uint_eq(f.fetches, 0);
+	seed("old", 1000, 10, h);
+	g = get(&f, false, 1 << 20);
+	ck_assert_int_eq(g.r, -EWOULDBLOCK);
+	ck_assert_uint_eq(f.fetches, 0);
+	ck_assert_uint_eq(f.loads, 0);
+	char locks[200];
+	snprintf(locks, sizeof(locks), "%s/locks", root);
+	ck_assert_int_eq(access(locks, F_OK), -1);
+	seed("old", 10, 100, h);
+	g = get(&f, false, 1 << 20);
+	fresh_only = false;
+	ck_assert_msg(g.r == 0, "%s", g.e.msg);
+	ck_assert_int_eq(g.res.source, CACHE_HIT);
+	ck_assert_uint_eq(f.fetches, 0);
 }
 END_TEST
 
@@ -430,6 +460,9 @@ int main(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, test_cache_get_fresh_entry_loads_without_fetching);
+	tcase_add_test(
+		t,
+		test_cache_get_fresh_only_loads_a_fresh_entry_and_waits_for_nothing);
 	tcase_add_test(t,
 		       test_cache_get_stale_entry_revalidates_and_304_extends_it);
 	tcase_add_test(t,
