@@ -138,9 +138,9 @@ $(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
 # integration-san (docs/SECURITY.md, "Gates that keep this true").
 MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
 RUN_INC := build/musl-run-include
-# The daemon's own modules are not the launcher's: daemon.c, and
+# The daemon's own modules are not the launcher's: daemon.c, services.c, and
 # notify.c, which needs libsystemd (left out like fetch_curl.c).
-RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c \
+RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the

@@ -355,6 +355,8 @@ static void finish_top(struct job *j, const struct job_result *res, int memfd)
 	char *url = xasprintf("%.*s", (int)strcspn(j->url, "#"), j->url);
 	t->top = prog_new(t, NULL, 0, url);
 	free(url);
+	t->top->has_sha256 = true;
+	memcpy(t->top->sha256, res->sha256, sizeof(t->top->sha256));
 	j->argv[0] = xstrdup(t->top->url);
 	log_info("%s: %llu bytes, sha256 %02x%02x%02x%02x…", t->top->url,
 		 (unsigned long long)res->size, res->sha256[0], res->sha256[1],
@@ -449,6 +451,8 @@ void spawn_finish(struct job *j)
 	} else {
 		struct error e = { "" };
 		struct prog *c = prog_new(t, parent, j->handle, j->url);
+		c->has_sha256 = true;
+		memcpy(c->sha256, res.sha256, sizeof(c->sha256));
 		j->argv[0] = xstrdup(c->url);
 		if (prog_start(c, memfd, j->argv, false, &e) < 0) {
 			log_error("%s: %s", c->url, e.msg);

@@ -26,6 +26,7 @@
 #include "dproto.h"
 #include "log.h"
 #include "notify.h"
+#include "services.h"
 #include "url.h"
 
 struct client {
@@ -65,6 +66,7 @@ struct daemon {
 	int listen_fd;
 	struct broker_watch *w_listen;
 	struct client *clients;
+	struct services *services;
 	bool stopping;
 	uint64_t stop_deadline_ns; /* SIGKILL for every run after this */
 	bool killed_all;
@@ -132,7 +134,7 @@ static void account_set(struct account *a, const struct config_quota *q)
 	a->memory = q->memory;
 }
 
-/* uid's account, made on its first run. */
+/* uid's account, made on its first run (or service). */
 static struct account *account_of(struct daemon *d, uid_t uid)
 {
 	for (struct account *a = d->accounts; a; a = a->next)
@@ -144,6 +146,11 @@ static struct account *account_of(struct daemon *d, uid_t uid)
 	a->next = d->accounts;
 	d->accounts = a;
 	return a;
+}
+
+static const struct broker_account *service_account(void *arg, uid_t uid)
+{
+	return &account_of(arg, uid)->a;
 }
 
 /* The options of a client's run: the daemon's, with what the client may
@@ -424,6 +431,10 @@ int daemon_reload(struct daemon *d, struct error *e)
 	 * what comes next, and ends nothing that runs. */
 	for (struct account *a = d->accounts; a; a = a->next)
 		account_set(a, config_account_quota(d->cfg, a->a.uid));
+	/* Services start with the broker (daemon_open), then follow each
+	 * reload: new ones start, changed ones restart, removed ones stop. */
+	if (d->services && !d->stopping)
+		services_sync(d->services, d->cfg);
 	return 0;
 }
 
@@ -454,6 +465,7 @@ void daemon_stop(struct daemon *d)
 	for (struct client *c = d->clients; c; c = c->next)
 		if (c->t)
 			broker_tree_stop(c->t, SIGTERM);
+	services_stop_all(d->services, SIGTERM);
 }
 
 int daemon_open(const struct daemon_opts *o, struct daemon **out,
@@ -473,6 +485,9 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 		return r;
 	}
 	broker_on_signal(d->b, on_signal, d);
+	d->services = services_new(&(struct services_env){
+		.b = d->b, .defaults = &o->defaults,
+		.account = service_account, .arg = d });
 
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(o->socket_path) >= sizeof(sa.sun_path)) {
@@ -529,6 +544,7 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 		error_sys(e, -r, "epoll");
 		goto fail;
 	}
+	services_sync(d->services, d->cfg);
 	*out = d;
 	return 0;
 fail:
@@ -548,18 +564,23 @@ int daemon_serve(struct daemon *d)
 	(void)notify_ready("0 runs, 0 programs");
 	for (;;) {
 		reap_clients(d);
+		/* A service waiting out its back-off costs a timeout, not a
+		 * wake-up. */
+		int timeout = services_tick(d->services);
 		tell_status(d);
-		if (d->stopping && !d->clients)
+		if (d->stopping && !d->clients && services_idle(d->services))
 			return 0;
-		int timeout = -1;
 		if (d->watchdog_ns) {
 			uint64_t now = now_ns();
 			if (now >= d->watchdog_next_ns) {
 				(void)notify_watchdog();
 				d->watchdog_next_ns = now + d->watchdog_ns;
 			}
-			timeout = (int)((d->watchdog_next_ns - now) / 1000000) +
-				  1;
+			int left = (int)((d->watchdog_next_ns - now) /
+					 1000000) +
+				   1;
+			if (timeout < 0 || left < timeout)
+				timeout = left;
 		}
 		if (d->stopping && !d->killed_all) {
 			uint64_t now = now_ns();
@@ -571,6 +592,7 @@ int daemon_serve(struct daemon *d)
 				     c = c->next)
 					if (c->t)
 						broker_tree_stop(c->t, SIGKILL);
+				services_stop_all(d->services, SIGKILL);
 				d->killed_all = true;
 			} else {
 				int left = (int)((d->stop_deadline_ns - now) /
@@ -603,6 +625,7 @@ void daemon_close(struct daemon *d)
 		return;
 	while (d->clients)
 		client_free(d->clients);
+	services_free(d->services);
 	if (d->w_listen)
 		broker_unwatch(d->b, d->listen_fd, d->w_listen);
 	if (d->listen_fd >= 0) {
