@@ -9,7 +9,7 @@
  * (the registry scope is its uid), and a file:// program is opened with
  * its credentials, so the daemon reads nothing for a user that the user
  * could not read itself. */
-#include "daemon.h"
+#include "daemon_int.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -28,52 +28,6 @@
 #include "notify.h"
 #include "services.h"
 #include "url.h"
-
-struct client {
-	struct daemon *d;
-	struct client *next;
-	int sock;
-	struct broker_watch *w;
-	struct ucred cred; /* SO_PEERCRED, when it connected */
-	int console[3]; /* its stdin, stdout, stderr, once RUN came */
-	struct broker_opts o; /* the run's options: the daemon's, narrowed */
-	struct tree *t;
-	bool gone; /* its socket hung up: its programs are being ended */
-	bool done; /* EXIT sent (or nobody to send it to) */
-};
-
-/* One local uid's account: its quotas, which every run of it shares. Kept
- * for the daemon's life, and updated in place by a reload. */
-struct account {
-	struct account *next;
-	struct broker_account a;
-	uint64_t memory; /* the most address space one program may have */
-};
-
-/* A configuration read, kept as long as the daemon runs: runs started
- * under it point into it (their spawn-from prefixes). */
-struct loaded {
-	struct loaded *next;
-	struct config cfg;
-};
-
-struct daemon {
-	const struct daemon_opts *o;
-	struct config *cfg; /* the newest of loaded */
-	struct loaded *loaded;
-	struct account *accounts;
-	struct broker *b;
-	int listen_fd;
-	struct broker_watch *w_listen;
-	struct client *clients;
-	struct services *services;
-	bool stopping;
-	uint64_t stop_deadline_ns; /* SIGKILL for every run after this */
-	bool killed_all;
-	uint64_t watchdog_ns; /* systemd's interval; 0: none */
-	uint64_t watchdog_next_ns;
-	unsigned last_runs, last_programs; /* the STATUS= systemd last got */
-};
 
 static void client_free(struct client *c)
 {
@@ -321,6 +275,12 @@ static void on_client(void *arg, uint32_t events)
 			goto out;
 		}
 		on_run(c, &msg->run, fds, nfds);
+	} else if (msg->h.type == DPROTO_LIST || msg->h.type == DPROTO_CTL) {
+		if (nfds || c->t || c->console[0] >= 0)
+			client_refuse(c, "a control request with descriptors, "
+					 "or after a run");
+		else
+			daemon_control(c, &msg->h);
 	} else if (nfds) {
 		client_refuse(c, "descriptors attached to a signal");
 	} else if (!c->t) {

@@ -150,4 +150,112 @@ test_a_runs_program_cannot_publish() {
 	daemon_stop
 }
 
+test_fakeosctl_list_shows_a_user_its_own_programs_and_root_all() {
+	service svc "url = $(url_of sleeper)" "args = 71" "account = root"
+	daemon_start
+	wait_for_log "<6>svc svc: ready" || fail "svc did not start"
+	$NOBODY "$RUN" -n "$PROBE" hang >/dev/null 2>&1 &
+	local n=$! i
+	for i in $(seq 1 100); do
+		[ "$(pgrep -fc "^$PROBE hang$")" = 1 ] && break
+		sleep 0.05
+	done
+	run $NOBODY "$CTL" list
+	expect_code 0
+	assert_contains "$OUT" "$PROBE"
+	assert_not_contains "$OUT" "$(url_of sleeper)" "nobody's listing"
+	assert_contains "$(grep "$PROBE" <<<"$OUT")" " 65534 "
+	run "$CTL" list
+	expect_code 0
+	assert_contains "$OUT" "$PROBE" "root's listing"
+	local line
+	line=$(grep "$(url_of sleeper)" <<<"$OUT")
+	# id, account, sha256 prefix, state, uptime, resident memory, URL
+	grep -qE "^[0-9]+ +0 +[0-9a-f]{12} +running +[0-9]+s +[0-9]+kB $(url_of sleeper)$" <<<"$line" ||
+		fail "root's line for the service: '$line'"
+	run "$CTL" services
+	expect_code 0
+	grep -qE "^svc +running +0 +- +-$" <<<"$OUT" || fail "services: $OUT"
+	kill -INT "$n"
+	wait "$n" 2>/dev/null
+	daemon_stop
+}
+
+test_fakeosctl_names_shows_own_and_published_names_only() {
+	service pub "url = $PROBE" "args = serve-hold pubname" \
+		"account = root" "publish = pubname"
+	service priv "url = $PROBE" "args = serve-hold privname" \
+		"account = root"
+	daemon_start
+	wait_for_log "<6>svc pub: serving pubname" &&
+		wait_for_log "<6>svc priv: serving privname" ||
+		fail "the services do not serve: $(cat "$DLOG")"
+	run $NOBODY "$CTL" names
+	expect_code 0
+	grep -qE "^pubname +published$" <<<"$OUT" || fail "nobody: $OUT"
+	assert_not_contains "$OUT" "privname" "nobody's names"
+	run "$CTL" names
+	grep -qE "^privname +uid 0$" <<<"$OUT" || fail "root: $OUT"
+	daemon_stop
+}
+
+test_only_root_may_stop_start_and_restart_services() {
+	service svc "url = $(url_of sleeper)" "args = 72" "account = root"
+	daemon_start
+	wait_for_log "<6>svc svc: ready" || fail "svc did not start"
+	run $NOBODY "$CTL" stop svc
+	expect_code 2
+	assert_eq "$ERR" "fakeosctl: only root may stop services"
+	sleep 0.2
+	[ "$(pgrep -fc "^$(url_of sleeper) 72$")" = 1 ] ||
+		fail "nobody's stop stopped the service"
+	run "$CTL" stop svc
+	expect_code 0
+	assert_eq "$OUT" "service svc stopped"
+	local i
+	for i in $(seq 1 100); do
+		[ "$(pgrep -fc "^$(url_of sleeper) 72$")" = 0 ] && break
+		sleep 0.05
+	done
+	[ "$(pgrep -fc "^$(url_of sleeper) 72$")" = 0 ] ||
+		fail "root's stop left the service running"
+	run "$CTL" services
+	grep -qE "^svc +stopped " <<<"$OUT" || fail "services: $OUT"
+	run "$CTL" start svc
+	expect_code 0
+	wait_for_log "service svc: started by root" || fail "not started"
+	run "$CTL" stop nosuch
+	expect_code 1
+	assert_eq "$ERR" "fakeosctl: no service nosuch"
+	daemon_stop
+}
+
+test_a_non_root_client_changes_no_setting_and_no_service() {
+	settings "[account]" "programs = 100"
+	service svc "url = $(url_of sleeper)" "args = 73" "account = root"
+	daemon_start
+	wait_for_log "<6>svc svc: ready" || fail "svc did not start"
+	local before after pid
+	before=$(find "$ETC" -type f -print0 | sort -z | xargs -0 sha256sum)
+	pid=$(pgrep -f "^$(url_of sleeper) 73$")
+	# The whole control protocol, as another uid: each refused.
+	for args in "stop svc" "restart svc" "start svc" "reload"; do
+		run $NOBODY "$CTL" $args
+		expect_code 2
+		assert_contains "$ERR" "fakeosctl: only root may ${args%% *}"
+	done
+	after=$(find "$ETC" -type f -print0 | sort -z | xargs -0 sha256sum)
+	assert_eq "$after" "$before" "the settings' sha256"
+	assert_eq "$(pgrep -f "^$(url_of sleeper) 73$")" "$pid" \
+		"the service's program"
+	assert_eq "$(grep -c "uid 65534: refused: .* (only root)" "$DLOG")" 4 \
+		"refusals logged"
+	assert_not_contains "$(cat "$DLOG")" "settings read again"
+	# root's reload goes through.
+	run "$CTL" reload
+	expect_code 0
+	assert_contains "$OUT" "settings read again from $ETC"
+	daemon_stop
+}
+
 run_tests
