@@ -71,13 +71,13 @@ static int check(const uint8_t *data, size_t size, int from_client)
 		}
 	} else if (h.type == DPROTO_LIST_REPLY) {
 		FUZZ_ASSERT(!from_client, "a reply from a client");
-		const struct dproto_list_reply *r = (const void *)buf.b;
-		FUZZ_ASSERT(r->text_len == size - sizeof(*r), "text_len");
-		FUZZ_ASSERT(!memchr(r->text, 0, r->text_len), "a NUL in text");
+		const struct dproto_list_reply *lr = (const void *)buf.b;
+		FUZZ_ASSERT(lr->text_len == size - sizeof(*lr), "text_len");
+		FUZZ_ASSERT(!memchr(lr->text, 0, lr->text_len), "a NUL in text");
 	} else if (h.type == DPROTO_CTL_REPLY) {
 		FUZZ_ASSERT(!from_client, "a reply from a client");
-		const struct dproto_ctl_reply *r = (const void *)buf.b;
-		FUZZ_ASSERT(memchr(r->msg, 0, sizeof(r->msg)),
+		const struct dproto_ctl_reply *cr = (const void *)buf.b;
+		FUZZ_ASSERT(memchr(cr->msg, 0, sizeof(cr->msg)),
 			    "a message without its NUL");
 	} else {
 		FUZZ_ASSERT(h.type == DPROTO_EXIT && !from_client,
