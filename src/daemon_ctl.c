@@ -186,15 +186,20 @@ static void on_ctl(struct client *c, const struct dproto_ctl *m)
 	if (m->op == DPROTO_CTL_RELOAD) {
 		struct error e = { "" };
 		r = daemon_reload(d, &e);
+		/* Cut to the reply's 256 bytes; the log has it whole. */
 		if (r < 0)
 			snprintf(msg, sizeof(msg), "the settings in force "
-						   "stay: %s",
+						   "stay: %.200s",
 				 e.msg);
 		else
 			snprintf(msg, sizeof(msg), "settings read again from "
-						   "%s",
+						   "%.200s",
 				 d->o->config_dir);
-		log_info("fakeosctl reload: %s", msg);
+		if (r < 0)
+			log_error("fakeosctl reload: the settings in force "
+				  "stay: %s", e.msg);
+		else
+			log_info("fakeosctl reload: %s", msg);
 	} else {
 		r = services_ctl(d->services, op, m->name, msg, sizeof(msg));
 	}
