@@ -67,7 +67,7 @@ endif
 RUN_MUSL ?= 1
 CHECK_LIBS := -lcheck_pic -lsubunit -lm -lrt -pthread
 
-HOST_SRCS := $(filter-out src/main.c src/fetch_main.c src/fakeosd.c,\
+HOST_SRCS := $(filter-out src/main.c src/fetch_main.c src/fakeosd.c src/fakeosctl.c,\
 	     $(wildcard src/*.c))
 HOST_OBJS := $(HOST_SRCS:%.c=$(B)/%.o)
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
@@ -81,7 +81,8 @@ ESCAPES := $(ESCAPE_SRCS:test/escape/%.c=build/escape/%)
 PROG_SRCS := $(wildcard test/progs/*.c)
 TEST_PROGS := $(PROG_SRCS:test/progs/%.c=build/progs/%)
 
-PROGS := $(B)/fakeos-run $(B)/fakeos-policy $(B)/fakeos-fetch $(B)/fakeosd
+PROGS := $(B)/fakeos-run $(B)/fakeos-policy $(B)/fakeos-fetch $(B)/fakeosd \
+	 $(B)/fakeosctl
 
 DEPS_STAMP := build/.deps-ok
 
@@ -138,9 +139,10 @@ $(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
 # integration-san (docs/SECURITY.md, "Gates that keep this true").
 MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
 RUN_INC := build/musl-run-include
-# The daemon's own modules are not the launcher's: daemon.c, and
+# The daemon's own modules are not the launcher's: daemon.c, services.c, and
 # notify.c, which needs libsystemd (left out like fetch_curl.c).
-RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c \
+RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c \
+	    src/daemon_ctl.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
@@ -195,6 +197,10 @@ $(B)/fakeos-policy: $(B)/tools/fakeos-policy.o $(B)/libhost.a
 # The host's broker (src/daemon.h): a long-lived glibc program, where
 # fakeos-run is a static musl one because its start-up is a launch's cost.
 $(B)/fakeosd: $(B)/src/fakeosd.o $(B)/src/default_filter.o $(B)/libhost.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# fakeosd's control tool: a glibc program like fakeosd.
+$(B)/fakeosctl: $(B)/src/fakeosctl.o $(B)/libhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 # --- the SDK: libfakeos ------------------------------------------------------
@@ -253,7 +259,7 @@ build/tools/hostile_httpd: test/tools/hostile_httpd.c | $(DEPS_STAMP)
 
 # A host program: a client of fakeosd that sends what fakeos-run never
 # would, for test_daemon.sh.
-build/tools/dclient: test/tools/dclient.c src/dproto.c src/dproto.h \
+build/tools/dclient: test/tools/dclient.c src/dproto.c src/dproto.h src/proto.c \
 		     | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -iquote src -o $@ \
@@ -336,7 +342,8 @@ install: $(PROGS) build/libfakeos.a
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 \
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(LIBDIR)/pkgconfig
-	install -m 0755 $(B)/fakeos-run $(B)/fakeos-policy $(DESTDIR)$(BINDIR)/
+	install -m 0755 $(B)/fakeos-run $(B)/fakeos-policy $(B)/fakeosctl \
+		$(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(B)/fakeosd $(DESTDIR)$(SBINDIR)/
 	@# fakeosd's settings: root's, and never over an operator's own.
@@ -361,7 +368,7 @@ install: $(PROGS) build/libfakeos.a
 	install -m 0644 man/fakeos-policy.5 man/fakeosd.conf.5 \
 		$(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
-	install -m 0644 man/fakeosd.8 $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 man/fakeosd.8 man/fakeosctl.8 $(DESTDIR)$(MANDIR)/man8/
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' systemd/fakeosd.service.in \
 	    >$(DESTDIR)$(UNITDIR)/fakeosd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/fakeosd.service

@@ -162,6 +162,36 @@ void broker_tree_client(struct tree *t, uid_t uid, gid_t gid,
 		       (size_t)t->ngroups * sizeof(t->groups[0]));
 }
 
+void broker_tree_publish(struct tree *t, const char *const *names,
+			 unsigned n)
+{
+	t->publish = names;
+	t->npublish = n;
+}
+
+void broker_tree_each_prog(const struct tree *t,
+			   void (*fn)(const struct broker_prog_info *i,
+				      void *arg),
+			   void *arg)
+{
+	for (const struct prog *p = t->progs; p; p = p->next) {
+		if (!p->running)
+			continue;
+		struct broker_prog_info i = {
+			.id = p->id, .url = p->url, .pid = p->proc.pid,
+			.started_ns = p->started_ns,
+			.sha256 = p->has_sha256 ? p->sha256 : NULL,
+		};
+		fn(&i, arg);
+	}
+}
+
+void broker_each_name(struct broker *b, uint64_t scope,
+		      void (*fn)(const char *name, void *arg), void *arg)
+{
+	registry_each_service(&b->reg, scope, fn, arg);
+}
+
 struct tree *broker_tree_new(struct broker *b, const struct broker_opts *o,
 			     uint64_t scope, const int console[3],
 			     struct error *e)

@@ -151,6 +151,29 @@ void broker_account_usage(struct broker *b, const struct broker_account *a,
  * client, see below) and becomes the tree's status (126 or 127). */
 int broker_tree_fetch(struct tree *t, const char *url, char *const *argv,
 		      struct error *e);
+/* fakeosd: names a program of this tree serves under one of these go
+ * into BROKER_SCOPE_PUBLISHED instead of the tree's scope, where a link
+ * from any scope finds them (after its own scope's names). Only a
+ * service's tree is given a list; names (owned by the caller) must
+ * outlive the tree. */
+#define BROKER_SCOPE_PUBLISHED UINT64_MAX
+void broker_tree_publish(struct tree *t, const char *const *names,
+			 unsigned n);
+/* fakeosd: what a listing shows of each program alive in the tree. */
+struct broker_prog_info {
+	uint64_t id;
+	const char *url;
+	pid_t pid;
+	uint64_t started_ns; /* now_ns() when it started */
+	const unsigned char *sha256; /* NULL: not known */
+};
+void broker_tree_each_prog(const struct tree *t,
+			   void (*fn)(const struct broker_prog_info *i,
+				      void *arg),
+			   void *arg);
+/* fakeosd: the names served in scope, one call each. */
+void broker_each_name(struct broker *b, uint64_t scope,
+		      void (*fn)(const char *name, void *arg), void *arg);
 /* fakeosd: the broker's messages about the tree go to its console's
  * stderr too, at level (the client's -q/-v). */
 void broker_tree_log_to_console(struct tree *t, int level);

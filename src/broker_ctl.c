@@ -309,7 +309,12 @@ static bool handle_live(struct prog *p, int32_t h)
 static void on_link(struct broker *b, struct prog *p, const struct proto_name *m)
 {
 	struct tree *t = p->t;
+	/* Its own account's names first, then those the operator's
+	 * services publish to every account. */
 	struct reg_entry *svc = registry_service(&b->reg, t->scope, m->name);
+	if (!svc)
+		svc = registry_service(&b->reg, BROKER_SCOPE_PUBLISHED,
+				       m->name);
 	if (svc) {
 		link_make(p, m->hdr.handle, svc);
 		return;
@@ -330,10 +335,21 @@ static void on_link(struct broker *b, struct prog *p, const struct proto_name *m
 			   &err);
 }
 
+/* Whether the tree publishes name (only a fakeosd service's can). */
+static bool published(const struct tree *t, const char *name)
+{
+	for (unsigned i = 0; i < t->npublish; i++)
+		if (strcmp(t->publish[i], name) == 0)
+			return true;
+	return false;
+}
+
 static void on_serve(struct broker *b, struct prog *p, const struct proto_name *m)
 {
 	struct tree *t = p->t;
-	if (registry_service(&b->reg, t->scope, m->name)) {
+	bool pub = published(t, m->name);
+	uint64_t scope = pub ? BROKER_SCOPE_PUBLISHED : t->scope;
+	if (registry_service(&b->reg, scope, m->name)) {
 		send_closed(p, m->hdr.handle, -EADDRINUSE);
 		return;
 	}
@@ -348,12 +364,16 @@ static void on_serve(struct broker *b, struct prog *p, const struct proto_name *
 		return;
 	}
 	int err;
-	struct reg_entry *s = registry_add(&b->reg, REG_SERVICE, t->scope, m->name,
+	struct reg_entry *s = registry_add(&b->reg, REG_SERVICE, scope, m->name,
 					   &p->reg, m->hdr.handle, 0, &err);
 	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0, 0);
-	/* Clients that were waiting for this name get their links now. */
+	if (pub)
+		log_info("%s serves %s host-wide", p->url, m->name);
+	/* Clients that were waiting for this name get their links now: of
+	 * its own account, or of every account for a published name. */
 	struct reg_entry *w;
-	while ((w = registry_first_waiter(&b->reg, t->scope, m->name))) {
+	while ((w = pub ? registry_first_waiter_any(&b->reg, m->name)
+			: registry_first_waiter(&b->reg, t->scope, m->name))) {
 		struct prog *client = prog_of(w->owner);
 		int32_t handle = w->handle;
 		registry_remove(&b->reg, w);

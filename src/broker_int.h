@@ -67,6 +67,9 @@ struct prog {
 	int32_t parent_handle; /* the parent's handle for us; 0: none */
 	char *url;
 	char *home; /* its origin or directory: where it may spawn from */
+	uint64_t started_ns; /* when it was made: fakeosctl's uptime */
+	bool has_sha256; /* sha256 is the program's (fetched by a worker) */
+	uint8_t sha256[32];
 	bool running; /* not yet reaped */
 	bool dying; /* killed by the broker; reason logged */
 	bool quiet; /* ended on request (a parent, the tree ending): no log */
@@ -151,6 +154,10 @@ struct tree {
 	/* fakeosd: file:// programs are opened with the client's
 	 * credentials, never the daemon's. */
 	bool as_client;
+	/* fakeosd: the names this tree's programs serve host-wide (a
+	 * service's publish list, broker_tree_publish); none for a run. */
+	const char *const *publish;
+	unsigned npublish;
 	uid_t uid;
 	gid_t gid;
 	int ngroups;

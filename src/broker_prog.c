@@ -634,6 +634,7 @@ struct prog *prog_new(struct tree *t, struct prog *parent,
 	p->parent = parent;
 	p->parent_handle = handle;
 	p->url = xstrdup(url);
+	p->started_ns = now_ns();
 	struct url u;
 	struct error e;
 	p->home = url_parse(url, &u, &e) == 0 ? url_home(&u) : NULL;

@@ -343,6 +343,8 @@ static void start_top(struct tree *t, const char *url, int memfd,
 	char *bare = xasprintf("%.*s", (int)strcspn(url, "#"), url);
 	t->top = prog_new(t, NULL, 0, bare);
 	free(bare);
+	t->top->has_sha256 = true;
+	memcpy(t->top->sha256, sha256, sizeof(t->top->sha256));
 	free(argv[0]);
 	argv[0] = xstrdup(t->top->url);
 	log_info("%s: %llu bytes, sha256 %02x%02x%02x%02x…", t->top->url,
@@ -482,6 +484,8 @@ void spawn_finish(struct job *j)
 	} else {
 		struct error e = { "" };
 		struct prog *c = prog_new(t, parent, j->handle, j->url);
+		c->has_sha256 = true;
+		memcpy(c->sha256, res.sha256, sizeof(c->sha256));
 		j->argv[0] = xstrdup(c->url);
 		if (prog_start(c, memfd, j->argv, false, &e) < 0) {
 			log_error("%s: %s", c->url, e.msg);

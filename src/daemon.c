@@ -9,7 +9,7 @@
  * (the registry scope is its uid), and a file:// program is opened with
  * its credentials, so the daemon reads nothing for a user that the user
  * could not read itself. */
-#include "daemon.h"
+#include "daemon_int.h"
 
 #include <fcntl.h>
 #include <grp.h>
@@ -26,52 +26,8 @@
 #include "dproto.h"
 #include "log.h"
 #include "notify.h"
+#include "services.h"
 #include "url.h"
-
-struct client {
-	struct daemon *d;
-	struct client *next;
-	int sock;
-	struct broker_watch *w;
-	struct ucred cred; /* SO_PEERCRED, when it connected */
-	int console[3]; /* its stdin, stdout, stderr, once RUN came */
-	struct broker_opts o; /* the run's options: the daemon's, narrowed */
-	struct tree *t;
-	bool gone; /* its socket hung up: its programs are being ended */
-	bool done; /* EXIT sent (or nobody to send it to) */
-};
-
-/* One local uid's account: its quotas, which every run of it shares. Kept
- * for the daemon's life, and updated in place by a reload. */
-struct account {
-	struct account *next;
-	struct broker_account a;
-	uint64_t memory; /* the most address space one program may have */
-};
-
-/* A configuration read, kept as long as the daemon runs: runs started
- * under it point into it (their spawn-from prefixes). */
-struct loaded {
-	struct loaded *next;
-	struct config cfg;
-};
-
-struct daemon {
-	const struct daemon_opts *o;
-	struct config *cfg; /* the newest of loaded */
-	struct loaded *loaded;
-	struct account *accounts;
-	struct broker *b;
-	int listen_fd;
-	struct broker_watch *w_listen;
-	struct client *clients;
-	bool stopping;
-	uint64_t stop_deadline_ns; /* SIGKILL for every run after this */
-	bool killed_all;
-	uint64_t watchdog_ns; /* systemd's interval; 0: none */
-	uint64_t watchdog_next_ns;
-	unsigned last_runs, last_programs; /* the STATUS= systemd last got */
-};
 
 static void client_free(struct client *c)
 {
@@ -132,7 +88,7 @@ static void account_set(struct account *a, const struct config_quota *q)
 	a->memory = q->memory;
 }
 
-/* uid's account, made on its first run. */
+/* uid's account, made on its first run (or service). */
 static struct account *account_of(struct daemon *d, uid_t uid)
 {
 	for (struct account *a = d->accounts; a; a = a->next)
@@ -144,6 +100,11 @@ static struct account *account_of(struct daemon *d, uid_t uid)
 	a->next = d->accounts;
 	d->accounts = a;
 	return a;
+}
+
+static const struct broker_account *service_account(void *arg, uid_t uid)
+{
+	return &account_of(arg, uid)->a;
 }
 
 /* The options of a client's run: the daemon's, with what the client may
@@ -314,6 +275,12 @@ static void on_client(void *arg, uint32_t events)
 			goto out;
 		}
 		on_run(c, &msg->run, fds, nfds);
+	} else if (msg->h.type == DPROTO_LIST || msg->h.type == DPROTO_CTL) {
+		if (nfds || c->t || c->console[0] >= 0)
+			client_refuse(c, "a control request with descriptors, "
+					 "or after a run");
+		else
+			daemon_control(c, &msg->h);
 	} else if (nfds) {
 		client_refuse(c, "descriptors attached to a signal");
 	} else if (!c->t) {
@@ -424,6 +391,10 @@ int daemon_reload(struct daemon *d, struct error *e)
 	 * what comes next, and ends nothing that runs. */
 	for (struct account *a = d->accounts; a; a = a->next)
 		account_set(a, config_account_quota(d->cfg, a->a.uid));
+	/* Services start with the broker (daemon_open), then follow each
+	 * reload: new ones start, changed ones restart, removed ones stop. */
+	if (d->services && !d->stopping)
+		services_sync(d->services, d->cfg);
 	return 0;
 }
 
@@ -454,6 +425,7 @@ void daemon_stop(struct daemon *d)
 	for (struct client *c = d->clients; c; c = c->next)
 		if (c->t)
 			broker_tree_stop(c->t, SIGTERM);
+	services_stop_all(d->services, SIGTERM);
 }
 
 int daemon_open(const struct daemon_opts *o, struct daemon **out,
@@ -475,6 +447,9 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 	/* Jails prepared ahead, for runs with the default memory limit. */
 	broker_set_pool(d->b, d->cfg->pool, o->defaults.limits.memory);
 	broker_on_signal(d->b, on_signal, d);
+	d->services = services_new(&(struct services_env){
+		.b = d->b, .defaults = &o->defaults,
+		.account = service_account, .arg = d });
 
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(o->socket_path) >= sizeof(sa.sun_path)) {
@@ -531,6 +506,7 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 		error_sys(e, -r, "epoll");
 		goto fail;
 	}
+	services_sync(d->services, d->cfg);
 	*out = d;
 	return 0;
 fail:
@@ -550,18 +526,23 @@ int daemon_serve(struct daemon *d)
 	(void)notify_ready("0 runs, 0 programs");
 	for (;;) {
 		reap_clients(d);
+		/* A service waiting out its back-off costs a timeout, not a
+		 * wake-up. */
+		int timeout = services_tick(d->services);
 		tell_status(d);
-		if (d->stopping && !d->clients)
+		if (d->stopping && !d->clients && services_idle(d->services))
 			return 0;
-		int timeout = -1;
 		if (d->watchdog_ns) {
 			uint64_t now = now_ns();
 			if (now >= d->watchdog_next_ns) {
 				(void)notify_watchdog();
 				d->watchdog_next_ns = now + d->watchdog_ns;
 			}
-			timeout = (int)((d->watchdog_next_ns - now) / 1000000) +
-				  1;
+			int left = (int)((d->watchdog_next_ns - now) /
+					 1000000) +
+				   1;
+			if (timeout < 0 || left < timeout)
+				timeout = left;
 		}
 		if (d->stopping && !d->killed_all) {
 			uint64_t now = now_ns();
@@ -573,6 +554,7 @@ int daemon_serve(struct daemon *d)
 				     c = c->next)
 					if (c->t)
 						broker_tree_stop(c->t, SIGKILL);
+				services_stop_all(d->services, SIGKILL);
 				d->killed_all = true;
 			} else {
 				int left = (int)((d->stop_deadline_ns - now) /
@@ -605,6 +587,7 @@ void daemon_close(struct daemon *d)
 		return;
 	while (d->clients)
 		client_free(d->clients);
+	services_free(d->services);
 	if (d->w_listen)
 		broker_unwatch(d->b, d->listen_fd, d->w_listen);
 	if (d->listen_fd >= 0) {

@@ -2,6 +2,11 @@
 #include "dproto.h"
 
 #include <errno.h>
+
+#include "proto.h"
+
+_Static_assert(DPROTO_NAME_SIZE == PROTO_NAME_SIZE,
+	       "a service's name is a name of fakeos(3)");
 #include <signal.h>
 #include <string.h>
 
@@ -47,6 +52,46 @@ static int check_run(const struct dproto_run *m, size_t n, const char **why)
 	}
 	if (off != m->strings_len)
 		FAIL("run: bytes after the last argument");
+	return 0;
+}
+
+/* A fixed string field: NUL inside it, zero after the NUL, so nothing
+ * hides in the padding. */
+static int field_ok(const char *f, size_t size, size_t *len)
+{
+	const char *nul = memchr(f, '\0', size);
+	if (!nul)
+		return 0;
+	*len = (size_t)(nul - f);
+	for (size_t i = *len; i < size; i++)
+		if (f[i])
+			return 0;
+	return 1;
+}
+
+/* Text a terminal may be shown: printable bytes (UTF-8 included), and
+ * newlines where allowed. */
+static int text_ok(const char *s, size_t n, int newlines)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 && !(newlines && c == '\n')) || c == 0x7f)
+			return 0;
+	}
+	return 1;
+}
+
+static int check_ctl(const struct dproto_ctl *m, const char **why)
+{
+	size_t len;
+	if (m->reserved != 0)
+		FAIL("ctl: reserved field is not zero");
+	if (m->op < DPROTO_CTL_START || m->op > DPROTO_CTL_RELOAD)
+		FAIL("ctl: unknown operation");
+	if (!field_ok(m->name, sizeof(m->name), &len))
+		FAIL("ctl: name not terminated, or bytes after it");
+	if (m->op == DPROTO_CTL_RELOAD ? len != 0 : !proto_name_ok(m->name))
+		FAIL("ctl: not a service name (none for reload)");
 	return 0;
 }
 
@@ -99,6 +144,69 @@ int dproto_check(const void *buf, size_t n, int from_client, const char **why)
 		if (m.sig != SIGINT && m.sig != SIGTERM && m.sig != SIGHUP &&
 		    m.sig != SIGQUIT)
 			FAIL("signal: not SIGINT, SIGTERM, SIGHUP or SIGQUIT");
+		return 0;
+	}
+	case DPROTO_LIST: {
+		if (!from_client)
+			FAIL("a client's message type sent by the daemon");
+		struct dproto_list m;
+		if (n != sizeof(m)) {
+			*why = "wrong length for its type";
+			return -EMSGSIZE;
+		}
+		memcpy(&m, buf, sizeof(m));
+		if (m.reserved != 0)
+			FAIL("list: reserved field is not zero");
+		if (m.what < DPROTO_LIST_PROGRAMS || m.what > DPROTO_LIST_NAMES)
+			FAIL("list: unknown listing");
+		return 0;
+	}
+	case DPROTO_CTL: {
+		if (!from_client)
+			FAIL("a client's message type sent by the daemon");
+		struct dproto_ctl m;
+		if (n != sizeof(m)) {
+			*why = "wrong length for its type";
+			return -EMSGSIZE;
+		}
+		memcpy(&m, buf, sizeof(m));
+		return check_ctl(&m, why);
+	}
+	case DPROTO_LIST_REPLY: {
+		if (from_client)
+			FAIL("a daemon's message type sent by a client");
+		struct dproto_list_reply m;
+		if (n < sizeof(m)) {
+			*why = "list reply shorter than its fields";
+			return -EMSGSIZE;
+		}
+		memcpy(&m, buf, sizeof(m));
+		if (m.last > 1)
+			FAIL("list reply: last is neither 0 nor 1");
+		if (m.text_len != n - sizeof(m))
+			FAIL("list reply: text_len differs from the datagram's");
+		const char *text = (const char *)buf + sizeof(m);
+		if (!text_ok(text, m.text_len, 1) ||
+		    (m.text_len && text[m.text_len - 1] != '\n'))
+			FAIL("list reply: text is not whole printable lines");
+		return 0;
+	}
+	case DPROTO_CTL_REPLY: {
+		if (from_client)
+			FAIL("a daemon's message type sent by a client");
+		struct dproto_ctl_reply m;
+		size_t len;
+		if (n != sizeof(m)) {
+			*why = "wrong length for its type";
+			return -EMSGSIZE;
+		}
+		memcpy(&m, buf, sizeof(m));
+		if (m.reserved != 0 || m.status > 0 || m.status < -4095)
+			FAIL("ctl reply: bad status");
+		if (!field_ok(m.msg, sizeof(m.msg), &len) ||
+		    !text_ok(m.msg, len, 0))
+			FAIL("ctl reply: message not printable text ending in "
+			     "a NUL");
 		return 0;
 	}
 	case DPROTO_EXIT: {

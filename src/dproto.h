@@ -27,7 +27,11 @@
 enum dproto_type {
 	DPROTO_RUN = 1, /* client: run a program */
 	DPROTO_SIGNAL = 2, /* client: end the run as signal N would */
+	DPROTO_LIST = 3, /* fakeosctl: list programs, services or names */
+	DPROTO_CTL = 4, /* fakeosctl: start, stop, restart, reload */
 	DPROTO_EXIT = 64, /* daemon: the run is over */
+	DPROTO_LIST_REPLY = 65, /* daemon: lines of a listing */
+	DPROTO_CTL_REPLY = 66, /* daemon: what a CTL did */
 };
 
 struct dproto_hdr {
@@ -70,9 +74,67 @@ struct dproto_exit {
 	uint32_t reserved;
 };
 
+/* The control extension (fakeosctl). A connection that sends LIST or CTL
+ * as its first message sends nothing else; the daemon answers and
+ * closes. The daemon decides what the caller may see and do from its
+ * SO_PEERCRED uid: root anything, another uid only listings of its own
+ * account's programs and names. */
+enum dproto_list_what {
+	DPROTO_LIST_PROGRAMS = 1,
+	DPROTO_LIST_SERVICES = 2,
+	DPROTO_LIST_NAMES = 3,
+};
+
+struct dproto_list {
+	struct dproto_hdr hdr;
+	uint32_t what; /* enum dproto_list_what */
+	uint32_t reserved;
+};
+
+/* One datagram of a listing: text, whole lines each ending in '\n', no
+ * NUL and no other control byte but the newline; `last` on the final one
+ * (which may be empty). */
+struct dproto_list_reply {
+	struct dproto_hdr hdr;
+	uint32_t last; /* 0 or 1 */
+	uint32_t text_len; /* bytes in text[] */
+	char text[];
+};
+
+enum dproto_ctl_op {
+	DPROTO_CTL_START = 1,
+	DPROTO_CTL_STOP = 2,
+	DPROTO_CTL_RESTART = 3,
+	DPROTO_CTL_RELOAD = 4, /* read /etc/fakeos again, as SIGHUP; no name */
+};
+
+#define DPROTO_NAME_SIZE 64 /* PROTO_NAME_SIZE: a service's name */
+
+struct dproto_ctl {
+	struct dproto_hdr hdr;
+	uint32_t op; /* enum dproto_ctl_op */
+	uint32_t reserved;
+	/* The service: a name as fakeos(3) allows, zero after its NUL;
+	 * all zero for RELOAD. */
+	char name[DPROTO_NAME_SIZE];
+};
+
+#define DPROTO_MSG_SIZE 256
+
+struct dproto_ctl_reply {
+	struct dproto_hdr hdr;
+	int32_t status; /* 0, or a negative errno: -EPERM for a non-root
+			   caller, -ENOENT for no such service */
+	uint32_t reserved;
+	/* What happened, for fakeosctl to print: printable text, zero
+	 * after its NUL. */
+	char msg[DPROTO_MSG_SIZE];
+};
+
 /* Checks a datagram of n bytes: version, length, type for the direction,
  * reserved fields, flags, the strings' count and termination, the URL's
- * length, signal numbers, the status range. Returns 0, or -EPROTO /
+ * length, signal numbers, the status range; a listing's kind and text;
+ * a control's operation, name and padding; a reply's status and text. Returns 0, or -EPROTO /
  * -EMSGSIZE with *why a static reason. Pure: it reads buf[0..n) only,
  * so it can be fuzzed (test/fuzz/fuzz_dproto.c). */
 int dproto_check(const void *buf, size_t n, int from_client,

@@ -252,6 +252,32 @@ struct reg_entry *registry_first_waiter(struct registry *r, uint64_t scope,
 	return n ? reg_container(n, struct reg_entry, by_name) : NULL;
 }
 
+struct reg_entry *registry_first_waiter_any(struct registry *r,
+					    const char *name)
+{
+	for (struct reg_node *n = reg_list_first(&r->waiters); n;
+	     n = reg_list_next(&r->waiters, n)) {
+		struct reg_entry *e = reg_container(n, struct reg_entry,
+						    by_deadline);
+		if (strcmp(e->name->name, name) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+void registry_each_service(struct registry *r, uint64_t scope,
+			   void (*fn)(const char *name, void *arg), void *arg)
+{
+	for (unsigned i = 0; i < REG_BUCKETS; i++)
+		for (struct reg_node *n = reg_list_first(&r->buckets[i]); n;
+		     n = reg_list_next(&r->buckets[i], n)) {
+			struct reg_name *k = reg_container(n, struct reg_name,
+							   node);
+			if (k->scope == scope && !reg_list_empty(&k->service))
+				fn(k->name, arg);
+		}
+}
+
 struct reg_entry *registry_expired(struct registry *r, uint64_t now)
 {
 	struct reg_node *n = reg_list_first(&r->waiters);

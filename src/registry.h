@@ -111,6 +111,17 @@ void registry_drop_owner(struct registry *r, struct reg_owner *o);
 struct reg_entry *registry_first_waiter(struct registry *r, uint64_t scope,
 					const char *name);
 
+/* The oldest waiter for name in any scope, or NULL: a walk of every
+ * waiter, done only when a service publishes a name host-wide (fakeosd's
+ * services, which root configures), never for a program's own request. */
+struct reg_entry *registry_first_waiter_any(struct registry *r,
+					    const char *name);
+
+/* fn(name) for each name served in scope: fakeosctl's listing, a walk of
+ * the whole table. */
+void registry_each_service(struct registry *r, uint64_t scope,
+			   void (*fn)(const char *name, void *arg), void *arg);
+
 /* The oldest waiter of all whose deadline is at or before now, or NULL. */
 struct reg_entry *registry_expired(struct registry *r, uint64_t now);
 /* The earliest waiter's deadline, or UINT64_MAX when none waits. */

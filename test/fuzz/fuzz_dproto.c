@@ -5,7 +5,8 @@
  * An input is one datagram, checked in both directions. What an accepted
  * datagram must satisfy is what daemon.c relies on: a known type for the
  * direction, the exact length, and for a RUN a URL of 1 to 4096 bytes and
- * exactly argc more strings, all inside the datagram. */
+ * exactly argc more strings, all inside the datagram; a CTL's name and a
+ * reply's text end inside their fields. */
 #include <errno.h>
 #include <signal.h>
 #include <string.h>
@@ -57,6 +58,27 @@ static int check(const uint8_t *data, size_t size, int from_client)
 	} else if (h.type == DPROTO_SIGNAL) {
 		FUZZ_ASSERT(from_client, "a signal from the daemon");
 		FUZZ_ASSERT(size == sizeof(struct dproto_signal), "signal len");
+	} else if (h.type == DPROTO_LIST || h.type == DPROTO_CTL) {
+		FUZZ_ASSERT(from_client, "a request from the daemon");
+		FUZZ_ASSERT(size == (h.type == DPROTO_LIST
+					     ? sizeof(struct dproto_list)
+					     : sizeof(struct dproto_ctl)),
+			    "request len");
+		if (h.type == DPROTO_CTL) {
+			const struct dproto_ctl *c = (const void *)buf.b;
+			FUZZ_ASSERT(memchr(c->name, 0, sizeof(c->name)),
+				    "a name without its NUL");
+		}
+	} else if (h.type == DPROTO_LIST_REPLY) {
+		FUZZ_ASSERT(!from_client, "a reply from a client");
+		const struct dproto_list_reply *lr = (const void *)buf.b;
+		FUZZ_ASSERT(lr->text_len == size - sizeof(*lr), "text_len");
+		FUZZ_ASSERT(!memchr(lr->text, 0, lr->text_len), "a NUL in text");
+	} else if (h.type == DPROTO_CTL_REPLY) {
+		FUZZ_ASSERT(!from_client, "a reply from a client");
+		const struct dproto_ctl_reply *cr = (const void *)buf.b;
+		FUZZ_ASSERT(memchr(cr->msg, 0, sizeof(cr->msg)),
+			    "a message without its NUL");
 	} else {
 		FUZZ_ASSERT(h.type == DPROTO_EXIT && !from_client,
 			    "type %u accepted", h.type);

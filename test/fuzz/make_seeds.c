@@ -253,7 +253,8 @@ static const struct {
 };
 
 /* fakeosd's client protocol: a run with arguments, a signal, an exit,
- * and one of each way to get a run wrong. */
+ * and one of each way to get a run wrong; fakeosctl's list and control
+ * requests and the daemon's replies, and a wrong one of each request. */
 static void dproto_seeds(void)
 {
 	static union {
@@ -290,6 +291,42 @@ static void dproto_seeds(void)
 	dproto_hdr_init(&x.hdr, DPROTO_EXIT, sizeof(x));
 	x.status = 143;
 	put("dproto", "exit", &x, sizeof(x));
+	struct dproto_list l;
+	memset(&l, 0, sizeof(l));
+	dproto_hdr_init(&l.hdr, DPROTO_LIST, sizeof(l));
+	l.what = DPROTO_LIST_PROGRAMS;
+	put("dproto", "list", &l, sizeof(l));
+	l.what = 9;
+	put("dproto", "bad_list_what", &l, sizeof(l));
+	struct dproto_ctl c;
+	memset(&c, 0, sizeof(c));
+	dproto_hdr_init(&c.hdr, DPROTO_CTL, sizeof(c));
+	c.op = DPROTO_CTL_STOP;
+	strcpy(c.name, "db");
+	put("dproto", "ctl_stop", &c, sizeof(c));
+	c.name[40] = 'x';
+	put("dproto", "bad_ctl_padding", &c, sizeof(c));
+	memset(c.name, 0, sizeof(c.name));
+	c.op = DPROTO_CTL_RELOAD;
+	put("dproto", "ctl_reload", &c, sizeof(c));
+	static union {
+		struct dproto_list_reply r;
+		unsigned char b[256];
+	} lr;
+	const char text[] = "NAME SCOPE\npub published\n";
+	memset(&lr, 0, sizeof(lr));
+	dproto_hdr_init(&lr.r.hdr, DPROTO_LIST_REPLY,
+			(uint32_t)(sizeof(lr.r) + strlen(text)));
+	lr.r.last = 1;
+	lr.r.text_len = (uint32_t)strlen(text);
+	memcpy(lr.r.text, text, strlen(text));
+	put("dproto", "list_reply", &lr, sizeof(lr.r) + strlen(text));
+	struct dproto_ctl_reply cr;
+	memset(&cr, 0, sizeof(cr));
+	dproto_hdr_init(&cr.hdr, DPROTO_CTL_REPLY, sizeof(cr));
+	cr.status = -1;
+	strcpy(cr.msg, "only root may stop services");
+	put("dproto", "ctl_reply", &cr, sizeof(cr));
 }
 
 static void policy_seeds(const char *default_policy)

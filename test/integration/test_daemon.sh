@@ -5,57 +5,7 @@
 # user or the operator sees: exit codes, output, the daemon's log, which
 # processes are left.
 . "$(dirname "$0")/../lib/testlib.sh"
-
-DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
-DCLIENT=$TOP/build/tools/dclient
-PROBE="file://$TOP/build/progs/api_probe"
-SOCK=$WORK/fakeosd.sock
-DLOG=$WORK/fakeosd.log
-DPID=""
-NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --"
-
-# The settings a test's daemon reads: $ETC/fakeosd.conf, root's, 0644,
-# made anew by each test (tests run in subshells: SETTINGS is the test's).
-ETC=$WORK/etc
-SETTINGS=""
-settings() { # LINE... (none: an empty file)
-	[ -n "$SETTINGS" ] || rm -rf "$ETC"
-	SETTINGS=1
-	mkdir -p "$ETC"
-	chmod 755 "$ETC"
-	printf '%s\n' "$@" >"$ETC/fakeosd.conf"
-	chmod 644 "$ETC/fakeosd.conf"
-}
-
-daemon_start() {
-	[ "$(id -u)" -eq 0 ] || skip "fakeosd runs as root"
-	rm -f "$SOCK"
-	[ -n "$SETTINGS" ] || settings
-	"$DAEMON" -v --config-dir "$ETC" --socket "$SOCK" -C "$WORK/cache" \
-		"$@" >"$DLOG" 2>&1 &
-	DPID=$!
-	local i
-	for i in $(seq 1 100); do
-		[ -S "$SOCK" ] && grep -q "listening on" "$DLOG" && break
-		sleep 0.05
-	done
-	[ -S "$SOCK" ] || fail "fakeosd did not start: $(cat "$DLOG")"
-	export FAKEOS_DAEMON_SOCKET=$SOCK
-	# Each test runs in a subshell: a test that fails half-way must not
-	# leave its daemon, or its notify listener, running.
-	trap 'daemon_stop; [ -z "${NOTIFY_PID:-}" ] || kill "$NOTIFY_PID"' EXIT
-}
-
-daemon_stop() {
-	[ -n "$DPID" ] || return 0
-	kill -TERM "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	DPID=""
-}
-
-# Jailed programs still running PATH (under build/): a program's argv[0]
-# is its URL, which no client's command line starts with.
-jailed() { pgrep -fc "^file://$TOP/$1" || true; }
+. "$(dirname "$0")/../lib/daemon.sh"
 
 # --- the same results as a standalone run ------------------------------------
 

@@ -14,6 +14,10 @@ static union {
 	struct dproto_run run;
 	struct dproto_signal sig;
 	struct dproto_exit exit;
+	struct dproto_list list;
+	struct dproto_ctl ctl;
+	struct dproto_list_reply lrep;
+	struct dproto_ctl_reply crep;
 	unsigned char b[DPROTO_MAX + 16];
 } m;
 
@@ -116,8 +120,13 @@ START_TEST(test_dproto_headers_are_checked_first)
 	m.hdr.version = DPROTO_VERSION;
 	rejects(n - 1, 1, -EMSGSIZE, "header length differs from the "
 				     "datagram's");
-	m.hdr.type = 3;
-	rejects(n, 1, -EPROTO, "unknown message type");
+	/* 3 and 4 are fakeosctl's requests, 65 and 66 their replies. */
+	for (uint16_t type = 5; type < 1000; type++) {
+		if (type == 64 || type == 65 || type == 66)
+			continue;
+		m.hdr.type = type;
+		rejects(n, 1, -EPROTO, "unknown message type");
+	}
 }
 END_TEST
 
@@ -157,6 +166,110 @@ START_TEST(test_dproto_exit_comes_only_from_the_daemon_with_a_status)
 }
 END_TEST
 
+START_TEST(test_dproto_a_listing_request_names_a_known_listing)
+{
+	memset(&m, 0, sizeof(m));
+	dproto_hdr_init(&m.hdr, DPROTO_LIST, sizeof(m.list));
+	for (uint32_t w = DPROTO_LIST_PROGRAMS; w <= DPROTO_LIST_NAMES; w++) {
+		m.list.what = w;
+		ck_assert_int_eq(dproto_check(&m, sizeof(m.list), 1, &why), 0);
+	}
+	rejects(sizeof(m.list), 0, -EPROTO,
+		"a client's message type sent by the daemon");
+	rejects(sizeof(m.list) + 1, 1, -EMSGSIZE,
+		"header length differs from the datagram's");
+	m.list.what = 0;
+	rejects(sizeof(m.list), 1, -EPROTO, "list: unknown listing");
+	m.list.what = 4;
+	rejects(sizeof(m.list), 1, -EPROTO, "list: unknown listing");
+	m.list.what = 1;
+	m.list.reserved = 1;
+	rejects(sizeof(m.list), 1, -EPROTO, "list: reserved field is not zero");
+}
+END_TEST
+
+static size_t make_ctl(uint32_t op, const char *name)
+{
+	memset(&m, 0, sizeof(m));
+	dproto_hdr_init(&m.hdr, DPROTO_CTL, sizeof(m.ctl));
+	m.ctl.op = op;
+	strcpy(m.ctl.name, name);
+	return sizeof(m.ctl);
+}
+
+START_TEST(test_dproto_a_control_names_an_operation_and_a_service)
+{
+	size_t n = make_ctl(DPROTO_CTL_STOP, "db-1.main_x");
+	ck_assert_int_eq(dproto_check(&m, n, 1, &why), 0);
+	rejects(n, 0, -EPROTO, "a client's message type sent by the daemon");
+	make_ctl(DPROTO_CTL_RELOAD, "");
+	ck_assert_int_eq(dproto_check(&m, n, 1, &why), 0);
+	make_ctl(DPROTO_CTL_RELOAD, "db");
+	rejects(n, 1, -EPROTO, "ctl: not a service name (none for reload)");
+	make_ctl(DPROTO_CTL_RESTART, "");
+	rejects(n, 1, -EPROTO, "ctl: not a service name (none for reload)");
+	make_ctl(DPROTO_CTL_START, "a/b");
+	rejects(n, 1, -EPROTO, "ctl: not a service name (none for reload)");
+	make_ctl(DPROTO_CTL_START, "db");
+	m.ctl.name[10] = 'x'; /* after the NUL */
+	rejects(n, 1, -EPROTO, "ctl: name not terminated, or bytes after it");
+	memset(m.ctl.name, 'a', sizeof(m.ctl.name));
+	rejects(n, 1, -EPROTO, "ctl: name not terminated, or bytes after it");
+	make_ctl(0, "db");
+	rejects(n, 1, -EPROTO, "ctl: unknown operation");
+	make_ctl(5, "db");
+	rejects(n, 1, -EPROTO, "ctl: unknown operation");
+	make_ctl(DPROTO_CTL_STOP, "db");
+	m.ctl.reserved = 1;
+	rejects(n, 1, -EPROTO, "ctl: reserved field is not zero");
+	make_ctl(DPROTO_CTL_STOP, "db");
+	rejects(n - 1, 1, -EMSGSIZE, "header length differs from the datagram's");
+}
+END_TEST
+
+START_TEST(test_dproto_replies_carry_printable_text_only)
+{
+	memset(&m, 0, sizeof(m));
+	const char text[] = "ID URL\n1 file:///x\n";
+	size_t n = sizeof(m.lrep) + strlen(text);
+	dproto_hdr_init(&m.hdr, DPROTO_LIST_REPLY, (uint32_t)n);
+	m.lrep.last = 1;
+	m.lrep.text_len = (uint32_t)strlen(text);
+	memcpy(m.lrep.text, text, strlen(text));
+	ck_assert_int_eq(dproto_check(&m, n, 0, &why), 0);
+	rejects(n, 1, -EPROTO, "a daemon's message type sent by a client");
+	m.lrep.text[3] = '\033';
+	rejects(n, 0, -EPROTO, "list reply: text is not whole printable lines");
+	m.lrep.text[3] = 'U';
+	m.lrep.text[n - sizeof(m.lrep) - 1] = 'x'; /* no final newline */
+	rejects(n, 0, -EPROTO, "list reply: text is not whole printable lines");
+	m.lrep.text[n - sizeof(m.lrep) - 1] = '\n';
+	m.lrep.last = 2;
+	rejects(n, 0, -EPROTO, "list reply: last is neither 0 nor 1");
+	m.lrep.last = 0;
+	m.lrep.text_len++;
+	rejects(n, 0, -EPROTO, "list reply: text_len differs from the datagram's");
+
+	memset(&m, 0, sizeof(m));
+	dproto_hdr_init(&m.hdr, DPROTO_CTL_REPLY, sizeof(m.crep));
+	m.crep.status = -EPERM;
+	strcpy(m.crep.msg, "only root may stop services");
+	ck_assert_int_eq(dproto_check(&m, sizeof(m.crep), 0, &why), 0);
+	rejects(sizeof(m.crep), 1, -EPROTO,
+		"a daemon's message type sent by a client");
+	m.crep.status = 1;
+	rejects(sizeof(m.crep), 0, -EPROTO, "ctl reply: bad status");
+	m.crep.status = 0;
+	m.crep.msg[0] = '\n';
+	rejects(sizeof(m.crep), 0, -EPROTO,
+		"ctl reply: message not printable text ending in a NUL");
+	m.crep.msg[0] = 'o';
+	m.crep.msg[200] = 'x';
+	rejects(sizeof(m.crep), 0, -EPROTO,
+		"ctl reply: message not printable text ending in a NUL");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dproto");
@@ -167,6 +280,9 @@ int main(void)
 	tcase_add_test(t, test_dproto_headers_are_checked_first);
 	tcase_add_test(t, test_dproto_signals_are_the_four_that_end_a_run);
 	tcase_add_test(t, test_dproto_exit_comes_only_from_the_daemon_with_a_status);
+	tcase_add_test(t, test_dproto_a_listing_request_names_a_known_listing);
+	tcase_add_test(t, test_dproto_a_control_names_an_operation_and_a_service);
+	tcase_add_test(t, test_dproto_replies_carry_printable_text_only);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

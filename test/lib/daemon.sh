@@ -1,0 +1,75 @@
+# daemon.sh — a test's own fakeosd (sourced after testlib.sh): settings in
+# $WORK/etc (root's, 0644, made anew by each test), a socket and a log in
+# $WORK, never the host's. test_daemon.sh and test_services.sh use it.
+
+DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
+DCLIENT=$TOP/build/tools/dclient
+PROBE="file://$TOP/build/progs/api_probe"
+SOCK=$WORK/fakeosd.sock
+DLOG=$WORK/fakeosd.log
+DPID=""
+NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --"
+
+# The settings a test's daemon reads: $ETC/fakeosd.conf, root's, 0644,
+# made anew by each test (tests run in subshells: SETTINGS is the test's).
+ETC=$WORK/etc
+SETTINGS=""
+settings() { # LINE... (none: an empty file)
+	[ -n "$SETTINGS" ] || rm -rf "$ETC"
+	SETTINGS=1
+	mkdir -p "$ETC"
+	chmod 755 "$ETC"
+	printf '%s\n' "$@" >"$ETC/fakeosd.conf"
+	chmod 644 "$ETC/fakeosd.conf"
+}
+
+daemon_start() {
+	[ "$(id -u)" -eq 0 ] || skip "fakeosd runs as root"
+	rm -f "$SOCK"
+	[ -n "$SETTINGS" ] || settings
+	"$DAEMON" -v --config-dir "$ETC" --socket "$SOCK" -C "$WORK/cache" \
+		"$@" >"$DLOG" 2>&1 &
+	DPID=$!
+	local i
+	for i in $(seq 1 100); do
+		[ -S "$SOCK" ] && grep -q "listening on" "$DLOG" && break
+		sleep 0.05
+	done
+	[ -S "$SOCK" ] || fail "fakeosd did not start: $(cat "$DLOG")"
+	export FAKEOS_DAEMON_SOCKET=$SOCK
+	# Each test runs in a subshell: a test that fails half-way must not
+	# leave its daemon, or its notify listener, running.
+	trap 'daemon_stop; [ -z "${NOTIFY_PID:-}" ] || kill "$NOTIFY_PID"' EXIT
+}
+
+daemon_stop() {
+	[ -n "$DPID" ] || return 0
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	DPID=""
+}
+
+# Jailed programs still running PATH (under build/): a program's argv[0]
+# is its URL, which no client's command line starts with.
+jailed() { pgrep -fc "^file://$TOP/$1" || true; }
+
+# $ETC/services.d/NAME.conf with these lines, root's, 0644.
+service() { # NAME LINE...
+	local name=$1
+	shift
+	[ -n "$SETTINGS" ] || settings
+	mkdir -p "$ETC/services.d"
+	chmod 755 "$ETC/services.d"
+	printf '%s\n' "$@" >"$ETC/services.d/$name.conf"
+	chmod 644 "$ETC/services.d/$name.conf"
+}
+
+# Waits (at most 10 s) until the daemon's log has a line with TEXT.
+wait_for_log() { # TEXT [SECONDS]
+	local i
+	for i in $(seq 1 $((${2:-10} * 20))); do
+		grep -qF -- "$1" "$DLOG" && return 0
+		sleep 0.05
+	done
+	return 1
+}
