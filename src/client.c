@@ -44,7 +44,7 @@ int client_connect(const char *path, struct error *e)
 			 path);
 }
 
-/* Sends the RUN with the console attached. */
+/* Sends the RUN. */
 static int send_run(int sock, const struct broker_opts *o, const char *url,
 		    char *const *argv, struct error *e)
 {
@@ -77,37 +77,95 @@ static int send_run(int sock, const struct broker_opts *o, const char *url,
 	for (size_t i = 1; argv[i]; i++)
 		s = stpcpy(s, argv[i]) + 1;
 
-	/* The console goes as it is. A closed descriptor is sent as
-	 * /dev/null, which is what a standalone run would read or lose. */
-	int fds[3];
-	for (int i = 0; i < 3; i++) {
-		fds[i] = i;
-		if (fcntl(i, F_GETFD) < 0)
-			fds[i] = open("/dev/null", (i ? O_WRONLY : O_RDONLY) |
-							   O_CLOEXEC);
-	}
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(fds))];
-	} ctl;
-	memset(&ctl, 0, sizeof(ctl));
 	struct iovec iov = { m, len };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = ctl.space,
-			     .msg_controllen = sizeof(ctl.space) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(fds));
-	memcpy(CMSG_DATA(cm), fds, sizeof(fds));
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
 	ssize_t n = sendmsg(sock, &mh, MSG_NOSIGNAL);
 	int err = errno;
-	for (int i = 0; i < 3; i++)
-		if (fds[i] != i && fds[i] >= 0)
-			close(fds[i]);
 	if (n != (ssize_t)len)
 		return error_sys(e, n < 0 ? err : EIO, "sending the run to "
 						       "fakeosd");
+	return 0;
+}
+
+/* The run's console, as the daemon handed it over: this process copies
+ * between it and its own stdin, stdout and stderr, so that nothing the
+ * daemon writes can wait on a terminal or a pipe of the user's. */
+struct console {
+	int in; /* the programs' stdin: we write; -1 when closed */
+	int out, err; /* their stdout and stderr: we read; -1 at EOF */
+	bool relay_stdin;
+	char buf[4096]; /* stdin bytes read ... */
+	size_t len, off; /* ... and not yet written */
+};
+
+/* Copies what is there from fd to to; -1 at EOF or an error. */
+static int drain(int fd, int to)
+{
+	char buf[16384];
+	ssize_t n = read(fd, buf, sizeof(buf));
+	if (n < 0 && (errno == EAGAIN || errno == EINTR))
+		return fd;
+	if (n <= 0) {
+		close(fd);
+		return -1;
+	}
+	/* Our own stdout may block: that holds up only this run. */
+	(void)write_full(to, buf, (size_t)n);
+	return fd;
+}
+
+static void stdin_step(struct console *c, short in_ev, short out_ev)
+{
+	if (c->len == 0 && (in_ev & (POLLIN | POLLHUP | POLLERR))) {
+		ssize_t n = read(STDIN_FILENO, c->buf, sizeof(c->buf));
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n <= 0) {
+			/* End of our stdin: the programs read EOF. */
+			c->relay_stdin = false;
+			close(c->in);
+			c->in = -1;
+			return;
+		}
+		c->len = (size_t)n;
+		c->off = 0;
+	}
+	if (c->len && (out_ev & (POLLOUT | POLLERR | POLLHUP))) {
+		ssize_t n = write(c->in, c->buf + c->off, c->len - c->off);
+		if (n < 0 && (errno == EAGAIN || errno == EINTR))
+			return;
+		if (n < 0) {
+			/* Nobody reads it any more. */
+			c->relay_stdin = false;
+			close(c->in);
+			c->in = -1;
+			c->len = 0;
+			return;
+		}
+		c->off += (size_t)n;
+		if (c->off == c->len)
+			c->len = c->off = 0;
+	}
+}
+
+/* Takes the CONSOLE's three descriptors. */
+static int take_console(const struct msghdr *mh, struct console *c)
+{
+	int fds[3];
+	struct cmsghdr *cm = CMSG_FIRSTHDR(mh);
+	if (!cm || cm->cmsg_level != SOL_SOCKET ||
+	    cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len != CMSG_LEN(sizeof(fds)))
+		return -EPROTO;
+	memcpy(fds, CMSG_DATA(cm), sizeof(fds));
+	c->in = fds[0];
+	c->out = fds[1];
+	c->err = fds[2];
+	(void)fcntl(c->in, F_SETFL, O_NONBLOCK);
+	if (!c->relay_stdin) {
+		close(c->in);
+		c->in = -1;
+	}
 	return 0;
 }
 
@@ -115,6 +173,8 @@ int client_run(int sock, const struct broker_opts *o, const char *url,
 	       char *const *argv)
 {
 	struct error e = { "" };
+	struct console con = { .in = -1, .out = -1, .err = -1 };
+	int status = -1;
 	/* The signals that end a standalone run end this one: the daemon
 	 * ends the programs, and the status says which signal it was. */
 	sigset_t set;
@@ -134,17 +194,32 @@ int client_run(int sock, const struct broker_opts *o, const char *url,
 		close(sfd);
 		return EXIT_LAUNCHER;
 	}
-	for (;;) {
-		struct pollfd p[2] = { { sock, POLLIN, 0 }, { sfd, POLLIN, 0 } };
-		if (poll(p, 2, -1) < 0) {
+	con.relay_stdin = o->stdin_relay && fcntl(STDIN_FILENO, F_GETFD) >= 0;
+	const char *why = NULL;
+	/* Until the EXIT, and then until the daemon's ends of the console
+	 * are closed (everything the programs wrote is read). */
+	while (sock >= 0 || con.out >= 0 || con.err >= 0) {
+		struct pollfd p[6] = {
+			{ sock, POLLIN, 0 },	   { sfd, POLLIN, 0 },
+			{ con.out, POLLIN, 0 },	   { con.err, POLLIN, 0 },
+			{ -1, POLLIN, 0 },	   { -1, POLLOUT, 0 },
+		};
+		if (con.in >= 0 && con.relay_stdin) {
+			if (con.len == 0)
+				p[4].fd = STDIN_FILENO;
+			else
+				p[5].fd = con.in;
+		}
+		if (poll(p, 6, -1) < 0) {
 			if (errno == EINTR)
 				continue;
-			log_error("%s: poll: %s", url, strerror(errno));
+			why = strerror(errno);
 			break;
 		}
 		if (p[1].revents & POLLIN) {
 			struct signalfd_siginfo si;
-			if (read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
+			    sock >= 0) {
 				struct dproto_signal m;
 				memset(&m, 0, sizeof(m));
 				dproto_hdr_init(&m.hdr, DPROTO_SIGNAL,
@@ -153,28 +228,57 @@ int client_run(int sock, const struct broker_opts *o, const char *url,
 				(void)send(sock, &m, sizeof(m), MSG_NOSIGNAL);
 			}
 		}
-		if (!(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (p[2].revents)
+			con.out = drain(con.out, STDOUT_FILENO);
+		if (p[3].revents)
+			con.err = drain(con.err, STDERR_FILENO);
+		if (con.in >= 0 && (p[4].revents || p[5].revents))
+			stdin_step(&con, p[4].revents, p[5].revents);
+		if (sock < 0 || !(p[0].revents & (POLLIN | POLLHUP | POLLERR)))
 			continue;
 		union {
 			struct dproto_hdr h;
 			struct dproto_exit exit;
 			unsigned char bytes[DPROTO_MAX];
 		} *msg = xmalloc(sizeof(*msg));
-		ssize_t n = recv(sock, msg, sizeof(*msg), 0);
-		const char *why = "the connection ended";
-		if (n > 0 && dproto_check(msg, (size_t)n, 0, &why) == 0) {
-			int status = msg->exit.status;
+		union {
+			struct cmsghdr h;
+			char space[CMSG_SPACE(3 * sizeof(int))];
+		} ctl;
+		struct iovec iov = { msg, sizeof(*msg) };
+		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+				     .msg_control = ctl.space,
+				     .msg_controllen = sizeof(ctl.space) };
+		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		why = "the connection ended";
+		if (n > 0 && dproto_check(msg, (size_t)n, 0, &why) == 0 &&
+		    msg->h.type == DPROTO_CONSOLE && con.out < 0 &&
+		    take_console(&mh, &con) == 0) {
+			why = NULL;
+		} else if (n > 0 && why && msg->h.type == DPROTO_EXIT &&
+			   dproto_check(msg, (size_t)n, 0, &why) == 0) {
+			status = msg->exit.status;
+			why = NULL;
+			close(sock);
+			sock = -1;
+		} else {
+			if (n < 0)
+				why = strerror(errno);
 			free(msg);
-			close(sfd);
-			return status;
+			break;
 		}
 		free(msg);
-		/* The daemon went away (killed, restarted) before the run
-		 * ended; its programs went with it. */
-		log_error("%s: fakeosd ended before the program did (%s)", url,
-			  n < 0 ? strerror(errno) : why);
-		break;
 	}
+	for (int *fd = (int[]){ con.in, con.out, con.err, -2 }; *fd != -2;
+	     fd++)
+		if (*fd >= 0)
+			close(*fd);
 	close(sfd);
+	if (status >= 0)
+		return status;
+	/* The daemon went away (killed, restarted) before the run ended;
+	 * its programs went with it. */
+	log_error("%s: fakeosd ended before the program did (%s)", url,
+		  why ? why : "the connection ended");
 	return EXIT_LAUNCHER;
 }

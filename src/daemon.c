@@ -171,18 +171,69 @@ static int client_groups(uid_t uid, gid_t gid, gid_t *groups, int max)
 	return n;
 }
 
+/* The run's console: three pipes, whose far ends go to the client in a
+ * CONSOLE message; the daemon keeps the stdin read end and the stdout and
+ * stderr write ends, non-blocking, so that a client that stops reading
+ * (or whose terminal stops) can hold up only its own run, never the
+ * daemon. The client's own descriptors never reach the daemon. */
+static int open_console(struct client *c)
+{
+	int in[2], out[2] = { -1, -1 }, err[2] = { -1, -1 };
+	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0 ||
+	    pipe2(err, O_CLOEXEC) < 0) {
+		int e = errno;
+		for (int *fd = (int[]){ in[0], in[1], out[0], out[1], err[0],
+					err[1], -2 };
+		     *fd != -2; fd++)
+			if (*fd >= 0)
+				close(*fd);
+		return -e;
+	}
+	(void)fcntl(out[1], F_SETFL, O_NONBLOCK);
+	(void)fcntl(err[1], F_SETFL, O_NONBLOCK);
+	struct dproto_console m;
+	memset(&m, 0, sizeof(m));
+	dproto_hdr_init(&m.hdr, DPROTO_CONSOLE, sizeof(m));
+	int theirs[3] = { in[1], out[0], err[0] };
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(sizeof(theirs))];
+	} ctl;
+	memset(&ctl, 0, sizeof(ctl));
+	struct iovec iov = { &m, sizeof(m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl.space,
+			     .msg_controllen = sizeof(ctl.space) };
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(theirs));
+	memcpy(CMSG_DATA(cm), theirs, sizeof(theirs));
+	ssize_t n = sendmsg(c->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	int e = errno;
+	close(in[1]);
+	close(out[0]);
+	close(err[0]);
+	c->console[0] = in[0];
+	c->console[1] = out[1];
+	c->console[2] = err[1];
+	return n == (ssize_t)sizeof(m) ? 0 : -(n < 0 ? e : EIO);
+}
+
 static void on_run(struct client *c, const struct dproto_run *m, int *fds,
 		   int nfds)
 {
-	if (nfds != 3) {
-		client_refuse(c, "a run needs its stdin, stdout and stderr "
-				 "attached (got %d descriptors)",
+	(void)fds;
+	if (nfds != 0) {
+		client_refuse(c, "a run takes no descriptors (got %d): the "
+				 "daemon makes the run's console",
 			      nfds);
 		return;
 	}
-	for (int i = 0; i < 3; i++) {
-		c->console[i] = fds[i];
-		fds[i] = -1;
+	int r = open_console(c);
+	if (r < 0) {
+		client_refuse(c, "the run's console: %s", strerror(-r));
+		return;
 	}
 	char *argv[DPROTO_ARGC_MAX + 2];
 	dproto_run_argv(m, argv);

@@ -209,6 +209,19 @@ int dproto_check(const void *buf, size_t n, int from_client, const char **why)
 			     "a NUL");
 		return 0;
 	}
+	case DPROTO_CONSOLE: {
+		if (from_client)
+			FAIL("a daemon's message type sent by a client");
+		struct dproto_console m;
+		if (n != sizeof(m)) {
+			*why = "wrong length for its type";
+			return -EMSGSIZE;
+		}
+		memcpy(&m, buf, sizeof(m));
+		if (m.reserved[0] != 0 || m.reserved[1] != 0)
+			FAIL("console: reserved field is not zero");
+		return 0;
+	}
 	case DPROTO_EXIT: {
 		if (from_client)
 			FAIL("a daemon's message type sent by a client");

@@ -2,10 +2,11 @@
  * socket (/run/fakeos/fakeosd.sock, SOCK_SEQPACKET). One definition for
  * both sides; docs/PROTOCOL.md, section 14, is the prose version.
  *
- * A client sends one RUN, with its stdin, stdout and stderr attached
- * (SCM_RIGHTS), and then any number of SIGNALs; the daemon answers with
- * one EXIT when the run is over, and closes. Everything the daemon has to
- * say about the run goes to the client's stderr, as fakeos-run alone would
+ * A client sends one RUN and then any number of SIGNALs; the daemon
+ * answers with a CONSOLE, three pipe ends attached (SCM_RIGHTS), which the
+ * client copies to and from its own stdin, stdout and stderr, and with one
+ * EXIT when the run is over, and closes. Everything the daemon has to say
+ * about the run goes to the run's stderr pipe, as fakeos-run alone would
  * print it. The daemon learns who the client is from SO_PEERCRED, never
  * from a message: no field below names a user.
  *
@@ -32,6 +33,7 @@ enum dproto_type {
 	DPROTO_EXIT = 64, /* daemon: the run is over */
 	DPROTO_LIST_REPLY = 65, /* daemon: lines of a listing */
 	DPROTO_CTL_REPLY = 66, /* daemon: what a CTL did */
+	DPROTO_CONSOLE = 67, /* daemon: the run's console, three pipe ends */
 };
 
 struct dproto_hdr {
@@ -66,6 +68,18 @@ struct dproto_signal {
 	struct dproto_hdr hdr;
 	int32_t sig; /* SIGINT, SIGTERM, SIGHUP or SIGQUIT */
 	uint32_t reserved;
+};
+
+/* CONSOLE: the run is accepted, and these travel with it (SCM_RIGHTS):
+ * the write end of the pipe the programs read as stdin, and the read
+ * ends of the pipes their stdout and stderr (and the daemon's messages
+ * about the run) go to. The client copies between them and its own
+ * console. The daemon's ends of those pipes are its own, non-blocking:
+ * a client that stops reading, or whose terminal stops, holds up its own
+ * run and nothing else. */
+struct dproto_console {
+	struct dproto_hdr hdr;
+	uint32_t reserved[2];
 };
 
 struct dproto_exit {

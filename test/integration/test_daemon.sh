@@ -340,6 +340,27 @@ test_a_client_reads_through_the_daemon_only_what_it_may_read() {
 
 # --- a hostile client --------------------------------------------------------
 
+test_a_client_that_stops_reading_holds_up_only_its_own_run() {
+	daemon_start
+	# The client's stdout is a pipe nobody reads, and its program writes
+	# 64 MiB: the client blocks on its own stdout, the daemon's end of
+	# the run's console fills, and the daemon goes on serving others.
+	head -c 64M /dev/zero | "$RUN" "$(url_of cat)" | sleep 30 &
+	local stuck=$!
+	sleep 1
+	local t0=$SECONDS
+	run "$RUN" -n "$(url_of exit_with)" 5
+	expect_code 5
+	[ $((SECONDS - t0)) -le 5 ] || fail "a run took $((SECONDS - t0)) s beside the stuck one"
+	run $NOBODY "$RUN" -n "$(url_of exit_with)" 6
+	expect_code 6
+	kill "$stuck" 2>/dev/null
+	pkill -f "^$RUN $(url_of cat)" 2>/dev/null
+	wait "$stuck" 2>/dev/null
+	daemon_stop
+}
+
+
 test_malformed_client_messages_are_refused_and_disturb_nothing() {
 	settings "[account]" "programs = 64"
 	local before
@@ -350,7 +371,7 @@ test_malformed_client_messages_are_refused_and_disturb_nothing() {
 	wait_for_text "$WORK/sl.out" ready || fail "the bystander did not start"
 	local c
 	for c in short empty bad-version huge-len unknown-type exit-from-client \
-		run-no-fds run-four-fds run-bad-flags run-unterminated \
+		run-with-fds run-four-fds run-bad-flags run-unterminated \
 		run-argc-lie run-trailing run-empty-url signal-first signal-bad \
 		signal-with-fd two-runs garbage oversized; do
 		run $NOBODY "$DCLIENT" "$SOCK" "$c" "$(url_of sleeper)"
@@ -362,7 +383,7 @@ test_malformed_client_messages_are_refused_and_disturb_nothing() {
 		esac
 	done
 	assert_contains "$(cat "$DLOG")" "refused: malformed message: unknown protocol version"
-	assert_contains "$(cat "$DLOG")" "refused: a run needs its stdin, stdout and stderr attached (got 0 descriptors)"
+	assert_contains "$(cat "$DLOG")" "refused: a run takes no descriptors (got 3): the daemon makes the run's console"
 	assert_contains "$(cat "$DLOG")" "refused: a second run on one connection"
 	# The bystander still runs, and the daemon still serves.
 	kill -0 "$bystander" || fail "the bystander's client died"
