@@ -103,8 +103,8 @@ none_jailed_within() { # SECS [PATH]
 	return 1
 }
 
-# Waits for PIDS, at most SECS in all; fails naming those still running
-# (and kills them) when the time is up.
+# Waits for PIDS (this shell's children), at most SECS in all; fails
+# naming those still running (and kills them) when the time is up.
 bounded_wait() { # SECS PID...
 	local end=$((SECONDS + $1)) p left
 	shift
@@ -120,7 +120,8 @@ bounded_wait() { # SECS PID...
 		fi
 		sleep 0.05
 	done
-	for p in "$@"; do wait "$p" 2>/dev/null; done
+	# Ended, and reaped by bash as they ended: `wait PID` gives each
+	# one's status now, at once.
 	return 0
 }
 
@@ -220,6 +221,155 @@ test_rss_per_idle_program_is_reported() {
 	none_jailed_within 5 || fail "$(jailed) programs left"
 	echo "    fakeosd RSS: $rss0 KiB idle, $rss1 KiB with $n idle programs: $(((rss1 - rss0) / n)) KiB per program" >&2
 	[ "$rss1" -ge "$rss0" ] || fail "RSS fell from $rss0 to $rss1 KiB with $n programs"
+	daemon_stop
+}
+
+# --- SIGKILL to clients, and to the daemon ----------------------------------------
+
+# Starts N clients, each running api_probe orphans K (a top program and K
+# children that never end) with a stdin that stays open and silent, and
+# waits until every tree runs; sets CLIENTS.
+start_trees() { # N K
+	local i
+	rm -f "$WORK/stdin"
+	mkfifo "$WORK/stdin"
+	CLIENTS=""
+	for i in $(seq 1 "$1"); do
+		timeout -s KILL $RUN_TIMEOUT "$RUN" "$PROBE" orphans "$2" \
+			<"$WORK/stdin" >"$WORK/tree$i.out" 2>"$WORK/tree$i.err" &
+		CLIENTS="$CLIENTS $!"
+	done
+	exec 7>"$WORK/stdin"
+	for i in $(seq 1 "$1"); do
+		wait_for_text "$WORK/tree$i.out" "orphans: $2 children running" ||
+			fail "tree $i did not start: $(cat "$WORK/tree$i.out" "$WORK/tree$i.err")"
+	done
+	assert_eq "$(jailed progs/api_probe)" $(($1 * ($2 + 1))) "programs running"
+}
+
+test_ten_clients_killed_at_once_take_their_trees_with_them() {
+	daemon_start
+	local fds0 pids
+	fds0=$(dfds)
+	start_trees 10 5
+	# timeout's child is the client: kill -9 the fakeos-run processes
+	# themselves, all in one call.
+	pids=$(for p in $CLIENTS; do pgrep -P "$p"; done)
+	assert_eq "$(echo $pids | wc -w)" 10 "fakeos-run clients"
+	kill -KILL $pids
+	bounded_wait 10 $CLIENTS
+	CLIENTS=""
+	none_jailed_within 5 progs/api_probe ||
+		fail "$(jailed progs/api_probe) of the 60 programs outlived their clients"
+	fds_back_to "$fds0" 5 ||
+		fail "the daemon holds $(dfds) descriptors, $fds0 before: $(ls -l /proc/$DPID/fd)"
+	assert_eq "$(grep -c "hung up" "$DLOG")" 10 "hang-ups the daemon logged"
+	# And it still serves.
+	run "$RUN" -n "$(url_of progs/exit_with)" 5
+	expect_code 5
+	fds_back_to "$fds0" 5 || fail "a descriptor left by the run after"
+	exec 7>&-
+	daemon_stop
+}
+
+test_a_daemon_killed_with_sigkill_under_ten_clients_leaves_nothing_and_restarts() {
+	daemon_start
+	local i p code
+	# Five trees of four and five lone sleepers.
+	start_trees 5 3
+	for i in $(seq 1 5); do
+		timeout -s KILL $RUN_TIMEOUT "$RUN" -n "$(url_of progs/sleeper)" 60 \
+			>"$WORK/sl$i.out" 2>"$WORK/sl$i.err" &
+		CLIENTS="$CLIENTS $!"
+	done
+	for i in $(seq 1 5); do
+		wait_for_text "$WORK/sl$i.out" ready || fail "sleeper $i did not start"
+	done
+	assert_eq "$(jailed)" 25 "programs running"
+	kill -KILL "$DPID"
+	wait "$DPID" 2>/dev/null
+	DPID=""
+	bounded_wait 10 $CLIENTS
+	# Every client, tree or sleeper, exits 125 and says why (timeout's
+	# own 137 would say it hung).
+	for p in $CLIENTS; do
+		code=0
+		wait "$p" || code=$?
+		assert_eq "$code" 125 "a client's exit status when fakeosd was killed"
+	done
+	CLIENTS=""
+	none_jailed_within 5 || fail "$(jailed) programs outlived fakeosd: $(pgrep -af "^file://$TOP/build/")"
+	for i in $(seq 1 5); do
+		assert_contains "$(cat "$WORK/tree$i.err")" "fakeosd ended before the program did" "tree $i's stderr"
+		assert_contains "$(cat "$WORK/sl$i.err")" "fakeosd ended before the program did" "sleeper $i's stderr"
+	done
+	exec 7>&-
+	# A new daemon takes the socket over, and serves.
+	daemon_start
+	run "$RUN" -n "$(url_of progs/exit_with)" 6
+	expect_code 6
+	daemon_stop
+}
+
+# --- a hostile request load --------------------------------------------------
+
+# Every case dclient knows (test/tools/dclient.c); the daemon ends each
+# such connection ("closed"), having run nothing that outlives it.
+HOSTILE="short empty bad-version huge-len unknown-type exit-from-client
+run-no-fds run-four-fds run-bad-flags run-unterminated run-argc-lie
+run-trailing run-empty-url signal-first signal-bad signal-with-fd two-runs
+garbage oversized"
+
+# Worker W of the hostile load: COUNT hostile connections as nobody, each
+# a case drawn from HOSTILE with a seeded RANDOM, and after every fourth a
+# good run as nobody, checked. Prints "hostile CASE: OUTCOME" and
+# "good ok" / "good LOST ..." lines.
+hostile_worker() { # W COUNT
+	local cases=($HOSTILE) i c out code n
+	RANDOM=$((16000 + $1))
+	for i in $(seq 1 "$2"); do
+		c=${cases[$((RANDOM % ${#cases[@]}))]}
+		out=$(timeout -s KILL 10 $NOBODY "$DCLIENT" "$SOCK" "$c" \
+			"$(url_of progs/sleeper)" </dev/null 2>&1 | tail -n 1)
+		echo "hostile $c: $out"
+		if [ $((i % 4)) = 0 ]; then
+			n=$((($1 * 10 + i) % 121))
+			code=0
+			out=$(timeout -s KILL $RUN_TIMEOUT $NOBODY "$RUN" -n \
+				"$(url_of progs/exit_with)" "$n" 2>&1) || code=$?
+			[ "$code" = "$n" ] && [ -z "$out" ] && echo "good ok" ||
+				echo "good LOST exit_with $n: exit $code: $out"
+		fi
+	done
+}
+
+test_two_hundred_hostile_connections_as_nobody_disturb_no_good_run() {
+	daemon_start
+	local fds0 w pids=""
+	fds0=$(dfds)
+	# 10 workers at once, 20 hostile connections and 5 good runs each.
+	for w in $(seq 1 10); do
+		hostile_worker "$w" 20 >"$WORK/hostile$w.log" 2>&1 &
+		pids="$pids $!"
+	done
+	CLIENTS=$pids
+	bounded_wait 120 $pids
+	CLIENTS=""
+	cat "$WORK"/hostile*.log >"$WORK/hostile.log"
+	echo "    $(sed -nE 's/^hostile ([a-z-]+):.*/\1/p' "$WORK/hostile.log" | sort -u | wc -l) distinct hostile cases of $(echo $HOSTILE | wc -w), 200 connections in all" >&2
+	assert_eq "$(grep -c '^hostile ' "$WORK/hostile.log")" 200 "hostile connections made"
+	# Each one was ended by the daemon, none left open, none refused a
+	# connect.
+	grep '^hostile ' "$WORK/hostile.log" | grep -v ': closed$' | head -5 >&2
+	assert_eq "$(grep '^hostile ' "$WORK/hostile.log" | grep -c ': closed$')" 200 "hostile connections the daemon closed"
+	grep '^good LOST' "$WORK/hostile.log" | head -5 >&2
+	assert_eq "$(grep -c '^good ok$' "$WORK/hostile.log")" 50 "good runs right (of 50)"
+	none_jailed_within 5 || fail "$(jailed) programs left"
+	fds_back_to "$fds0" 5 ||
+		fail "the daemon holds $(dfds) descriptors, $fds0 before: $(ls -l /proc/$DPID/fd)"
+	# And it still serves.
+	run $NOBODY "$RUN" -n "$(url_of progs/exit_with)" 7
+	expect_code 7
 	daemon_stop
 }
 
