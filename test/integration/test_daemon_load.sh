@@ -272,6 +272,43 @@ test_ten_clients_killed_at_once_take_their_trees_with_them() {
 	daemon_stop
 }
 
+test_clients_killed_at_random_moments_of_their_runs_leak_nothing() {
+	daemon_start
+	local fds0 c pids="" k
+	fds0=$(dfds)
+	# 10 clients in a loop of short runs; every 30 ms for about 2 s,
+	# each fakeos-run then running is killed with SIGKILL, wherever its
+	# run is: connecting, fetching, starting, running, exiting. (No
+	# timeout between loop and client: the client is the loop's child,
+	# and the loops end at the stop file, with the last round of kills.)
+	for c in $(seq 1 10); do
+		(for k in $(seq 1 100); do
+			[ ! -e "$WORK/stop" ] || break
+			"$RUN" -n "$(url_of progs/exit_with)" 3
+			"$RUN" -n "$(url_of examples/hello)"
+		done) >/dev/null 2>&1 &
+		pids="$pids $!"
+	done
+	CLIENTS=$pids
+	for k in $(seq 1 60); do
+		sleep 0.03
+		pkill -KILL -x fakeos-run -P "$(echo $pids | tr " " ,)"
+	done
+	touch "$WORK/stop"
+	pkill -KILL -x fakeos-run -P "$(echo $pids | tr " " ,)"
+	bounded_wait 10 $pids
+	CLIENTS=""
+	[ "$(grep -c "hung up" "$DLOG")" -ge 10 ] ||
+		fail "only $(grep -c "hung up" "$DLOG") clients were killed mid-run"
+	echo "    $(grep -c "hung up" "$DLOG") clients killed mid-run" >&2
+	none_jailed_within 5 || fail "$(jailed) programs outlived their clients"
+	fds_back_to "$fds0" 5 ||
+		fail "the daemon holds $(dfds) descriptors, $fds0 before: $(ls -l /proc/$DPID/fd)"
+	run "$RUN" -n "$(url_of progs/exit_with)" 9
+	expect_code 9
+	daemon_stop
+}
+
 test_a_daemon_killed_with_sigkill_under_ten_clients_leaves_nothing_and_restarts() {
 	daemon_start
 	local i p code
