@@ -355,7 +355,7 @@ test_a_daemon_killed_with_sigkill_under_ten_clients_leaves_nothing_and_restarts(
 # Every case dclient knows (test/tools/dclient.c); the daemon ends each
 # such connection ("closed"), having run nothing that outlives it.
 HOSTILE="short empty bad-version huge-len unknown-type exit-from-client
-run-no-fds run-four-fds run-bad-flags run-unterminated run-argc-lie
+run-with-fds run-four-fds run-bad-flags run-unterminated run-argc-lie
 run-trailing run-empty-url signal-first signal-bad signal-with-fd two-runs
 garbage oversized"
 
