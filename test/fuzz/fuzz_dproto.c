@@ -80,7 +80,9 @@ static int check(const uint8_t *data, size_t size, int from_client)
 		FUZZ_ASSERT(memchr(cr->msg, 0, sizeof(cr->msg)),
 			    "a message without its NUL");
 	} else {
-		FUZZ_ASSERT(h.type == DPROTO_EXIT && !from_client,
+		FUZZ_ASSERT((h.type == DPROTO_EXIT ||
+			     h.type == DPROTO_CONSOLE) &&
+				    !from_client,
 			    "type %u accepted", h.type);
 	}
 	return 0;

@@ -291,6 +291,10 @@ static void dproto_seeds(void)
 	dproto_hdr_init(&x.hdr, DPROTO_EXIT, sizeof(x));
 	x.status = 143;
 	put("dproto", "exit", &x, sizeof(x));
+	struct dproto_console con;
+	memset(&con, 0, sizeof(con));
+	dproto_hdr_init(&con.hdr, DPROTO_CONSOLE, sizeof(con));
+	put("dproto", "console", &con, sizeof(con));
 	struct dproto_list l;
 	memset(&l, 0, sizeof(l));
 	dproto_hdr_init(&l.hdr, DPROTO_LIST, sizeof(l));

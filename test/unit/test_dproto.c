@@ -120,9 +120,10 @@ START_TEST(test_dproto_headers_are_checked_first)
 	m.hdr.version = DPROTO_VERSION;
 	rejects(n - 1, 1, -EMSGSIZE, "header length differs from the "
 				     "datagram's");
-	/* 3 and 4 are fakeosctl's requests, 65 and 66 their replies. */
+	/* 3 and 4 are fakeosctl's requests, 65 and 66 their replies; 64
+	 * is EXIT and 67 CONSOLE. */
 	for (uint16_t type = 5; type < 1000; type++) {
-		if (type == 64 || type == 65 || type == 66)
+		if (type >= 64 && type <= 67)
 			continue;
 		m.hdr.type = type;
 		rejects(n, 1, -EPROTO, "unknown message type");
@@ -148,6 +149,22 @@ START_TEST(test_dproto_signals_are_the_four_that_end_a_run)
 	m.sig.reserved = 0;
 	m.hdr.len = sizeof(m.sig) + 4;
 	rejects(sizeof(m.sig) + 4, 1, -EMSGSIZE, "wrong length for its type");
+}
+END_TEST
+
+START_TEST(test_dproto_console_comes_only_from_the_daemon_and_is_bare)
+{
+	memset(&m, 0, sizeof(m));
+	struct dproto_console *c = (void *)&m;
+	dproto_hdr_init(&c->hdr, DPROTO_CONSOLE, sizeof(*c));
+	ck_assert_int_eq(dproto_check(&m, sizeof(*c), 0, &why), 0);
+	rejects(sizeof(*c), 1, -EPROTO,
+		"a daemon's message type sent by a client");
+	c->reserved[1] = 1;
+	rejects(sizeof(*c), 0, -EPROTO, "console: reserved field is not zero");
+	c->reserved[1] = 0;
+	c->hdr.len = sizeof(*c) + 8;
+	rejects(sizeof(*c) + 8, 0, -EMSGSIZE, "wrong length for its type");
 }
 END_TEST
 
@@ -280,6 +297,7 @@ int main(void)
 	tcase_add_test(t, test_dproto_headers_are_checked_first);
 	tcase_add_test(t, test_dproto_signals_are_the_four_that_end_a_run);
 	tcase_add_test(t, test_dproto_exit_comes_only_from_the_daemon_with_a_status);
+	tcase_add_test(t, test_dproto_console_comes_only_from_the_daemon_and_is_bare);
 	tcase_add_test(t, test_dproto_a_listing_request_names_a_known_listing);
 	tcase_add_test(t, test_dproto_a_control_names_an_operation_and_a_service);
 	tcase_add_test(t, test_dproto_replies_carry_printable_text_only);
