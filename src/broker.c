@@ -348,6 +348,9 @@ int broker_poll(struct broker *b, int timeout_ms)
 				pending |= relay_unpolled(&p->in);
 			}
 	int timeout = pending ? 0 : ctl_expire_waiters(b);
+	/* A pool short of a jail is refilled now, not at the next event. */
+	if (b->pool_n < b->pool_size)
+		timeout = 0;
 	if (timeout < 0 || (timeout_ms >= 0 && timeout_ms < timeout))
 		timeout = timeout_ms;
 	int n = epoll_wait(b->ep, evs, ARRAY_SIZE(evs), timeout);

@@ -32,7 +32,8 @@ install_units() { # [PREFIX]
 	done
 	run flock /tmp/fakeos-build.lock make -C "$TOP" --no-print-directory \
 		-o build/fakeos-run -o build/fakeos-policy -o build/fakeos-fetch \
-		-o build/fakeosd -o build/libfakeos.a install DESTDIR="$dest" \
+		-o build/fakeosd -o build/fakeosctl -o build/libfakeos.a install \
+		DESTDIR="$dest" \
 		PREFIX="$prefix"
 	expect_code 0
 	touch "$dest.done"
