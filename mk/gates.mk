@@ -53,8 +53,8 @@ clang-build: all
 		-iquote test/escape -fsyntax-only
 	$(if $(CLANG_PLAIN_SRCS),@clang -std=gnu11 -Wall -Wextra -Werror -O2 \
 		-fsyntax-only $(CLANG_PLAIN_SRCS))
-	$(if $(CLANG_TOOL_SRCS),@clang -std=gnu11 $(WARN) -O2 -fsyntax-only \
-		$(CLANG_TOOL_SRCS))
+	$(if $(CLANG_TOOL_SRCS),@clang -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE \
+		-iquote src -fsyntax-only $(CLANG_TOOL_SRCS))
 	@echo "clang-build: $(words $(CLANG_FILES)) files warning-free with" \
 		"$$(clang --version | sed -n '1s/.*version \([0-9.]*\).*/clang \1/p')" \
 		"and -Werror"

@@ -28,12 +28,13 @@ struct listing {
 
 static void send_chunk(struct listing *l, bool last)
 {
-	struct {
+	/* The reply's fixed part, then the text, in one aligned buffer. */
+	union {
 		struct dproto_list_reply r;
-		char text[CHUNK];
+		char bytes[sizeof(struct dproto_list_reply) + CHUNK];
 	} m;
 	memset(&m.r, 0, sizeof(m.r));
-	memcpy(m.text, l->text, l->len);
+	memcpy(m.bytes + sizeof(m.r), l->text, l->len);
 	uint32_t n = (uint32_t)(sizeof(m.r) + l->len);
 	dproto_hdr_init(&m.r.hdr, DPROTO_LIST_REPLY, n);
 	m.r.last = last;
