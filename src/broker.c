@@ -85,6 +85,8 @@ static void on_signal(struct broker *b)
 static void on_timer(struct tree *t)
 {
 	uint64_t ticks;
+	if (!t)
+		return; /* a timer watch always names its tree */
 	if (read(t->timerfd, &ticks, sizeof(ticks)) == sizeof(ticks)) {
 		t->wall_expired = true;
 		for (struct prog *p = t->progs; p; p = p->next)
@@ -572,8 +574,9 @@ void broker_close(struct broker *b)
 {
 	if (!b)
 		return;
+	/* broker_tree_free unlinks the tree before it frees it. */
 	while (b->trees)
-		broker_tree_free(b->trees);
+		broker_tree_free(b->trees); /* NOLINT(clang-analyzer-unix.Malloc) */
 	pool_drain(b);
 	free(b->pool);
 	registry_fini(&b->reg);
@@ -613,7 +616,7 @@ int broker_run(const struct broker_opts *o, const char *url,
 		return kind == PROGRAM_FAIL_RUN ? EXIT_CANNOT_RUN
 						: EXIT_CANNOT_FETCH;
 	}
-	if ((r = broker_open(&o->program, &b, &e)) < 0) {
+	if (broker_open(&o->program, &b, &e) < 0) {
 		log_error("%s: %s", url, e.msg);
 		program_free(&prog);
 		return EXIT_LAUNCHER;

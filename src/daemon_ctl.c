@@ -57,7 +57,7 @@ static void add_line(const char *line, void *arg)
 		send_chunk(l, false);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)line[i];
-		l->text[l->len++] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		l->text[l->len++] = (char)(ch < 0x20 || ch == 0x7f ? '?' : ch);
 	}
 	l->text[l->len++] = '\n';
 }
@@ -72,13 +72,15 @@ static void rss_of(pid_t pid, char *out, size_t size)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f)) {
-		unsigned long kb;
-		if (sscanf(line, "VmRSS: %lu kB", &kb) == 1) {
-			snprintf(out, size, "%lukB", kb);
+		if (strncmp(line, "VmRSS:", 6) == 0) {
+			char *end;
+			unsigned long kb = strtoul(line + 6, &end, 10);
+			if (end != line + 6)
+				snprintf(out, size, "%lukB", kb);
 			break;
 		}
 	}
-	fclose(f);
+	(void)fclose(f);
 }
 
 struct prog_walk {
@@ -158,7 +160,7 @@ static void send_ctl_reply(struct client *c, int status, const char *msg)
 	size_t n = strnlen(msg, sizeof(r.msg) - 1);
 	for (size_t i = 0; i < n; i++) {
 		unsigned char ch = (unsigned char)msg[i];
-		r.msg[i] = ch < 0x20 || ch == 0x7f ? '?' : (char)ch;
+		r.msg[i] = (char)(ch < 0x20 || ch == 0x7f ? '?' : ch);
 	}
 	(void)send(c->sock, &r, sizeof(r), MSG_DONTWAIT | MSG_NOSIGNAL);
 }

@@ -46,7 +46,7 @@ static int connect_daemon(const char *path)
 		fprintf(stderr, "fakeosctl: %s: path too long\n", path);
 		return -1;
 	}
-	strcpy(sa.sun_path, path);
+	memcpy(sa.sun_path, path, strlen(path) + 1);
 	int fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		fprintf(stderr, "fakeosctl: cannot reach fakeosd at %s: %s\n",
@@ -95,7 +95,8 @@ static int do_list(int fd, uint32_t what)
 	for (;;) {
 		if (receive(fd, &m, sizeof(m)) != DPROTO_LIST_REPLY)
 			return EXIT_NO_DAEMON;
-		fwrite(m.r.text, 1, m.r.text_len, stdout);
+		if (fwrite(m.r.text, 1, m.r.text_len, stdout) != m.r.text_len)
+			return 1;
 		if (m.r.last)
 			return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
 	}
@@ -110,7 +111,7 @@ static int do_ctl(int fd, uint32_t op, const char *name)
 	if (name) {
 		if (strlen(name) >= sizeof(q.name))
 			return usage("a service's name is at most 63 bytes");
-		strcpy(q.name, name);
+		memcpy(q.name, name, strlen(name) + 1);
 	}
 	const char *why;
 	if (dproto_check(&q, sizeof(q), 1, &why) < 0)
@@ -155,17 +156,17 @@ int main(int argc, char **argv)
 	const char *name = i + 1 < argc ? argv[i + 1] : NULL;
 	static const struct {
 		const char *cmd;
-		bool ctl; /* else a listing */
 		uint32_t code;
+		bool ctl; /* else a listing */
 		bool named;
 	} cmds[] = {
-		{ "list", false, DPROTO_LIST_PROGRAMS, false },
-		{ "services", false, DPROTO_LIST_SERVICES, false },
-		{ "names", false, DPROTO_LIST_NAMES, false },
-		{ "start", true, DPROTO_CTL_START, true },
-		{ "stop", true, DPROTO_CTL_STOP, true },
-		{ "restart", true, DPROTO_CTL_RESTART, true },
-		{ "reload", true, DPROTO_CTL_RELOAD, false },
+		{ "list", DPROTO_LIST_PROGRAMS, false, false },
+		{ "services", DPROTO_LIST_SERVICES, false, false },
+		{ "names", DPROTO_LIST_NAMES, false, false },
+		{ "start", DPROTO_CTL_START, true, true },
+		{ "stop", DPROTO_CTL_STOP, true, true },
+		{ "restart", DPROTO_CTL_RESTART, true, true },
+		{ "reload", DPROTO_CTL_RELOAD, true, false },
 	};
 	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
 		if (strcmp(cmd, cmds[k].cmd) != 0)

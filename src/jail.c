@@ -448,8 +448,8 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 		.hostname = c->hostname, .cgroup_fd = c->cgroup_fd,
 		.cgroup_procs_fd = c->cgroup_procs_fd,
 	};
-	pid_t pid;
-	int pidfd;
+	pid_t pid = -1;
+	int pidfd = -1;
 	cleanup_fd int sync = -1;
 	int r = jail_start(&shape, c, -1, &pid, &pidfd, &sync, e);
 	if (r < 0)

@@ -50,7 +50,6 @@ static size_t journal_lines(char *out, size_t size, char prio, const char *kind,
 				out[len++] = '<';
 				out[len++] = prio;
 				out[len++] = '>';
-				line_start = false;
 			}
 			out[len++] = *p;
 			line_start = *p == '\n';

@@ -69,7 +69,7 @@ static void emit(struct stream *st, const char *text, size_t n)
 			 st->svc->cfg->name);
 	for (size_t i = 0; i < n && (size_t)k < sizeof(line) - 1; i++) {
 		unsigned char c = (unsigned char)text[i];
-		line[k++] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+		line[k++] = (char)(c < 0x20 || c == 0x7f ? '?' : c);
 	}
 	line[k++] = '\n';
 	/* One write per line, so lines of services never interleave. */
