@@ -12,57 +12,15 @@
 # on 2 cores.
 . "$(dirname "$0")/../lib/testlib.sh"
 
-DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
-DCLIENT=$TOP/build/tools/dclient
-PROBE="file://$TOP/build/progs/api_probe"
-SOCK=$WORK/fakeosd.sock
-DLOG=$WORK/fakeosd.log
-DPID=""
-NOBODY="setpriv --reuid=65534 --regid=65534 --clear-groups --"
 # No run of this file's takes more than this; a client still running
 # after it is a hang, and is killed (its run then counts as lost).
 RUN_TIMEOUT=30
 
-# The settings, daemon_start and daemon_stop of test_daemon.sh, the same
-# way: $ETC/fakeosd.conf, root's, 0644, made anew by each test.
-ETC=$WORK/etc
-SETTINGS=""
-settings() { # LINE... (none: an empty file)
-	[ -n "$SETTINGS" ] || rm -rf "$ETC"
-	SETTINGS=1
-	mkdir -p "$ETC"
-	chmod 755 "$ETC"
-	printf '%s\n' "$@" >"$ETC/fakeosd.conf"
-	chmod 644 "$ETC/fakeosd.conf"
-}
-
-daemon_start() {
-	[ "$(id -u)" -eq 0 ] || skip "fakeosd runs as root"
-	rm -f "$SOCK"
-	[ -n "$SETTINGS" ] || settings
-	# The log is appended to: a restarted daemon is ready at its own
-	# "listening on" line.
-	local starts
-	starts=$(cat "$DLOG" 2>/dev/null | grep -c "listening on")
-	"$DAEMON" -v --config-dir "$ETC" --socket "$SOCK" -C "$WORK/cache" \
-		"$@" >>"$DLOG" 2>&1 &
-	DPID=$!
-	local i
-	for i in $(seq 1 100); do
-		[ -S "$SOCK" ] && [ "$(grep -c "listening on" "$DLOG")" -gt "$starts" ] && break
-		sleep 0.05
-	done
-	[ -S "$SOCK" ] || fail "fakeosd did not start: $(cat "$DLOG")"
-	export FAKEOS_DAEMON_SOCKET=$SOCK
-	trap 'daemon_stop; kill_left' EXIT
-}
-
-daemon_stop() {
-	[ -n "$DPID" ] || return 0
-	kill -TERM "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
-	DPID=""
-}
+# A daemon of this test's own (test/lib/daemon.sh), its log appended to
+# so that a restarted one is ready at its own "listening on" line.
+. "$TOP/test/lib/daemon.sh"
+DLOG_APPEND=1
+daemon_cleanup() { kill_left; }
 
 url_of() { echo "file://$TOP/build/$1"; }
 

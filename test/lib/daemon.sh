@@ -1,6 +1,7 @@
 # daemon.sh — a test's own fakeosd (sourced after testlib.sh): settings in
 # $WORK/etc (root's, 0644, made anew by each test), a socket and a log in
-# $WORK, never the host's. test_daemon.sh and test_services.sh use it.
+# $WORK, never the host's. test_daemon.sh, test_services.sh and
+# test_daemon_load.sh use it.
 
 DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
 DCLIENT=$TOP/build/tools/dclient
@@ -23,23 +24,34 @@ settings() { # LINE... (none: an empty file)
 	chmod 644 "$ETC/fakeosd.conf"
 }
 
-daemon_start() {
+# What a test that fails half-way must also end (daemon_start's trap); a
+# test file may define its own.
+daemon_cleanup() { [ -z "${NOTIFY_PID:-}" ] || kill "$NOTIFY_PID"; }
+
+# Starts the test's daemon with ARGs, its log in $DLOG: written anew, or
+# appended to with DLOG_APPEND=1 (a test that restarts it reads both).
+daemon_start() { # [ARG...]
 	[ "$(id -u)" -eq 0 ] || skip "fakeosd runs as root"
 	rm -f "$SOCK"
 	[ -n "$SETTINGS" ] || settings
+	[ -n "${DLOG_APPEND:-}" ] || : >"$DLOG"
+	local starts
+	starts=$(grep -c "listening on" "$DLOG" 2>/dev/null)
 	"$DAEMON" -v --config-dir "$ETC" --socket "$SOCK" -C "$WORK/cache" \
-		"$@" >"$DLOG" 2>&1 &
+		"$@" >>"$DLOG" 2>&1 &
 	DPID=$!
 	local i
 	for i in $(seq 1 100); do
-		[ -S "$SOCK" ] && grep -q "listening on" "$DLOG" && break
+		[ -S "$SOCK" ] &&
+			[ "$(grep -c "listening on" "$DLOG")" -gt "${starts:-0}" ] &&
+			break
 		sleep 0.05
 	done
 	[ -S "$SOCK" ] || fail "fakeosd did not start: $(cat "$DLOG")"
 	export FAKEOS_DAEMON_SOCKET=$SOCK
 	# Each test runs in a subshell: a test that fails half-way must not
-	# leave its daemon, or its notify listener, running.
-	trap 'daemon_stop; [ -z "${NOTIFY_PID:-}" ] || kill "$NOTIFY_PID"' EXIT
+	# leave its daemon, or anything daemon_cleanup names, running.
+	trap 'daemon_stop; daemon_cleanup' EXIT
 }
 
 daemon_stop() {
