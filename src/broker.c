@@ -529,11 +529,7 @@ int broker_open(const struct program_opts *program, struct broker **out,
 	b->home_netns = b->shared_netns = -1;
 	b->home_mntns = b->shared_mntns = -1;
 	registry_init(&b->reg);
-	struct program_opts fresh = *program;
-	fresh.fresh_only = true;
 	int r = program_loader_open(program, &b->loader, e);
-	if (r == 0)
-		r = program_loader_open(&fresh, &b->fresh_loader, e);
 	if (r == 0 && (r = setup(b)) < 0)
 		error_sys(e, -r, "event loop setup");
 	if (r < 0) {

@@ -141,7 +141,6 @@ struct tree {
 	struct watch w_timer;
 	int stop_signal; /* the signal that ended it, 0: none */
 	bool wall_expired;
-	bool ended; /* every program reaped, every console drained */
 	/* Where its programs' consoles go; fakeosd also copies the broker's
 	 * messages about the tree to console_err, at log_level. */
 	int console_in, console_out, console_err;

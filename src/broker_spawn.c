@@ -393,8 +393,16 @@ int broker_tree_fetch(struct tree *t, const char *url, char *const *argv,
 		struct program prog = { .fd = -1 };
 		enum program_fail kind;
 		struct error fe = { "" };
-		if (program_load(t->b->fresh_loader, url, &prog, &kind, &fe) ==
-		    0) {
+		struct broker *b = t->b;
+		/* Made on first use: a standalone fakeos-run never needs
+		 * it, and its launch does not pay for it. */
+		if (!b->fresh_loader) {
+			struct program_opts fresh = *b->program;
+			fresh.fresh_only = true;
+			(void)program_loader_open(&fresh, &b->fresh_loader, &fe);
+		}
+		if (b->fresh_loader &&
+		    program_load(b->fresh_loader, url, &prog, &kind, &fe) == 0) {
 			uint32_t argc = 0;
 			while (argv[argc + 1])
 				argc++;

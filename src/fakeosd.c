@@ -82,9 +82,7 @@ int main(int argc, char **argv)
 			o.config_dir = optarg;
 			break;
 		case 'v':
-			if (log_level < LOG_NORMAL)
-				log_level = LOG_NORMAL;
-			log_level++;
+			log_more_verbose();
 			break;
 		case 'q':
 			log_level = LOG_QUIET;

@@ -23,6 +23,13 @@ void log_init(const char *progname)
 	log_prog = slash ? slash + 1 : progname;
 }
 
+void log_more_verbose(void)
+{
+	if (log_level < LOG_NORMAL)
+		log_level = LOG_NORMAL;
+	log_level++;
+}
+
 void log_use_journal(bool on)
 {
 	log_journal = on;

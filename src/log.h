@@ -16,6 +16,9 @@ enum log_level {
 
 extern int log_level;
 
+/* One -v more: from -q, back to normal first. */
+void log_more_verbose(void);
+
 /* Sets the prefix ("fakeos-run") printed before every message. */
 void log_init(const char *progname);
 

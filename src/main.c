@@ -311,9 +311,7 @@ int main(int argc, char **argv)
 			o.stdin_relay = false;
 			break;
 		case 'v':
-			if (log_level < LOG_NORMAL)
-				log_level = LOG_NORMAL;
-			log_level++;
+			log_more_verbose();
 			break;
 		case 'q':
 			log_level = LOG_QUIET;
