@@ -57,6 +57,29 @@ test_api_tests_pass_through_the_daemon() {
 	daemon_stop
 }
 
+test_runs_launch_in_warm_jails_when_the_pool_has_one() {
+	# -vv: the daemon logs each launch that took a prepared jail.
+	daemon_start -v
+	# The pool fills right after start; three runs, and one at least
+	# finds a prepared jail however slow this machine is.
+	local i
+	for i in 1 2 3; do
+		sleep 0.2
+		run "$RUN" -n "$(url_of exit_with)" 7
+		expect_code 7
+	done
+	assert_contains "$(cat "$DLOG")" "exit_with: launched in a warm jail"
+	# With no pool, every launch is cold, and the same.
+	daemon_stop
+	SETTINGS=""
+	settings "pool = 0"
+	daemon_start -v
+	run "$RUN" -n "$(url_of exit_with)" 7
+	expect_code 7
+	assert_not_contains "$(cat "$DLOG")" "launched in a warm jail"
+	daemon_stop
+}
+
 test_standalone_runs_beside_a_daemon_and_without_its_socket() {
 	daemon_start
 	run "$RUN" --standalone -n "$(url_of exit_with)" 9
