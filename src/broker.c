@@ -334,6 +334,9 @@ static void dispatch(struct broker *b, struct watch *w, uint32_t events)
 	case W_EXTERNAL:
 		w->fn(w->ptr, events);
 		break;
+	case W_MAKER:
+		maker_answered(b);
+		break;
 	}
 	if (sink)
 		log_set_sink(-1, 0);
@@ -351,7 +354,7 @@ int broker_poll(struct broker *b, int timeout_ms)
 			}
 	int timeout = pending ? 0 : ctl_expire_waiters(b);
 	/* A pool short of a jail is refilled now, not at the next event. */
-	if (b->pool_n < b->pool_size)
+	if (pool_short(b))
 		timeout = 0;
 	if (timeout < 0 || (timeout_ms >= 0 && timeout_ms < timeout))
 		timeout = timeout_ms;
@@ -528,6 +531,7 @@ int broker_open(const struct program_opts *program, struct broker **out,
 	b->cgroup.dirfd = -1;
 	b->home_netns = b->shared_netns = -1;
 	b->home_mntns = b->shared_mntns = -1;
+	b->maker_pidfd = b->maker_sock = -1;
 	registry_init(&b->reg);
 	int r = program_loader_open(program, &b->loader, e);
 	if (r == 0 && (r = setup(b)) < 0)
@@ -561,6 +565,13 @@ int broker_open(const struct program_opts *program, struct broker **out,
 	return 0;
 }
 
+void broker_set_cache_max(struct broker *b, uint64_t max)
+{
+	program_loader_set_cache_max(b->loader, max);
+	if (b->fresh_loader)
+		program_loader_set_cache_max(b->fresh_loader, max);
+}
+
 struct program_loader *broker_loader(struct broker *b)
 {
 	return b->loader;
@@ -573,6 +584,7 @@ void broker_close(struct broker *b)
 	/* broker_tree_free unlinks the tree before it frees it. */
 	while (b->trees)
 		broker_tree_free(b->trees); /* NOLINT(clang-analyzer-unix.Malloc) */
+	maker_stop(b);
 	pool_drain(b);
 	free(b->pool);
 	registry_fini(&b->reg);

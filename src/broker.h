@@ -89,6 +89,11 @@ struct broker;
 struct tree;
 struct broker_watch;
 
+/* The bound on the cache's size that the broker's own loads (spawns) keep
+ * to, as the top program's load does with program_opts.cache_max: fakeosd
+ * sets it from its settings, at start and on each reload. */
+void broker_set_cache_max(struct broker *b, uint64_t max);
+
 /* Opens a broker: its event loop, its signalfd (SIGINT, SIGTERM, SIGHUP
  * and SIGQUIT are blocked and read there), the cgroup base, the shared
  * empty namespaces, and a program loader for spawns. */

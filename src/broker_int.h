@@ -27,7 +27,7 @@
 
 enum watch_kind {
 	W_CONTROL, W_RELAY_FROM, W_RELAY_TO, W_NOTIFY, W_PIDFD, W_WORKER,
-	W_SIGNAL, W_TIMER, W_EXTERNAL,
+	W_SIGNAL, W_TIMER, W_EXTERNAL, W_MAKER,
 };
 
 struct watch {
@@ -194,6 +194,12 @@ struct broker {
 	struct warm_slot *pool; /* ready jails, oldest first */
 	unsigned pool_size, pool_n;
 	uint64_t pool_memory; /* the memory limit their cgroups have */
+	/* The process that makes the pool's jails (broker_pool.c); pid 0:
+	 * none, the loop makes them. busy: one is being made. */
+	pid_t maker_pid;
+	int maker_pidfd, maker_sock;
+	bool maker_busy;
+	struct watch w_maker;
 };
 
 enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
@@ -245,9 +251,12 @@ void broker_share_netns(struct broker *b, const struct prog *top);
 
 /* broker_pool.c */
 void pool_fill_one(struct broker *b);
+bool pool_short(const struct broker *b);
 bool pool_take(struct broker *b, uint64_t memory, struct warm_slot *out);
 void pool_drop(struct broker *b, struct warm_slot *ws);
 void pool_drain(struct broker *b);
+void maker_answered(struct broker *b);
+void maker_stop(struct broker *b);
 
 /* broker_spawn.c */
 void spawn_start(struct prog *parent, int32_t handle,

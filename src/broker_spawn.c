@@ -283,6 +283,55 @@ void spawn_cancel(struct job *j)
 	(void)kill(-j->pid, SIGKILL);
 }
 
+/* Loads url in the loop when the cache holds a fresh copy: that cannot
+ * wait on a lock or the network, and a worker's fork is most of what a
+ * launch of a cached program would cost. confine, when not NULL, is the
+ * prefix url must stay in, held by the loader as a worker's is. Returns
+ * 0 with prog filled, or -errno: then the worker's way is taken, which
+ * says what failed as a standalone run would (a file:// URL always goes
+ * that way, opened with the client's credentials). */
+static int load_fresh(struct tree *t, const char *url, const char *confine,
+		      struct program *prog)
+{
+	struct broker *b = t->b;
+	enum program_fail kind;
+	struct error e = { "" };
+	if (t->o->program.refresh || t->o->program.offline)
+		return -EAGAIN;
+	/* Made on first use: a launch that never needs it does not pay. */
+	if (!b->fresh_loader) {
+		struct program_opts fresh = *b->program;
+		fresh.fresh_only = true;
+		int r = program_loader_open(&fresh, &b->fresh_loader, &e);
+		if (r < 0)
+			return r;
+	}
+	program_loader_confine(b->fresh_loader, confine);
+	return program_load(b->fresh_loader, url, prog, &kind, &e);
+}
+
+/* Starts j's program, a spawn of j->parent, from its sealed memfd, and
+ * tells the parent it runs or why it does not. */
+static void start_child(struct job *j, int memfd, const uint8_t *sha256)
+{
+	struct error e = { "" };
+	struct prog *parent = j->parent;
+	struct prog *c = prog_new(j->t, parent, j->handle, j->url);
+	c->has_sha256 = true;
+	memcpy(c->sha256, sha256, sizeof(c->sha256));
+	j->argv[0] = xstrdup(c->url);
+	if (prog_start(c, memfd, j->argv, false, &e) < 0) {
+		log_error("%s: %s", c->url, e.msg);
+		send_exited(parent, j->handle, EXIT_CANNOT_RUN,
+			    SPAWN_CANNOT_START);
+		c->parent_handle = 0;
+	} else {
+		log_info("%s: spawned %s (id %llu)", parent->url, c->url,
+			 (unsigned long long)c->id);
+		send_opened(parent, PROTO_OPENED, j->handle, 0, c->id, 0);
+	}
+}
+
 void spawn_start(struct prog *parent, int32_t handle,
 		      const struct proto_spawn *m)
 {
@@ -324,6 +373,13 @@ void spawn_start(struct prog *parent, int32_t handle,
 	}
 	j->pid = -1;
 	j->sock = -1;
+	struct program prog = { .fd = -1 };
+	if (load_fresh(t, j->url, prefix, &prog) == 0) {
+		start_child(j, prog.fd, prog.sha256);
+		program_free(&prog);
+		job_free(j);
+		return;
+	}
 	j->owner = parent;
 	parent->njobs++;
 	/* Appended: jobs wait for a worker in the order they were asked. */
@@ -385,38 +441,22 @@ int broker_tree_fetch(struct tree *t, const char *url, char *const *argv,
 	if (url_parse(url, &u, e) < 0)
 		return -EINVAL;
 	url_free(&u);
-	/* A program fresh in the cache needs no worker: loading it cannot
-	 * wait on a lock or the network, and a fork is most of what a
-	 * launch costs the daemon. Anything else, and every error, goes the
-	 * worker's way, which says what failed as a standalone run would. */
-	if (!t->o->program.refresh && !t->o->program.offline) {
-		struct program prog = { .fd = -1 };
-		enum program_fail kind;
-		struct error fe = { "" };
-		struct broker *b = t->b;
-		/* Made on first use: a standalone fakeos-run never needs
-		 * it, and its launch does not pay for it. */
-		if (!b->fresh_loader) {
-			struct program_opts fresh = *b->program;
-			fresh.fresh_only = true;
-			(void)program_loader_open(&fresh, &b->fresh_loader, &fe);
-		}
-		if (b->fresh_loader &&
-		    program_load(b->fresh_loader, url, &prog, &kind, &fe) == 0) {
-			uint32_t argc = 0;
-			while (argv[argc + 1])
-				argc++;
-			char **args = xcalloc(argc + 2, sizeof(char *));
-			args[0] = xstrdup(url);
-			for (uint32_t i = 0; i < argc; i++)
-				args[i + 1] = xstrdup(argv[i + 1]);
-			start_top(t, url, prog.fd, prog.size, prog.sha256, args);
-			for (uint32_t i = 0; i <= argc; i++)
-				free(args[i]);
-			free(args);
-			program_free(&prog);
-			return 0;
-		}
+	/* A program fresh in the cache needs no worker (load_fresh). */
+	struct program prog = { .fd = -1 };
+	if (load_fresh(t, url, NULL, &prog) == 0) {
+		uint32_t argc = 0;
+		while (argv[argc + 1])
+			argc++;
+		char **args = xcalloc(argc + 2, sizeof(char *));
+		args[0] = xstrdup(url);
+		for (uint32_t i = 0; i < argc; i++)
+			args[i + 1] = xstrdup(argv[i + 1]);
+		start_top(t, url, prog.fd, prog.size, prog.sha256, args);
+		for (uint32_t i = 0; i <= argc; i++)
+			free(args[i]);
+		free(args);
+		program_free(&prog);
+		return 0;
 	}
 	struct job *j = xcalloc(1, sizeof(*j));
 	j->t = t;
@@ -490,21 +530,7 @@ void spawn_finish(struct job *j)
 			    run ? EXIT_CANNOT_RUN : EXIT_CANNOT_FETCH,
 			    run ? SPAWN_NOT_RUNNABLE : SPAWN_CANNOT_FETCH);
 	} else {
-		struct error e = { "" };
-		struct prog *c = prog_new(t, parent, j->handle, j->url);
-		c->has_sha256 = true;
-		memcpy(c->sha256, res.sha256, sizeof(c->sha256));
-		j->argv[0] = xstrdup(c->url);
-		if (prog_start(c, memfd, j->argv, false, &e) < 0) {
-			log_error("%s: %s", c->url, e.msg);
-			send_exited(parent, j->handle, EXIT_CANNOT_RUN,
-				    SPAWN_CANNOT_START);
-			c->parent_handle = 0;
-		} else {
-			log_info("%s: spawned %s (id %llu)", parent->url, c->url,
-				 (unsigned long long)c->id);
-			send_opened(parent, PROTO_OPENED, j->handle, 0, c->id, 0);
-		}
+		start_child(j, memfd, res.sha256);
 	}
 	if (memfd >= 0)
 		close(memfd);

@@ -438,6 +438,16 @@ int daemon_reload(struct daemon *d, struct error *e)
 	l->next = d->loaded;
 	d->loaded = l;
 	d->cfg = &l->cfg;
+	/* The broker's own loads (spawns) keep the cache's bound, and the
+	 * pool takes its new size; a pool of another size starts afresh. */
+	if (d->b) {
+		broker_set_cache_max(d->b, d->cfg->cache_max);
+		if (d->cfg->pool != d->pool) {
+			broker_set_pool(d->b, d->cfg->pool,
+					d->o->defaults.limits.memory);
+			d->pool = d->cfg->pool;
+		}
+	}
 	/* Accounts take their new quotas at once: a lower one refuses
 	 * what comes next, and ends nothing that runs. */
 	for (struct account *a = d->accounts; a; a = a->next)
@@ -497,6 +507,8 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 	}
 	/* Jails prepared ahead, for runs with the default memory limit. */
 	broker_set_pool(d->b, d->cfg->pool, o->defaults.limits.memory);
+	d->pool = d->cfg->pool;
+	broker_set_cache_max(d->b, d->cfg->cache_max);
 	broker_on_signal(d->b, on_signal, d);
 	d->services = services_new(&(struct services_env){
 		.b = d->b, .defaults = &o->defaults,

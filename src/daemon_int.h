@@ -43,6 +43,7 @@ struct daemon {
 	struct loaded *loaded;
 	struct account *accounts;
 	struct broker *b;
+	unsigned pool; /* the pool size the broker was last given */
 	int listen_fd;
 	struct broker_watch *w_listen;
 	struct client *clients;

@@ -348,6 +348,12 @@ int jail_start(const struct jail_shape *s, const struct jail_config *c,
 		.pidfd = (uint64_t)(uintptr_t)&pidfd,
 		.exit_signal = SIGCHLD,
 	};
+	/* clone3 takes no exit signal with CLONE_PARENT: the child gets
+	 * the caller's own, SIGCHLD for a fork of the broker. */
+	if (s->clone_parent) {
+		args.flags |= CLONE_PARENT;
+		args.exit_signal = 0;
+	}
 	if (s->cgroup_fd >= 0) {
 		args.flags |= CLONE_INTO_CGROUP;
 		args.cgroup = (uint64_t)s->cgroup_fd;

@@ -137,6 +137,10 @@ struct jail_shape {
 	 * at clone time); the broker writes its limits (see "Wiring"). */
 	int cgroup_fd, cgroup_procs_fd;
 	bool ring; /* make the program's ring (ring_create) at prepare */
+	/* Clone the jail as the caller's sibling (CLONE_PARENT): a process
+	 * that prepares jails for its parent, the broker, so that the broker
+	 * waits for them by pidfd as for its own (broker_pool.c). */
+	bool clone_parent;
 };
 
 struct jail_warm {

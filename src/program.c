@@ -65,11 +65,20 @@ void program_loader_confine(struct program_loader *l, const char *prefix)
 {
 	free(l->within);
 	free(l->beneath);
+	l->within = NULL;
+	l->beneath = NULL;
+	if (!prefix)
+		return;
 	l->within = xstrdup(prefix);
 	/* An http(s) prefix confines no file; url_within refuses every
 	 * file:// URL under it anyway. */
 	const char *dir = url_file_prefix_dir(prefix);
 	l->beneath = dir ? xstrdup(dir) : NULL;
+}
+
+void program_loader_set_cache_max(struct program_loader *l, uint64_t max)
+{
+	l->o.cache_max = max;
 }
 
 void program_loader_close(struct program_loader *l)

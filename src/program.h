@@ -59,8 +59,11 @@ void program_loader_close(struct program_loader *l);
  * prefix's directory with RESOLVE_BENEATH, so neither ".." nor a symlink
  * leaves it; every redirect hop of an http(s) fetch, a revalidation's
  * included, must stay within it too, else the fetch fails (refused) and
- * the hop is never requested. */
+ * the hop is never requested. A NULL prefix lifts the confinement. */
 void program_loader_confine(struct program_loader *l, const char *prefix);
+
+/* From now on, a load that stores keeps the cache within max bytes. */
+void program_loader_set_cache_max(struct program_loader *l, uint64_t max);
 
 /* Fetches (or finds in the cache), verifies and seals the program at url.
  * On failure returns -errno, sets *kind, and e says what failed in words a

@@ -80,6 +80,85 @@ test_runs_launch_in_warm_jails_when_the_pool_has_one() {
 	daemon_stop
 }
 
+# The daemon's children in its own pid namespace that are not running a
+# program: the warm-jail maker (a jail is in a pid namespace of its own).
+maker_pids() {
+	local p
+	for p in $(pgrep -P "$DPID"); do
+		[ "$(grep -c . <(grep '^NSpid:' "/proc/$p/status" | tr '\t' '\n' | tail -n +2))" -eq 1 ] &&
+			echo "$p"
+	done
+}
+
+test_warm_jails_are_made_by_a_child_that_holds_nothing_of_a_run() {
+	daemon_start
+	# A run in progress: its client socket and console pipes are open in
+	# the daemon, and must not be in the maker.
+	"$RUN" -n "file://$TOP/build/progs/sleeper" 20 >"$WORK/sl.out" 2>&1 &
+	local cl=$!
+	wait_for_text "$WORK/sl.out" ready || fail "the sleeper did not start"
+	sleep 0.3
+	local makers
+	makers=$(maker_pids)
+	assert_eq "$(echo "$makers" | grep -c .)" 1 "warm-jail makers beside the daemon"
+	local fds
+	fds=$(ls -l "/proc/$makers/fd" | grep -c -e 'pipe:' -e 'socket:')
+	assert_eq "$fds" 1 "pipes and sockets the maker holds (its own socket only)"
+	# The jails it made are the daemon's children, each in a pid
+	# namespace of its own, waiting.
+	local jails
+	jails=$(pgrep -P "$DPID" | grep -v -x "$makers" | wc -l)
+	[ "$jails" -ge 2 ] || fail "the daemon has $jails children besides the maker"
+	assert_eq "$(pgrep -P "$makers" | wc -l)" 0 "children of the maker"
+	kill -INT "$cl"
+	wait "$cl" 2>/dev/null
+	daemon_stop
+}
+
+test_a_killed_maker_leaves_the_daemon_making_jails_itself() {
+	daemon_start -v
+	sleep 0.3
+	local maker
+	maker=$(maker_pids)
+	[ -n "$maker" ] || fail "no maker"
+	kill -9 "$maker"
+	# The next jail the pool asks for finds it gone.
+	run "$RUN" -n "$(url_of exit_with)" 3
+	expect_code 3
+	wait_for_log "their maker died; made in the loop from now on" ||
+		fail "the daemon did not notice: $(cat "$DLOG")"
+	local i
+	for i in 1 2 3; do
+		sleep 0.2
+		run "$RUN" -n "$(url_of exit_with)" 4
+		expect_code 4
+	done
+	assert_contains "$(sed -n '/their maker died/,$p' "$DLOG")" \
+		"exit_with: launched in a warm jail"
+	assert_eq "$(ps -o stat= --ppid "$DPID" | grep -c Z)" 0 "zombies of the daemon"
+	daemon_stop
+}
+
+test_the_maker_ends_with_a_daemon_killed_with_sigkill() {
+	daemon_start
+	sleep 0.3
+	local maker
+	maker=$(maker_pids)
+	[ -n "$maker" ] || fail "no maker"
+	kill -9 "$DPID"
+	wait "$DPID" 2>/dev/null
+	DPID=""
+	local i
+	for i in $(seq 1 100); do
+		! kill -0 "$maker" 2>/dev/null &&
+			[ "$(pgrep -fc "fakeosd -v --config-dir $ETC")" -eq 0 ] && break
+		sleep 0.05
+	done
+	kill -0 "$maker" 2>/dev/null && fail "the maker outlived its daemon"
+	assert_eq "$(pgrep -f "fakeosd -v --config-dir $ETC" | wc -l)" 0 \
+		"processes of the killed daemon"
+}
+
 test_standalone_runs_beside_a_daemon_and_without_its_socket() {
 	daemon_start
 	run "$RUN" --standalone -n "$(url_of exit_with)" 9
