@@ -313,8 +313,10 @@ static void dispatch(struct broker *b, struct watch *w, uint32_t events)
 		ctl_on_readable(w->ptr, events);
 		break;
 	case W_RELAY_FROM:
-	case W_RELAY_TO:
 		relay_pump(w->ptr);
+		break;
+	case W_RELAY_TO:
+		relay_room(w->ptr);
 		break;
 	case W_NOTIFY:
 		prog_on_notify(w->ptr, events);

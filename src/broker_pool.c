@@ -50,7 +50,7 @@ struct maker_rep {
 	uint8_t fatal; /* this host cannot make warm jails: stop asking */
 	uint8_t pad[6];
 	struct ring ring;
-	char msg[256];
+	char msg[512]; /* struct error's */
 };
 
 /* Makes one warm jail with its cgroup. clone_parent: in the maker. */

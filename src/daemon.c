@@ -189,6 +189,9 @@ static int open_console(struct client *c)
 				close(*fd);
 		return -e;
 	}
+	/* The daemon's ends never block its loop, whatever the client
+	 * does with its own. */
+	(void)fcntl(in[0], F_SETFL, O_NONBLOCK);
 	(void)fcntl(out[1], F_SETFL, O_NONBLOCK);
 	(void)fcntl(err[1], F_SETFL, O_NONBLOCK);
 	struct dproto_console m;

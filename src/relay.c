@@ -285,3 +285,19 @@ void relay_pump(struct relay *r)
 	if (r->eof && r->len == 0)
 		relay_close(r);
 }
+
+void relay_room(struct relay *r)
+{
+	if (r->from < 0)
+		return;
+	if (r->len > 0 && !put(r, r->pending, r->len))
+		return;
+	room_again(r);
+	/* An inherited source may be empty now, and a read of it would
+	 * wait, and the whole loop with it, until its writer writes: it is
+	 * read when epoll says so (room_again watches it again). */
+	if (r->own_from || !r->from_polled)
+		relay_pump(r);
+	else if (r->eof && r->len == 0)
+		relay_close(r);
+}

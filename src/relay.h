@@ -59,9 +59,15 @@ size_t relay_sanitize_end(struct relay *r, char *out);
  * are never made non-blocking behind the shell's back. */
 void relay_init(struct relay *r, int ep, int from, bool own_from, int to,
 		bool own_to, void *cookie_from, void *cookie_to);
-/* Moves what is available now. Call when either side's cookie fires, and
- * for sources epoll cannot watch (relay_unpolled), whenever convenient. */
+/* Moves what is available now. Call when the source's cookie fires, and
+ * for sources epoll cannot watch (relay_unpolled), whenever convenient;
+ * when the destination's fires, call relay_room. */
 void relay_pump(struct relay *r);
+
+/* The destination has room again (epoll said so): what was held is
+ * written, and the source is read again at once only if a read of it
+ * cannot block. */
+void relay_room(struct relay *r);
 /* True when the source is at end of file and everything was written. */
 bool relay_done(const struct relay *r);
 /* True for a live source epoll cannot watch (a regular file on stdin),

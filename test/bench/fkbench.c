@@ -23,6 +23,11 @@
  *       other), and reaps each FK_EV_EXIT, which must say 0. Prints
  *       "spawn COUNT WINDOW NS", from the first fk_spawn to the last exit.
  *
+ *   fkbench spawn-paced URL COUNT GAP_MS
+ *       spawns URL COUNT times (at most 1000), one at a time and GAP_MS
+ *       apart, timing each fk_spawn to its FK_EV_EXIT. Prints
+ *       "spawn-paced COUNT GAP MEDIAN_NS P90_NS".
+ *
  *   fkbench storm STORMERS SUBS RATE ROUNDS
  *       times ROUNDS link set-ups through the broker (fk_link to FK_EV_OPEN,
  *       then fk_close) to a server it spawned (storm-server), first in
@@ -37,6 +42,7 @@
  * ends. Exit 0, or 1 with the reason on stderr. */
 #include <errno.h>
 #include <fakeos.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -321,6 +327,59 @@ static int spawn_many(const char *url, long count, long window)
 	return 0;
 }
 
+/* One child at a time, GAP ms apart: each spawn finds the pool refilled,
+ * as a service that launches now and then does. Times each fk_spawn to
+ * its FK_EV_EXIT, and prints the median and the 90th percentile. */
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static int spawn_paced(const char *url, long count, long gap_ms)
+{
+	static uint64_t t[1000];
+	struct fk_event ev[16];
+	char *args[] = { "child", NULL };
+	if (count > (long)(sizeof(t) / sizeof(t[0])))
+		return fail("spawn-paced", "COUNT above 1000", -EINVAL);
+	for (long k = 0; k < count; k++) {
+		/* The gap: nothing to wait for but the clock. */
+		uint64_t until = fk_now() + (uint64_t)gap_ms * 1000000;
+		for (uint64_t now = fk_now(); now < until; now = fk_now())
+			if (fk_wait(ev, 16, (int64_t)(until - now)) < 0)
+				return fail("spawn-paced", "fk_wait", -EIO);
+		uint64_t t0 = fk_now();
+		fk_handle h = fk_spawn(url, args);
+		if (h < 0)
+			return fail("spawn-paced", "fk_spawn", h);
+		for (bool done = false; !done;) {
+			int n = fk_wait(ev, 16, FOREVER);
+			if (n < 0)
+				return fail("spawn-paced", "fk_wait", n);
+			for (int i = 0; i < n; i++) {
+				if (ev[i].type == FK_EV_EXIT && ev[i].handle == h) {
+					if (ev[i].status != 0) {
+						fprintf(stderr, ME " spawn-paced: "
+								   "a child ended "
+								   "with %d\n",
+							(int)ev[i].status);
+						return 1;
+					}
+					done = true;
+				}
+				fk_release(&ev[i]);
+			}
+		}
+		t[k] = fk_now() - t0;
+	}
+	qsort(t, (size_t)count, sizeof(t[0]), cmp_u64);
+	printf("spawn-paced %ld %ld %llu %llu\n", count, gap_ms,
+	       (unsigned long long)t[count / 2],
+	       (unsigned long long)t[count * 9 / 10]);
+	return 0;
+}
+
 /* --- link set-up under a broadcast storm ------------------------------------ */
 
 #define STORM_SVC "bench-storm-svc"
@@ -563,9 +622,13 @@ int main(int argc, char **argv)
 	if (!strcmp(role, "spawn") && argc == 5)
 		return spawn_many(argv[2], bench_number(argv[3], 1),
 				  bench_number(argv[4], 1));
+	if (!strcmp(role, "spawn-paced") && argc == 5)
+		return spawn_paced(argv[2], bench_number(argv[3], 1),
+				   bench_number(argv[4], 0));
 	fprintf(stderr, "usage: " ME " rtt ROUNDS WARMUP SIZE...\n"
 			"       " ME " stream COUNT\n"
 			"       " ME " spawn URL COUNT WINDOW\n"
+			"       " ME " spawn-paced URL COUNT GAP_MS\n"
 			"       " ME " storm STORMERS SUBS RATE ROUNDS\n");
 	return 2;
 }

@@ -1,9 +1,13 @@
-/* Unit tests for relay_sanitize: what a program's output becomes on the
- * user's terminal. */
+/* Unit tests for the relay: what a program's output becomes on the
+ * user's terminal (relay_sanitize), and that moving bytes never waits on
+ * a descriptor the relay did not make non-blocking. */
 #include <check.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 #include "relay.h"
 
@@ -180,6 +184,49 @@ START_TEST(test_relay_overlong_and_surrogate_forms_do_not_pass)
 }
 END_TEST
 
+/* The destination had no room, then has some, while the source, an
+ * inherited pipe that stays blocking, is empty: the relay writes what it
+ * held and returns; it reads the source again only when epoll says the
+ * source is ready. A read at once would wait, and the whole loop with
+ * it, until the source's writer wrote again (fakeosd froze so while a
+ * client's input paused). Check's timeout fails a relay that waits. */
+START_TEST(test_relay_room_never_reads_an_empty_inherited_source)
+{
+	int src[2], dst[2];
+	char buf[8192];
+	memset(buf, 'x', sizeof(buf));
+	ck_assert_int_eq(pipe(src), 0);
+	ck_assert_int_eq(pipe(dst), 0);
+	ck_assert_int_ge(fcntl(dst[1], F_SETPIPE_SZ, 4096), 4096);
+	int ep = epoll_create1(EPOLL_CLOEXEC);
+	ck_assert_int_ge(ep, 0);
+	struct relay r;
+	int cookie_from, cookie_to;
+	relay_init(&r, ep, src[0], false, dst[1], true, &cookie_from,
+		   &cookie_to);
+	ck_assert_int_eq(write(dst[1], buf, 4096), 4096); /* full */
+	ck_assert_int_eq(write(src[1], buf, 100), 100);
+	relay_pump(&r); /* reads the 100 bytes, cannot write them */
+	ck_assert_uint_eq(r.len, 100);
+	ck_assert_int_eq(read(dst[0], buf, sizeof(buf)), 4096);
+	relay_room(&r); /* the source is empty now */
+	ck_assert_uint_eq(r.len, 0);
+	ck_assert_int_eq(read(dst[0], buf, sizeof(buf)), 100);
+	/* Once the source has more, its readiness moves it. */
+	ck_assert_int_eq(write(src[1], "abc", 3), 3);
+	struct epoll_event ev;
+	ck_assert_int_eq(epoll_wait(ep, &ev, 1, 1000), 1);
+	ck_assert_ptr_eq(ev.data.ptr, &cookie_from);
+	relay_pump(&r);
+	ck_assert_int_eq(read(dst[0], buf, sizeof(buf)), 3);
+	relay_close(&r);
+	close(src[0]);
+	close(src[1]);
+	close(dst[0]);
+	close(ep);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("relay");
@@ -198,6 +245,9 @@ int main(void)
 	tcase_add_test(t, test_relay_characters_beside_the_bidi_controls_pass);
 	tcase_add_test(t, test_relay_overlong_and_surrogate_forms_do_not_pass);
 	suite_add_tcase(s, t);
+	TCase *m = tcase_create("moving");
+	tcase_add_test(m, test_relay_room_never_reads_an_empty_inherited_source);
+	suite_add_tcase(s, m);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
 	int failed = srunner_ntests_failed(sr);
