@@ -503,7 +503,8 @@ void spawn_finish(struct job *j)
 		} else {
 			log_info("%s: spawned %s (id %llu)", parent->url, c->url,
 				 (unsigned long long)c->id);
-			send_opened(parent, PROTO_OPENED, j->handle, 0, c->id, 0);
+			send_opened(parent, PROTO_OPENED, j->handle, 0, NULL,
+				    c->id, 0);
 		}
 	}
 	if (memfd >= 0)

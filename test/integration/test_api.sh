@@ -18,7 +18,6 @@ test_example_api_hello_sees_its_boot_page() {
 	run "$RUN" -n "$(ex api_hello)" arg1
 	expect_code 0
 	assert_contains "$OUT" "api_hello: id 1, parent 0"
-	assert_contains "$OUT" "api_hello: key present"
 	assert_contains "$OUT" "api_hello: arg 1: arg1"
 }
 
