@@ -74,6 +74,9 @@ UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/%)
 EXAMPLE_SRCS := $(wildcard examples/*.c)
 EXAMPLES := $(EXAMPLE_SRCS:examples/%.c=build/examples/%)
+# C++ examples, built with tools/fakeos-c++ (C++ without its runtime).
+EXAMPLE_CXX_SRCS := $(wildcard examples/*.cc)
+EXAMPLES += $(EXAMPLE_CXX_SRCS:examples/%.cc=build/examples/%)
 ESCAPE_SRCS := $(wildcard test/escape/*.c)
 ESCAPES := $(ESCAPE_SRCS:test/escape/%.c=build/escape/%)
 # Well-behaved helper programs for the integration tests; *_glibc.c ones are
@@ -234,11 +237,22 @@ build/libfakeos.a: $(LIB_OBJS)
 # Examples are built the way a user builds a program: with tools/fakeos-cc
 # (hello.c uses no fk_ call, so nothing of libfakeos is linked into it).
 # Escape tests are plain static musl programs.
-examples: $(EXAMPLES)
+examples: $(EXAMPLES) build/check/fakeos-h-cxx
 build/examples/%: examples/%.c build/libfakeos.a include/fakeos.h \
 		  tools/fakeos-cc | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	tools/fakeos-cc -o $@ $<
+build/examples/%: examples/%.cc build/libfakeos.a include/fakeos.h \
+		  tools/fakeos-cc | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	tools/fakeos-c++ -o $@ $<
+# The header is C11 and C++11 (fakeos.h's FK_NORETURN): checked here by
+# the strictest g++ that a C++ user's build could be.
+build/check/fakeos-h-cxx: include/fakeos.h
+	@mkdir -p $(@D)
+	echo '#include <fakeos.h>' | g++ -std=c++11 -Wall -Wextra -pedantic \
+		-Werror -Iinclude -x c++ -fsyntax-only -
+	@touch $@
 
 # Escape programs are built like a user's program, with two more include
 # paths: the kernel and liburing headers (to drive their ring by hand) and
@@ -356,6 +370,7 @@ install: $(PROGS) build/libfakeos.a
 	    -e 's|^installed_libdir=$$|installed_libdir="$(LIBDIR)"|' \
 	    tools/fakeos-cc >$(DESTDIR)$(BINDIR)/fakeos-cc
 	chmod 0755 $(DESTDIR)$(BINDIR)/fakeos-cc
+	ln -sf fakeos-cc $(DESTDIR)$(BINDIR)/fakeos-c++
 	install -m 0644 include/fakeos.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 build/libfakeos.a $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \

@@ -27,7 +27,7 @@ int main(int argc, char **argv)
 	if ((r = fk_init()) < 0)
 		return fail("fk_init", r);
 	/* A URL without a scheme is a sibling of ours. The client may start
-	 * first: its link waits up to FK_LINK_WAIT_MS for the name. */
+	 * first: its link waits up to FK_LINK_WAIT_NS for the name. */
 	struct {
 		const char *url;
 		char *const *argv;

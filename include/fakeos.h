@@ -19,9 +19,13 @@
  * library supplied, and the event points at it until fk_release().
  *
  * Conventions. Calls return a handle (> 0) or 0 on success and a negative
- * errno on failure; nothing sets errno. Handles are small positive
- * integers, unique in the process while they live, and are never file
- * descriptors. The library is single-threaded, as fakeOS programs are. */
+ * errno on failure; nothing sets errno. The one call that returns a
+ * pointer, fk_page_alloc, returns NULL instead, as malloc does. Handles
+ * are small positive integers, unique in the process while they live, and
+ * are never file descriptors. Times are in nanoseconds. -EMFILE means
+ * this program's own handle table is full; -EDQUOT, that the broker
+ * refused because a quota is reached. The library is single-threaded, as
+ * fakeOS programs are. The header compiles as C11 and as C++11. */
 #ifndef FAKEOS_H
 #define FAKEOS_H
 
@@ -33,6 +37,14 @@
 extern "C" {
 #endif
 
+/* fk_exit does not return: C11 says so with _Noreturn, C++11 with an
+ * attribute, and g++ knows no _Noreturn. */
+#if defined(__cplusplus)
+#define FK_NORETURN [[noreturn]]
+#else
+#define FK_NORETURN _Noreturn
+#endif
+
 /* The page: the unit of memory and the largest datagram. */
 #define FK_PAGE_SIZE 4096
 /* Service and channel names: 1-63 bytes of [A-Za-z0-9._-]. */
@@ -42,19 +54,21 @@ extern "C" {
 /* fk_spawn: at most this many arguments, and this many bytes of them. */
 #define FK_SPAWN_ARGC_MAX 64
 #define FK_SPAWN_ARGS_MAX 2048
+/* A URL: at most this many bytes, without its NUL. */
+#define FK_URL_MAX 1023
 
 typedef int32_t fk_handle;
 
 /* --- starting --------------------------------------------------------- */
 
 /* What the broker tells a program about itself. It arrives in the boot
- * page, never in argv or the environment, so no other process can read it
- * through /proc. Arguments stay in argv. */
+ * page, never in argv or the environment. Arguments stay in argv. (There
+ * is no key: a program proves nothing itself; the broker tells each
+ * service who calls it, see fk_peer. docs/API.md, section 8.1.) */
 struct fk_boot {
 	const char *url; /* the URL this program was started from */
 	uint64_t id; /* this program's id, unique within its broker */
 	uint64_t parent; /* the id of the program that spawned it; 0: none */
-	const uint8_t *key; /* 32 random bytes: this program's credential */
 };
 
 /* Maps the boot page and the ring the broker prepared. Call it once,
@@ -68,7 +82,8 @@ const struct fk_boot *fk_boot(void);
 /* --- memory ------------------------------------------------------------- */
 
 /* n zeroed pages, readable and writable, never executable. NULL when the
- * memory limit is reached. */
+ * memory limit is reached or n is 0 (a pointer has no room for -errno,
+ * and an error pointer would pass every `if (!p)`). */
 void *fk_page_alloc(size_t n);
 /* Returns n pages from fk_page_alloc. 0 or -EINVAL. */
 int fk_page_free(void *pages, size_t n);
@@ -92,21 +107,44 @@ fk_handle fk_timer(uint64_t after, uint64_t period);
 
 /* Opens a link to the service registered under name. Asynchronous:
  * FK_EV_OPEN when connected, or FK_EV_CLOSED with -ECONNREFUSED when no one
- * serves the name (after waiting up to FK_LINK_WAIT_MS for it to appear,
+ * serves the name (after waiting up to FK_LINK_WAIT_NS for it to appear,
  * so a client may start before its server) or the server has no free
- * slot, -EMFILE when a link quota refuses it, -EAGAIN when too many of
+ * slot, -EDQUOT when a link quota refuses it, -EAGAIN when too many of
  * this program's requests are waiting already. */
 fk_handle fk_link(const char *name);
+#define FK_LINK_WAIT_NS 2000000000ULL
+/* The same in ms, as headers before protocol 5 had it. */
 #define FK_LINK_WAIT_MS 2000
 /* Serves name: FK_EV_OPEN once registered (FK_EV_CLOSED with -EADDRINUSE if
- * it is taken), then an FK_EV_INCOMING for each client, whose handle is the
+ * it is taken, -EDQUOT past the served-names quota), then an FK_EV_INCOMING for each client, whose handle is the
  * new link, whose peer is the client's program id, and whose status is how
  * many links the client's party (the client and the programs it, or its
  * ancestor outside this server's line, spawned) now holds to this program,
  * this one included: a server that wants no hoarding closes the link when
- * that is more than it allows one party. fk_close() withdraws the name;
- * open links stay. */
+ * that is more than it allows one party. fk_peer() says who the client
+ * is. fk_close() withdraws the name; open links stay. */
 fk_handle fk_serve(const char *name);
+
+/* Who is at the other end of an open link, as the broker knows it: it
+ * started that program, so none of this is the peer's own word. */
+struct fk_peer {
+	uint64_t id; /* its program id (fk_boot()->id there) */
+	uint32_t uid; /* its account: the uid that launched its tree (ran
+			 fakeos-run, or asked fakeosd, or owns the service) */
+	uint32_t reserved;
+	uint8_t sha256[32]; /* of its program's bytes, as fetched and
+			       verified */
+	char host[64]; /* "" for a program of this host. Remote links will
+			  name their host here: a filter on uid must also
+			  require host[0] == 0, or say which host. */
+	char url[FK_URL_MAX + 1]; /* the URL it was started from */
+};
+/* Fills *out for a link that is open (after its FK_EV_OPEN or
+ * FK_EV_INCOMING), until it is closed: both sides learn who the other is.
+ * -EBADF: not a live handle; -EINVAL: not a link; -ENOTCONN: not open
+ * yet; -EPROTONOSUPPORT: the broker speaks a protocol older than 5 and
+ * did not say. */
+int fk_peer(fk_handle link, struct fk_peer *out);
 /* Sends one datagram of 1..FK_PAGE_SIZE bytes on a link. The bytes are
  * copied before this returns; they leave with the next fk_wait. Delivery is
  * whole, in order and reliable, or the link ends with FK_EV_CLOSED.
@@ -119,7 +157,7 @@ int fk_send(fk_handle link, const void *buf, size_t len);
 
 /* Subscribes to a channel: FK_EV_OPEN, then an FK_EV_DATA for every
  * broadcast on it by any program of this broker (including this one).
- * FK_EV_CLOSED with -EEXIST: already subscribed to it; -EMFILE: 16
+ * FK_EV_CLOSED with -EEXIST: already subscribed to it; -EDQUOT: 16
  * subscriptions. */
 fk_handle fk_subscribe(const char *channel);
 /* Sends one message of 0..FK_BROADCAST_MAX bytes to every subscriber.
@@ -143,26 +181,33 @@ int fk_broadcast(const char *channel, const void *buf, size_t len);
  * fakeos-run(1) would give, and the reason in the event's data when it
  * could not start (127: could not fetch, 126: could not run). */
 fk_handle fk_spawn(const char *url, char *const argv[]);
-/* Kills a child (and every program it started). Its FK_EV_EXIT follows,
- * with status 137. -EBADF: not a live handle; -EINVAL: not a child. */
+/* Kills a child (and every program it started) and keeps its handle
+ * until its FK_EV_EXIT, with status 137 (or what it ended with first).
+ * fk_close() of a child kills it too, and forgets it: no event. -EBADF:
+ * not a live handle; -EINVAL: not a child. */
 int fk_kill(fk_handle child);
 
 /* --- handles and events ------------------------------------------------- */
 
 /* Ends what a handle names: a link (the peer sees FK_EV_CLOSED), a timer,
  * a served name, a subscription, or a child (killed). The handle is gone
- * at once; no event for it follows. -EBADF: not a live handle. */
+ * at once; no event for it follows, whatever it names: the one rule of
+ * fk_close. To learn how a child ended, fk_kill it. -EBADF: not a live
+ * handle. */
 int fk_close(fk_handle h);
 
 enum fk_event_type {
 	FK_EV_OPEN = 1, /* a link connected, a name is served, a subscription
 			   is active, a child started */
 	FK_EV_CLOSED, /* a link, service or subscription ended; status: 0 for
-			 an orderly close, else -errno. The handle is gone. */
+			 an orderly close, else -errno (-EDQUOT: a quota
+			 refused it). The handle is gone. */
 	FK_EV_INCOMING, /* a client linked to a served name: handle is the new
 			   link, source the fk_serve handle, status the
 			   links its party holds to this program (>= 1; 0
-			   from a broker older than protocol 4) */
+			   from a broker older than protocol 4); peer the
+			   client's id, and fk_peer() the rest of who it
+			   is */
 	FK_EV_DATA, /* a datagram on a link or a broadcast on a
 		       subscription: data and len; fk_release() it */
 	FK_EV_TIMER, /* a timer expired; status: expirations (>= 1) */
@@ -204,7 +249,7 @@ void fk_release(struct fk_event *ev);
 
 /* Ends the program with status code. Its links close, its names are
  * withdrawn, and its children are killed. */
-_Noreturn void fk_exit(int code);
+FK_NORETURN void fk_exit(int code);
 
 #ifdef __cplusplus
 }

@@ -246,6 +246,8 @@ int broker_tree_start(struct tree *t, const struct program *prog,
 	for (size_t i = 1; i < argc; i++)
 		pargv[i] = argv[i];
 	t->top = prog_new(t, NULL, 0, prog->url);
+	t->top->has_sha256 = true;
+	memcpy(t->top->sha256, prog->sha256, sizeof(t->top->sha256));
 	int r = prog_start(t->top, prog->fd, pargv, t->o->stdin_relay, e);
 	if (r < 0)
 		return r;

@@ -203,7 +203,7 @@ static void link_make(struct prog *client, int32_t handle,
 	if (account_full(client, ACCOUNT_LINKS) ||
 	    (server->t->account != client->t->account &&
 	     account_full(server, ACCOUNT_LINKS))) {
-		send_closed(client, handle, -EMFILE);
+		send_closed(client, handle, quota_errno(client));
 		return;
 	}
 	unsigned per_peer = client->t->o->quotas.links_per_peer;
@@ -219,14 +219,14 @@ static void link_make(struct prog *client, int32_t handle,
 				 pp ? pp->url : "?",
 				 (unsigned long long)party);
 		}
-		send_closed(client, handle, -EMFILE);
+		send_closed(client, handle, quota_errno(client));
 		return;
 	}
 	int cs = free_slot(client, 0);
 	if (cs < 0) {
 		quota_refused(client, Q_LINKS, "links per program",
 			      client->t->o->quotas.links);
-		send_closed(client, handle, -EMFILE);
+		send_closed(client, handle, quota_errno(client));
 		return;
 	}
 	/* A program may link to itself: two slots of its own. */
@@ -239,7 +239,8 @@ static void link_make(struct prog *client, int32_t handle,
 			slots_full(server, client, name);
 		}
 		send_closed(client, handle,
-			    client == server ? -EMFILE : -ECONNREFUSED);
+			    client == server ? quota_errno(client)
+					     : -ECONNREFUSED);
 		return;
 	}
 	/* O_DIRECT: packet mode, where each write of at most PIPE_BUF
@@ -281,11 +282,12 @@ static void link_make(struct prog *client, int32_t handle,
 	server->nlinks++;
 	log_debug("link %s -> %s (%s): slots %d and %d, pipes of %d bytes",
 		  client->url, server->url, name, cs, ss, bytes);
-	send_opened(client, PROTO_OPENED, handle, (uint32_t)cs, server->id, 0);
+	send_opened(client, PROTO_OPENED, handle, (uint32_t)cs, server,
+		    server->id, 0);
 	/* The server sees how many of its links this client's party holds,
 	 * so it can refuse a party that hoards (a program and the helpers
 	 * it spawned), not only a single client. */
-	send_opened(server, PROTO_INCOMING, svc->handle, (uint32_t)ss,
+	send_opened(server, PROTO_INCOMING, svc->handle, (uint32_t)ss, client,
 		    client->id, party_links(server, party));
 }
 
@@ -356,17 +358,17 @@ static void on_serve(struct broker *b, struct prog *p, const struct proto_name *
 	if (p->reg.count[REG_SERVICE] >= t->o->quotas.services) {
 		quota_refused(p, Q_SERVICES, "served names per program",
 			      t->o->quotas.services);
-		send_closed(p, m->hdr.handle, -EMFILE);
+		send_closed(p, m->hdr.handle, quota_errno(p));
 		return;
 	}
 	if (account_full(p, ACCOUNT_SERVICES)) {
-		send_closed(p, m->hdr.handle, -EMFILE);
+		send_closed(p, m->hdr.handle, quota_errno(p));
 		return;
 	}
 	int err;
 	struct reg_entry *s = registry_add(&b->reg, REG_SERVICE, scope, m->name,
 					   &p->reg, m->hdr.handle, 0, &err);
-	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0, 0);
+	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, NULL, 0, 0);
 	if (pub)
 		log_info("%s serves %s host-wide", p->url, m->name);
 	/* Clients that were waiting for this name get their links now: of
@@ -388,7 +390,7 @@ static void on_subscribe(struct broker *b, struct prog *p,
 	if (p->reg.count[REG_SUBSCRIBER] >= t->o->quotas.subscriptions) {
 		quota_refused(p, Q_SUBS, "subscriptions per program",
 			      t->o->quotas.subscriptions);
-		send_closed(p, m->hdr.handle, -EMFILE);
+		send_closed(p, m->hdr.handle, quota_errno(p));
 		return;
 	}
 	int err;
@@ -397,7 +399,7 @@ static void on_subscribe(struct broker *b, struct prog *p,
 		send_closed(p, m->hdr.handle, err); /* -EEXIST */
 		return;
 	}
-	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, 0, 0);
+	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, NULL, 0, 0);
 }
 
 /* Fans a broadcast out to every subscriber's control link, and returns

@@ -236,8 +236,14 @@ void quota_refused(struct prog *p, enum quota_bit bit, const char *what,
 		   unsigned limit);
 bool ctl_try(struct prog *p, const void *buf, size_t len);
 void ctl_flush(struct prog *p);
+/* OPENED or INCOMING; peer: the program at the other end of a link
+ * (version 5 tells p who it is), NULL for anything else; peer_id: the
+ * link's peer or the child's id. */
 void send_opened(struct prog *p, enum proto_type type, int32_t handle,
-		 uint32_t slot, uint64_t peer, uint32_t party_links);
+		 uint32_t slot, const struct prog *peer, uint64_t peer_id,
+		 uint32_t party_links);
+/* What a request refused by a quota is answered with, in p's version. */
+int quota_errno(const struct prog *p);
 void send_closed(struct prog *p, int32_t handle, int err);
 void send_exited(struct prog *p, int32_t handle, int status,
 		 const char *reason);

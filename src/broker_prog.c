@@ -14,7 +14,6 @@
 #include <sys/epoll.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
-#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -152,18 +151,37 @@ void ctl_flush(struct prog *p)
 }
 
 void send_opened(struct prog *p, enum proto_type type, int32_t handle,
-			uint32_t slot, uint64_t peer, uint32_t party_links)
+			uint32_t slot, const struct prog *peer,
+			uint64_t peer_id, uint32_t party_links)
 {
-	struct proto_opened m;
+	struct proto_linked m;
 	memset(&m, 0, sizeof(m));
-	proto_hdr_init(&m.hdr, type, sizeof(m), handle);
-	m.hdr.version = p->version;
-	m.slot = slot;
-	m.peer = peer;
+	/* Version 4's body is version 5's first part; 3 and 4 stop there. */
+	size_t len = p->version >= 5 ? sizeof(m) : sizeof(m.o);
+	proto_hdr_init(&m.o.hdr, type, (uint32_t)len, handle);
+	m.o.hdr.version = p->version;
+	m.o.slot = slot;
+	m.o.peer = peer_id;
 	/* Version 3 has no such field: zero there. */
 	if (p->version >= 4)
-		m.party_links = party_links;
-	ctl_send(p, &m, sizeof(m));
+		m.o.party_links = party_links;
+	/* Who the peer is, from what the broker knows of it: the account
+	 * of its tree (a tree's registry scope is its account's uid), the
+	 * URL and the bytes it was started from. */
+	if (p->version >= 5 && peer) {
+		m.who.uid = (uint32_t)peer->t->scope;
+		memcpy(m.who.sha256, peer->sha256, sizeof(m.who.sha256));
+		memcpy(m.who.url, peer->url,
+		       strnlen(peer->url, sizeof(m.who.url) - 1));
+	}
+	ctl_send(p, &m, len);
+}
+
+/* A refusal by a quota: -EDQUOT from version 5; before, -EMFILE, which
+ * also meant "the library's handle table is full" (docs/API.md 2). */
+int quota_errno(const struct prog *p)
+{
+	return p->version >= 5 ? -EDQUOT : -EMFILE;
 }
 
 void send_closed(struct prog *p, int32_t handle, int err)
@@ -412,12 +430,8 @@ static int make_boot_page(struct prog *p, const struct ring *r, int *out,
 	boot->parent = p->parent ? p->parent->id : 0;
 	boot->params = r->params;
 	snprintf(boot->url, sizeof(boot->url), "%s", p->url);
-	/* The credential: random, known to the broker and the program. */
-	if (getrandom(boot->key, sizeof(boot->key), 0) != sizeof(boot->key)) {
-		int err = errno;
-		explicit_bzero(&u, sizeof(u));
-		return error_sys(e, err, "getrandom");
-	}
+	/* boot->key stays zero (proto.h): the broker vouches for a
+	 * program to its peers itself (struct proto_peer). */
 	int fd = memfd_create("fakeos:boot", MFD_CLOEXEC | MFD_ALLOW_SEALING);
 	int r2 = fd < 0 ? error_sys(e, errno, "memfd_create(boot page)") : 0;
 	if (r2 == 0 && write_full(fd, boot, PROTO_PAGE) < 0)
@@ -427,7 +441,6 @@ static int make_boot_page(struct prog *p, const struct ring *r, int *out,
 						      F_SEAL_WRITE |
 						      F_SEAL_SEAL) < 0)
 		r2 = error_sys(e, errno, "sealing the boot page");
-	explicit_bzero(&u, sizeof(u));
 	if (r2 < 0) {
 		if (fd >= 0)
 			close(fd);

@@ -328,7 +328,7 @@ static void start_child(struct job *j, int memfd, const uint8_t *sha256)
 	} else {
 		log_info("%s: spawned %s (id %llu)", parent->url, c->url,
 			 (unsigned long long)c->id);
-		send_opened(parent, PROTO_OPENED, j->handle, 0, c->id, 0);
+		send_opened(parent, PROTO_OPENED, j->handle, 0, NULL, c->id, 0);
 	}
 }
 

@@ -12,6 +12,9 @@ _Static_assert(sizeof(struct proto_broadcast) + PROTO_BROADCAST_MAX ==
 	       "a broadcast fills at most a page");
 _Static_assert(sizeof(struct proto_exited) <= PROTO_PAGE, "exited fits");
 _Static_assert(sizeof(struct proto_boot) <= PROTO_PAGE, "boot page fits");
+_Static_assert(sizeof(struct proto_peer) == 1128 &&
+		       sizeof(struct proto_linked) == 1160,
+	       "version 5's OPENED and INCOMING: docs/PROTOCOL.md 6.1");
 /* docs/PROTOCOL.md 2.2: cpus went where version 2 had zeros. */
 _Static_assert(offsetof(struct proto_boot, url) == 200 &&
 		       offsetof(struct proto_boot, cpus) == 1224 &&
@@ -112,6 +115,25 @@ static int check_broadcast(const struct proto_broadcast *m, size_t n,
 	return 0;
 }
 
+/* Version 5's OPENED and INCOMING: a link's peer has a URL; anything
+ * else has no peer, and all its bytes are zero. */
+static int check_peer(const struct proto_linked *m, const char **why)
+{
+	const struct proto_peer *w = &m->who;
+	if (m->o.slot == 0) {
+		if (!zero(w, sizeof(*w)))
+			FAIL("a peer for what is no link");
+		return 0;
+	}
+	if (w->reserved != 0)
+		FAIL("reserved field is not zero");
+	size_t url_len;
+	if (!field_ok(w->host, sizeof(w->host), NULL) ||
+	    !field_ok(w->url, sizeof(w->url), &url_len) || url_len == 0)
+		FAIL("peer: host or URL is not a terminated string");
+	return 0;
+}
+
 int proto_check(const void *buf, size_t n, int from_program, const char **why)
 {
 	struct proto_hdr h;
@@ -165,7 +187,8 @@ int proto_check(const void *buf, size_t n, int from_program, const char **why)
 		break;
 	case PROTO_OPENED:
 	case PROTO_INCOMING:
-		want = sizeof(struct proto_opened);
+		want = h.version >= 5 ? sizeof(struct proto_linked)
+				      : sizeof(struct proto_opened);
 		break;
 	case PROTO_CLOSED:
 		want = sizeof(struct proto_status);
@@ -222,7 +245,7 @@ int proto_check(const void *buf, size_t n, int from_program, const char **why)
 		if (h.type == PROTO_INCOMING && h.version >= 4 &&
 		    (m->party_links == 0 || m->party_links >= PROTO_SLOTS))
 			FAIL("party_links out of range");
-		return 0;
+		return h.version >= 5 ? check_peer(buf, why) : 0;
 	}
 	case PROTO_CLOSED: {
 		const struct proto_status *m = buf;

@@ -20,6 +20,9 @@
  *    broker registers (the boot page's recv_pages), not PROVIDE_BUFFERS.
  * 4: INCOMING says how many links the client's party holds to the server
  *    (party_links); the boot page says which versions the broker speaks.
+ * 5: OPENED and INCOMING say who is at the other end of a link (struct
+ *    proto_linked: account, host, URL, sha256), and a quota's refusal is
+ *    -EDQUOT, no longer -EMFILE; the boot page's key is zero.
  *
  * A program speaks the newest version both it and its broker know, and
  * says which in every message's header; the broker answers it in the
@@ -27,7 +30,7 @@
  * cached for a long time, so a broker keeps speaking every version from
  * PROTO_VERSION_MIN on. The boot page's layout has its own number: it
  * has only grown, into bytes older libraries never read. */
-#define PROTO_VERSION 4
+#define PROTO_VERSION 5
 #define PROTO_VERSION_MIN 3
 #define PROTO_BOOT_VERSION 3
 #define PROTO_PAGE 4096
@@ -36,6 +39,7 @@
 #define PROTO_ARGS_SIZE 2048 /* FK_SPAWN_ARGS_MAX */
 #define PROTO_ARGC_MAX 64
 #define PROTO_REASON_SIZE 256
+#define PROTO_HOST_SIZE 64
 #define PROTO_BROADCAST_MAX (PROTO_PAGE - 16 - PROTO_NAME_SIZE - 16)
 
 /* Descriptors and ring slots every program starts with. */
@@ -102,9 +106,10 @@ enum proto_type {
 	PROTO_REQUEST_LAST = PROTO_CLOSE,
 
 	/* broker -> program: events. hdr.handle is the program's handle. */
-	PROTO_OPENED = 64, /* struct proto_opened */
-	PROTO_INCOMING, /* struct proto_opened: hdr.handle is the serve
-			   handle, body.slot the new link's slot */
+	PROTO_OPENED = 64, /* struct proto_opened; version 5: struct
+			      proto_linked */
+	PROTO_INCOMING, /* as OPENED: hdr.handle is the serve handle,
+			   body.slot the new link's slot */
 	PROTO_CLOSED, /* struct proto_status */
 	PROTO_EXITED, /* struct proto_exited */
 	PROTO_DELIVER, /* struct proto_broadcast: hdr.handle is the
@@ -159,6 +164,27 @@ struct proto_opened {
 			  child's id; else 0 */
 };
 
+/* Version 5: who is at the other end of a link, as the broker knows it
+ * (it started that program), never as the program says. */
+struct proto_peer {
+	uint32_t uid; /* its account: the uid whose launch (fakeos-run, or a
+			 fakeosd client or service) started its tree */
+	uint32_t reserved; /* 0 */
+	uint8_t sha256[32]; /* of the program's bytes, as verified */
+	char host[PROTO_HOST_SIZE]; /* "": this host. Reserved for remote
+				       links; a service that filters on
+				       uid checks it too. */
+	char url[PROTO_URL_SIZE]; /* the URL it was started from */
+};
+
+/* OPENED and INCOMING in version 5: the version-4 body, then the peer.
+ * For an OPENED of anything but a link (a served name, a subscription, a
+ * child: slot 0), who is all zero. */
+struct proto_linked {
+	struct proto_opened o;
+	struct proto_peer who;
+};
+
 struct proto_status {
 	struct proto_hdr hdr;
 	int32_t status; /* 0, or -errno */
@@ -190,6 +216,11 @@ struct proto_boot {
 	uint32_t recv_pages; /* PROTO_RECV_RING or PROTO_RECV_PROVIDE */
 	uint64_t id;
 	uint64_t parent;
+	/* Up to version 4, 32 random bytes meant as the program's
+	 * credential, which nothing ever checked. From version 5 the broker
+	 * writes zeros: a service learns who calls it from the broker
+	 * (struct proto_peer), not from a secret the caller could pass on
+	 * (docs/API.md, section 8.1). The bytes stay, so the layout does. */
 	uint8_t key[32];
 	struct io_uring_params params; /* as io_uring_setup filled them */
 	char url[PROTO_URL_SIZE];

@@ -42,6 +42,22 @@ static int32_t clamp(uint64_t v)
 
 /* --- messages from the broker --------------------------------------------- */
 
+/* Keeps who is at the other end of the link in slot (version 5; older
+ * brokers do not say, and fk_peer answers -EPROTONOSUPPORT). */
+static void keep_peer(const struct proto_opened *m, unsigned slot)
+{
+	struct fk_peer *p = &lib.peers[slot];
+	memset(p, 0, sizeof(*p));
+	p->id = m->peer;
+	if (m->hdr.version < 5)
+		return;
+	const struct proto_peer *w = &((const struct proto_linked *)m)->who;
+	p->uid = w->uid;
+	memcpy(p->sha256, w->sha256, sizeof(p->sha256));
+	memcpy(p->host, w->host, sizeof(p->host));
+	memcpy(p->url, w->url, sizeof(p->url));
+}
+
 static int on_opened(const struct proto_opened *m, struct fk_event *ev)
 {
 	fk_handle h = m->hdr.handle;
@@ -61,6 +77,7 @@ static int on_opened(const struct proto_opened *m, struct fk_event *ev)
 				  m->slot);
 		e->slot = m->slot;
 		lib.slot_owner[m->slot] = h;
+		keep_peer(m, m->slot);
 		lib_recv_arm(h, m->slot);
 	} else if (m->slot) {
 		lib_fatal("OPENED gives handle %d a slot but it is no link", h);
@@ -88,6 +105,7 @@ static int on_incoming(const struct proto_opened *m, struct fk_event *ev)
 	e->open = 1;
 	e->slot = m->slot;
 	lib.slot_owner[m->slot] = e->handle;
+	keep_peer(m, m->slot);
 	lib_recv_arm(e->handle, m->slot);
 	ev->source = serve;
 	ev->peer = m->peer;

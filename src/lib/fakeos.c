@@ -16,7 +16,12 @@ _Static_assert(FK_NAME_MAX + 1 == PROTO_NAME_SIZE, "names");
 _Static_assert(FK_SPAWN_ARGC_MAX == PROTO_ARGC_MAX, "spawn arguments");
 _Static_assert(FK_SPAWN_ARGS_MAX == PROTO_ARGS_SIZE, "spawn argument bytes");
 _Static_assert(FK_BROADCAST_MAX == PROTO_BROADCAST_MAX, "broadcast bytes");
-_Static_assert(FK_LINK_WAIT_MS == PROTO_LINK_WAIT_MS, "link wait");
+_Static_assert(FK_LINK_WAIT_MS == PROTO_LINK_WAIT_MS &&
+		       FK_LINK_WAIT_NS == PROTO_LINK_WAIT_MS * 1000000ULL,
+	       "link wait");
+_Static_assert(FK_URL_MAX + 1 == PROTO_URL_SIZE, "URLs");
+_Static_assert(sizeof(((struct fk_peer *)0)->host) == PROTO_HOST_SIZE,
+	       "hosts");
 
 /* --- starting -------------------------------------------------------------- */
 
@@ -43,9 +48,7 @@ static int read_boot(struct io_uring_params *params)
 		r = -EPROTO;
 	if (r == 0) {
 		memcpy(lib.url, b->url, sizeof(lib.url));
-		memcpy(lib.key, b->key, sizeof(lib.key));
 		lib.boot.url = lib.url;
-		lib.boot.key = lib.key;
 		lib.boot.id = b->id;
 		lib.boot.parent = b->parent;
 		lib.link_read = b->link_read;
@@ -435,6 +438,24 @@ int fk_send(fk_handle link, const void *buf, size_t len)
 	memcpy(lib_sbuf_ptr((unsigned)b), buf, len);
 	lib_enqueue(&e->q, link, (unsigned)b, len);
 	lib_work(e);
+	return 0;
+}
+
+int fk_peer(fk_handle link, struct fk_peer *out)
+{
+	if (!lib.ready)
+		return -EBADF;
+	struct lib_entry *e = lib_live(link);
+	if (!e)
+		return -EBADF;
+	if (e->kind != LIB_LINK || !out)
+		return -EINVAL;
+	if (!e->open)
+		return -ENOTCONN;
+	/* Every version-5 OPENED and INCOMING of a link names a URL. */
+	if (!lib.peers[e->slot].url[0])
+		return -EPROTONOSUPPORT;
+	*out = lib.peers[e->slot];
 	return 0;
 }
 

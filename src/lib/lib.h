@@ -119,7 +119,9 @@ struct lib_state {
 	unsigned spin_backoff; /* how many the last poll in vain set */
 	struct fk_boot boot;
 	char url[PROTO_URL_SIZE];
-	uint8_t key[32];
+	/* Who is at the other end of the link in each slot, as the broker's
+	 * OPENED or INCOMING said (version 5; url "" before): fk_peer. */
+	struct fk_peer peers[PROTO_SLOTS];
 
 	struct lib_entry e[LIB_HANDLES];
 	unsigned cursor; /* where the search for a free entry starts */

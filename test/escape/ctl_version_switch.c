@@ -14,6 +14,7 @@ int main(void)
 	if (ctl_send(&ring, &m, sizeof(m)) != (int)sizeof(m))
 		return SETUP_FAILED;
 	ctl_hdr(&m, PROTO_SUBSCRIBE, sizeof(m), 2);
+	m.hdr.version = PROTO_VERSION_MIN + 1; /* 4, whatever the newest */
 	strcpy(m.name, "second");
 	trying("a version-4 message after a version-3 one");
 	if (ctl_send(&ring, &m, sizeof(m)) != (int)sizeof(m))

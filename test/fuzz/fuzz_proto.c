@@ -104,7 +104,10 @@ static void accepted_ok(const void *buf, size_t n, int from_program)
 	case PROTO_OPENED:
 	case PROTO_INCOMING: {
 		const struct proto_opened *m = buf;
-		FUZZ_ASSERT(n == sizeof(*m), "opened len %zu", n);
+		/* Version 5 appends the peer (struct proto_linked). */
+		FUZZ_ASSERT(n == (h.version >= 5 ? sizeof(struct proto_linked)
+						 : sizeof(*m)),
+			    "opened len %zu of version %u", n, h.version);
 		FUZZ_ASSERT(m->slot < PROTO_SLOTS, "opened slot %u", m->slot);
 		if (h.type == PROTO_INCOMING && h.version >= 4)
 			FUZZ_ASSERT(m->party_links >= 1 &&
@@ -117,6 +120,14 @@ static void accepted_ok(const void *buf, size_t n, int from_program)
 		if (h.type == PROTO_INCOMING)
 			FUZZ_ASSERT(m->slot != PROTO_CONTROL_SLOT,
 				    "incoming link on the control slot");
+		if (h.version >= 5) {
+			const struct proto_peer *w =
+				&((const struct proto_linked *)buf)->who;
+			FUZZ_ASSERT(m->slot == 0 || (w->url[0] &&
+				    memchr(w->url, 0, sizeof(w->url)) &&
+				    memchr(w->host, 0, sizeof(w->host))),
+				    "a link's peer without a terminated URL");
+		}
 		break;
 	}
 	case PROTO_CLOSED: {

@@ -57,6 +57,7 @@ static union {
 	struct proto_spawn spawn;
 	struct proto_close close;
 	struct proto_opened opened;
+	struct proto_linked linked;
 	struct proto_status status;
 	struct proto_exited exited;
 	struct proto_broadcast bcast;
@@ -140,15 +141,26 @@ static void proto_seeds(void)
 	put(t, "close_slot_5", &m, n);
 
 	/* Events, as the broker sends them. */
-	n = msg(PROTO_OPENED, sizeof(m.opened), 1);
+	n = msg(PROTO_OPENED, sizeof(m.linked), 1);
 	m.opened.slot = 1;
 	m.opened.peer = 42;
+	m.linked.who.uid = 1000;
+	memset(m.linked.who.sha256, 0x5a, sizeof(m.linked.who.sha256));
+	set(m.linked.who.url, sizeof(m.linked.who.url), "https://h/server");
 	put(t, "opened_link", &m, n);
-	n = msg(PROTO_INCOMING, sizeof(m.opened), 2);
+	n = msg(PROTO_OPENED, sizeof(m.linked), 3);
+	put(t, "opened_service", &m, n);
+	n = msg(PROTO_INCOMING, sizeof(m.linked), 2);
 	m.opened.slot = PROTO_SLOTS - 1;
 	m.opened.peer = 7;
 	m.opened.party_links = 3;
+	set(m.linked.who.url, sizeof(m.linked.who.url), "file:///c");
 	put(t, "incoming_last_slot", &m, n);
+	n = msg(PROTO_INCOMING, sizeof(m.opened), 2);
+	m.opened.slot = PROTO_SLOTS - 1;
+	m.opened.party_links = 3;
+	m.hdr.version = 4;
+	put(t, "incoming_version_4", &m, n);
 	m.hdr.version = 3;
 	m.opened.party_links = 0;
 	put(t, "incoming_version_3", &m, n);

@@ -66,6 +66,12 @@ test_wrong_length_for_the_type_kills_only_the_sender() {
 	hostile ctl_wrong_length_for_type
 	expect_hostile_killed ctl_wrong_length_for_type "$M: wrong length for its type"
 }
+# Who calls a service is the broker's word (fk_peer), never the client's:
+# a request has no room for a claim.
+test_a_link_request_that_claims_an_identity_kills_only_the_sender() {
+	hostile ctl_link_claims_identity
+	expect_hostile_killed ctl_link_claims_identity "$M: wrong length for its type"
+}
 test_unknown_type_kills_only_the_sender() {
 	hostile ctl_unknown_type
 	expect_hostile_killed ctl_unknown_type "$M: unknown message type"

@@ -2,34 +2,41 @@
 # Programs are static and cached for a long time: a launcher that speaks a
 # newer protocol must keep running programs built against an older
 # libfakeos (docs/PROTOCOL.md, section 12). Here the programs of the last
-# protocol-3 tree (the commit tagged proto-3: test programs and libfakeos
-# both built from that tree's own sources) run under this launcher, alone
-# and beside programs of this tree, and must behave as that tree's own
-# tests say they did.
+# protocol-3 tree and of the last protocol-4 tree (test programs and
+# libfakeos both built from that tree's own sources) run under this
+# launcher, alone and beside programs of this tree, and must behave as
+# that tree's own tests say they did.
 . "$(dirname "$0")/../lib/testlib.sh"
 
-# The last commit whose libfakeos spoke protocol 3 (git tag proto-3). A
-# hash, not the tag: a clone of main has every commit, not every tag.
+# The last commits whose libfakeos spoke protocol 3 (git tag proto-3) and
+# 4 (the release before protocol 5). Hashes, not tags: a clone of main has
+# every commit, not every tag.
 V3_COMMIT=58a7f62337453409a4499043eec9a5638a8f2735
+V4_COMMIT=25790b706e5668d0dadf2913526e2ff752072a6b
 V3=$WORK/v3
+V4=$WORK/v4
 
-# Builds the v3 tree's api_probe and exit_with with its own libfakeos.
-build_v3() {
-	[ -x "$V3/build/progs/api_probe" ] && return 0
+# Builds an old tree's api_probe, exit_with and stress with its own
+# libfakeos, in DIR.
+build_old() { # VERSION COMMIT DIR
+	local v=$1 commit=$2 dir=$3
+	[ -x "$dir/build/progs/api_probe" ] && return 0
 	command -v git >/dev/null || skip "git is not installed"
-	git -C "$TOP" cat-file -e "$V3_COMMIT^{commit}" 2>/dev/null ||
-		skip "commit $V3_COMMIT (proto-3) is not in this clone's history"
-	mkdir -p "$V3"
-	git -C "$TOP" archive "$V3_COMMIT" | tar -x -C "$V3" ||
-		fail "git archive of $V3_COMMIT"
+	git -C "$TOP" cat-file -e "$commit^{commit}" 2>/dev/null ||
+		skip "commit $commit (protocol $v) is not in this clone's history"
+	mkdir -p "$dir"
+	git -C "$TOP" archive "$commit" | tar -x -C "$dir" ||
+		fail "git archive of $commit"
 	# Its deps stamp would run install-deps; this tree's already did.
-	mkdir -p "$V3/build" && touch "$V3/build/.deps-ok"
-	make -C "$V3" -s build/progs/api_probe build/progs/exit_with \
-		>"$WORK/v3-build.log" 2>&1 ||
-		fail "building the v3 programs: $(tail -n 5 "$WORK/v3-build.log")"
-	grep -q '#define PROTO_VERSION 3' "$V3/src/proto.h" ||
-		fail "$V3_COMMIT is not a protocol-3 tree"
+	mkdir -p "$dir/build" && touch "$dir/build/.deps-ok"
+	make -C "$dir" -s build/progs/api_probe build/progs/exit_with \
+		build/progs/stress >"$WORK/v$v-build.log" 2>&1 ||
+		fail "building the v$v programs: $(tail -n 5 "$WORK/v$v-build.log")"
+	grep -q "#define PROTO_VERSION $v\$" "$dir/src/proto.h" ||
+		fail "$commit is not a protocol-$v tree"
 }
+build_v3() { build_old 3 "$V3_COMMIT" "$V3"; }
+build_v4() { build_old 4 "$V4_COMMIT" "$V4"; }
 
 v3probe() {
 	build_v3
@@ -65,21 +72,58 @@ test_a_v3_program_sees_a_closed_link_and_its_childs_exit() {
 	assert_contains "$OUT" "child exit: 7"
 }
 
-test_a_v4_client_links_to_a_v3_server_in_one_tree() {
-	build_v3
+# A client of this tree's version and a server of an older one, in one
+# tree; the broker answers each in its own version.
+mixed() { # OLD-VERSION OLD-DIR
 	# Both in one directory, so that the one may spawn the other.
 	mkdir -p "$WORK/mixed"
-	cp "$TOP/build/progs/api_probe" "$WORK/mixed/api_probe_v4"
-	cp "$V3/build/progs/api_probe" "$WORK/mixed/api_probe_v3"
-	run timeout 60 "$RUN" -n -vv "file://$WORK/mixed/api_probe_v4" \
-		peer-exits-from "file://$WORK/mixed/api_probe_v3"
+	cp "$TOP/build/progs/api_probe" "$WORK/mixed/api_probe_new"
+	cp "$2/build/progs/api_probe" "$WORK/mixed/api_probe_v$1"
+	run timeout 60 "$RUN" -n -vv "file://$WORK/mixed/api_probe_new" \
+		peer-exits-from "file://$WORK/mixed/api_probe_v$1"
 	expect_code 0
 	assert_contains "$OUT" "closed: status 0 after 5 parts"
 	assert_contains "$OUT" "child exit: 7"
 	assert_contains "$OUT" "PASS"
-	# The broker answered each in its own version.
-	assert_contains "$ERR" "api_probe_v3: speaks protocol version 3"
-	assert_not_contains "$ERR" "api_probe_v4: speaks protocol version"
+	assert_contains "$ERR" "api_probe_v$1: speaks protocol version $1"
+	assert_not_contains "$ERR" "api_probe_new: speaks protocol version"
+}
+
+test_a_new_client_links_to_a_v3_server_in_one_tree() {
+	build_v3
+	mixed 3 "$V3"
+}
+
+test_a_new_client_links_to_a_v4_server_in_one_tree() {
+	build_v4
+	mixed 4 "$V4"
+}
+
+v4probe() {
+	build_v4
+	run timeout 60 "$RUN" -n "file://$V4/build/progs/api_probe" "$@"
+	expect_code 0
+	assert_contains "$OUT" "PASS"
+}
+
+test_a_v4_program_links_to_itself_and_sees_its_partys_links() {
+	v4probe send-sizes
+	assert_contains "$OUT" "send 4097: -90"
+	assert_contains "$OUT" "received 4096 bytes"
+	v4probe peer-exits
+	assert_contains "$OUT" "child exit: 7"
+}
+
+# Version 5 made a quota's refusal -EDQUOT; a version-4 program still
+# gets the -EMFILE its library documented.
+test_a_v4_program_still_gets_emfile_from_a_quota() {
+	build_v4
+	run timeout 60 "$RUN" -n "file://$V4/build/progs/stress" names
+	expect_code 0
+	assert_contains "$OUT" "stress: serve refused after 16: -24"
+	run timeout 60 "$RUN" -n "file://$TOP/build/progs/stress" names
+	expect_code 0
+	assert_contains "$OUT" "stress: serve refused after 16: -122"
 }
 
 run_tests

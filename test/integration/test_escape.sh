@@ -535,7 +535,9 @@ test_the_programs_mount_namespace_holds_only_its_empty_root() {
 		fail "the one mount is not the read-only empty root: $info"
 }
 
-# The boot page (fd 4) carries the program's credential. A root launch runs
+# The boot page (fd 4) carries what the program is told about itself (its
+# URL, its id, its ring's geometry); from protocol 5 no key: those 32
+# bytes, at offset 48, are zero (docs/API.md 8.1). A root launch runs
 # the program as nobody, but in a user namespace of its own: another host
 # process running as nobody passes the uid check and still fails the ptrace
 # access check (it has no capability over that namespace), so it can read
@@ -551,6 +553,8 @@ test_other_host_processes_cannot_read_the_boot_page() {
 		assert_eq "$(stat -c %u /proc/$c)" 65534 "owner of /proc/$c"
 		assert_eq "$(head -c 8 /proc/$c/fd/4)" "FkOkBoot" \
 			"root reading the boot page of $c"
+		assert_eq "$(tail -c +49 /proc/$c/fd/4 | head -c 32 | od -An -v -tx1 |
+			tr -d ' \n')" "$(printf '%064d' 0)" "the key's bytes of $c"
 		for f in fd/4 mem environ; do
 			local err
 			if err=$(setpriv --reuid=65534 --regid=65534 --clear-groups \

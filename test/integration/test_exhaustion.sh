@@ -67,7 +67,7 @@ test_spawn_bomb_stops_at_the_tree_quota_and_is_named() {
 test_link_bomb_at_a_service_stops_at_the_per_peer_quota() {
 	drive -- links guard
 	pair_survived
-	assert_contains "$OUT" "stress: link refused after 16 ends: -24"
+	assert_contains "$OUT" "stress: link refused after 16 ends: -122"
 	assert_contains "$ERR" "refused: quota of 16 links to one program (file://$TOP/build/progs/stress) reached by file://$TOP/build/progs/stress (id "
 }
 
@@ -76,7 +76,7 @@ test_link_bomb_at_itself_stops_at_the_per_peer_quota_after_8() {
 	# party: 8 links are the 16 of the per-party quota.
 	drive -- links bomb
 	pair_survived
-	assert_contains "$OUT" "stress: link refused after 8 ends: -24"
+	assert_contains "$OUT" "stress: link refused after 8 ends: -122"
 	assert_contains "$ERR" "refused: quota of 16 links to one program (file://$TOP/build/progs/stress) reached by file://$TOP/build/progs/stress (id "
 }
 
@@ -85,7 +85,7 @@ test_link_bomb_at_many_services_stops_at_the_per_program_quota() {
 	# applies, and the 64th link meets the ring's 63 data slots.
 	drive -- fanout 5
 	pair_survived
-	assert_contains "$OUT" "stress: link refused after 63 ends: -24"
+	assert_contains "$OUT" "stress: link refused after 63 ends: -122"
 	assert_contains "$ERR" "refused: quota of 63 links per program reached"
 	assert_not_contains "$ERR" "links to one program"
 }
@@ -93,14 +93,14 @@ test_link_bomb_at_many_services_stops_at_the_per_program_quota() {
 test_serving_names_stops_at_the_names_quota() {
 	drive -- names
 	pair_survived
-	assert_contains "$OUT" "stress: serve refused after 16: -24"
+	assert_contains "$OUT" "stress: serve refused after 16: -122"
 	assert_contains "$ERR" "refused: quota of 16 served names per program reached"
 }
 
 test_subscribing_stops_at_the_subscriptions_quota() {
 	drive -- subs
 	pair_survived
-	assert_contains "$OUT" "stress: subscribe refused after 16: -24"
+	assert_contains "$OUT" "stress: subscribe refused after 16: -122"
 	assert_contains "$ERR" "refused: quota of 16 subscriptions per program reached"
 }
 

@@ -55,7 +55,7 @@ write_api_program() {
 test_install_puts_every_file_in_place() {
 	install_tree
 	local f
-	for f in bin/fakeos-run bin/fakeos-policy bin/fakeos-cc \
+	for f in bin/fakeos-run bin/fakeos-policy bin/fakeos-cc bin/fakeos-c++ \
 		lib/fakeos/fakeos-fetch; do
 		[ -x "$P/$f" ] || fail "$P/$f is not installed executable"
 	done

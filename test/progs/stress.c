@@ -186,7 +186,7 @@ static int spawn_bomb(const char *url)
 	}
 }
 
-/* Links to the targets in turn until the broker refuses with -EMFILE.
+/* Links to the targets in turn until the broker refuses with -EDQUOT.
  * Links that open are kept, so each one counts against the quotas. */
 static int link_bomb(char *const *targets, int n)
 {
@@ -211,7 +211,7 @@ static int link_bomb(char *const *targets, int n)
 				printf("stress: link refused after %ld "
 				       "ends: %d\n",
 				       opened, ev[0].status);
-				return ev[0].status == -EMFILE ? 0 : 1;
+				return ev[0].status == -EDQUOT ? 0 : 1;
 			}
 			fk_release(&ev[0]);
 		}
@@ -274,7 +274,7 @@ static int fanout(int n)
 }
 
 /* Serves (or subscribes to) one new name after another until the broker
- * refuses with -EMFILE. */
+ * refuses with -EDQUOT. */
 static int name_bomb(const char *what)
 {
 	int sub = !strcmp(what, "subscribe");
@@ -292,7 +292,7 @@ static int name_bomb(const char *what)
 			if (ev[0].type == FK_EV_CLOSED && ev[0].handle == h) {
 				printf("stress: %s refused after %ld: %d\n",
 				       what, held, ev[0].status);
-				return ev[0].status == -EMFILE ? 0 : 1;
+				return ev[0].status == -EDQUOT ? 0 : 1;
 			}
 			fk_release(&ev[0]);
 		}

@@ -17,6 +17,7 @@ static union {
 	struct proto_spawn spawn;
 	struct proto_close close;
 	struct proto_opened opened;
+	struct proto_linked linked;
 	struct proto_status status;
 	struct proto_exited exited;
 	struct proto_broadcast bcast;
@@ -400,6 +401,7 @@ START_TEST(test_proto_opened_and_incoming_slots)
 {
 	memset(&m, 0, sizeof(m));
 	proto_hdr_init(&m.hdr, PROTO_OPENED, sizeof(m.opened), 6);
+	m.hdr.version = 4; /* the 32-byte layout */
 	m.opened.slot = 0; /* not a link */
 	ck_assert_int_eq(check(sizeof(m.opened), FROM_BROKER), 0);
 	m.opened.slot = PROTO_SLOTS - 1;
@@ -418,7 +420,50 @@ START_TEST(test_proto_opened_and_incoming_slots)
 }
 END_TEST
 
-START_TEST(test_proto_versions_3_and_4_are_spoken_and_no_other)
+/* Version 5: OPENED and INCOMING carry who is at the other end of a link
+ * (struct proto_peer), and nothing for what is no link. */
+START_TEST(test_proto_version_5_says_who_is_at_the_other_end)
+{
+	size_t n = make_event(PROTO_INCOMING, sizeof(m.linked));
+	m.opened.slot = 5;
+	m.opened.party_links = 1;
+	m.linked.who.uid = 65534;
+	memset(m.linked.who.sha256, 0xab, sizeof(m.linked.who.sha256));
+	strcpy(m.linked.who.url, "https://origin/prog");
+	ck_assert_int_eq(check(n, FROM_BROKER), 0);
+	/* the 32-byte layout is version 4's only */
+	rejects(sizeof(m.opened), FROM_BROKER, -EMSGSIZE,
+		"header length differs from the datagram's");
+	m.hdr.len = sizeof(m.opened);
+	rejects(sizeof(m.opened), FROM_BROKER, -EMSGSIZE,
+		"wrong length for its type");
+	m.hdr.len = (uint32_t)n;
+	m.linked.who.url[0] = '\0';
+	rejects(n, FROM_BROKER, -EPROTO,
+		"peer: host or URL is not a terminated string");
+	strcpy(m.linked.who.url, "https://origin/prog");
+	memset(m.linked.who.host, 'h', sizeof(m.linked.who.host));
+	rejects(n, FROM_BROKER, -EPROTO,
+		"peer: host or URL is not a terminated string");
+	memset(m.linked.who.host, 0, sizeof(m.linked.who.host));
+	m.linked.who.url[sizeof(m.linked.who.url) - 1] = 'x'; /* padding */
+	rejects(n, FROM_BROKER, -EPROTO,
+		"peer: host or URL is not a terminated string");
+	m.linked.who.url[sizeof(m.linked.who.url) - 1] = '\0';
+	m.linked.who.reserved = 1;
+	rejects(n, FROM_BROKER, -EPROTO, "reserved field is not zero");
+	m.linked.who.reserved = 0;
+	/* An OPENED of a served name (slot 0) has no peer. */
+	m.hdr.type = PROTO_OPENED;
+	m.opened.slot = 0;
+	m.opened.party_links = 0;
+	rejects(n, FROM_BROKER, -EPROTO, "a peer for what is no link");
+	memset(&m.linked.who, 0, sizeof(m.linked.who));
+	ck_assert_int_eq(check(n, FROM_BROKER), 0);
+}
+END_TEST
+
+START_TEST(test_proto_versions_3_to_5_are_spoken_and_no_other)
 {
 	for (unsigned v = 0; v < 8; v++) {
 		size_t n = make_name(PROTO_LINK, "echo");
@@ -436,6 +481,7 @@ END_TEST
 START_TEST(test_proto_party_links_only_in_a_version_4_incoming)
 {
 	size_t n = make_event(PROTO_INCOMING, sizeof(m.opened));
+	m.hdr.version = 4;
 	m.opened.slot = 5;
 	m.opened.party_links = 1;
 	ck_assert_int_eq(check(n, FROM_BROKER), 0);
@@ -487,6 +533,7 @@ END_TEST
 START_TEST(test_proto_opened_reserved_must_be_zero)
 {
 	size_t n = make_event(PROTO_OPENED, sizeof(m.opened));
+	m.hdr.version = 4;
 	m.opened.party_links = 1;
 	rejects(n, FROM_BROKER, -EPROTO, "reserved field is not zero");
 }
@@ -546,8 +593,8 @@ START_TEST(test_proto_fixed_types_reject_a_wrong_length)
 		{ PROTO_SPAWN, sizeof(struct proto_spawn), FROM_PROGRAM },
 		{ PROTO_KILL, sizeof(struct proto_hdr), FROM_PROGRAM },
 		{ PROTO_CLOSE, sizeof(struct proto_close), FROM_PROGRAM },
-		{ PROTO_OPENED, sizeof(struct proto_opened), FROM_BROKER },
-		{ PROTO_INCOMING, sizeof(struct proto_opened), FROM_BROKER },
+		{ PROTO_OPENED, sizeof(struct proto_linked), FROM_BROKER },
+		{ PROTO_INCOMING, sizeof(struct proto_linked), FROM_BROKER },
 		{ PROTO_CLOSED, sizeof(struct proto_status), FROM_BROKER },
 		{ PROTO_EXITED, sizeof(struct proto_exited), FROM_BROKER },
 	};
@@ -560,6 +607,7 @@ START_TEST(test_proto_fixed_types_reject_a_wrong_length)
 		if (fixed[i].type == PROTO_INCOMING) {
 			m.opened.slot = 1;
 			m.opened.party_links = 1;
+			m.linked.who.url[0] = 'p';
 		}
 		ck_assert_int_eq(check(n, fixed[i].dir), 0);
 		if (fixed[i].len > sizeof(struct proto_hdr)) {
@@ -692,6 +740,7 @@ START_TEST(test_proto_each_rule_refuses_with_its_documented_reason)
 	m.opened.party_links = 1;
 	rejects(n, FROM_BROKER, -EPROTO, "reserved field is not zero");
 	n = make_event(PROTO_INCOMING, sizeof(m.opened)); /* 25 */
+	m.hdr.version = 4;
 	rejects(n, FROM_BROKER, -EPROTO, "slot out of range");
 	n = make_event(PROTO_CLOSED, sizeof(m.status)); /* 26 */
 	m.status.status = 1;
@@ -749,6 +798,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_proto_broadcast_dropped_only_in_deliveries);
 	tcase_add_test(t, test_proto_broadcast_shorter_than_its_header_is_rejected);
 	tcase_add_test(t, test_proto_opened_and_incoming_slots);
+	tcase_add_test(t, test_proto_version_5_says_who_is_at_the_other_end);
 	tcase_add_test(t, test_proto_closed_status_is_zero_or_errno);
 	tcase_add_test(t, test_proto_exited_status_and_reason);
 	tcase_add_test(t, test_proto_opened_reserved_must_be_zero);
@@ -761,7 +811,7 @@ static Suite *suite(void)
 	tcase_add_test(t, test_proto_broadcast_payload_limit_is_the_page_limit);
 	tcase_add_test(t, test_proto_each_rule_refuses_with_its_documented_reason);
 	tcase_add_test(t, test_proto_boot_page_fits_a_page_and_says_its_magic);
-	tcase_add_test(t, test_proto_versions_3_and_4_are_spoken_and_no_other);
+	tcase_add_test(t, test_proto_versions_3_to_5_are_spoken_and_no_other);
 	tcase_add_test(t, test_proto_party_links_only_in_a_version_4_incoming);
 	suite_add_tcase(s, t);
 	return s;
