@@ -25,6 +25,7 @@ struct shell {
 	struct config_list conf_path; /* the operator's, shell.conf */
 	struct config_list path; /* this session's */
 	int last; /* the last command's status */
+	void *history; /* the prompt's (libedit's History), for completion */
 };
 
 /* Runs one command line: a built-in, or a program. Returns its status;

@@ -141,9 +141,8 @@ static unsigned char complete(EditLine *el, int ch)
 {
 	(void)ch;
 	struct shell *sh = NULL;
-	History *hist = NULL;
 	el_get(el, EL_CLIENTDATA, &sh);
-	el_get(el, EL_HIST, NULL, &hist);
+	History *hist = sh ? sh->history : NULL;
 	const LineInfo *li = el_line(el);
 	const char *start = li->cursor;
 	while (start > li->buffer && start[-1] != ' ' && start[-1] != '\t')
@@ -229,6 +228,7 @@ int shell_interactive(struct shell *sh)
 	el_set(el, EL_SIGNAL, 1);
 	el_set(el, EL_PROMPT, prompt);
 	el_set(el, EL_HIST, history, hist);
+	sh->history = hist;
 	el_set(el, EL_CLIENTDATA, sh);
 	el_set(el, EL_ADDFN, "fakeos-complete",
 	       "complete a URL, a name or a built-in", complete);
