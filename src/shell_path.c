@@ -12,7 +12,7 @@
 bool shell_name_ok(const char *w)
 {
 	size_t n = strlen(w);
-	if (n == 0 || n > SHELL_NAME_MAX || w[0] == '.')
+	if (n == 0 || n > SHELL_NAME_MAX || w[0] == '.' || w[0] == '-')
 		return false;
 	return strspn(w, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
 			 "0123456789._+-") == n;

@@ -9,7 +9,7 @@
  * The user may replace it for a session (the `path` built-in).
  *
  * Resolution (fakeos-shell(1), SEARCH PATH): a word with "://" is a URL
- * and is taken as it is. A name ([A-Za-z0-9_+-][A-Za-z0-9._+-]*, so never
+ * and is taken as it is. A name ([A-Za-z0-9_+][A-Za-z0-9._+-]*, so never
  * "." or ".." or a path) is tried against the bases in order: a file://
  * base matches when BASE/NAME is a regular file this user can read (what
  * the daemon's fetch will open, with the user's credentials); an http(s)
