@@ -224,10 +224,28 @@ test_a_malformed_command_is_refused_whole() {
 	assert_not_contains "$(cat "$DLOG")" " runs "
 }
 
+test_a_shell_conf_anyone_else_could_write_is_refused() {
+	settings
+	shell_conf "* file://$BIN/"
+	ssh_start
+	chmod 664 "$ETC/shell.conf"
+	run tssh "$(at)" exit_with 3
+	expect_code 125
+	assert_contains "$ERR" "shell.conf is writable by group"
+	chmod 644 "$ETC/shell.conf"
+	run tssh "$(at)" exit_with 3
+	expect_code 3
+}
+
 # --- nothing else ------------------------------------------------------------
 
 test_a_host_shell_or_command_is_refused() {
 	ssh_start
+	# ~/.ssh/rc would be run by the user's login shell: it is not.
+	mkdir -p "$HOMEDIR/.ssh"
+	echo "touch $WORK/rc-ran" >"$HOMEDIR/.ssh/rc"
+	chown -R "$TUSER:" "$HOMEDIR/.ssh"
+	chmod 755 "$WORK"
 	run tssh "$(at)" /bin/sh -c id
 	expect_code 126
 	assert_contains "$ERR" "/bin/sh: refused: not a URL or a program name"
@@ -241,6 +259,7 @@ test_a_host_shell_or_command_is_refused() {
 	run tssh -T "$(at)"
 	expect_code 125
 	assert_contains "$ERR" "no command and no terminal"
+	assert_no_file "$WORK/rc-ran"
 	assert_not_contains "$(cat "$DLOG")" " runs "
 }
 
