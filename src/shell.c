@@ -121,7 +121,8 @@ static int run_program(struct shell *sh, char **argv, size_t argc)
 		if (strcmp(a, "--") == 0) {
 			i++;
 			break;
-		} else if (!strcmp(a, "-n") || !strcmp(a, "--no-stdin")) {
+		}
+		if (!strcmp(a, "-n") || !strcmp(a, "--no-stdin")) {
 			o.stdin_relay = false;
 		} else if (!strcmp(a, "--raw-console")) {
 			o.raw_console = true;

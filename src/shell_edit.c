@@ -63,7 +63,7 @@ static void add(struct candidates *c, const char *s)
 	for (size_t i = 0; i < c->n; i++)
 		if (strcmp(c->v[i], s) == 0)
 			return;
-	if (c->n == c->cap) {
+	if (!c->v || c->n == c->cap) {
 		c->cap = c->cap ? 2 * c->cap : 32;
 		char **v = realloc(c->v, c->cap * sizeof(*v));
 		if (!v)
@@ -151,10 +151,11 @@ static unsigned char complete(EditLine *el, int ch)
 	for (const char *p = li->buffer; p < start; p++)
 		if (*p != ' ' && *p != '\t')
 			first = false;
-	cleanup_free char *prefix = strndup(start,
-					    (size_t)(li->cursor - start));
-	if (!prefix || !sh || !hist)
+	if (!sh || !hist)
 		return CC_ERROR;
+	char *prefix = xmalloc((size_t)(li->cursor - start) + 1);
+	memcpy(prefix, start, (size_t)(li->cursor - start));
+	prefix[li->cursor - start] = '\0';
 	struct candidates c = { .prefix = prefix, .plen = strlen(prefix) };
 	gather(sh, hist, first, &c);
 	unsigned char ret = CC_REFRESH;
@@ -174,10 +175,12 @@ static unsigned char complete(EditLine *el, int ch)
 			common = k;
 		}
 		if (common > c.plen) {
-			cleanup_free char *more =
-				strndup(c.v[0] + c.plen, common - c.plen);
-			if (!more || el_insertstr(el, more) < 0)
+			/* el_insertstr takes a string: cut the first there. */
+			char keep = c.v[0][common];
+			c.v[0][common] = '\0';
+			if (el_insertstr(el, c.v[0] + c.plen) < 0)
 				ret = CC_ERROR;
+			c.v[0][common] = keep;
 		} else {
 			qsort(c.v, c.n, sizeof(*c.v), compare);
 			fputc('\n', stdout);
@@ -190,6 +193,7 @@ static unsigned char complete(EditLine *el, int ch)
 	for (size_t i = 0; i < c.n; i++)
 		free(c.v[i]);
 	free(c.v);
+	free(prefix);
 	return ret;
 }
 
@@ -203,10 +207,10 @@ static void set_signals(void)
 	/* No SA_RESTART: the read at the prompt returns, and the line is
 	 * abandoned. */
 	sa.sa_handler = on_interrupt;
-	sigaction(SIGINT, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
 	sa.sa_handler = SIG_IGN;
-	sigaction(SIGQUIT, &sa, NULL);
-	sigaction(SIGTSTP, &sa, NULL);
+	(void)sigaction(SIGQUIT, &sa, NULL);
+	(void)sigaction(SIGTSTP, &sa, NULL);
 }
 
 int shell_interactive(struct shell *sh)

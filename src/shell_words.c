@@ -53,28 +53,29 @@ int shell_split(const char *s, size_t len, struct shell_words *w,
 		for (; i < len && (quote || (s[i] != ' ' && s[i] != '\t'));
 		     i++) {
 			char c = s[i];
-			if (quote == '\'' && c == '\'') {
+			if (quote && c == quote) {
 				quote = 0;
-			} else if (quote == '\'') {
-				out[o++] = c;
-			} else if (quote == '"' && c == '"') {
-				quote = 0;
-			} else if (!quote && (c == '\'' || c == '"')) {
+				continue;
+			}
+			if (!quote && (c == '\'' || c == '"')) {
 				quote = c;
 				opened = i;
-			} else if (c == '\\' && (!quote || (i + 1 < len &&
-						  (s[i + 1] == '"' ||
-						   s[i + 1] == '\\')))) {
+				continue;
+			}
+			/* A backslash escapes anything outside quotes, only "
+			 * and itself inside "...", nothing inside '...'. */
+			if (c == '\\' && quote != '\'' &&
+			    (!quote || (i + 1 < len && (s[i + 1] == '"' ||
+							s[i + 1] == '\\')))) {
 				if (++i == len) {
 					r = error_set(e, EINVAL,
 						      "a backslash ends the "
 						      "command");
 					goto out;
 				}
-				out[o++] = s[i];
-			} else {
-				out[o++] = c;
+				c = s[i];
 			}
+			out[o++] = c;
 		}
 		if (quote) {
 			r = error_set(e, EINVAL, "the %s quote at byte %zu is "
