@@ -67,8 +67,8 @@ endif
 RUN_MUSL ?= 1
 CHECK_LIBS := -lcheck_pic -lsubunit -lm -lrt -pthread
 
-HOST_SRCS := $(filter-out src/main.c src/fetch_main.c src/fakeosd.c src/fakeosctl.c,\
-	     $(wildcard src/*.c))
+HOST_SRCS := $(filter-out src/main.c src/fetch_main.c src/fakeosd.c src/fakeosctl.c \
+	     src/shell.c src/shell_edit.c,$(wildcard src/*.c))
 HOST_OBJS := $(HOST_SRCS:%.c=$(B)/%.o)
 UNIT_SRCS := $(wildcard test/unit/test_*.c)
 UNIT_BINS := $(UNIT_SRCS:test/unit/%.c=$(B)/test/%)
@@ -85,7 +85,7 @@ PROG_SRCS := $(wildcard test/progs/*.c)
 TEST_PROGS := $(PROG_SRCS:test/progs/%.c=build/progs/%)
 
 PROGS := $(B)/fakeos-run $(B)/fakeos-policy $(B)/fakeos-fetch $(B)/fakeosd \
-	 $(B)/fakeosctl
+	 $(B)/fakeosctl $(B)/fakeos-shell
 
 DEPS_STAMP := build/.deps-ok
 
@@ -145,7 +145,7 @@ RUN_INC := build/musl-run-include
 # The daemon's own modules are not the launcher's: daemon.c, services.c, and
 # notify.c, which needs libsystemd (left out like fetch_curl.c).
 RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c \
-	    src/daemon_ctl.c \
+	    src/daemon_ctl.c src/shell_words.c src/shell_path.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
@@ -205,6 +205,12 @@ $(B)/fakeosd: $(B)/src/fakeosd.o $(B)/src/default_filter.o $(B)/libhost.a
 # fakeosd's control tool: a glibc program like fakeosd.
 $(B)/fakeosctl: $(B)/src/fakeosctl.o $(B)/libhost.a
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# The login helper sshd runs for fakeOS users (src/shell.h): a glibc
+# client of fakeosd like fakeosctl, and the one program that links libedit
+# (its prompt, src/shell_edit.c).
+$(B)/fakeos-shell: $(B)/src/shell.o $(B)/src/shell_edit.o $(B)/libhost.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) -ledit
 
 # --- the SDK: libfakeos ------------------------------------------------------
 # The program-side library is built with musl, against Debian's static
@@ -357,7 +363,7 @@ install: $(PROGS) build/libfakeos.a
 		$(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(INCLUDEDIR) \
 		$(DESTDIR)$(LIBDIR)/pkgconfig
 	install -m 0755 $(B)/fakeos-run $(B)/fakeos-policy $(B)/fakeosctl \
-		$(DESTDIR)$(BINDIR)/
+		$(B)/fakeos-shell $(DESTDIR)$(BINDIR)/
 	install -d $(DESTDIR)$(SBINDIR)
 	install -m 0755 $(B)/fakeosd $(DESTDIR)$(SBINDIR)/
 	@# fakeosd's settings: root's, and never over an operator's own.
@@ -379,7 +385,14 @@ install: $(PROGS) build/libfakeos.a
 	install -m 0644 man/fakeos.3 $(DESTDIR)$(MANDIR)/man3/
 	install -m 0644 policy/default.policy $(DESTDIR)$(DATADIR)/fakeos/
 	install -m 0644 man/fakeos-run.1 man/fakeos-policy.1 \
-		$(DESTDIR)$(MANDIR)/man1/
+		man/fakeos-shell.1 $(DESTDIR)$(MANDIR)/man1/
+	@# sshd's drop-in for `Match Group fakeos` (fakeos-shell(1)): sshd
+	@# reads it at its next reload; never over an operator's own.
+	install -d -m 0755 $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d
+	test -e $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d/fakeos.conf || { \
+		sed -e 's|@BINDIR@|$(BINDIR)|g' etc/sshd/fakeos.conf.in \
+		    >$(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d/fakeos.conf && \
+		chmod 0644 $(DESTDIR)$(SYSCONFDIR)/ssh/sshd_config.d/fakeos.conf; }
 	install -m 0644 man/fakeos-policy.5 man/fakeosd.conf.5 \
 		$(DESTDIR)$(MANDIR)/man5/
 	install -d $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)

@@ -16,7 +16,7 @@
 
 FUZZ_CC := clang
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := proto dproto policy url cache elf headers config
+FUZZ_TARGETS := proto dproto policy url cache elf headers config shell_words
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -38,6 +38,11 @@ FUZZ_LIBS_elf := -lnettle
 FUZZ_MODS_headers := fetch util log
 FUZZ_MODS_config := config proto url hash util log
 FUZZ_LIBS_config := -lnettle
+# shell_path's config_read_file (config_load) is never called: it comes
+# with config.o's object.
+FUZZ_MODS_shell_words := shell_words shell_path config config_load proto url \
+			 hash util log
+FUZZ_LIBS_shell_words := -lnettle
 
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/fuzz_%)
 

@@ -282,3 +282,40 @@ int client_run(int sock, const struct broker_opts *o, const char *url,
 		  why ? why : "the connection ended");
 	return EXIT_LAUNCHER;
 }
+
+int client_list(int sock, uint32_t what, void (*fn)(const char *line,
+						    void *arg),
+		void *arg)
+{
+	struct dproto_list q;
+	memset(&q, 0, sizeof(q));
+	dproto_hdr_init(&q.hdr, DPROTO_LIST, sizeof(q));
+	q.what = what;
+	if (send(sock, &q, sizeof(q), MSG_NOSIGNAL) < 0)
+		return -errno;
+	cleanup_free union {
+		struct dproto_list_reply r;
+		unsigned char b[DPROTO_MAX + 1];
+	} *m = xmalloc(sizeof(*m));
+	for (;;) {
+		const char *why;
+		ssize_t n = recv(sock, m, DPROTO_MAX, 0);
+		if (n < 0)
+			return -errno;
+		if (n == 0 || dproto_check(m, (size_t)n, 0, &why) < 0 ||
+		    m->r.hdr.type != DPROTO_LIST_REPLY)
+			return -EPROTO;
+		/* Whole lines, each ending in a newline (dproto.h). */
+		char *t = m->r.text, *end = t + m->r.text_len;
+		while (t < end) {
+			char *nl = memchr(t, '\n', (size_t)(end - t));
+			if (!nl)
+				break;
+			*nl = '\0';
+			fn(t, arg);
+			t = nl + 1;
+		}
+		if (m->r.last)
+			return 0;
+	}
+}

@@ -23,4 +23,12 @@ int client_connect(const char *path, struct error *e);
 int client_run(int sock, const struct broker_opts *o, const char *url,
 	       char *const *argv);
 
+/* Asks the daemon on sock for a listing (enum dproto_list_what) and calls
+ * fn with each line of it, without its newline, header included; then
+ * the daemon closes. fakeos-shell completes URLs from its account's
+ * programs this way. Returns 0, or -EPROTO / -errno. */
+int client_list(int sock, uint32_t what, void (*fn)(const char *line,
+						    void *arg),
+		void *arg);
+
 #endif

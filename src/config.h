@@ -131,6 +131,13 @@ void config_free(struct config *c);
 int config_load(const char *dir, uid_t owner, struct config *out,
 		struct error *e);
 
+/* Reads DIR/NAME whole (NUL-terminated, *len bytes before the NUL) with
+ * the checks config_load makes of every file it reads: the same rule for
+ * another reader of /etc/fakeos (fakeos-shell's shell.conf). -ENOENT
+ * when there is no DIR/NAME (a dangling link is -EPERM), with e set. */
+int config_read_file(const char *dir, const char *name, uid_t owner,
+		     char **text, size_t *len, struct error *e);
+
 enum config_kind {
 	CONFIG_KIND_MAIN, /* fakeosd.conf */
 	CONFIG_KIND_SERVICE, /* services.d/NAME.conf */

@@ -119,10 +119,9 @@ static int open_dir(const char *dir, uid_t owner, int *out, struct error *e)
 	return 0;
 }
 
-/* Reads one file of the configuration, checked, and parses it. */
-static int load_file(int dirfd, const char *name, const char *path,
-		     enum config_kind kind, uid_t owner, struct config *c,
-		     struct error *e)
+/* Reads one file of the configuration whole, checked. */
+static int read_checked(int dirfd, const char *name, const char *path,
+			uid_t owner, char **text, size_t *len, struct error *e)
 {
 	cleanup_fd int fd = -1;
 	struct stat st = { .st_mode = 0 };
@@ -134,11 +133,26 @@ static int load_file(int dirfd, const char *name, const char *path,
 	if (st.st_size > CONFIG_FILE_MAX)
 		return error_set(e, EFBIG, "%s: larger than %d bytes", path,
 				 CONFIG_FILE_MAX);
-	size_t len = (size_t)st.st_size;
-	cleanup_free char *text = xmalloc(len + 1);
-	r = read_full(fd, text, len);
+	*len = (size_t)st.st_size;
+	cleanup_free char *t = xmalloc(*len + 1);
+	r = read_full(fd, t, *len);
 	if (r < 0)
 		return error_sys(e, r, "%s: read", path);
+	t[*len] = '\0';
+	*text = steal_pointer(&t);
+	return 0;
+}
+
+/* Reads one file of the configuration, checked, and parses it. */
+static int load_file(int dirfd, const char *name, const char *path,
+		     enum config_kind kind, uid_t owner, struct config *c,
+		     struct error *e)
+{
+	cleanup_free char *text = NULL;
+	size_t len = 0;
+	int r = read_checked(dirfd, name, path, owner, &text, &len, e);
+	if (r < 0)
+		return r;
 	return config_parse_text(path, text, len, kind, NULL, c, e);
 }
 
@@ -255,4 +269,21 @@ int config_load(const char *dir, uid_t owner, struct config *out,
 		config_init(out);
 	}
 	return r;
+}
+
+int config_read_file(const char *dir, const char *name, uid_t owner,
+		     char **text, size_t *len, struct error *e)
+{
+	*text = NULL;
+	*len = 0;
+	cleanup_fd int dirfd = -1;
+	int r = open_dir(dir, owner, &dirfd, e);
+	if (r < 0)
+		return r;
+	cleanup_free char *path = xasprintf("%s/%s", dir, name);
+	struct stat lst;
+	if (fstatat(dirfd, name, &lst, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    errno == ENOENT)
+		return error_set(e, ENOENT, "%s: no such file", path);
+	return read_checked(dirfd, name, path, owner, text, len, e);
 }
