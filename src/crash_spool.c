@@ -14,6 +14,25 @@
 #include "fetch.h"
 #include "log.h"
 
+int crash_default_dir(char **out, struct error *e)
+{
+	const char *xdg = secure_getenv("XDG_STATE_HOME");
+	if (xdg && xdg[0] == '/') {
+		*out = xasprintf("%s/fakeos/crash", xdg);
+		return 0;
+	}
+	if (geteuid() == 0) {
+		*out = xstrdup("/var/spool/fakeos/run-crash");
+		return 0;
+	}
+	const char *home = secure_getenv("HOME");
+	if (!home || home[0] != '/')
+		return error_set(e, ENOENT, "no home directory for the crash "
+					    "spool: set HOME or XDG_STATE_HOME");
+	*out = xasprintf("%s/.local/state/fakeos/crash", home);
+	return 0;
+}
+
 static int prepare_one(const char *dir, struct error *e)
 {
 	if (mkdir(dir, 0700) < 0 && errno != EEXIST)

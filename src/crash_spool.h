@@ -18,6 +18,12 @@
 #define CRASH_RATE_WINDOW_S 60 /* ... in this many seconds */
 #define CRASH_RATE_SLOTS 64
 
+/* A standalone fakeos-run's spool: $XDG_STATE_HOME/fakeos/crash, else
+ * $HOME/.local/state/fakeos/crash; root's /var/spool/fakeos/run-crash
+ * (fakeosd's is CRASH_DAEMON_DIR, sent to its own URL). */
+#define CRASH_DAEMON_DIR "/var/spool/fakeos/crash"
+int crash_default_dir(char **out, struct error *e);
+
 /* Makes dir (and dir/sent), 0700, owned by us; refuses one that exists
  * and is another's or open to others. */
 int crash_spool_prepare(const char *dir, struct error *e);
