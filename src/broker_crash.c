@@ -237,7 +237,16 @@ static void on_stop(struct prog *p, const siginfo_t *w)
 			kill_now(p);
 			return;
 		}
-		/* A group stop (root sent SIGSTOP): not ours to keep. */
+		if ((status & 0x7f) != SIGTRAP) {
+			/* A group stop (the host sent SIGSTOP): the program
+			 * stays stopped, as it would untraced, until a
+			 * SIGCONT wakes it (PTRACE_LISTEN); PTRACE_CONT
+			 * would undo the host's stop. */
+			(void)ptrace(PTRACE_LISTEN, pid, NULL, NULL);
+			return;
+		}
+		/* An interrupt's stop that is not ours, or the re-trap
+		 * after a listen that SIGCONT ended. */
 		(void)ptrace(PTRACE_CONT, pid, NULL, NULL);
 		return;
 	}
@@ -421,13 +430,22 @@ int broker_set_crash(struct broker *b, const char *url, const char *dir,
 		     struct error *e)
 {
 	struct broker_crash *bc = &b->crash;
-	if (!url)
+	if (!url) {
+		/* fakeosd's reload took the key away: crashes are logged,
+		 * no report is kept, and no retry is made. */
+		free(bc->url);
+		bc->url = NULL;
 		return 0;
+	}
 	int r = crash_spool_prepare(dir, e);
 	if (r < 0)
 		return r;
+	if (bc->url && bc->dir && strcmp(bc->url, url) == 0 &&
+	    strcmp(bc->dir, dir) == 0)
+		return 0; /* a reload that changed nothing here */
 	free(bc->url);
 	free(bc->dir);
+	bc->backoff_s = 0;
 	bc->url = xstrdup(url);
 	bc->dir = xstrdup(dir);
 	/* What an earlier run could not send goes now. */
