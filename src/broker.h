@@ -105,8 +105,9 @@ void broker_set_pool(struct broker *b, unsigned size, uint64_t memory);
 /* Crash reports of this broker's programs are POSTed to url (the
  * operator's, from fakeosd.conf or fakeos-run --crash-url), and wait in
  * dir (made 0700 if missing) until the collector takes them; what dir
- * holds from before is sent now. url NULL: none are kept, but each crash
- * is still summarised in the log and its parent's EXITED. */
+ * holds from before is sent now. url NULL: none are kept (from now on,
+ * for fakeosd's reload), but each crash is still summarised in the log
+ * and its parent's EXITED. */
 int broker_set_crash(struct broker *b, const char *url, const char *dir,
 		     struct error *e);
 /* Ends nothing: call it once every tree is done. Frees what is left. */

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "fetch.h"
 #include "log.h"
 
@@ -264,7 +265,8 @@ void crash_spool_list(const char *dir, uid_t uid,
 }
 
 int crash_spool_show(const char *dir, uint32_t id, uid_t uid,
-		     void (*line)(const char *s, void *arg), void *arg)
+		     void (*chunk)(const char *s, size_t n, void *arg),
+		     void *arg)
 {
 	static struct entry ents[SCAN_MAX];
 	const char *subs[] = { "", "/sent" };
@@ -282,16 +284,16 @@ int crash_spool_show(const char *dir, uint32_t id, uid_t uid,
 			int fd = open(path, O_RDONLY | O_CLOEXEC);
 			if (fd < 0)
 				return -errno;
-			char chunk[201];
+			char *buf = xmalloc(CRASH_SHOW_CHUNK);
 			ssize_t got;
-			while ((got = read(fd, chunk, 200)) > 0) {
-				chunk[got] = '\0';
-				/* A report has no newline but its last byte. */
-				char *nl = strchr(chunk, '\n');
-				if (nl)
-					*nl = '\0';
-				line(chunk, arg);
+			size_t total = 0;
+			/* Bounded: a report is at most CRASH_MAX_BYTES. */
+			while (total < CRASH_MAX_BYTES &&
+			       (got = read(fd, buf, CRASH_SHOW_CHUNK)) > 0) {
+				chunk(buf, (size_t)got, arg);
+				total += (size_t)got;
 			}
+			free(buf);
 			close(fd);
 			return 0;
 		}

@@ -45,10 +45,14 @@ int crash_spool_send_all(const char *dir, const char *url);
  * unless uid is (uid_t)-1. */
 void crash_spool_list(const char *dir, uid_t uid,
 		      void (*line)(const char *s, void *arg), void *arg);
-/* The report's JSON, in lines of at most 200 bytes; -ENOENT when there
- * is none that uid may see. */
+/* The report's JSON, as the file holds it, in pieces of at most
+ * CRASH_SHOW_CHUNK bytes; -ENOENT when there is none that uid may see
+ * (another account's report is answered as a missing one); all of uid's
+ * unless uid is (uid_t)-1. */
+#define CRASH_SHOW_CHUNK 8192
 int crash_spool_show(const char *dir, uint32_t id, uid_t uid,
-		     void (*line)(const char *s, void *arg), void *arg);
+		     void (*chunk)(const char *s, size_t n, void *arg),
+		     void *arg);
 
 /* The crash-loop limit: at most CRASH_RATE_MAX reports of one program
  * (key: a hash of its URL and sha256) per window. true: report it, with
