@@ -292,8 +292,17 @@ void broker_crash_on_sigchld(struct broker *b)
 		if (w.si_code != CLD_TRAPPED)
 			continue;
 		struct prog *p = prog_by_pid(b, w.si_pid);
-		if (p && p->traced)
-			on_stop(p, &w);
+		if (!p || !p->traced)
+			continue;
+		/* The signalfd's event belongs to no tree: a fakeosd
+		 * client's summary goes to its own stderr, as dispatch()
+		 * does for the tree's other events. */
+		bool sink = p->t->log_to_console;
+		if (sink)
+			log_set_sink(p->t->console_err, p->t->log_level);
+		on_stop(p, &w);
+		if (sink)
+			log_set_sink(-1, 0);
 	}
 }
 

@@ -7,6 +7,9 @@
  *   crasher abort       calls abort(), which ends in a forbidden call
  *                       (the jail has no rt_sigprocmask or tgkill)
  *   crasher syscall     makes a forbidden call (socket)
+ *   crasher bus         SIGBUS (BUS_ADRALN): sets the alignment check
+ *                       flag (EFLAGS.AC, which Linux honours in user
+ *                       mode) and reads a misaligned word; no call needed
  *   crasher key         prints its key in hex, copies it onto its stack
  *                       and into registers, then faults
  *   crasher linked      serves "crashsvc", links to it, then faults
@@ -46,6 +49,14 @@ NOINLINE void crash_inner(int how)
 	case 4:
 		syscall(SYS_socket, 2, 1, 0);
 		break;
+	case 5: {
+		static volatile uint64_t words[2];
+		volatile char *odd = (volatile char *)words + 1;
+		__asm__ volatile("pushfq\n\torq $0x40000, (%%rsp)\n\tpopfq"
+				 ::: "memory", "cc");
+		sink = (int)*(volatile uint64_t *)(uintptr_t)odd;
+		break;
+	}
 	}
 	sink++;
 }
@@ -107,9 +118,9 @@ static int parent(const char *url)
 int main(int argc, char **argv)
 {
 	const char *mode = argc > 1 ? argv[1] : "segv";
-	static const char *const modes[] = { "segv", "fpe", "ill", "abort",
-					     "syscall" };
-	for (int i = 0; i < 5; i++)
+	static const char *const modes[] = { "segv", "fpe",	"ill",
+					     "abort", "syscall", "bus" };
+	for (int i = 0; i < 6; i++)
 		if (strcmp(mode, modes[i]) == 0)
 			crash_outer(i);
 	int r = fk_init();
