@@ -16,7 +16,7 @@
 
 FUZZ_CC := clang
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := proto dproto policy url cache elf headers config
+FUZZ_TARGETS := proto dproto policy url cache elf elf_sym headers config
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -35,6 +35,7 @@ FUZZ_MODS_cache := cache_entry url hash util log
 FUZZ_LIBS_cache := -lnettle
 FUZZ_MODS_elf := elf url hash util log
 FUZZ_LIBS_elf := -lnettle
+FUZZ_MODS_elf_sym := elf_sym
 FUZZ_MODS_headers := fetch util log
 FUZZ_MODS_config := config proto url hash util log
 FUZZ_LIBS_config := -lnettle
