@@ -73,13 +73,14 @@ static uint64_t load_base(pid_t pid, const uint8_t *img, size_t len)
 
 struct image {
 	const uint8_t *p;
+	void *map; /* p, as mmap gave it, for munmap */
 	size_t len;
 };
 
 static struct image map_image(int fd)
 {
 	struct stat st;
-	struct image im = { NULL, 0 };
+	struct image im = { NULL, NULL, 0 };
 	if (fd < 0 || fstat(fd, &st) < 0 || st.st_size <= 0)
 		return im;
 	void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd,
@@ -87,6 +88,7 @@ static struct image map_image(int fd)
 	if (p == MAP_FAILED)
 		return im;
 	im.p = p;
+	im.map = p;
 	im.len = (size_t)st.st_size;
 	return im;
 }
@@ -119,7 +121,7 @@ static void report(struct prog *p, struct crash_info *ci)
 					  r->sym[i], sizeof(r->sym[i]),
 					  &r->sym_off[i]) < 0)
 				r->sym[i][0] = '\0';
-		munmap((void *)(uintptr_t)im.p, im.len);
+		munmap(im.map, im.len);
 	}
 	r->time = now_unix();
 	r->url = p->url;
@@ -260,12 +262,17 @@ static void on_stop(struct prog *p, const siginfo_t *w)
 			log_warn("%s: too many signals: no longer traced (no "
 				 "crash report)",
 				 p->url);
+			/* ptrace(2) takes the signal as its data pointer. */
 			(void)ptrace(PTRACE_DETACH, pid, NULL,
+				     /* NOLINTNEXTLINE(performance-no-int-to-ptr) */
 				     (void *)(uintptr_t)sig);
 			p->traced = false;
 			return;
 		}
-		(void)ptrace(PTRACE_CONT, pid, NULL, (void *)(uintptr_t)sig);
+		/* ptrace(2) takes the signal as its data pointer. */
+		(void)ptrace(PTRACE_CONT, pid, NULL,
+			     /* NOLINTNEXTLINE(performance-no-int-to-ptr) */
+			     (void *)(uintptr_t)sig);
 		return;
 	}
 	struct crash_info *ci = xcalloc(1, sizeof(*ci));

@@ -538,8 +538,8 @@ static int set_value(struct parser *ps, const struct key *k, const char *v)
 		struct error ue;
 		/* Reports are sent there, not fetched from: a file is no
 		 * collector, and a pin has nothing to pin. */
-		if (k->type == V_POST_URL && strncasecmp(v, "http://", 7) &&
-		    strncasecmp(v, "https://", 8))
+		if (k->type == V_POST_URL && strncasecmp(v, "http://", 7) != 0 &&
+		    strncasecmp(v, "https://", 8) != 0)
 			return perr(ps, "%s: '%s' is not an http(s) URL",
 				    k->name, show(v).s);
 		if (url_parse(v, &u, &ue) < 0)

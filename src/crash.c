@@ -58,7 +58,9 @@ unsigned crash_walk(uint64_t pc, uint64_t sp, uint64_t fp, crash_read_fn read,
 
 int crash_seize(pid_t pid)
 {
+	/* ptrace(2) takes the options as its data pointer. */
 	if (ptrace(PTRACE_SEIZE, pid, NULL,
+		   /* NOLINTNEXTLINE(performance-no-int-to-ptr) */
 		   (void *)(uintptr_t)PTRACE_O_EXITKILL) < 0)
 		return -errno;
 	return 0;
@@ -68,6 +70,8 @@ static int read_tracee(void *arg, uint64_t addr, void *out, size_t len)
 {
 	pid_t pid = *(pid_t *)arg;
 	struct iovec local = { out, len };
+	/* An address in the tracee, never dereferenced here. */
+	/* NOLINTNEXTLINE(performance-no-int-to-ptr) */
 	struct iovec remote = { (void *)(uintptr_t)addr, len };
 	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 	if (n < 0)
@@ -84,6 +88,8 @@ static void read_stack(pid_t pid, uint64_t sp, struct crash_info *ci)
 	for (int attempt = 0; attempt < 2; attempt++) {
 		size_t want = (size_t)(sp - from) + CRASH_STACK_ABOVE;
 		struct iovec local = { ci->stack, want };
+		/* An address in the tracee, never dereferenced here. */
+		/* NOLINTNEXTLINE(performance-no-int-to-ptr) */
 		struct iovec remote = { (void *)(uintptr_t)from, want };
 		ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
 		if (n > 0) {

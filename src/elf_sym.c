@@ -96,8 +96,8 @@ static void copy_name(const uint8_t *str, uint64_t size, uint64_t at,
 {
 	size_t n = 0;
 	while (at < size && str[at] && n + 1 < cap) {
-		char c = (char)str[at++];
-		name[n++] = c > 0x20 && c < 0x7f ? c : '?';
+		uint8_t c = str[at++];
+		name[n++] = (char)(c > 0x20 && c < 0x7f ? c : '?');
 	}
 	name[n] = '\0';
 }

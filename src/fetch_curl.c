@@ -458,6 +458,8 @@ out:
 
 /* ---- a crash report ---------------------------------------------------- */
 
+/* curl's CURLOPT_WRITEFUNCTION type, whose buffer is char *. */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
 static size_t fetch_discard(char *p, size_t size, size_t n, void *arg)
 {
 	(void)p;
