@@ -16,7 +16,8 @@
 
 FUZZ_CC := clang
 FUZZ_DIR := build/fuzz
-FUZZ_TARGETS := proto dproto policy url cache elf headers config shell_words
+FUZZ_TARGETS := proto dproto policy url cache elf elf_sym headers config \
+	shell_words
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -35,6 +36,7 @@ FUZZ_MODS_cache := cache_entry url hash util log
 FUZZ_LIBS_cache := -lnettle
 FUZZ_MODS_elf := elf url hash util log
 FUZZ_LIBS_elf := -lnettle
+FUZZ_MODS_elf_sym := elf_sym
 FUZZ_MODS_headers := fetch util log
 FUZZ_MODS_config := config proto url hash util log
 FUZZ_LIBS_config := -lnettle

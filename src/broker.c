@@ -73,6 +73,12 @@ static void on_signal(struct broker *b)
 {
 	struct signalfd_siginfo si;
 	while (read(b->sigfd, &si, sizeof(si)) == sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			/* A traced program stopped (broker_crash.c); exits
+			 * are the pidfds' and the workers' own. */
+			broker_crash_on_sigchld(b);
+			continue;
+		}
 		if (b->on_signal) {
 			b->on_signal(b, (int)si.ssi_signo, b->on_signal_arg);
 			continue;
@@ -419,6 +425,8 @@ static int setup(struct broker *b)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGHUP);
 	sigaddset(&set, SIGQUIT);
+	/* Programs are traced: their ptrace stops are told by SIGCHLD. */
+	sigaddset(&set, SIGCHLD);
 	if (sigprocmask(SIG_BLOCK, &set, NULL) < 0)
 		return -errno;
 	b->sigfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
@@ -536,6 +544,7 @@ int broker_open(const struct program_opts *program, struct broker **out,
 	b->home_netns = b->shared_netns = -1;
 	b->home_mntns = b->shared_mntns = -1;
 	b->maker_pidfd = b->maker_sock = -1;
+	b->crash.timerfd = b->crash.sender_pidfd = -1;
 	registry_init(&b->reg);
 	int r = program_loader_open(program, &b->loader, e);
 	if (r == 0 && (r = setup(b)) < 0)
@@ -589,6 +598,7 @@ void broker_close(struct broker *b)
 	while (b->trees)
 		broker_tree_free(b->trees); /* NOLINT(clang-analyzer-unix.Malloc) */
 	maker_stop(b);
+	broker_crash_close(b);
 	pool_drain(b);
 	free(b->pool);
 	registry_fini(&b->reg);
@@ -631,6 +641,13 @@ int broker_run(const struct broker_opts *o, const char *url,
 	if (broker_open(&o->program, &b, &e) < 0) {
 		log_error("%s: %s", url, e.msg);
 		program_free(&prog);
+		return EXIT_LAUNCHER;
+	}
+	if (o->crash_url &&
+	    broker_set_crash(b, o->crash_url, o->crash_dir, &e) < 0) {
+		log_error("crash reports: %s", e.msg);
+		program_free(&prog);
+		broker_close(b);
 		return EXIT_LAUNCHER;
 	}
 	log_info("%s: %llu bytes, sha256 %02x%02x%02x%02x…, from %s", prog.url,

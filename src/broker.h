@@ -61,6 +61,10 @@ struct broker_opts {
 	const char *const *spawn_from;
 	unsigned n_spawn_from;
 	uint64_t wall_ms; /* end the tree after this long, 0 for never */
+	/* Standalone: the operator's crash URL (--crash-url) and the spool
+	 * its reports wait in; NULL: none. Never a program's choice. */
+	const char *crash_url;
+	const char *crash_dir;
 };
 
 /* fakeosd: what one account (a local uid) may hold across all its runs,
@@ -103,6 +107,14 @@ int broker_open(const struct program_opts *program, struct broker **out,
  * programs of memory bytes (a program with another limit launches cold).
  * 0: none, as fakeos-run alone. */
 void broker_set_pool(struct broker *b, unsigned size, uint64_t memory);
+/* Crash reports of this broker's programs are POSTed to url (the
+ * operator's, from fakeosd.conf or fakeos-run --crash-url), and wait in
+ * dir (made 0700 if missing) until the collector takes them; what dir
+ * holds from before is sent now. url NULL: none are kept (from now on,
+ * for fakeosd's reload), but each crash is still summarised in the log
+ * and its parent's EXITED. */
+int broker_set_crash(struct broker *b, const char *url, const char *dir,
+		     struct error *e);
 /* Ends nothing: call it once every tree is done. Frees what is left. */
 void broker_close(struct broker *b);
 struct program_loader *broker_loader(struct broker *b);

@@ -276,8 +276,12 @@ static void link_make(struct prog *client, int32_t handle,
 	/* A link to itself holds two of the program's slots, both its own
 	 * party's: 8 such links are the 16 of the per-party quota. */
 	client->slots[cs] = (struct slot){ true, server->id,
-					   client == server ? party : 0 };
-	server->slots[ss] = (struct slot){ true, client->id, party };
+					   client == server ? party : 0, "" };
+	server->slots[ss] = (struct slot){ true, client->id, party, "" };
+	snprintf(client->slots[cs].name, sizeof(client->slots[cs].name), "%s",
+		 name);
+	snprintf(server->slots[ss].name, sizeof(server->slots[ss].name), "%s",
+		 name);
 	client->nlinks++;
 	server->nlinks++;
 	log_debug("link %s -> %s (%s): slots %d and %d, pipes of %d bytes",

@@ -18,6 +18,7 @@
 
 #include "broker.h"
 #include "cgroup.h"
+#include "crash_spool.h"
 #include "proto.h"
 #include "registry.h"
 #include "relay.h"
@@ -50,6 +51,8 @@ struct slot {
 	bool used; /* a link is in it */
 	uint64_t peer; /* the program at the other end */
 	uint64_t party; /* ... and the party it links for (link_party) */
+	char name[PROTO_NAME_SIZE]; /* the service it was made to: a crash
+				       report names it */
 };
 
 /* A token bucket: `rate` a second, up to `burst` saved. */
@@ -98,6 +101,18 @@ struct prog {
 	bool forbidden; /* killed for a forbidden call ... */
 	int forbidden_nr; /* ... this one (any int: -1 is a number too) */
 	unsigned warned; /* quotas already reported for this program */
+
+	/* Crash reports (broker_crash.c). */
+	int exec_fd; /* the sealed memfd it runs: symbols, build-id */
+	char **argv; /* what it was started with */
+	bool traced; /* seized at its exec */
+	bool crash_syscall; /* interrupted in a forbidden call */
+	uint64_t forbidden_args[6];
+	bool crashed; /* a report was made; reason says why */
+	int crash_sig; /* the fatal signal it was stopped at, 0: none */
+	struct bucket signal_stops; /* stops for signals that are no crash */
+	/* Why it ended, for its parent's EXITED (version 4) and the log. */
+	char reason[PROTO_REASON_SIZE];
 	struct watch w_ctl, w_out_from, w_out_to, w_err_from, w_err_to,
 		w_in_from, w_in_to, w_notify, w_pidfd;
 };
@@ -170,6 +185,20 @@ struct warm_slot {
 	bool cg; /* a cgroup was made */
 };
 
+/* Where crash reports go (broker_crash.c). */
+struct broker_crash {
+	char *url; /* the operator's crash URL; NULL: no reports kept */
+	char *dir; /* the spool */
+	struct crash_rate rate[CRASH_RATE_SLOTS];
+	pid_t sender_pid; /* the sender worker, 0: none */
+	int sender_pidfd;
+	struct broker_watch *sender_w;
+	bool again; /* a report came while it ran */
+	int timerfd; /* the retry, -1 until a send failed */
+	struct broker_watch *timer_w;
+	unsigned backoff_s;
+};
+
 struct broker {
 	const struct program_opts *program;
 	struct program_loader *loader;
@@ -200,6 +229,7 @@ struct broker {
 	int maker_pidfd, maker_sock;
 	bool maker_busy;
 	struct watch w_maker;
+	struct broker_crash crash;
 };
 
 enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
@@ -247,6 +277,14 @@ int quota_errno(const struct prog *p);
 void send_closed(struct prog *p, int32_t handle, int err);
 void send_exited(struct prog *p, int32_t handle, int status,
 		 const char *reason);
+
+/* broker_crash.c */
+void broker_crash_on_sigchld(struct broker *b);
+bool crash_forbidden(struct prog *p, uint64_t notif_id,
+		     const uint64_t args[6]);
+void crash_limit(struct prog *p, const char *reason);
+void broker_crash_send(struct broker *b);
+void broker_crash_close(struct broker *b);
 
 /* broker_ctl.c */
 void ctl_on_readable(struct prog *p, uint32_t events);

@@ -23,34 +23,6 @@
 #include "policy.h"
 #include "url.h"
 
-/* sigabbrev_np is glibc's; the launcher is built with musl (Makefile). */
-static const char *signal_name(int sig)
-{
-	static const char *const names[] = {
-		[SIGHUP] = "SIGHUP",	 [SIGINT] = "SIGINT",
-		[SIGQUIT] = "SIGQUIT",	 [SIGILL] = "SIGILL",
-		[SIGTRAP] = "SIGTRAP",	 [SIGABRT] = "SIGABRT",
-		[SIGBUS] = "SIGBUS",	 [SIGFPE] = "SIGFPE",
-		[SIGKILL] = "SIGKILL",	 [SIGUSR1] = "SIGUSR1",
-		[SIGSEGV] = "SIGSEGV",	 [SIGUSR2] = "SIGUSR2",
-		[SIGPIPE] = "SIGPIPE",	 [SIGALRM] = "SIGALRM",
-		[SIGTERM] = "SIGTERM",	 [SIGSTKFLT] = "SIGSTKFLT",
-		[SIGCHLD] = "SIGCHLD",	 [SIGCONT] = "SIGCONT",
-		[SIGSTOP] = "SIGSTOP",	 [SIGTSTP] = "SIGTSTP",
-		[SIGTTIN] = "SIGTTIN",	 [SIGTTOU] = "SIGTTOU",
-		[SIGURG] = "SIGURG",	 [SIGXCPU] = "SIGXCPU",
-		[SIGXFSZ] = "SIGXFSZ",	 [SIGVTALRM] = "SIGVTALRM",
-		[SIGPROF] = "SIGPROF",	 [SIGWINCH] = "SIGWINCH",
-		[SIGIO] = "SIGIO",	 [SIGPWR] = "SIGPWR",
-		[SIGSYS] = "SIGSYS",
-	};
-	static char buf[32];
-	if (sig > 0 && (size_t)sig < ARRAY_SIZE(names) && names[sig])
-		return names[sig];
-	snprintf(buf, sizeof(buf), "signal %d", sig);
-	return buf;
-}
-
 struct prog *prog_of(const struct reg_owner *o)
 {
 	return reg_container(o, struct prog, reg);
@@ -219,8 +191,10 @@ void prog_kill(struct prog *p, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	if (!p->dying)
+	if (!p->dying) {
 		log_error("%s: killed: %s", p->url, why);
+		snprintf(p->reason, sizeof(p->reason), "killed: %.240s", why);
+	}
 	p->dying = true;
 	(void)syscall(SYS_pidfd_send_signal, p->proc.pidfd, SIGKILL, NULL, 0);
 }
@@ -247,7 +221,18 @@ static int exit_status(struct prog *p, const siginfo_t *st,
 		const char *name = policy_syscall_name(p->forbidden_nr);
 		log_error("%s: killed: forbidden system call %s (%d)", p->url,
 			  name ? name : "unknown", p->forbidden_nr);
+		if (!p->crashed)
+			snprintf(p->reason, sizeof(p->reason),
+				 "forbidden system call %s (%d)",
+				 name ? name : "unknown", p->forbidden_nr);
 		return 128 + SIGSYS;
+	}
+	/* Stopped at a fatal signal, reported (broker_crash.c), then
+	 * killed: its status is the signal's, as if it had died of it. */
+	if (p->crash_sig) {
+		log_error("%s: killed by %s", p->url,
+			  signal_name(p->crash_sig));
+		return 128 + p->crash_sig;
 	}
 	if (sig == SIGSYS) {
 		/* Only the filter's bad-architecture action kills with
@@ -262,6 +247,9 @@ static int exit_status(struct prog *p, const siginfo_t *st,
 	if (p == t->top && t->wall_expired) {
 		log_error("%s: killed: wall-clock limit of %.3g s exceeded",
 			  p->url, (double)t->o->wall_ms / 1000.0);
+		snprintf(p->reason, sizeof(p->reason),
+			 "wall-clock limit of %.3g s exceeded",
+			 (double)t->o->wall_ms / 1000.0);
 		return 128 + sig;
 	}
 	if (p->dying || p->quiet)
@@ -272,6 +260,10 @@ static int exit_status(struct prog *p, const siginfo_t *st,
 	if ((sig == SIGKILL || sig == SIGXCPU) && limit && cpu + 1 >= limit) {
 		log_error("%s: killed: CPU time limit of %llu s exceeded",
 			  p->url, (unsigned long long)limit);
+		char why[96];
+		snprintf(why, sizeof(why), "CPU time limit of %llu s exceeded",
+			 (unsigned long long)limit);
+		crash_limit(p, why);
 		return 128 + sig;
 	}
 	log_error("%s: killed by %s%s", p->url, signal_name(sig),
@@ -332,6 +324,10 @@ void prog_reap(struct prog *p)
 			  (unsigned long long)(t->o->limits.memory >> 20),
 			  (unsigned long long)((limit - t->o->limits.memory) >>
 					       20));
+		char why[96];
+		snprintf(why, sizeof(why), "memory limit of %llu MiB reached",
+			 (unsigned long long)(limit >> 20));
+		crash_limit(p, why);
 		p->dying = true;
 	}
 	p->status = exit_status(p, &st, &ru);
@@ -375,8 +371,12 @@ void prog_reap(struct prog *p)
 			c->parent_handle = 0;
 			prog_end(c);
 		}
+	/* The reason of a started child is version 4's: a version-3 parent
+	 * read one only for 126 and 127 (docs/API.md, section 8.3). */
 	if (p->parent && p->parent_handle)
-		send_exited(p->parent, p->parent_handle, p->status, NULL);
+		send_exited(p->parent, p->parent_handle, p->status,
+			    p->parent->version >= 4 && p->reason[0] ? p->reason
+								     : NULL);
 	if (p == t->top)
 		for (struct prog *c = t->progs; c; c = c->next)
 			prog_end(c);
@@ -550,6 +550,8 @@ int prog_start(struct prog *p, int exec_fd,
 		.mntns_fd = b->shared_mntns,
 		.home_mntns_fd = b->home_mntns,
 		.hostname = "fakeos",
+		/* Traced from its exec on, for crash reports. */
+		.trace = true,
 	};
 	if (warm) {
 		r = jail_warm_launch(&ws.w, &jc, &p->proc, e);
@@ -588,6 +590,14 @@ int prog_start(struct prog *p, int exec_fd,
 		log_debug("%s: launched in a warm jail", p->url);
 
 	p->running = true;
+	p->traced = p->proc.traced;
+	p->exec_fd = fcntl(exec_fd, F_DUPFD_CLOEXEC, 0);
+	size_t argc = 0;
+	while (argv[argc])
+		argc++;
+	p->argv = xcalloc(argc + 1, sizeof(char *));
+	for (size_t i = 0; i < argc; i++)
+		p->argv[i] = xstrdup(argv[i]);
 	t->alive++;
 	p->ring = ring.fd;
 	p->ctl = sv[0];
@@ -653,7 +663,7 @@ struct prog *prog_new(struct tree *t, struct prog *parent,
 	p->home = url_parse(url, &u, &e) == 0 ? url_home(&u) : NULL;
 	if (p->home)
 		url_free(&u);
-	p->ring = p->ctl = -1;
+	p->ring = p->ctl = p->exec_fd = -1;
 	p->proc.pidfd = p->proc.notify_fd = -1;
 	p->out.from = p->out.to = p->err.from = p->err.to = -1;
 	p->in.from = p->in.to = -1;
@@ -662,6 +672,7 @@ struct prog *prog_new(struct tree *t, struct prog *parent,
 	p->msgs = (struct bucket){ t->o->quotas.burst, now_ns() };
 	p->deliveries = (struct bucket){ t->o->quotas.delivery_burst,
 					 p->msgs.at };
+	p->signal_stops = (struct bucket){ 1000, p->msgs.at };
 	/* Appended, so the top program stays first. */
 	struct prog **tail = &t->progs;
 	while (*tail)
@@ -672,6 +683,11 @@ struct prog *prog_new(struct tree *t, struct prog *parent,
 
 void prog_free(struct prog *p)
 {
+	if (p->exec_fd >= 0)
+		close(p->exec_fd);
+	for (size_t i = 0; p->argv && p->argv[i]; i++)
+		free(p->argv[i]);
+	free(p->argv);
 	free(p->home);
 	free(p->url);
 	free(p);
@@ -704,6 +720,12 @@ void prog_on_notify(struct prog *p, uint32_t events)
 	if (!p->forbidden) {
 		p->forbidden = true;
 		p->forbidden_nr = req->data.nr;
+		/* Traced: a report first; the stop kills it. */
+		if (crash_forbidden(p, req->id,
+				    (const uint64_t *)req->data.args)) {
+			p->dying = true;
+			return;
+		}
 	}
 	p->dying = true; /* exit_status names the call */
 	(void)syscall(SYS_pidfd_send_signal, p->proc.pidfd, SIGKILL, NULL, 0);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 #include "url.h"
 
@@ -67,7 +68,8 @@ enum vtype {
 	V_SIZE, /* uint64_t bytes */
 	V_DURATION, /* uint64_t ms */
 	V_CPU, /* a duration, stored as uint64_t seconds rounded up */
-	V_URL, /* char * */
+	V_URL, /* char *: a program's URL */
+	V_POST_URL, /* char *: where to POST to, http(s) only, no pin */
 	V_ACCOUNT, /* uid_t */
 	V_NAMES, /* struct config_list of proto names */
 	V_PREFIXES, /* struct config_list of URL prefixes */
@@ -97,6 +99,8 @@ static const struct key main_keys[] = {
 	  .max = CONFIG_SPAWN_FROM_MAX },
 	{ .name = "grace", .type = V_DURATION,
 	  .off = offsetof(struct config, grace_ms), .max = 10 * MINUTE },
+	{ .name = "crash-url", .type = V_POST_URL,
+	  .off = offsetof(struct config, crash_url) },
 };
 
 static const struct key account_keys[] = {
@@ -528,13 +532,25 @@ static int set_value(struct parser *ps, const struct key *k, const char *v)
 			*(uint64_t *)(void *)f =
 				k->type == V_CPU ? (x + SEC - 1) / SEC : x;
 		return r;
-	case V_URL: {
+	case V_URL:
+	case V_POST_URL: {
 		struct url u;
 		struct error ue;
+		/* Reports are sent there, not fetched from: a file is no
+		 * collector, and a pin has nothing to pin. */
+		if (k->type == V_POST_URL && strncasecmp(v, "http://", 7) != 0 &&
+		    strncasecmp(v, "https://", 8) != 0)
+			return perr(ps, "%s: '%s' is not an http(s) URL",
+				    k->name, show(v).s);
 		if (url_parse(v, &u, &ue) < 0)
 			return perr(ps, "%s: '%s': %s", k->name, show(v).s,
 				    ue.msg);
+		bool pinned = u.pinned;
 		url_free(&u);
+		if (k->type == V_POST_URL && pinned)
+			return perr(ps, "%s: '%s' has a #sha256= pin, but "
+				    "reports are sent there", k->name,
+				    show(v).s);
 		char **s = (char **)(void *)f;
 		free(*s);
 		*s = xstrdup(v);
@@ -847,6 +863,7 @@ void config_init(struct config *c)
 void config_free(struct config *c)
 {
 	config_list_free(&c->spawn_from);
+	free(c->crash_url);
 	free(c->accounts);
 	for (unsigned i = 0; i < c->nservices; i++)
 		service_free(&c->services[i]);

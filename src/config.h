@@ -97,6 +97,8 @@ struct config {
 	uint64_t grace_ms; /* from SIGTERM to SIGKILL when services stop */
 	struct config_list spawn_from; /* URL prefixes programs may spawn
 					  from, besides their own origin */
+	char *crash_url; /* where the broker POSTs crash reports
+			    (docs/CRASH.md); NULL: none are kept */
 	struct config_quota account_defaults; /* [account] */
 	struct config_account *accounts; /* [account NAME], in file order */
 	unsigned naccounts;

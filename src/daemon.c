@@ -329,7 +329,8 @@ static void on_client(void *arg, uint32_t events)
 			goto out;
 		}
 		on_run(c, &msg->run, fds, nfds);
-	} else if (msg->h.type == DPROTO_LIST || msg->h.type == DPROTO_CTL) {
+	} else if (msg->h.type == DPROTO_LIST || msg->h.type == DPROTO_CTL ||
+		   msg->h.type == DPROTO_CRASH) {
 		if (nfds || c->t || c->console[0] >= 0)
 			client_refuse(c, "a control request with descriptors, "
 					 "or after a run");
@@ -426,6 +427,18 @@ static void on_signal(struct broker *b, int sig, void *arg)
 	}
 }
 
+/* The settings' crash-url, for every run and service of the broker:
+ * never a client's (fakeos-run refuses --crash-url with a daemon). */
+static void apply_crash_url(struct daemon *d)
+{
+	struct error e = { "" };
+	if (broker_set_crash(d->b, d->cfg->crash_url, d->o->spool_dir, &e) < 0)
+		log_error("crash reports: %s: none are kept", e.msg);
+	else if (d->cfg->crash_url)
+		log_info("crash reports go to %s (spool %s)",
+			 d->cfg->crash_url, d->o->spool_dir);
+}
+
 int daemon_reload(struct daemon *d, struct error *e)
 {
 	struct loaded *l = xcalloc(1, sizeof(*l));
@@ -457,6 +470,8 @@ int daemon_reload(struct daemon *d, struct error *e)
 		account_set(a, config_account_quota(d->cfg, a->a.uid));
 	/* Services start with the broker (daemon_open), then follow each
 	 * reload: new ones start, changed ones restart, removed ones stop. */
+	if (d->b)
+		apply_crash_url(d);
 	if (d->services && !d->stopping)
 		services_sync(d->services, d->cfg);
 	return 0;
@@ -512,6 +527,7 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 	broker_set_pool(d->b, d->cfg->pool, o->defaults.limits.memory);
 	d->pool = d->cfg->pool;
 	broker_set_cache_max(d->b, d->cfg->cache_max);
+	apply_crash_url(d);
 	broker_on_signal(d->b, on_signal, d);
 	d->services = services_new(&(struct services_env){
 		.b = d->b, .defaults = &o->defaults,

@@ -15,6 +15,8 @@
 struct daemon_opts {
 	const char *socket_path; /* DAEMON_SOCKET unless a test says */
 	const char *config_dir; /* CONFIG_DIR unless a test says */
+	const char *spool_dir; /* crash reports: CRASH_DAEMON_DIR unless a
+				  test says */
 	uid_t config_owner; /* who must own it: 0, root */
 	struct program_opts program; /* the system cache, fetch limits */
 	struct broker_opts defaults; /* quotas, limits and filter of a run */

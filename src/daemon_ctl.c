@@ -1,11 +1,13 @@
-/* daemon_ctl.c — fakeosctl's requests to fakeosd (dproto.h, LIST and CTL).
+/* daemon_ctl.c — fakeosctl's requests to fakeosd (dproto.h, LIST, CTL and
+ * CRASH).
  *
  * Trust: the caller is its SO_PEERCRED uid, nothing it says. Root may
  * see everything and start, stop and restart services, and have the
  * settings read again (as SIGHUP would). Any other uid sees only its own
- * account's programs and names (and the names published to everyone),
- * and the services' table (names and states, which the operator's
- * settings make public); every CTL from it is refused, named in the log,
+ * account's programs, names and crash reports (and the names published
+ * to everyone), and the services' table (names and states, which the
+ * operator's settings make public); every CTL from it is refused, named
+ * in the log,
  * and changes nothing. What a listing shows of a program (its URL) is
  * made printable before it leaves, so a program's URL cannot send the
  * reader's terminal a sequence. */
@@ -14,6 +16,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "crash_spool.h"
 #include "log.h"
 #include "services.h"
 
@@ -151,6 +154,68 @@ static void list_names(struct listing *l)
 			 &(struct name_walk){ l, "published" });
 }
 
+/* Crash reports: root's listing has every account's, another uid's only
+ * its own (crash_spool_list filters by the name's uid). */
+static uid_t crash_viewer(const struct client *c)
+{
+	return c->cred.uid == 0 ? (uid_t)-1 : c->cred.uid;
+}
+
+static void list_crashes(struct listing *l)
+{
+	crash_spool_list(l->c->d->o->spool_dir, crash_viewer(l->c), add_line,
+			 l);
+}
+
+struct crash_show {
+	struct client *c;
+	bool failed;
+};
+
+static void send_crash_reply(struct client *c, int status, const char *text,
+			     size_t n, bool last, bool *failed)
+{
+	union {
+		struct dproto_crash_reply r;
+		char bytes[sizeof(struct dproto_crash_reply) +
+			   CRASH_SHOW_CHUNK];
+	} m;
+	memset(&m.r, 0, sizeof(m.r));
+	/* A report is ASCII (its writer escapes the rest); whatever else a
+	 * file in the spool held is shown as '?'. */
+	for (size_t i = 0; i < n; i++) {
+		unsigned char ch = (unsigned char)text[i];
+		m.bytes[sizeof(m.r) + i] =
+			(char)((ch < 0x20 && ch != '\n') || ch > 0x7e ? '?'
+								      : ch);
+	}
+	uint32_t len = (uint32_t)(sizeof(m.r) + n);
+	dproto_hdr_init(&m.r.hdr, DPROTO_CRASH_REPLY, len);
+	m.r.status = status;
+	m.r.last = last;
+	m.r.text_len = (uint32_t)n;
+	if (*failed)
+		return;
+	/* Non-blocking, as a listing: a caller that does not read loses the
+	 * rest of the report. */
+	if (send(c->sock, &m, len, MSG_DONTWAIT | MSG_NOSIGNAL) < 0)
+		*failed = true;
+}
+
+static void crash_piece(const char *s, size_t n, void *arg)
+{
+	struct crash_show *w = arg;
+	send_crash_reply(w->c, 0, s, n, false, &w->failed);
+}
+
+static void on_crash(struct client *c, const struct dproto_crash *m)
+{
+	struct crash_show w = { c, false };
+	int r = crash_spool_show(c->d->o->spool_dir, m->id, crash_viewer(c),
+				 crash_piece, &w);
+	send_crash_reply(c, r < 0 ? -ENOENT : 0, "", 0, true, &w.failed);
+}
+
 static void send_ctl_reply(struct client *c, int status, const char *msg)
 {
 	struct dproto_ctl_reply r;
@@ -216,6 +281,10 @@ void daemon_control(struct client *c, const struct dproto_hdr *m)
 		on_ctl(c, (const struct dproto_ctl *)(const void *)m);
 		return;
 	}
+	if (m->type == DPROTO_CRASH) {
+		on_crash(c, (const struct dproto_crash *)(const void *)m);
+		return;
+	}
 	const struct dproto_list *q = (const void *)m;
 	struct listing *l = xcalloc(1, sizeof(*l));
 	l->c = c;
@@ -223,6 +292,8 @@ void daemon_control(struct client *c, const struct dproto_hdr *m)
 		list_programs(l);
 	else if (q->what == DPROTO_LIST_NAMES)
 		list_names(l);
+	else if (q->what == DPROTO_LIST_CRASHES)
+		list_crashes(l);
 	else {
 		add_line("NAME             STATE    RESTARTS   LAST NEXT", l);
 		services_list(c->d->services, add_line, l);

@@ -157,7 +157,8 @@ int dproto_check(const void *buf, size_t n, int from_client, const char **why)
 		memcpy(&m, buf, sizeof(m));
 		if (m.reserved != 0)
 			FAIL("list: reserved field is not zero");
-		if (m.what < DPROTO_LIST_PROGRAMS || m.what > DPROTO_LIST_NAMES)
+		if (m.what < DPROTO_LIST_PROGRAMS ||
+		    m.what > DPROTO_LIST_CRASHES)
 			FAIL("list: unknown listing");
 		return 0;
 	}
@@ -171,6 +172,46 @@ int dproto_check(const void *buf, size_t n, int from_client, const char **why)
 		}
 		memcpy(&m, buf, sizeof(m));
 		return check_ctl(&m, why);
+	}
+	case DPROTO_CRASH: {
+		if (!from_client)
+			FAIL("a client's message type sent by the daemon");
+		struct dproto_crash m;
+		if (n != sizeof(m)) {
+			*why = "wrong length for its type";
+			return -EMSGSIZE;
+		}
+		memcpy(&m, buf, sizeof(m));
+		if (m.reserved != 0)
+			FAIL("crash: reserved field is not zero");
+		if (m.id == 0)
+			FAIL("crash: id 0 names no report");
+		return 0;
+	}
+	case DPROTO_CRASH_REPLY: {
+		if (from_client)
+			FAIL("a daemon's message type sent by a client");
+		struct dproto_crash_reply m;
+		if (n < sizeof(m)) {
+			*why = "crash reply shorter than its fields";
+			return -EMSGSIZE;
+		}
+		memcpy(&m, buf, sizeof(m));
+		if (m.reserved != 0 || m.status > 0 || m.status < -4095)
+			FAIL("crash reply: bad status or reserved field");
+		if (m.last > 1)
+			FAIL("crash reply: last is neither 0 nor 1");
+		if (m.text_len != n - sizeof(m))
+			FAIL("crash reply: text_len differs from the "
+			     "datagram's");
+		if (m.status < 0 && (m.text_len || !m.last))
+			FAIL("crash reply: an error with text, or not last");
+		const unsigned char *t = (const unsigned char *)buf + sizeof(m);
+		for (uint32_t i = 0; i < m.text_len; i++)
+			if ((t[i] < 0x20 && t[i] != '\n') || t[i] > 0x7e)
+				FAIL("crash reply: text is not printable "
+				     "ASCII");
+		return 0;
 	}
 	case DPROTO_LIST_REPLY: {
 		if (from_client)

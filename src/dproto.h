@@ -30,10 +30,12 @@ enum dproto_type {
 	DPROTO_SIGNAL = 2, /* client: end the run as signal N would */
 	DPROTO_LIST = 3, /* fakeosctl: list programs, services or names */
 	DPROTO_CTL = 4, /* fakeosctl: start, stop, restart, reload */
+	DPROTO_CRASH = 5, /* fakeosctl: one crash report */
 	DPROTO_EXIT = 64, /* daemon: the run is over */
 	DPROTO_LIST_REPLY = 65, /* daemon: lines of a listing */
 	DPROTO_CTL_REPLY = 66, /* daemon: what a CTL did */
 	DPROTO_CONSOLE = 67, /* daemon: the run's console, three pipe ends */
+	DPROTO_CRASH_REPLY = 68, /* daemon: a crash report, in pieces */
 };
 
 struct dproto_hdr {
@@ -97,6 +99,7 @@ enum dproto_list_what {
 	DPROTO_LIST_PROGRAMS = 1,
 	DPROTO_LIST_SERVICES = 2,
 	DPROTO_LIST_NAMES = 3,
+	DPROTO_LIST_CRASHES = 4, /* the crash reports spooled and sent */
 };
 
 struct dproto_list {
@@ -145,10 +148,33 @@ struct dproto_ctl_reply {
 	char msg[DPROTO_MSG_SIZE];
 };
 
+/* CRASH: one crash report by its id (fakeosctl crash ID). Root may read
+ * any; another uid only its own account's, and another's is answered
+ * exactly as a missing one (-ENOENT), so ids say nothing of others. */
+struct dproto_crash {
+	struct dproto_hdr hdr;
+	uint32_t id; /* 1 or more */
+	uint32_t reserved;
+};
+
+/* The report's JSON (docs/CRASH.md), as it lies in the spool, in pieces:
+ * concatenated they are the file. Text is printable ASCII and newlines
+ * only (a report escapes every other byte). status < 0: no report (then
+ * no text, and last is 1). */
+struct dproto_crash_reply {
+	struct dproto_hdr hdr;
+	int32_t status; /* 0, or -ENOENT */
+	uint32_t last; /* 0 or 1 */
+	uint32_t text_len; /* bytes in text[] */
+	uint32_t reserved;
+	char text[];
+};
+
 /* Checks a datagram of n bytes: version, length, type for the direction,
  * reserved fields, flags, the strings' count and termination, the URL's
  * length, signal numbers, the status range; a listing's kind and text;
- * a control's operation, name and padding; a reply's status and text. Returns 0, or -EPROTO /
+ * a control's operation, name and padding; a crash report's id; a
+ * reply's status and text. Returns 0, or -EPROTO /
  * -EMSGSIZE with *why a static reason. Pure: it reads buf[0..n) only,
  * so it can be fuzzed (test/fuzz/fuzz_dproto.c). */
 int dproto_check(const void *buf, size_t n, int from_client,

@@ -1,11 +1,12 @@
 /* fakeosctl.c — fakeosctl, fakeosd's control tool (fakeosctl(8)): lists
- * programs, services and names, and (as root) starts, stops and restarts
- * services and has the settings read again. One request per connection
- * on the daemon's socket (dproto.h, LIST and CTL); the daemon decides what
+ * programs, services, names and crash reports, shows a crash report, and
+ * (as root) starts, stops and restarts services and has the settings
+ * read again. One request per connection on the daemon's socket
+ * (dproto.h, LIST, CTL and CRASH); the daemon decides what
  * the caller may do from its uid, never from anything sent here.
  *
  * Exit status: 0 done; 1 the daemon could not do it (no such service, a
- * settings file that does not load); 2 refused: only root may do that;
+ * settings file that does not load, no crash report of yours by that id); 2 refused: only root may do that;
  * 3 fakeosd cannot be reached, or answered with something malformed;
  * 125 bad usage. */
 #include <errno.h>
@@ -28,6 +29,9 @@ static const char usage_text[] =
 	"  list              programs: yours, or every account's as root\n"
 	"  services          the services, their state and restarts\n"
 	"  names             names your programs serve, and published ones\n"
+	"  crashes           crash reports, pending and sent: yours, or every\n"
+	"                    account's as root\n"
+	"  crash ID          one crash report, its JSON\n"
 	"  start SERVICE     start a service (root)\n"
 	"  stop SERVICE      stop a service until started or reloaded (root)\n"
 	"  restart SERVICE   stop it and start it again (root)\n"
@@ -132,6 +136,42 @@ static int do_ctl(int fd, uint32_t op, const char *name)
 	return r.status == -EPERM ? EXIT_REFUSED : EXIT_FAILED;
 }
 
+static int do_crash(int fd, const char *arg)
+{
+	struct dproto_crash q;
+	char *end;
+	errno = 0;
+	unsigned long id = strtoul(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end || errno || id == 0 ||
+	    id > UINT32_MAX)
+		return usage("a crash report's ID is a number from 1 "
+			     "(fakeosctl crashes lists them)");
+	memset(&q, 0, sizeof(q));
+	dproto_hdr_init(&q.hdr, DPROTO_CRASH, sizeof(q));
+	q.id = (uint32_t)id;
+	if (send(fd, &q, sizeof(q), MSG_NOSIGNAL) < 0) {
+		fprintf(stderr, "fakeosctl: send: %s\n", strerror(errno));
+		return EXIT_NO_DAEMON;
+	}
+	static union {
+		struct dproto_crash_reply r;
+		unsigned char b[DPROTO_MAX];
+	} m;
+	for (;;) {
+		if (receive(fd, &m, sizeof(m)) != DPROTO_CRASH_REPLY)
+			return EXIT_NO_DAEMON;
+		if (m.r.status < 0) {
+			/* Another account's report reads as a missing one. */
+			fprintf(stderr, "fakeosctl: no crash report %lu\n", id);
+			return EXIT_FAILED;
+		}
+		if (fwrite(m.r.text, 1, m.r.text_len, stdout) != m.r.text_len)
+			return EXIT_FAILED;
+		if (m.r.last)
+			return fflush(stdout) == 0 ? EXIT_OK : EXIT_FAILED;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	const char *path = getenv("FAKEOS_DAEMON_SOCKET");
@@ -157,31 +197,38 @@ int main(int argc, char **argv)
 	static const struct {
 		const char *cmd;
 		uint32_t code;
-		bool ctl; /* else a listing */
+		int kind; /* a listing, a CTL, or CRASH */
 		bool named;
 	} cmds[] = {
-		{ "list", DPROTO_LIST_PROGRAMS, false, false },
-		{ "services", DPROTO_LIST_SERVICES, false, false },
-		{ "names", DPROTO_LIST_NAMES, false, false },
-		{ "start", DPROTO_CTL_START, true, true },
-		{ "stop", DPROTO_CTL_STOP, true, true },
-		{ "restart", DPROTO_CTL_RESTART, true, true },
-		{ "reload", DPROTO_CTL_RELOAD, true, false },
+		{ "list", DPROTO_LIST_PROGRAMS, DPROTO_LIST, false },
+		{ "services", DPROTO_LIST_SERVICES, DPROTO_LIST, false },
+		{ "names", DPROTO_LIST_NAMES, DPROTO_LIST, false },
+		{ "crashes", DPROTO_LIST_CRASHES, DPROTO_LIST, false },
+		{ "crash", 0, DPROTO_CRASH, true },
+		{ "start", DPROTO_CTL_START, DPROTO_CTL, true },
+		{ "stop", DPROTO_CTL_STOP, DPROTO_CTL, true },
+		{ "restart", DPROTO_CTL_RESTART, DPROTO_CTL, true },
+		{ "reload", DPROTO_CTL_RELOAD, DPROTO_CTL, false },
 	};
 	for (size_t k = 0; k < sizeof(cmds) / sizeof(cmds[0]); k++) {
 		if (strcmp(cmd, cmds[k].cmd) != 0)
 			continue;
 		if (argc - i != (cmds[k].named ? 2 : 1))
-			return usage(cmds[k].named ? "this command takes one "
-						     "SERVICE"
-						   : "this command takes no "
-						     "argument");
+			return usage(!cmds[k].named ? "this command takes no "
+						      "argument"
+				     : cmds[k].kind == DPROTO_CRASH
+					     ? "this command takes one ID"
+					     : "this command takes one "
+					       "SERVICE");
 		int fd = connect_daemon(path);
 		if (fd < 0)
 			return EXIT_NO_DAEMON;
-		int r = cmds[k].ctl ? do_ctl(fd, cmds[k].code,
-					     cmds[k].named ? name : NULL)
-				    : do_list(fd, cmds[k].code);
+		int r = cmds[k].kind == DPROTO_CTL
+				? do_ctl(fd, cmds[k].code,
+					 cmds[k].named ? name : NULL)
+			: cmds[k].kind == DPROTO_CRASH
+				? do_crash(fd, name)
+				: do_list(fd, cmds[k].code);
 		close(fd);
 		return r;
 	}

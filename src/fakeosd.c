@@ -11,6 +11,7 @@
 
 #include "builtin_filter.h"
 #include "config.h"
+#include "crash_spool.h"
 #include "daemon.h"
 #include "log.h"
 
@@ -24,17 +25,19 @@ static const char usage_text[] =
 	"      --config-dir DIR  read the settings from DIR (" CONFIG_DIR ")\n"
 	"      --socket PATH     listen on PATH (" DAEMON_SOCKET ")\n"
 	"  -C, --cache-dir DIR   the system cache (/var/cache/fakeos)\n"
+	"      --spool-dir DIR   crash reports wait in DIR (" CRASH_DAEMON_DIR ")\n"
 	"  -v, --verbose         log each run; twice for every step\n"
 	"  -q, --quiet           log errors only\n"
 	"      --version         print the version and exit\n"
 	"  -h, --help            print this help and exit\n";
 
-enum { OPT_SOCKET = 256, OPT_CONFIG_DIR, OPT_VERSION };
+enum { OPT_SOCKET = 256, OPT_CONFIG_DIR, OPT_SPOOL_DIR, OPT_VERSION };
 
 static const struct option long_opts[] = {
 	{ "socket", required_argument, NULL, OPT_SOCKET },
 	{ "cache-dir", required_argument, NULL, 'C' },
 	{ "config-dir", required_argument, NULL, OPT_CONFIG_DIR },
+	{ "spool-dir", required_argument, NULL, OPT_SPOOL_DIR },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "version", no_argument, NULL, OPT_VERSION },
@@ -54,6 +57,7 @@ int main(int argc, char **argv)
 	struct daemon_opts o = {
 		.socket_path = DAEMON_SOCKET,
 		.config_dir = CONFIG_DIR,
+		.spool_dir = CRASH_DAEMON_DIR,
 		.program = {
 			.cache_dir = "/var/cache/fakeos",
 			.max_size = PROGRAM_DEFAULT_MAX_SIZE,
@@ -80,6 +84,9 @@ int main(int argc, char **argv)
 			break;
 		case OPT_CONFIG_DIR:
 			o.config_dir = optarg;
+			break;
+		case OPT_SPOOL_DIR:
+			o.spool_dir = optarg;
 			break;
 		case 'v':
 			log_more_verbose();

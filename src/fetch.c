@@ -237,11 +237,11 @@ static int fetch_helper_path(char *out, size_t cap, struct error *e)
 			 configured ? helper_dir : "");
 }
 
-int fetch_get(const char *url, const struct fetch_opts *o,
-	      const struct fetch_validators *v, int fd, struct fetch_result *r,
-	      struct error *e)
+/* Runs the helper with argv, fd as its fd 3, and reads its reply. */
+static int fetch_run_helper(char **argv, int fd, struct fetch_result *r,
+			    struct error *e)
 {
-	char helper[4200], size[32], timeout[32], level[16];
+	char helper[4200];
 	struct fetch_reply rep;
 	int p[2];
 
@@ -252,29 +252,18 @@ int fetch_get(const char *url, const struct fetch_opts *o,
 		return ret;
 	if (pipe2(p, O_CLOEXEC) < 0)
 		return error_sys(e, errno, "pipe");
-	snprintf(size, sizeof(size), "%llu", (unsigned long long)o->max_size);
-	snprintf(timeout, sizeof(timeout), "%llu",
-		 (unsigned long long)o->timeout_ms);
-	snprintf(level, sizeof(level), "%d", log_level);
-	char *argv[] = {
-		"fakeos-fetch", (char *)url, size, timeout,
-		o->progress ? "1" : "0",
-		(char *)(v && v->etag ? v->etag : ""),
-		(char *)(v && v->last_modified ? v->last_modified : ""),
-		(char *)(o->cacert ? o->cacert : ""), level,
-		(char *)(o->within ? o->within : ""), NULL,
-	};
-	/* The body goes straight into fd (the program's memfd) as fd 3;
-	 * the reply comes back on fd 4. Every other descriptor of ours is
-	 * close-on-exec, and the helper closes everything above fd 4 before
-	 * it does anything else (fetch_main.c): glibc's
-	 * posix_spawn_file_actions_addclosefrom_np is not in musl, which the
-	 * launcher is built with. */
+	/* The body goes straight into fd (the program's memfd) as fd 3, or
+	 * comes from it (a POST); the reply comes back on fd 4. Every other
+	 * descriptor of ours is close-on-exec, and the helper closes
+	 * everything above fd 4 before it does anything else (fetch_main.c):
+	 * glibc's posix_spawn_file_actions_addclosefrom_np is not in musl,
+	 * which the launcher is built with. */
 	posix_spawn_file_actions_t fa;
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd, FETCH_BODY_FD);
 	posix_spawn_file_actions_adddup2(&fa, p[1], FETCH_REPLY_FD);
-	log_debug("fetching %s with %s", url, helper);
+	log_debug("%s %s with %s", argv[1][0] == '-' ? "posting to" : "fetching",
+		  argv[1][0] == '-' ? argv[2] : argv[1], helper);
 	pid_t pid;
 	int err = posix_spawn(&pid, helper, &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
@@ -302,4 +291,39 @@ int fetch_get(const char *url, const struct fetch_opts *o,
 	if (e)
 		snprintf(e->msg, sizeof(e->msg), "%s", rep.msg);
 	return rep.ret;
+}
+
+int fetch_get(const char *url, const struct fetch_opts *o,
+	      const struct fetch_validators *v, int fd, struct fetch_result *r,
+	      struct error *e)
+{
+	char size[32], timeout[32], level[16];
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)o->max_size);
+	snprintf(timeout, sizeof(timeout), "%llu",
+		 (unsigned long long)o->timeout_ms);
+	snprintf(level, sizeof(level), "%d", log_level);
+	char *argv[] = {
+		"fakeos-fetch", (char *)url, size, timeout,
+		o->progress ? "1" : "0",
+		(char *)(v && v->etag ? v->etag : ""),
+		(char *)(v && v->last_modified ? v->last_modified : ""),
+		(char *)(o->cacert ? o->cacert : ""), level,
+		(char *)(o->within ? o->within : ""), NULL,
+	};
+	return fetch_run_helper(argv, fd, r, e);
+}
+
+int fetch_post(const char *url, const struct fetch_opts *o, int fd,
+	       struct fetch_result *r, struct error *e)
+{
+	char size[32], timeout[32], level[16];
+	snprintf(size, sizeof(size), "%llu", (unsigned long long)o->max_size);
+	snprintf(timeout, sizeof(timeout), "%llu",
+		 (unsigned long long)o->timeout_ms);
+	snprintf(level, sizeof(level), "%d", log_level);
+	char *argv[] = {
+		"fakeos-fetch", "--post", (char *)url, size, timeout,
+		(char *)(o->cacert ? o->cacert : ""), level, NULL,
+	};
+	return fetch_run_helper(argv, fd, r, e);
 }

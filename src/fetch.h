@@ -105,6 +105,16 @@ int fetch_curl_get(const char *url, const struct fetch_opts *o,
 		   const struct fetch_validators *v, int fd,
 		   struct fetch_result *r, struct error *e);
 
+/* POSTs the bytes of fd (at most o->max_size) to url as
+ * application/json, following no redirect, with o->timeout_ms and
+ * o->cacert; through the helper, as fetch_get. 0 when the server took it
+ * (2xx), else -errno with e set ("HTTP 503", "network error: ..."). What
+ * the crash-report sender runs (crash_spool.c). */
+int fetch_post(const char *url, const struct fetch_opts *o, int fd,
+	       struct fetch_result *r, struct error *e);
+int fetch_curl_post(const char *url, const struct fetch_opts *o, int fd,
+		    struct fetch_result *r, struct error *e);
+
 /* Between fetch_get and fakeos-fetch: the body is written to FETCH_BODY_FD,
  * and this reply, in one write, to FETCH_REPLY_FD. Both sides are the same
  * build, so the layout is shared. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "url.h"
@@ -453,4 +454,97 @@ out:
 	fetch_curl.easy_cleanup(c);
 	fetch_curl.slist_free_all(hdrs);
 	return ret;
+}
+
+/* ---- a crash report ---------------------------------------------------- */
+
+/* curl's CURLOPT_WRITEFUNCTION type, whose buffer is char *. */
+/* NOLINTNEXTLINE(readability-non-const-parameter) */
+static size_t fetch_discard(char *p, size_t size, size_t n, void *arg)
+{
+	(void)p;
+	(void)arg;
+	return size * n; /* the collector's answer is not ours to keep */
+}
+
+int fetch_curl_post(const char *url, const struct fetch_opts *o, int fd,
+		    struct fetch_result *r, struct error *e)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	memset(r, 0, sizeof(*r));
+	/* A report is small (CRASH_MAX_BYTES); the cap is o->max_size. */
+	uint64_t cap = o->max_size ? o->max_size : 1 << 20;
+	cleanup_free char *body = xmalloc(cap);
+	size_t len = 0;
+	for (;;) {
+		ssize_t n = read(fd, body + len, cap - len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return fetch_fail(r, FETCH_FAIL_LOCAL,
+					  error_sys(e, errno, "reading the "
+							      "report"));
+		if (n == 0)
+			break;
+		len += (size_t)n;
+		if (len == cap)
+			return fetch_fail(r, FETCH_FAIL_LOCAL,
+					  error_set(e, EFBIG, "report too "
+							      "large"));
+	}
+	int ret = fetch_load_curl(e);
+	if (ret < 0)
+		return fetch_fail(r, FETCH_FAIL_LOCAL, ret);
+	struct curl_slist *hdrs = fetch_curl.slist_append(
+		NULL, "Content-Type: application/json");
+	CURL *c = fetch_curl.easy_init();
+	if (!c || !hdrs) {
+		if (c)
+			fetch_curl.easy_cleanup(c);
+		fetch_curl.slist_free_all(hdrs);
+		return fetch_fail(r, FETCH_FAIL_LOCAL,
+				  error_set(e, ENOMEM, "libcurl: no memory"));
+	}
+	CURLcode rc = CURLE_OK;
+#define POST_SET(opt, val)                                                   \
+	do {                                                                 \
+		if (rc == CURLE_OK)                                          \
+			rc = fetch_curl.easy_setopt(c, opt, val);            \
+	} while (0)
+	POST_SET(CURLOPT_URL, url);
+	POST_SET(CURLOPT_ERRORBUFFER, errbuf);
+	POST_SET(CURLOPT_NOSIGNAL, 1L);
+	/* The operator's URL, taken as it is: no redirect is followed, so a
+	 * report never goes anywhere the operator did not name. */
+	POST_SET(CURLOPT_FOLLOWLOCATION, 0L);
+	POST_SET(CURLOPT_PROTOCOLS_STR, "http,https");
+	POST_SET(CURLOPT_USERAGENT, "fakeos-run/" FAKEOS_VERSION);
+	POST_SET(CURLOPT_HTTPHEADER, hdrs);
+	POST_SET(CURLOPT_POSTFIELDS, body);
+	POST_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	POST_SET(CURLOPT_WRITEFUNCTION, fetch_discard);
+	if (o->timeout_ms)
+		POST_SET(CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
+	if (o->cacert)
+		POST_SET(CURLOPT_CAINFO, o->cacert);
+#undef POST_SET
+	if (rc == CURLE_OK)
+		rc = fetch_curl.easy_perform(c);
+	long status = 0;
+	if (rc == CURLE_OK)
+		fetch_curl.easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+	fetch_curl.easy_cleanup(c);
+	fetch_curl.slist_free_all(hdrs);
+	r->status = status;
+	if (rc != CURLE_OK)
+		return fetch_fail(r, FETCH_FAIL_NETWORK,
+				  error_set(e, EIO, "network error: %s",
+					    errbuf[0] ? errbuf
+						      : fetch_curl.easy_strerror(
+								rc)));
+	if (status < 200 || status > 299)
+		return fetch_fail(r, status >= 500 ? FETCH_FAIL_SERVER
+						   : FETCH_FAIL_HTTP,
+				  error_set(e, EIO, "HTTP %ld", status));
+	return 0;
 }

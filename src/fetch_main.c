@@ -9,9 +9,15 @@
  *
  * Empty strings stand for absent values. It writes the body to fd 3, then
  * one struct fetch_reply to fd 4, and exits 0; any other exit means the
- * reply was not written. */
+ * reply was not written.
+ *
+ *   fakeos-fetch --post URL MAX_SIZE TIMEOUT_MS CACERT LOG_LEVEL
+ *
+ * POSTs the bytes of fd 3 (a crash report, crash_spool.c) and writes the
+ * same reply to fd 4. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -27,6 +33,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	log_init("fakeos-run");
+	if (argc == 7 && strcmp(argv[1], "--post") == 0) {
+		struct fetch_opts po = {
+			.max_size = strtoull(argv[3], NULL, 10),
+			.timeout_ms = strtoull(argv[4], NULL, 10),
+			.cacert = argv[5][0] ? argv[5] : NULL,
+		};
+		log_level = (int)strtol(argv[6], NULL, 10);
+		struct fetch_reply prep = { 0 };
+		struct error pe = { "" };
+		prep.ret = fetch_curl_post(argv[2], &po, FETCH_BODY_FD,
+					   &prep.result, &pe);
+		snprintf(prep.msg, sizeof(prep.msg), "%s", pe.msg);
+		return write_full(FETCH_REPLY_FD, &prep, sizeof(prep)) < 0 ? 1
+									    : 0;
+	}
 	if (argc != 10) {
 		fprintf(stderr, "fakeos-fetch: run by fakeos-run, not by hand\n");
 		return 2;

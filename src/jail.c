@@ -56,6 +56,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "log.h"
 #include "ring.h"
 
@@ -180,7 +181,8 @@ static int write_id_maps(pid_t pid, struct error *e)
  * but jail.c runs in the child: between handing over the listener and the
  * exec there is no program yet. Any later execveat is the program's, and
  * the broker kills it like any forbidden call. */
-static int let_exec_through(int listener, pid_t pid, struct error *e)
+static int let_exec_through(int listener, pid_t pid, bool *trace,
+			    struct error *e)
 {
 	struct seccomp_notif_sizes sizes;
 	if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) < 0)
@@ -201,6 +203,15 @@ static int let_exec_through(int listener, pid_t pid, struct error *e)
 		return error_set(e, EPROTO,
 				 "jail: system call %d before the exec", 
 				 req->data.nr);
+	/* Traced from here, before a single instruction of the program
+	 * runs: the exec waits for our answer. A tracer the kernel refuses
+	 * costs only the crash reports. Seizing does not interrupt the
+	 * notification, so its id stays valid (unlike PTRACE_INTERRUPT). */
+	if (*trace && crash_seize(pid) < 0) {
+		log_debug("jail: no crash reports for pid %d: ptrace: %s",
+			  (int)pid, strerror(errno));
+		*trace = false;
+	}
 	resp->id = req->id;
 	resp->flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
 	if (ioctl(listener, SECCOMP_IOCTL_NOTIF_SEND, resp) < 0)
@@ -213,7 +224,7 @@ static int let_exec_through(int listener, pid_t pid, struct error *e)
  * let through, an error message (a stage failed), or end of file (the exec closed the close-on-exec sync socket:
  * the program is running). */
 static int receive_report(int sync, pid_t pid, int pidfd, int *listener,
-			  struct error *e)
+			  bool *trace, struct error *e)
 {
 	char buf[sizeof(e->msg)];
 	bool exec_done = false;
@@ -228,7 +239,8 @@ static int receive_report(int sync, pid_t pid, int pidfd, int *listener,
 			}
 			if ((pf[1].revents & POLLIN) &&
 			    !(pf[0].revents & POLLIN)) {
-				int r = let_exec_through(*listener, pid, e);
+				int r = let_exec_through(*listener, pid, trace,
+							     e);
 				if (r < 0)
 					return r;
 				exec_done = true;
@@ -430,7 +442,7 @@ int jail_finish(int sync, pid_t pid, int pidfd, struct jail_proc *p,
 		struct error *e)
 {
 	int listener = -1;
-	int r = receive_report(sync, pid, pidfd, &listener, e);
+	int r = receive_report(sync, pid, pidfd, &listener, &p->traced, e);
 	if (r < 0) {
 		jail_kill(pidfd);
 		if (listener >= 0)
@@ -460,6 +472,7 @@ int jail_spawn(const struct jail_config *c, struct jail_proc *p,
 	int r = jail_start(&shape, c, -1, &pid, &pidfd, &sync, e);
 	if (r < 0)
 		return r;
+	p->traced = c->trace;
 	return jail_finish(sync, pid, pidfd, p, e);
 }
 

@@ -55,12 +55,16 @@ struct jail_config {
 	 * empty root itself). */
 	int mntns_fd, home_mntns_fd;
 	const char *hostname; /* the UTS namespace's name, "fakeos" */
+	/* Trace the program (PTRACE_SEIZE) from its exec on, for crash
+	 * reports: seized while the exec waits in its notification. */
+	bool trace;
 };
 
 struct jail_proc {
 	pid_t pid;
 	int pidfd; /* for waitid(P_PIDFD) and pidfd_send_signal */
 	int notify_fd; /* seccomp user notifications: forbidden calls */
+	bool traced; /* the launcher is its tracer (jail_config.trace) */
 };
 
 /* Where the jail is weaker than it could be on this kernel, for -v. */

@@ -167,6 +167,7 @@ int jail_warm_launch(struct jail_warm *w, const struct jail_config *c,
 	}
 	/* From here it is jail_spawn's second half: the report, the
 	 * listener, the exec let through. jail_finish takes the pidfd. */
+	p->traced = c->trace;
 	r = jail_finish(w->sync, w->pid, steal_fd(&w->pidfd), p, e);
 	w->pid = -1;
 	close(steal_fd(&w->sync));

@@ -13,6 +13,7 @@
 #include "client.h"
 #include "daemon.h"
 #include "jail.h"
+#include "crash_spool.h"
 #include "log.h"
 #include "policy.h"
 
@@ -47,6 +48,9 @@ static const char usage_text[] =
 	"      --max-programs N  programs alive in the tree at once (1024)\n"
 	"      --spawn-from URL  programs may also spawn programs from below URL\n"
 	"                        (besides their own origin or directory)\n"
+	"      --crash-url URL   POST crash reports (JSON, docs/CRASH.md) of this\n"
+	"                        run's programs to URL; they wait in\n"
+	"                        $XDG_STATE_HOME/fakeos/crash until it takes them\n"
 	"  -n, --no-stdin        the program's stdin is empty\n"
 	"      --raw-console     pass the program's output byte for byte: for\n"
 	"                        binary output (by default, control characters\n"
@@ -89,6 +93,7 @@ enum {
 	OPT_SPAWN_FROM,
 	OPT_RAW_CONSOLE,
 	OPT_STANDALONE,
+	OPT_CRASH_URL,
 	OPT_VERSION,
 };
 
@@ -112,6 +117,7 @@ static const struct option long_opts[] = {
 	{ "spawn-from", required_argument, NULL, OPT_SPAWN_FROM },
 	{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
 	{ "standalone", no_argument, NULL, OPT_STANDALONE },
+	{ "crash-url", required_argument, NULL, OPT_CRASH_URL },
 	{ "no-stdin", no_argument, NULL, 'n' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "quiet", no_argument, NULL, 'q' },
@@ -283,6 +289,17 @@ int main(int argc, char **argv)
 		case OPT_STANDALONE:
 			standalone = true;
 			break;
+		case OPT_CRASH_URL:
+			/* fakeosd's reports go where its operator says. */
+			if (!standalone_only)
+				standalone_only = "--crash-url";
+			if (strncmp(optarg, "http://", 7) != 0 &&
+			    strncmp(optarg, "https://", 8) != 0)
+				usage_error("--crash-url: not an http(s) URL: "
+					    "'%s'",
+					    optarg);
+			o.crash_url = optarg;
+			break;
 		case OPT_SPAWN_FROM:
 			if (!standalone_only)
 				standalone_only = "--spawn-from";
@@ -384,6 +401,15 @@ int main(int argc, char **argv)
 	}
 	o.program.progress = isatty(STDERR_FILENO) && log_level >= LOG_NORMAL;
 
+	cleanup_free char *crash_dir = NULL;
+	if (o.crash_url) {
+		struct error e = { "" };
+		if (crash_default_dir(&crash_dir, &e) < 0) {
+			log_error("--crash-url: %s", e.msg);
+			return EXIT_LAUNCHER;
+		}
+		o.crash_dir = crash_dir;
+	}
 	int code = broker_run(&o, argv[optind], argv + optind);
 	if (policy_path)
 		policy_bpf_free(&filter);

@@ -2,6 +2,7 @@
 #include "util.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -262,4 +263,32 @@ int64_t now_unix(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_REALTIME, &ts);
 	return (int64_t)ts.tv_sec;
+}
+
+/* sigabbrev_np is glibc's; the launcher is built with musl (Makefile). */
+const char *signal_name(int sig)
+{
+	static const char *const names[] = {
+		[SIGHUP] = "SIGHUP",	 [SIGINT] = "SIGINT",
+		[SIGQUIT] = "SIGQUIT",	 [SIGILL] = "SIGILL",
+		[SIGTRAP] = "SIGTRAP",	 [SIGABRT] = "SIGABRT",
+		[SIGBUS] = "SIGBUS",	 [SIGFPE] = "SIGFPE",
+		[SIGKILL] = "SIGKILL",	 [SIGUSR1] = "SIGUSR1",
+		[SIGSEGV] = "SIGSEGV",	 [SIGUSR2] = "SIGUSR2",
+		[SIGPIPE] = "SIGPIPE",	 [SIGALRM] = "SIGALRM",
+		[SIGTERM] = "SIGTERM",	 [SIGSTKFLT] = "SIGSTKFLT",
+		[SIGCHLD] = "SIGCHLD",	 [SIGCONT] = "SIGCONT",
+		[SIGSTOP] = "SIGSTOP",	 [SIGTSTP] = "SIGTSTP",
+		[SIGTTIN] = "SIGTTIN",	 [SIGTTOU] = "SIGTTOU",
+		[SIGURG] = "SIGURG",	 [SIGXCPU] = "SIGXCPU",
+		[SIGXFSZ] = "SIGXFSZ",	 [SIGVTALRM] = "SIGVTALRM",
+		[SIGPROF] = "SIGPROF",	 [SIGWINCH] = "SIGWINCH",
+		[SIGIO] = "SIGIO",	 [SIGPWR] = "SIGPWR",
+		[SIGSYS] = "SIGSYS",
+	};
+	static char buf[32];
+	if (sig > 0 && (size_t)sig < ARRAY_SIZE(names) && names[sig])
+		return names[sig];
+	snprintf(buf, sizeof(buf), "signal %d", sig);
+	return buf;
 }

@@ -96,4 +96,8 @@ int hex_decode(const char *in, uint8_t *out, size_t len);
 uint64_t now_ns(void);
 int64_t now_unix(void);
 
+/* "SIGSEGV", or "signal 77" (in a static buffer) for one without a name:
+ * the same words for the broker's log line and a crash report. */
+const char *signal_name(int sig);
+
 #endif

@@ -79,6 +79,24 @@ static int check(const uint8_t *data, size_t size, int from_client)
 		const struct dproto_ctl_reply *cr = (const void *)buf.b;
 		FUZZ_ASSERT(memchr(cr->msg, 0, sizeof(cr->msg)),
 			    "a message without its NUL");
+	} else if (h.type == DPROTO_CRASH) {
+		FUZZ_ASSERT(from_client, "a request from the daemon");
+		const struct dproto_crash *k = (const void *)buf.b;
+		FUZZ_ASSERT(size == sizeof(*k) && k->id != 0 && !k->reserved,
+			    "crash request");
+	} else if (h.type == DPROTO_CRASH_REPLY) {
+		/* What fakeosctl prints: printable ASCII and newlines. */
+		FUZZ_ASSERT(!from_client, "a reply from a client");
+		const struct dproto_crash_reply *kr = (const void *)buf.b;
+		FUZZ_ASSERT(kr->text_len == size - sizeof(*kr), "text_len");
+		FUZZ_ASSERT(kr->status <= 0 && (kr->status == 0 ||
+						(kr->last && !kr->text_len)),
+			    "an error with text");
+		for (uint32_t i = 0; i < kr->text_len; i++) {
+			unsigned char c = (unsigned char)kr->text[i];
+			FUZZ_ASSERT(c == '\n' || (c >= 0x20 && c < 0x7f),
+				    "byte 0x%02x in a report", c);
+		}
 	} else {
 		FUZZ_ASSERT((h.type == DPROTO_EXIT ||
 			     h.type == DPROTO_CONSOLE) &&

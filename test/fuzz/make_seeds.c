@@ -343,6 +343,34 @@ static void dproto_seeds(void)
 	cr.status = -1;
 	strcpy(cr.msg, "only root may stop services");
 	put("dproto", "ctl_reply", &cr, sizeof(cr));
+	l.what = DPROTO_LIST_CRASHES;
+	put("dproto", "list_crashes", &l, sizeof(l));
+	struct dproto_crash k;
+	memset(&k, 0, sizeof(k));
+	dproto_hdr_init(&k.hdr, DPROTO_CRASH, sizeof(k));
+	k.id = 7;
+	put("dproto", "crash", &k, sizeof(k));
+	k.id = 0;
+	put("dproto", "bad_crash_id_0", &k, sizeof(k));
+	static union {
+		struct dproto_crash_reply r;
+		unsigned char b[256];
+	} kr;
+	const char json[] = "{\"format\":\"fakeos-crash-1\",\"uid\":0}\n";
+	memset(&kr, 0, sizeof(kr));
+	dproto_hdr_init(&kr.r.hdr, DPROTO_CRASH_REPLY,
+			(uint32_t)(sizeof(kr.r) + strlen(json)));
+	kr.r.text_len = (uint32_t)strlen(json);
+	memcpy(kr.r.text, json, strlen(json));
+	put("dproto", "crash_reply_piece", &kr, sizeof(kr.r) + strlen(json));
+	kr.r.text[3] = '\x1b';
+	put("dproto", "bad_crash_reply_escape", &kr,
+	    sizeof(kr.r) + strlen(json));
+	memset(&kr, 0, sizeof(kr));
+	dproto_hdr_init(&kr.r.hdr, DPROTO_CRASH_REPLY, sizeof(kr.r));
+	kr.r.status = -ENOENT;
+	kr.r.last = 1;
+	put("dproto", "crash_reply_enoent", &kr, sizeof(kr.r));
 }
 
 static void policy_seeds(const char *default_policy)
@@ -564,6 +592,76 @@ static void headers_seeds(void)
 	put("headers", "etag_too_long", big, (size_t)n);
 }
 
+/* ---- elf_sym ----------------------------------------------------------- */
+
+/* The fixture with what a crash report reads: a build-id note, and
+ * section headers naming a .symtab of two functions and its .strtab.
+ * Each seed starts with the 8-byte address to symbolise. */
+static void elf_sym_seed(const char *name, uint64_t addr, int breakage)
+{
+	static struct {
+		uint64_t addr;
+		struct img im;
+	} in;
+	struct img *im = &in.im;
+	make_exec(im, 2);
+	im->len = 1024;
+	ph(im, 0)->p_filesz = ph(im, 0)->p_memsz = im->len;
+	Elf64_Phdr *note = ph(im, 1);
+	note->p_offset = 0x180;
+	note->p_filesz = 16 + 20;
+	uint32_t nh[3] = { 4, 20, 3 /* NT_GNU_BUILD_ID */ };
+	memcpy(im->b + 0x180, nh, sizeof(nh));
+	memcpy(im->b + 0x18c, "GNU", 4);
+	for (int i = 0; i < 20; i++)
+		im->b[0x190 + i] = (uint8_t)(0xb0 + i);
+	/* .strtab at 0x1c0, .symtab at 0x200, section headers at 0x280. */
+	memcpy(im->b + 0x1c0, "\0crash_inner\0main\0", 18);
+	Elf64_Sym syms[3] = {
+		{ 0 },
+		{ .st_name = 1, .st_info = (STB_GLOBAL << 4 | STT_FUNC),
+		  .st_value = BASE + 0x100, .st_size = 0x40 },
+		{ .st_name = 13, .st_info = (STB_GLOBAL << 4 | STT_FUNC),
+		  .st_value = BASE + 0x140, .st_size = 0x20 },
+	};
+	memcpy(im->b + 0x200, syms, sizeof(syms));
+	Elf64_Shdr sh[3] = {
+		{ 0 },
+		{ .sh_type = SHT_SYMTAB, .sh_offset = 0x200,
+		  .sh_size = sizeof(syms), .sh_link = 2,
+		  .sh_entsize = sizeof(Elf64_Sym) },
+		{ .sh_type = SHT_STRTAB, .sh_offset = 0x1c0, .sh_size = 18 },
+	};
+	if (breakage == 1)
+		sh[1].sh_size = 0x10000; /* the table runs past the file */
+	if (breakage == 2)
+		sh[1].sh_link = 9; /* no such section */
+	if (breakage == 3)
+		syms[1].st_name = 0x7fff; /* a name past the strings */
+	if (breakage == 4)
+		nh[1] = 0x1000; /* a note past its segment */
+	memcpy(im->b + 0x200, syms, sizeof(syms));
+	memcpy(im->b + 0x180, nh, sizeof(nh));
+	memcpy(im->b + 0x280, sh, sizeof(sh));
+	eh(im)->e_shoff = 0x280;
+	eh(im)->e_shentsize = sizeof(Elf64_Shdr);
+	eh(im)->e_shnum = 3;
+	eh(im)->e_shstrndx = 0;
+	in.addr = addr;
+	put("elf_sym", name, &in, sizeof(in.addr) + im->len);
+}
+
+static void elf_sym_seeds(void)
+{
+	elf_sym_seed("in_crash_inner", BASE + 0x14d - 0x40, 0);
+	elf_sym_seed("in_main", BASE + 0x150, 0);
+	elf_sym_seed("in_no_function", BASE + 0x10, 0);
+	elf_sym_seed("bad_symtab_past_the_file", BASE + 0x110, 1);
+	elf_sym_seed("bad_strtab_link", BASE + 0x110, 2);
+	elf_sym_seed("bad_name_past_the_strings", BASE + 0x110, 3);
+	elf_sym_seed("bad_note_past_its_segment", BASE + 0x110, 4);
+}
+
 /* ---- elf --------------------------------------------------------------- */
 
 /* A static-pie: ET_DYN at 0 with a PT_DYNAMIC holding one tag. */
@@ -747,6 +845,7 @@ int main(int argc, char **argv)
 	url_seeds();
 	cache_seeds();
 	elf_seeds();
+	elf_sym_seeds();
 	headers_seeds();
 	config_seeds();
 	printf("make_seeds: %u seeds in %s\n", written, root);

@@ -180,6 +180,11 @@ test_options_only_the_embedded_broker_honours_say_so() {
 	run "$RUN" -n -C "$WORK/c2" "$(url_of exit_with)" 1
 	expect_code 125
 	assert_contains "$ERR" "-C: needs --standalone"
+	# Crash reports go where fakeosd.conf's crash-url says, never where
+	# a client asks.
+	run "$RUN" -n --crash-url "http://127.0.0.1:9/c" "$(url_of exit_with)" 1
+	expect_code 125
+	assert_contains "$ERR" "--crash-url: needs --standalone"
 	daemon_stop
 }
 

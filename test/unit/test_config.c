@@ -207,14 +207,14 @@ START_TEST(test_config_unknown_key_is_an_error_naming_file_line_and_keys)
 {
 	MAIN_FAILS("pool = 4\n\n# typo:\npol = 4\n",
 		   "fakeosd.conf:4: unknown key 'pol' (keys here: pool, "
-		   "cache-max, spawn-from, grace)");
+		   "cache-max, spawn-from, grace, crash-url)");
 	MAIN_FAILS("watchdog = 30s\n",
 		   "fakeosd.conf:1: unknown key 'watchdog' (keys here: pool, "
-		   "cache-max, spawn-from, grace)");
+		   "cache-max, spawn-from, grace, crash-url)");
 	/* An account key before any section, and a global key in one. */
 	MAIN_FAILS("programs = 4\n",
 		   "fakeosd.conf:1: unknown key 'programs' (keys here: pool, "
-		   "cache-max, spawn-from, grace)");
+		   "cache-max, spawn-from, grace, crash-url)");
 	MAIN_FAILS("[account]\npool = 4\n",
 		   "fakeosd.conf:2: unknown key 'pool' (keys here: programs, "
 		   "memory, links, services)");
@@ -728,6 +728,7 @@ START_TEST(test_config_man_page_examples_parse_as_they_say)
 	ck_assert_uint_eq(c.cache_max, 2ULL << 30);
 	ck_assert_str_eq(c.spawn_from.v[0], "https://apps.example/tools/");
 	ck_assert_uint_eq(c.grace_ms, 5000);
+	ck_assert_str_eq(c.crash_url, "https://crash.apps.example/fakeos");
 	const struct config_quota *q = config_account_quota(&c, 1500);
 	ck_assert_uint_eq(q->programs, 1024);
 	ck_assert_uint_eq(q->memory, 2ULL << 30);

@@ -18,6 +18,8 @@ static union {
 	struct dproto_ctl ctl;
 	struct dproto_list_reply lrep;
 	struct dproto_ctl_reply crep;
+	struct dproto_crash crash;
+	struct dproto_crash_reply krep;
 	unsigned char b[DPROTO_MAX + 16];
 } m;
 
@@ -120,10 +122,10 @@ START_TEST(test_dproto_headers_are_checked_first)
 	m.hdr.version = DPROTO_VERSION;
 	rejects(n - 1, 1, -EMSGSIZE, "header length differs from the "
 				     "datagram's");
-	/* 3 and 4 are fakeosctl's requests, 65 and 66 their replies; 64
-	 * is EXIT and 67 CONSOLE. */
-	for (uint16_t type = 5; type < 1000; type++) {
-		if (type >= 64 && type <= 67)
+	/* 3, 4 and 5 are fakeosctl's requests, 65, 66 and 68 their
+	 * replies; 64 is EXIT and 67 CONSOLE. */
+	for (uint16_t type = 6; type < 1000; type++) {
+		if (type >= 64 && type <= 68)
 			continue;
 		m.hdr.type = type;
 		rejects(n, 1, -EPROTO, "unknown message type");
@@ -187,7 +189,8 @@ START_TEST(test_dproto_a_listing_request_names_a_known_listing)
 {
 	memset(&m, 0, sizeof(m));
 	dproto_hdr_init(&m.hdr, DPROTO_LIST, sizeof(m.list));
-	for (uint32_t w = DPROTO_LIST_PROGRAMS; w <= DPROTO_LIST_NAMES; w++) {
+	for (uint32_t w = DPROTO_LIST_PROGRAMS; w <= DPROTO_LIST_CRASHES;
+	     w++) {
 		m.list.what = w;
 		ck_assert_int_eq(dproto_check(&m, sizeof(m.list), 1, &why), 0);
 	}
@@ -197,7 +200,7 @@ START_TEST(test_dproto_a_listing_request_names_a_known_listing)
 		"header length differs from the datagram's");
 	m.list.what = 0;
 	rejects(sizeof(m.list), 1, -EPROTO, "list: unknown listing");
-	m.list.what = 4;
+	m.list.what = 5;
 	rejects(sizeof(m.list), 1, -EPROTO, "list: unknown listing");
 	m.list.what = 1;
 	m.list.reserved = 1;
@@ -287,6 +290,75 @@ START_TEST(test_dproto_replies_carry_printable_text_only)
 }
 END_TEST
 
+START_TEST(test_dproto_a_crash_request_names_one_report)
+{
+	memset(&m, 0, sizeof(m));
+	dproto_hdr_init(&m.hdr, DPROTO_CRASH, sizeof(m.crash));
+	m.crash.id = 1;
+	ck_assert_int_eq(dproto_check(&m, sizeof(m.crash), 1, &why), 0);
+	m.crash.id = UINT32_MAX;
+	ck_assert_int_eq(dproto_check(&m, sizeof(m.crash), 1, &why), 0);
+	rejects(sizeof(m.crash), 0, -EPROTO,
+		"a client's message type sent by the daemon");
+	m.crash.id = 0;
+	rejects(sizeof(m.crash), 1, -EPROTO, "crash: id 0 names no report");
+	m.crash.id = 3;
+	m.crash.reserved = 1;
+	rejects(sizeof(m.crash), 1, -EPROTO,
+		"crash: reserved field is not zero");
+	m.crash.reserved = 0;
+	dproto_hdr_init(&m.hdr, DPROTO_CRASH, sizeof(m.crash) + 4);
+	rejects(sizeof(m.crash) + 4, 1, -EMSGSIZE, "wrong length for its type");
+}
+END_TEST
+
+START_TEST(test_dproto_a_crash_reply_is_printable_ascii_or_an_error)
+{
+	memset(&m, 0, sizeof(m));
+	const char text[] = "{\"format\":\"fakeos-crash-1\",\"uid\":0}";
+	size_t n = sizeof(m.krep) + strlen(text);
+	dproto_hdr_init(&m.hdr, DPROTO_CRASH_REPLY, (uint32_t)n);
+	m.krep.text_len = (uint32_t)strlen(text);
+	memcpy(m.krep.text, text, strlen(text));
+	/* A piece need not end a line: pieces make up the file. */
+	ck_assert_int_eq(dproto_check(&m, n, 0, &why), 0);
+	rejects(n, 1, -EPROTO, "a daemon's message type sent by a client");
+	m.krep.text[5] = '\033';
+	rejects(n, 0, -EPROTO, "crash reply: text is not printable ASCII");
+	m.krep.text[5] = (char)0xc3; /* a report is ASCII: no UTF-8 */
+	rejects(n, 0, -EPROTO, "crash reply: text is not printable ASCII");
+	m.krep.text[5] = '\n';
+	ck_assert_int_eq(dproto_check(&m, n, 0, &why), 0);
+	m.krep.last = 2;
+	rejects(n, 0, -EPROTO, "crash reply: last is neither 0 nor 1");
+	m.krep.last = 1;
+	m.krep.text_len--;
+	rejects(n, 0, -EPROTO,
+		"crash reply: text_len differs from the datagram's");
+	m.krep.text_len++;
+	m.krep.reserved = 1;
+	rejects(n, 0, -EPROTO, "crash reply: bad status or reserved field");
+	m.krep.reserved = 0;
+	m.krep.status = -ENOENT;
+	rejects(n, 0, -EPROTO, "crash reply: an error with text, or not last");
+	/* An error: no text, and the last datagram. */
+	memset(&m, 0, sizeof(m));
+	dproto_hdr_init(&m.hdr, DPROTO_CRASH_REPLY, sizeof(m.krep));
+	m.krep.status = -ENOENT;
+	m.krep.last = 1;
+	ck_assert_int_eq(dproto_check(&m, sizeof(m.krep), 0, &why), 0);
+	m.krep.last = 0;
+	rejects(sizeof(m.krep), 0, -EPROTO,
+		"crash reply: an error with text, or not last");
+	m.krep.last = 1;
+	m.krep.status = 2;
+	rejects(sizeof(m.krep), 0, -EPROTO,
+		"crash reply: bad status or reserved field");
+	rejects(sizeof(m.krep) - 1, 0, -EMSGSIZE,
+		"header length differs from the datagram's");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dproto");
@@ -295,6 +367,8 @@ int main(void)
 	tcase_add_test(t, test_dproto_run_fields_are_each_checked);
 	tcase_add_test(t, test_dproto_a_url_of_4096_bytes_is_the_longest);
 	tcase_add_test(t, test_dproto_headers_are_checked_first);
+	tcase_add_test(t, test_dproto_a_crash_request_names_one_report);
+	tcase_add_test(t, test_dproto_a_crash_reply_is_printable_ascii_or_an_error);
 	tcase_add_test(t, test_dproto_signals_are_the_four_that_end_a_run);
 	tcase_add_test(t, test_dproto_exit_comes_only_from_the_daemon_with_a_status);
 	tcase_add_test(t, test_dproto_console_comes_only_from_the_daemon_and_is_bare);
