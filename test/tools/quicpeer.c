@@ -12,9 +12,12 @@
  *       open once checked, until they close) --deadline S
  *
  * Prints one line an event: "conn NAME", "conn-closed NAME STATUS ENAME",
- * "link-closed ID STATUS ENAME", "done links=N datagrams=M"; serve prints
- * "stats conns=C links=L" on SIGUSR1. Exit: 0 all checked, 1 a check or a
+ * "link-closed ID STATUS ENAME", "done links=N datagrams=M"; "ready" once
+ * the socket is bound, and "fds before=N after=M" (its descriptors before
+ * quic_open and after quic_close) at the end; serve prints "stats
+ * conns=C links=L" on SIGUSR1. Exit: 0 all checked, 1 a check or a
  * send failed (the line says which), 2 usage or set-up, 3 deadline. */
+#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -229,6 +232,18 @@ static int parse_sizes(char *s)
 	return g.nsizes ? 0 : -1;
 }
 
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	if (!d)
+		return -1;
+	int n = 0;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
+
 static int usage(void)
 {
 	fprintf(stderr, "usage: quicpeer keygen|fingerprint KEY\n"
@@ -394,10 +409,12 @@ int main(int argc, char **argv)
 	sigaddset(&set, SIGUSR1);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	int sfd = signalfd(-1, &set, SFD_CLOEXEC | SFD_NONBLOCK);
+	int fds_before = count_fds();
 	if (sfd < 0 || quic_open(&o, &g.ep, &e) < 0) {
 		fprintf(stderr, "quicpeer: %s\n", sfd < 0 ? "signalfd" : e.msg);
 		return 2;
 	}
+	printf("ready\n");
 	if (!g.serve) {
 		const struct host *h = hosts_by_name(&hosts, argv[5]);
 		struct quic_conn *c;
@@ -432,6 +449,9 @@ int main(int argc, char **argv)
 	}
 	quic_close(g.ep);
 	close(epfd);
+	/* Everything quic_open made is gone again: the signalfd, the only
+	 * other descriptor, was open before and is still. */
+	printf("fds before=%d after=%d\n", fds_before, count_fds());
 	hosts_free(&hosts);
 	free(g.pl);
 	close(sfd);
