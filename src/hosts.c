@@ -80,7 +80,7 @@ void hosts_format_addr(const struct sockaddr *sa, char *out, size_t size)
 void hosts_format_key(const uint8_t key[HOST_KEY_SIZE],
 		      char out[HOST_KEY_TEXT_SIZE])
 {
-	memcpy(out, "sha256:", 7);
+	memcpy(out, "sha256:", 8); /* with its NUL, for an empty key */
 	hex_encode(key, HOST_KEY_SIZE, out + 7);
 }
 

@@ -166,6 +166,7 @@ static int read_small(const char *path, gnutls_datum_t *out, struct error *e)
 	close(fd);
 	if (n != st.st_size) {
 		free(out->data);
+		out->data = NULL;
 		return error_set(e, EIO, "%s: short read", path);
 	}
 	out->size = (unsigned)n;
@@ -203,7 +204,7 @@ static int privkey_fingerprint(gnutls_x509_privkey_t key,
 static int load_key(const char *path, gnutls_x509_privkey_t *out,
 		    struct error *e)
 {
-	gnutls_datum_t pem;
+	gnutls_datum_t pem = {NULL, 0};
 	int r = read_small(path, &pem, e);
 	if (r < 0)
 		return r;
@@ -439,9 +440,8 @@ static struct quic_link *link_new(struct quic_conn *c, int64_t sid)
 	return l;
 }
 
-static void link_unlist(struct quic_link *l)
+static void link_unlist(struct quic_conn *c, struct quic_link *l)
 {
-	struct quic_conn *c = l->c;
 	if (l->prev)
 		l->prev->next = l->next;
 	else
@@ -453,9 +453,9 @@ static void link_unlist(struct quic_link *l)
 	l->next = l->prev = NULL;
 }
 
-static void link_free(struct quic_link *l)
+static void link_free(struct quic_conn *c, struct quic_link *l)
 {
-	link_unlist(l);
+	link_unlist(c, l);
 	while (l->head) {
 		struct chunk *k = l->head;
 		l->head = k->next;
@@ -729,10 +729,11 @@ static void conn_free(struct quic_conn *c)
 {
 	struct quic_ep *ep = c->ep;
 	while (c->links)
-		link_free(c->links);
+		link_free(c, c->links);
+	/* Every connection is listed from its creation (conn_list). */
 	if (c->prev)
 		c->prev->next = c->next;
-	else if (ep->conns == c)
+	else
 		ep->conns = c->next;
 	if (c->next)
 		c->next->prev = c->prev;
@@ -933,7 +934,7 @@ static struct quic_link *next_output(struct quic_conn *c)
 {
 	for (struct quic_link *l = c->links; l; l = l->next)
 		if (link_has_output(l, c->round)) {
-			link_unlist(l);
+			link_unlist(c, l);
 			l->prev = c->links_tail;
 			if (c->links_tail)
 				c->links_tail->next = l;
@@ -1082,7 +1083,7 @@ static bool conn_settle(struct quic_conn *c)
 		}
 		/* Gone from the wire and from the caller: free. */
 		if (!l->user && l->stream_gone)
-			link_free(l);
+			link_free(c, l);
 	}
 	if (c->dying) {
 		conn_die(c);
@@ -1108,7 +1109,9 @@ static void settle(struct quic_ep *ep)
 	for (int round = 0; round < 8; round++) {
 		bool any = false;
 		for (struct quic_conn *c = ep->conns, *next; c; c = next) {
-			next = c->next;
+			/* conn_free unlists a freed connection from c->ep,
+			 * which is ep: the analyzer cannot tell. */
+			next = c->next; /* NOLINT(clang-analyzer-unix.Malloc) */
 			if (!c->dirty)
 				continue;
 			any = true;
