@@ -61,6 +61,12 @@ LDLIBS := -lseccomp -lcap -luring -lnettle -ldl
 # keeps it out of every program that does not call notify_*, and
 # fakeos-run's static build never compiles notify.c (RUN_SRCS).
 LDLIBS += -lsystemd
+# Host-to-host links (src/quic.c, the one file that includes them): QUIC
+# from ngtcp2 0.12 with its GnuTLS crypto backend. --as-needed again keeps
+# them out of every program that does not link quic.o, and fakeos-run's
+# static build never compiles quic.c (RUN_SRCS).
+QUIC_PKGS := libngtcp2 libngtcp2_crypto_gnutls gnutls
+LDLIBS += $(shell pkg-config --libs $(QUIC_PKGS))
 ifeq ($(SAN),1)
 RUN_MUSL := 0
 endif
@@ -145,7 +151,7 @@ RUN_INC := build/musl-run-include
 # The daemon's own modules are not the launcher's: daemon.c, services.c, and
 # notify.c, which needs libsystemd (left out like fetch_curl.c).
 RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c \
-	    src/daemon_ctl.c src/shell_words.c src/shell_path.c \
+	    src/daemon_ctl.c src/shell_words.c src/shell_path.c src/quic.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
@@ -271,7 +277,7 @@ build/escape/%: test/escape/%.c $(wildcard test/escape/*.h) \
 		-o $@ $<
 
 test-progs: $(TEST_PROGS) build/tools/hostile_httpd build/tools/dclient \
-	    $(B)/tools/warmjail
+	    $(B)/tools/warmjail $(B)/tools/quicpeer build/tools/lossproxy
 # A host program: an HTTP origin that misbehaves, for the fetch tests.
 build/tools/hostile_httpd: test/tools/hostile_httpd.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -292,6 +298,18 @@ $(B)/tools/warmjail: test/tools/warmjail.c test/tools/jailrig.h \
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libhost.a $(LDLIBS)
 
+# A host program: one QUIC endpoint (src/quic.h) that serves or connects
+# and checks what comes back, for test_quic.sh.
+$(B)/tools/quicpeer: test/tools/quicpeer.c $(B)/libhost.a | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libhost.a $(LDLIBS)
+
+# A host program: a UDP relay that drops, reorders and duplicates, for
+# test_quic.sh (this kernel has no netem).
+build/tools/lossproxy: test/tools/lossproxy.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -o $@ $<
+
 build/progs/%_glibc: test/progs/%_glibc.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -static -O2 -Wall -Wextra -Werror -o $@ $<
@@ -299,6 +317,8 @@ build/progs/%: test/progs/%.c build/libfakeos.a tools/fakeos-cc | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	tools/fakeos-cc -o $@ $<
 
+# GnuTLS's headers need p11-kit's; only quic.c includes them.
+$(B)/src/quic.o: CFLAGS += $(shell pkg-config --cflags $(QUIC_PKGS))
 # --- tests ------------------------------------------------------------------
 $(B)/test/%: test/unit/%.c $(B)/libhost.a
 	@mkdir -p $(@D)

@@ -1,0 +1,1451 @@
+/* quic.c — host-to-host links over QUIC: the one file that includes ngtcp2
+ * (0.12, before its 1.0 API) and GnuTLS. See quic.h for the contract and
+ * docs/PROTOCOL.md, "Host to host (draft)", for the wire.
+ *
+ * Shape: ngtcp2 calls back into this file while it reads a packet or a
+ * timer fires; those callbacks only record (a datagram is the exception:
+ * it is handed to the caller at once, and the caller's calls from there
+ * only queue). Everything else — the caller's on_conn, closes, freeing,
+ * writing packets — happens in settle(), after ngtcp2 has returned, so
+ * that nothing is freed under ngtcp2's feet. */
+#include "quic.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <ngtcp2/ngtcp2.h>
+#include <ngtcp2/ngtcp2_crypto.h>
+#include <ngtcp2/ngtcp2_crypto_gnutls.h>
+
+#include "hash.h"
+#include "log.h"
+
+#define CID_LEN 18
+#define CIDS_MAX 16 /* ngtcp2 issues at most 8 at once */
+#define INSTANCE_SIZE 16 /* the certificate serial: this run's nonce */
+#define CHUNK_SIZE 16384
+#define PKT_MAX 1500
+#define READ_BATCH 256 /* packets per quic_on_readable */
+#define WRITE_BATCH 256 /* packets per connection per settle */
+#define CONNS_MAX 256
+#define STREAMS_MAX 1024 /* links a peer may have open on one connection */
+#define STREAM_WINDOW (256 * 1024)
+#define CONN_WINDOW (4 * 1024 * 1024)
+/* Application error codes (RESET_STREAM, CONNECTION_CLOSE). */
+#define APP_SHUTDOWN 0 /* the host closes the connection */
+#define APP_PROTO 1 /* a link's framing was broken */
+#define APP_CLOSED 2 /* the link was closed after the peer's own close */
+
+/* Only what the handshake may use: TLS 1.3, the AEADs ngtcp2's GnuTLS
+ * backend implements, no middlebox compatibility mode (RFC 9001 8.4). */
+#define PRIORITY                                                          \
+	"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:"         \
+	"+AES-256-GCM:+CHACHA20-POLY1305:%DISABLE_TLS13_COMPAT_MODE"
+
+/* Sent data must stay where ngtcp2 saw it until acknowledged (it keeps
+ * pointers for retransmission), so it lives in chunks that never move,
+ * freed once the peer has acknowledged all of one. */
+struct chunk {
+	struct chunk *next;
+	uint64_t off; /* stream offset of data[0] */
+	size_t len;
+	uint8_t data[CHUNK_SIZE];
+};
+
+struct quic_link {
+	struct quic_link *next, *prev;
+	struct quic_conn *c;
+	int64_t sid; /* -1: not opened on the wire yet */
+	void *arg;
+	bool user; /* the caller holds it: callbacks fire */
+	bool close_req; /* FIN after what is queued */
+	bool fin_sent, stream_gone, want_room, room, held, peer_fin;
+	bool reported; /* its close went to the caller (or it needs none) */
+	int status; /* the close to report, once stream_gone or failed */
+	bool failed;
+	unsigned skip; /* write round in which ngtcp2 refused it */
+	struct chunk *head, *tail, *cur;
+	uint64_t acked, sent, queued;
+	uint8_t hdr[2];
+	size_t hdr_have, want, have;
+	uint8_t *rx;
+	uint64_t unextended; /* consumed while held */
+};
+
+struct quic_conn {
+	struct quic_conn *next, *prev;
+	struct quic_ep *ep;
+	ngtcp2_conn *conn;
+	gnutls_session_t tls;
+	ngtcp2_crypto_conn_ref ref;
+	const struct host *host; /* known at connect; proven at verify */
+	struct sockaddr_storage peer;
+	socklen_t peerlen;
+	ngtcp2_cid odcid; /* a server's: the client's first DCID */
+	ngtcp2_cid cids[CIDS_MAX];
+	size_t ncids;
+	bool server, ready, announced, user, dirty, dying, send_close;
+	bool refused; /* our key check said no */
+	int status;
+	unsigned round;
+	uint8_t instance[INSTANCE_SIZE];
+	size_t instance_len;
+	void *arg;
+	struct quic_link *links, *links_tail;
+};
+
+struct quic_ep {
+	int fd;
+	struct sockaddr_storage local;
+	socklen_t locallen;
+	gnutls_certificate_credentials_t cred;
+	gnutls_x509_privkey_t key;
+	gnutls_x509_crt_t crt;
+	uint8_t instance[INSTANCE_SIZE];
+	const struct hosts *hosts;
+	struct quic_cbs cb;
+	void *arg;
+	unsigned idle_ms, handshake_ms;
+	struct quic_conn *conns;
+	unsigned nconns;
+	bool busy; /* inside quic_on_*: settle runs at the end */
+};
+
+static void settle(struct quic_ep *ep);
+
+static void random_bytes(void *p, size_t n)
+{
+	/* Only fails when the library's self-tests failed: no keys then. */
+	if (gnutls_rnd(GNUTLS_RND_RANDOM, p, n) < 0) {
+		log_error("gnutls_rnd failed");
+		abort();
+	}
+}
+
+static void host_label(const struct quic_conn *c, char *out, size_t size)
+{
+	char addr[80];
+	hosts_format_addr((const struct sockaddr *)&c->peer, addr, sizeof(addr));
+	if (c->host)
+		snprintf(out, size, "host %s (%s)", c->host->name, addr);
+	else
+		snprintf(out, size, "%s", addr);
+}
+
+/* --- keys --------------------------------------------------------------- */
+
+static int read_small(const char *path, gnutls_datum_t *out, struct error *e)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	if (fd < 0)
+		return error_sys(e, errno, "%s", path);
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 16384) {
+		close(fd);
+		return error_set(e, EINVAL, "%s: not a key file", path);
+	}
+	/* Like ssh: a private key others can read is no longer private. */
+	if (st.st_mode & 077) {
+		close(fd);
+		return error_set(e, EPERM, "%s: readable by others (mode %o)",
+				 path, (unsigned)(st.st_mode & 0777));
+	}
+	out->data = xmalloc((size_t)st.st_size + 1);
+	ssize_t n = read(fd, out->data, (size_t)st.st_size);
+	close(fd);
+	if (n != st.st_size) {
+		free(out->data);
+		out->data = NULL;
+		return error_set(e, EIO, "%s: short read", path);
+	}
+	out->size = (unsigned)n;
+	return 0;
+}
+
+static int pubkey_fingerprint(gnutls_pubkey_t pub, uint8_t fp[HOST_KEY_SIZE])
+{
+	gnutls_datum_t der = {NULL, 0};
+	if (gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &der) < 0)
+		return -EINVAL;
+	hash_buf(der.data, der.size, fp);
+	gnutls_free(der.data);
+	return 0;
+}
+
+static int privkey_fingerprint(gnutls_x509_privkey_t key,
+			       uint8_t fp[HOST_KEY_SIZE])
+{
+	gnutls_privkey_t pk = NULL;
+	gnutls_pubkey_t pub = NULL;
+	int r = -EINVAL;
+	if (gnutls_privkey_init(&pk) == 0 &&
+	    gnutls_privkey_import_x509(pk, key, 0) == 0 &&
+	    gnutls_pubkey_init(&pub) == 0 &&
+	    gnutls_pubkey_import_privkey(pub, pk, 0, 0) == 0)
+		r = pubkey_fingerprint(pub, fp);
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	if (pk)
+		gnutls_privkey_deinit(pk);
+	return r;
+}
+
+static int load_key(const char *path, gnutls_x509_privkey_t *out,
+		    struct error *e)
+{
+	gnutls_datum_t pem = {NULL, 0};
+	int r = read_small(path, &pem, e);
+	if (r < 0)
+		return r;
+	int g = gnutls_x509_privkey_init(out);
+	if (g == 0)
+		g = gnutls_x509_privkey_import2(*out, &pem, GNUTLS_X509_FMT_PEM,
+						NULL, GNUTLS_PKCS_PLAIN);
+	gnutls_memset(pem.data, 0, pem.size);
+	free(pem.data);
+	if (g < 0) {
+		gnutls_x509_privkey_deinit(*out);
+		*out = NULL;
+		return error_set(e, EINVAL, "%s: %s", path, gnutls_strerror(g));
+	}
+	return 0;
+}
+
+int quic_key_fingerprint(const char *path, uint8_t key[HOST_KEY_SIZE],
+			 struct error *e)
+{
+	gnutls_x509_privkey_t k;
+	int r = load_key(path, &k, e);
+	if (r < 0)
+		return r;
+	r = privkey_fingerprint(k, key);
+	gnutls_x509_privkey_deinit(k);
+	if (r < 0)
+		return error_set(e, EINVAL, "%s: cannot export its public key",
+				 path);
+	return 0;
+}
+
+int quic_key_generate(const char *path, uint8_t key[HOST_KEY_SIZE],
+		      struct error *e)
+{
+	gnutls_x509_privkey_t k = NULL;
+	gnutls_datum_t pem = {NULL, 0};
+	int g = gnutls_x509_privkey_init(&k);
+	if (g == 0)
+		g = gnutls_x509_privkey_generate2(k, GNUTLS_PK_EDDSA_ED25519, 0,
+						  0, NULL, 0);
+	if (g == 0)
+		g = gnutls_x509_privkey_export2_pkcs8(k, GNUTLS_X509_FMT_PEM,
+						      NULL, GNUTLS_PKCS_PLAIN,
+						      &pem);
+	if (g < 0) {
+		if (k)
+			gnutls_x509_privkey_deinit(k);
+		return error_set(e, EINVAL, "generating a key: %s",
+				 gnutls_strerror(g));
+	}
+	int r = privkey_fingerprint(k, key);
+	gnutls_x509_privkey_deinit(k);
+	int fd = r < 0 ? -1
+		       : open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+			      0600);
+	if (r < 0)
+		r = error_set(e, EINVAL, "exporting the public key");
+	else if (fd < 0)
+		r = error_sys(e, errno, "%s", path);
+	else if ((r = write_full(fd, pem.data, pem.size)) < 0)
+		error_sys(e, -r, "%s", path);
+	if (fd >= 0 && close(fd) < 0 && r == 0)
+		r = error_sys(e, errno, "%s", path);
+	gnutls_memset(pem.data, 0, pem.size);
+	gnutls_free(pem.data);
+	return r;
+}
+
+/* --- the handshake's key check ------------------------------------------- */
+
+/* GnuTLS calls this with the peer's certificate, on both sides. The
+ * certificate's signature and issuer mean nothing here: the peer is the
+ * key, pinned in the hosts file, and TLS 1.3's CertificateVerify (checked
+ * by GnuTLS whatever this returns) proves it holds the private half. */
+static int verify_peer(gnutls_session_t s)
+{
+	ngtcp2_crypto_conn_ref *ref = gnutls_session_get_ptr(s);
+	struct quic_conn *c = ref->user_data;
+	char who[160], got[HOST_KEY_TEXT_SIZE], want[HOST_KEY_TEXT_SIZE];
+	unsigned n = 0;
+	const gnutls_datum_t *certs = gnutls_certificate_get_peers(s, &n);
+	uint8_t fp[HOST_KEY_SIZE];
+	gnutls_x509_crt_t crt = NULL;
+	gnutls_pubkey_t pub = NULL;
+	int ok = certs && n > 0 && gnutls_x509_crt_init(&crt) == 0 &&
+		 gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) ==
+			 0 &&
+		 gnutls_pubkey_init(&pub) == 0 &&
+		 gnutls_pubkey_import_x509(pub, crt, 0) == 0 &&
+		 pubkey_fingerprint(pub, fp) == 0;
+	size_t slen = sizeof(c->instance);
+	if (ok && gnutls_x509_crt_get_serial(crt, c->instance, &slen) == 0)
+		c->instance_len = slen;
+	if (pub)
+		gnutls_pubkey_deinit(pub);
+	if (crt)
+		gnutls_x509_crt_deinit(crt);
+	c->refused = true;
+	host_label(c, who, sizeof(who));
+	if (!ok) {
+		log_warn("%s: no usable certificate: refused", who);
+		return -1;
+	}
+	hosts_format_key(fp, got);
+	if (c->host && !c->server) {
+		if (memcmp(fp, c->host->key, HOST_KEY_SIZE) != 0) {
+			hosts_format_key(c->host->key, want);
+			log_warn("%s: presented key %s, not the pinned %s: "
+				 "refused",
+				 who, got, want);
+			return -1;
+		}
+	} else {
+		const struct host *h = hosts_by_key(c->ep->hosts, fp);
+		if (!h) {
+			const struct host *at = hosts_by_addr(
+				c->ep->hosts, (const struct sockaddr *)&c->peer,
+				c->peerlen);
+			if (at) {
+				hosts_format_key(at->key, want);
+				log_warn("%s: host %s's address presented key "
+					 "%s, not its pinned %s: refused",
+					 who, at->name, got, want);
+			} else {
+				log_warn("%s: key %s is not in the hosts "
+					 "file: refused",
+					 who, got);
+			}
+			return -1;
+		}
+		c->host = h;
+	}
+	c->refused = false;
+	return 0;
+}
+
+/* --- connections: creation and the ngtcp2 callbacks ---------------------- */
+
+static ngtcp2_conn *get_conn(ngtcp2_crypto_conn_ref *ref)
+{
+	return ((struct quic_conn *)ref->user_data)->conn;
+}
+
+static void rand_cb(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx)
+{
+	(void)ctx;
+	random_bytes(dest, len);
+}
+
+static void cid_add(struct quic_conn *c, const ngtcp2_cid *cid)
+{
+	if (c->ncids < CIDS_MAX)
+		c->cids[c->ncids++] = *cid;
+}
+
+static int new_cid_cb(ngtcp2_conn *conn, ngtcp2_cid *cid, uint8_t *token,
+		      size_t cidlen, void *ud)
+{
+	(void)conn;
+	random_bytes(cid->data, cidlen);
+	cid->datalen = cidlen;
+	random_bytes(token, NGTCP2_STATELESS_RESET_TOKENLEN);
+	cid_add(ud, cid);
+	return 0;
+}
+
+static int remove_cid_cb(ngtcp2_conn *conn, const ngtcp2_cid *cid, void *ud)
+{
+	(void)conn;
+	struct quic_conn *c = ud;
+	for (size_t i = 0; i < c->ncids; i++)
+		if (ngtcp2_cid_eq(&c->cids[i], cid)) {
+			c->cids[i] = c->cids[--c->ncids];
+			break;
+		}
+	return 0;
+}
+
+static int handshake_done_cb(ngtcp2_conn *conn, void *ud)
+{
+	(void)conn;
+	struct quic_conn *c = ud;
+	c->ready = true;
+	c->dirty = true;
+	return 0;
+}
+
+static int reset_cb(ngtcp2_conn *conn, const ngtcp2_pkt_stateless_reset *sr,
+		    void *ud)
+{
+	(void)conn;
+	(void)sr;
+	struct quic_conn *c = ud;
+	if (!c->dying) {
+		c->dying = true;
+		c->status = -ECONNRESET;
+	}
+	return 0;
+}
+
+static int more_streams_cb(ngtcp2_conn *conn, uint64_t max, void *ud)
+{
+	(void)conn;
+	(void)max;
+	((struct quic_conn *)ud)->dirty = true;
+	return 0;
+}
+
+static int more_stream_data_cb(ngtcp2_conn *conn, int64_t sid, uint64_t max,
+			       void *ud, void *sud)
+{
+	(void)conn;
+	(void)sid;
+	(void)max;
+	(void)sud;
+	((struct quic_conn *)ud)->dirty = true;
+	return 0;
+}
+
+static struct quic_link *link_new(struct quic_conn *c, int64_t sid)
+{
+	struct quic_link *l = xcalloc(1, sizeof(*l));
+	l->c = c;
+	l->sid = sid;
+	l->user = true;
+	l->prev = c->links_tail;
+	if (c->links_tail)
+		c->links_tail->next = l;
+	else
+		c->links = l;
+	c->links_tail = l;
+	return l;
+}
+
+static void link_unlist(struct quic_conn *c, struct quic_link *l)
+{
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		c->links = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	else
+		c->links_tail = l->prev;
+	l->next = l->prev = NULL;
+}
+
+static void link_free(struct quic_conn *c, struct quic_link *l)
+{
+	link_unlist(c, l);
+	while (l->head) {
+		struct chunk *k = l->head;
+		l->head = k->next;
+		free(k);
+	}
+	free(l->rx);
+	free(l);
+}
+
+/* A close for the caller, reported by settle. The first reason stands. */
+static void link_fail(struct quic_link *l, int status)
+{
+	if (!l->failed) {
+		l->failed = true;
+		l->status = status;
+	}
+	l->c->dirty = true;
+}
+
+static int stream_open_cb(ngtcp2_conn *conn, int64_t sid, void *ud)
+{
+	struct quic_conn *c = ud;
+	if (ngtcp2_conn_is_local_stream(conn, sid))
+		return 0;
+	struct quic_link *l = link_new(c, sid);
+	if (ngtcp2_conn_set_stream_user_data(conn, sid, l) != 0)
+		return NGTCP2_ERR_CALLBACK_FAILURE;
+	/* Told now, before the datagrams that follow in this packet. */
+	if (c->ep->cb.on_link)
+		c->ep->cb.on_link(c->ep->arg, l);
+	return 0;
+}
+
+static void deliver(struct quic_link *l, const uint8_t *p, size_t n)
+{
+	struct quic_ep *ep = l->c->ep;
+	if (l->user && !l->failed && ep->cb.on_data)
+		ep->cb.on_data(ep->arg, l, p, n);
+}
+
+/* Splits the stream back into datagrams: a 2-byte big-endian length, then
+ * that many bytes, 1..QUIC_DGRAM_MAX. */
+static void link_parse(struct quic_link *l, const uint8_t *p, size_t n)
+{
+	while (n > 0 && !l->failed) {
+		if (l->hdr_have < 2) {
+			l->hdr[l->hdr_have++] = *p++;
+			n--;
+			if (l->hdr_have < 2)
+				continue;
+			l->want = (size_t)l->hdr[0] << 8 | l->hdr[1];
+			l->have = 0;
+			if (l->want == 0 || l->want > QUIC_DGRAM_MAX) {
+				link_fail(l, -EPROTO);
+				return;
+			}
+			continue;
+		}
+		if (l->have == 0 && n >= l->want) {
+			/* The common case: whole in this piece, no copy. */
+			size_t w = l->want;
+			l->hdr_have = 0;
+			deliver(l, p, w);
+			p += w;
+			n -= w;
+			continue;
+		}
+		if (!l->rx)
+			l->rx = xmalloc(QUIC_DGRAM_MAX);
+		size_t take = l->want - l->have < n ? l->want - l->have : n;
+		memcpy(l->rx + l->have, p, take);
+		l->have += take;
+		p += take;
+		n -= take;
+		if (l->have == l->want) {
+			l->hdr_have = 0;
+			l->have = 0;
+			deliver(l, l->rx, l->want);
+		}
+	}
+}
+
+static int recv_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t sid,
+			uint64_t off, const uint8_t *data, size_t len, void *ud,
+			void *sud)
+{
+	(void)off;
+	(void)ud;
+	struct quic_link *l = sud;
+	if (!l)
+		return 0;
+	link_parse(l, data, len);
+	if (flags & NGTCP2_STREAM_DATA_FLAG_FIN) {
+		l->peer_fin = true;
+		/* A datagram cut short by the end of the stream. */
+		if (l->hdr_have)
+			link_fail(l, -EPROTO);
+		else
+			link_fail(l, 0);
+	}
+	if (l->held) {
+		l->unextended += len;
+	} else {
+		ngtcp2_conn_extend_max_stream_offset(conn, sid, len);
+		ngtcp2_conn_extend_max_offset(conn, len);
+	}
+	return 0;
+}
+
+static void chunks_release(struct quic_link *l)
+{
+	while (l->head && l->head->off + l->head->len <= l->acked) {
+		struct chunk *k = l->head;
+		l->head = k->next;
+		if (l->cur == k)
+			l->cur = NULL;
+		free(k);
+	}
+	if (!l->head)
+		l->tail = NULL;
+}
+
+static int acked_cb(ngtcp2_conn *conn, int64_t sid, uint64_t off,
+		    uint64_t len, void *ud, void *sud)
+{
+	(void)conn;
+	(void)sid;
+	(void)ud;
+	struct quic_link *l = sud;
+	if (!l)
+		return 0;
+	/* ngtcp2 reports acknowledgement in order, from the stream's
+	 * start. */
+	if (off + len > l->acked)
+		l->acked = off + len;
+	chunks_release(l);
+	if (l->want_room && l->queued - l->acked <= QUIC_LINK_SNDBUF / 2) {
+		l->want_room = false;
+		l->room = true;
+		l->c->dirty = true;
+	}
+	return 0;
+}
+
+static int stream_reset_cb(ngtcp2_conn *conn, int64_t sid, uint64_t size,
+			   uint64_t code, void *ud, void *sud)
+{
+	(void)conn;
+	(void)sid;
+	(void)size;
+	(void)ud;
+	struct quic_link *l = sud;
+	if (l && !l->peer_fin)
+		link_fail(l, code == APP_PROTO ? -EPROTO : -ECONNRESET);
+	return 0;
+}
+
+static int stream_close_cb(ngtcp2_conn *conn, uint32_t flags, int64_t sid,
+			   uint64_t code, void *ud, void *sud)
+{
+	struct quic_conn *c = ud;
+	struct quic_link *l = sud;
+	if (!ngtcp2_conn_is_local_stream(conn, sid))
+		/* The peer may open another in its place. */
+		ngtcp2_conn_extend_max_streams_bidi(conn, 1);
+	if (!l)
+		return 0;
+	if ((flags & NGTCP2_STREAM_CLOSE_FLAG_APP_ERROR_CODE_SET) &&
+	    code == APP_PROTO)
+		link_fail(l, -EPROTO);
+	else
+		link_fail(l, l->peer_fin ? 0 : -ECONNRESET);
+	l->stream_gone = true;
+	l->sid = -1;
+	c->dirty = true;
+	return 0;
+}
+
+static const ngtcp2_callbacks callbacks_base = {
+	.recv_crypto_data = ngtcp2_crypto_recv_crypto_data_cb,
+	.handshake_completed = handshake_done_cb,
+	.encrypt = ngtcp2_crypto_encrypt_cb,
+	.decrypt = ngtcp2_crypto_decrypt_cb,
+	.hp_mask = ngtcp2_crypto_hp_mask_cb,
+	.recv_stream_data = recv_data_cb,
+	.acked_stream_data_offset = acked_cb,
+	.stream_open = stream_open_cb,
+	.stream_close = stream_close_cb,
+	.recv_stateless_reset = reset_cb,
+	.extend_max_local_streams_bidi = more_streams_cb,
+	.rand = rand_cb,
+	.get_new_connection_id = new_cid_cb,
+	.remove_connection_id = remove_cid_cb,
+	.update_key = ngtcp2_crypto_update_key_cb,
+	.stream_reset = stream_reset_cb,
+	.extend_max_stream_data = more_stream_data_cb,
+	.delete_crypto_aead_ctx = ngtcp2_crypto_delete_crypto_aead_ctx_cb,
+	.delete_crypto_cipher_ctx = ngtcp2_crypto_delete_crypto_cipher_ctx_cb,
+	.get_path_challenge_data = ngtcp2_crypto_get_path_challenge_data_cb,
+	.version_negotiation = ngtcp2_crypto_version_negotiation_cb,
+};
+
+static void conn_settings(const struct quic_ep *ep, ngtcp2_settings *s,
+			  ngtcp2_transport_params *p)
+{
+	ngtcp2_settings_default(s);
+	s->initial_ts = now_ns();
+	s->handshake_timeout = (uint64_t)ep->handshake_ms * NGTCP2_MILLISECONDS;
+	s->max_window = 4 * CONN_WINDOW;
+	s->max_stream_window = 4 * STREAM_WINDOW;
+	ngtcp2_transport_params_default(p);
+	p->initial_max_stream_data_bidi_local = STREAM_WINDOW;
+	p->initial_max_stream_data_bidi_remote = STREAM_WINDOW;
+	p->initial_max_data = CONN_WINDOW;
+	p->initial_max_streams_bidi = STREAMS_MAX;
+	p->initial_max_streams_uni = 0;
+	p->max_idle_timeout = (uint64_t)ep->idle_ms * NGTCP2_MILLISECONDS;
+}
+
+static struct quic_conn *conn_alloc(struct quic_ep *ep,
+				    const struct sockaddr *peer,
+				    socklen_t peerlen)
+{
+	struct quic_conn *c = xcalloc(1, sizeof(*c));
+	c->ep = ep;
+	memcpy(&c->peer, peer, peerlen);
+	c->peerlen = peerlen;
+	c->ref.get_conn = get_conn;
+	c->ref.user_data = c;
+	return c;
+}
+
+static void conn_list(struct quic_conn *c)
+{
+	struct quic_ep *ep = c->ep;
+	c->next = ep->conns;
+	if (ep->conns)
+		ep->conns->prev = c;
+	ep->conns = c;
+	ep->nconns++;
+}
+
+/* The TLS half: GnuTLS session, certificate both ways, ALPN, key check. */
+static int conn_tls(struct quic_conn *c)
+{
+	unsigned flags = c->server ? GNUTLS_SERVER : GNUTLS_CLIENT;
+	if (gnutls_init(&c->tls, flags | GNUTLS_NO_END_OF_EARLY_DATA) < 0)
+		return -ENOMEM;
+	int r = c->server ? ngtcp2_crypto_gnutls_configure_server_session(c->tls)
+			  : ngtcp2_crypto_gnutls_configure_client_session(c->tls);
+	const gnutls_datum_t alpn = {(unsigned char *)QUIC_ALPN,
+				     sizeof(QUIC_ALPN) - 1};
+	if (r != 0 || gnutls_priority_set_direct(c->tls, PRIORITY, NULL) < 0 ||
+	    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE,
+				   c->ep->cred) < 0 ||
+	    gnutls_alpn_set_protocols(c->tls, &alpn, 1,
+				      GNUTLS_ALPN_MANDATORY) < 0)
+		return -EINVAL;
+	/* Mutual: a client without a certificate is refused. */
+	if (c->server)
+		gnutls_certificate_server_set_request(c->tls,
+						      GNUTLS_CERT_REQUIRE);
+	gnutls_session_set_ptr(c->tls, &c->ref);
+	ngtcp2_conn_set_tls_native_handle(c->conn, c->tls);
+	ngtcp2_conn_set_keep_alive_timeout(
+		c->conn, (uint64_t)c->ep->idle_ms / 3 * NGTCP2_MILLISECONDS);
+	return 0;
+}
+
+static void conn_free(struct quic_conn *c)
+{
+	struct quic_ep *ep = c->ep;
+	while (c->links)
+		link_free(c, c->links);
+	/* Every connection is listed from its creation (conn_list). */
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		ep->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->conn)
+		ngtcp2_conn_del(c->conn);
+	if (c->tls)
+		gnutls_deinit(c->tls);
+	ep->nconns--;
+	free(c);
+}
+
+static ngtcp2_path conn_path(struct quic_conn *c)
+{
+	ngtcp2_path p = {
+		.local = {(struct sockaddr *)&c->ep->local, c->ep->locallen},
+		.remote = {(struct sockaddr *)&c->peer, c->peerlen},
+	};
+	return p;
+}
+
+int quic_connect(struct quic_ep *ep, const struct host *h,
+		 struct quic_conn **out)
+{
+	if (ep->nconns >= CONNS_MAX)
+		return -EMFILE;
+	struct quic_conn *c = conn_alloc(ep, (const struct sockaddr *)&h->addr,
+					 h->addrlen);
+	c->host = h;
+	c->user = true;
+	ngtcp2_cid dcid, scid;
+	dcid.datalen = scid.datalen = CID_LEN;
+	random_bytes(dcid.data, CID_LEN);
+	random_bytes(scid.data, CID_LEN);
+	cid_add(c, &scid);
+	ngtcp2_settings s;
+	ngtcp2_transport_params p;
+	conn_settings(ep, &s, &p);
+	ngtcp2_callbacks cb = callbacks_base;
+	cb.client_initial = ngtcp2_crypto_client_initial_cb;
+	cb.recv_retry = ngtcp2_crypto_recv_retry_cb;
+	ngtcp2_path path = conn_path(c);
+	conn_list(c);
+	if (ngtcp2_conn_client_new(&c->conn, &dcid, &scid, &path,
+				   NGTCP2_PROTO_VER_V1, &cb, &s, &p, NULL,
+				   c) != 0 ||
+	    conn_tls(c) < 0) {
+		conn_free(c);
+		return -ENOMEM;
+	}
+	c->dirty = true;
+	*out = c;
+	settle(ep);
+	return 0;
+}
+
+/* A client's first Initial: a new connection, if there is room. Who the
+ * client is, the handshake decides (verify_peer). */
+static struct quic_conn *conn_accept(struct quic_ep *ep, const uint8_t *pkt,
+				     size_t len, const struct sockaddr *from,
+				     socklen_t fromlen)
+{
+	ngtcp2_pkt_hd hd;
+	if (ep->nconns >= CONNS_MAX || ngtcp2_accept(&hd, pkt, len) != 0)
+		return NULL;
+	struct quic_conn *c = conn_alloc(ep, from, fromlen);
+	c->server = true;
+	c->odcid = hd.dcid;
+	ngtcp2_cid scid;
+	scid.datalen = CID_LEN;
+	random_bytes(scid.data, CID_LEN);
+	cid_add(c, &scid);
+	ngtcp2_settings s;
+	ngtcp2_transport_params p;
+	conn_settings(ep, &s, &p);
+	p.original_dcid = hd.dcid;
+	ngtcp2_callbacks cb = callbacks_base;
+	cb.recv_client_initial = ngtcp2_crypto_recv_client_initial_cb;
+	ngtcp2_path path = conn_path(c);
+	conn_list(c);
+	if (ngtcp2_conn_server_new(&c->conn, &hd.scid, &scid, &path, hd.version,
+				   &cb, &s, &p, NULL, c) != 0 ||
+	    conn_tls(c) < 0) {
+		conn_free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static struct quic_conn *conn_find(struct quic_ep *ep, const uint8_t *dcid,
+				   size_t len)
+{
+	for (struct quic_conn *c = ep->conns; c; c = c->next) {
+		if (c->server && c->odcid.datalen == len &&
+		    memcmp(c->odcid.data, dcid, len) == 0)
+			return c;
+		for (size_t i = 0; i < c->ncids; i++)
+			if (c->cids[i].datalen == len &&
+			    memcmp(c->cids[i].data, dcid, len) == 0)
+				return c;
+	}
+	return NULL;
+}
+
+/* --- failing, writing, settling ------------------------------------------ */
+
+static void conn_fail(struct quic_conn *c, int status, bool send_close)
+{
+	if (c->dying)
+		return;
+	c->dying = true;
+	c->status = status;
+	c->send_close = send_close;
+	c->dirty = true;
+}
+
+/* What the peer's CONNECTION_CLOSE means for our links. */
+static void conn_peer_closed(struct quic_conn *c)
+{
+	ngtcp2_connection_close_error ce;
+	ngtcp2_conn_get_connection_close_error(c->conn, &ce);
+	int status = -ECONNRESET;
+	/* 0x100-0x1ff: a TLS alert (RFC 9001 4.8): the handshake was
+	 * refused over there. */
+	if (ce.type == NGTCP2_CONNECTION_CLOSE_ERROR_CODE_TYPE_TRANSPORT &&
+	    (ce.error_code & ~0xffULL) == 0x100) {
+		char who[160];
+		host_label(c, who, sizeof(who));
+		log_warn("%s refused the handshake (TLS alert %u)", who,
+			 (unsigned)(ce.error_code & 0xff));
+		status = -EACCES;
+	}
+	conn_fail(c, status, false);
+}
+
+static void send_pkt(struct quic_ep *ep, const ngtcp2_path *path,
+		     const uint8_t *buf, size_t n)
+{
+	ssize_t w;
+	do
+		w = sendto(ep->fd, buf, n, 0, path->remote.addr,
+			   path->remote.addrlen);
+	while (w < 0 && errno == EINTR);
+	/* A full socket buffer loses the packet as the network would;
+	 * QUIC's recovery sends it again. */
+}
+
+static void conn_write_close(struct quic_conn *c)
+{
+	if (!c->conn || ngtcp2_conn_is_in_closing_period(c->conn) ||
+	    ngtcp2_conn_is_in_draining_period(c->conn))
+		return;
+	ngtcp2_connection_close_error ce;
+	if (c->refused)
+		ngtcp2_connection_close_error_set_transport_error_tls_alert(
+			&ce, ngtcp2_conn_get_tls_alert(c->conn), NULL, 0);
+	else
+		ngtcp2_connection_close_error_set_application_error(
+			&ce, APP_SHUTDOWN, NULL, 0);
+	uint8_t buf[PKT_MAX];
+	ngtcp2_path_storage ps;
+	ngtcp2_path_storage_zero(&ps);
+	ngtcp2_pkt_info pi;
+	ngtcp2_ssize n = ngtcp2_conn_write_connection_close(
+		c->conn, &ps.path, &pi, buf, sizeof(buf), &ce, now_ns());
+	if (n > 0)
+		send_pkt(c->ep, &ps.path, buf, (size_t)n);
+}
+
+static bool link_has_output(const struct quic_link *l, unsigned round)
+{
+	return l->sid >= 0 && l->skip != round &&
+	       (l->sent < l->queued || (l->close_req && !l->fin_sent));
+}
+
+/* Up to max vectors of l's unsent bytes, from l->sent on. */
+static size_t link_vecs(struct quic_link *l, ngtcp2_vec *v, size_t max,
+			size_t *total)
+{
+	struct chunk *k = l->cur ? l->cur : l->head;
+	while (k && l->sent >= k->off + k->len)
+		k = k->next;
+	l->cur = k;
+	size_t n = 0;
+	*total = 0;
+	for (uint64_t at = l->sent; k && n < max; k = k->next) {
+		v[n].base = k->data + (at - k->off);
+		v[n].len = (size_t)(k->off + k->len - at);
+		*total += v[n].len;
+		at = k->off + k->len;
+		n++;
+	}
+	return n;
+}
+
+/* The link at the front of the list with something to send; moved to the
+ * back, so that links take turns. */
+static struct quic_link *next_output(struct quic_conn *c)
+{
+	for (struct quic_link *l = c->links; l; l = l->next)
+		if (link_has_output(l, c->round)) {
+			link_unlist(c, l);
+			l->prev = c->links_tail;
+			if (c->links_tail)
+				c->links_tail->next = l;
+			else
+				c->links = l;
+			c->links_tail = l;
+			return l;
+		}
+	return NULL;
+}
+
+static int conn_write(struct quic_conn *c)
+{
+	uint8_t buf[PKT_MAX];
+	ngtcp2_path_storage ps;
+	ngtcp2_path_storage_zero(&ps);
+	ngtcp2_pkt_info pi;
+	uint64_t ts = now_ns();
+	c->round++;
+	int pkts = 0;
+	while (pkts < WRITE_BATCH) {
+		struct quic_link *l = next_output(c);
+		ngtcp2_vec v[8];
+		size_t nv = 0, total = 0;
+		uint32_t flags = 0;
+		int64_t sid = -1;
+		if (l) {
+			nv = link_vecs(l, v, 8, &total);
+			sid = l->sid;
+			flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
+			if (l->close_req && l->sent + total == l->queued)
+				flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
+		}
+		ngtcp2_ssize done = -1;
+		ngtcp2_ssize n = ngtcp2_conn_writev_stream(c->conn, &ps.path,
+							   &pi, buf,
+							   sizeof(buf), &done,
+							   flags, sid, v, nv,
+							   ts);
+		if (l && done >= 0) {
+			l->sent += (uint64_t)done;
+			if ((flags & NGTCP2_WRITE_STREAM_FLAG_FIN) &&
+			    (size_t)done == total)
+				l->fin_sent = true;
+		}
+		if (n == NGTCP2_ERR_WRITE_MORE)
+			continue;
+		if (n == NGTCP2_ERR_STREAM_DATA_BLOCKED ||
+		    n == NGTCP2_ERR_STREAM_SHUT_WR ||
+		    n == NGTCP2_ERR_STREAM_NOT_FOUND) {
+			/* Flow control or a closing stream: try the others,
+			 * this one again next round. */
+			if (l)
+				l->skip = c->round;
+			continue;
+		}
+		if (n < 0)
+			return (int)n;
+		if (n == 0)
+			break;
+		send_pkt(c->ep, &ps.path, buf, (size_t)n);
+		pkts++;
+	}
+	if (pkts == WRITE_BATCH)
+		c->dirty = true; /* more to send: quic_next_timeout_ns says now */
+	ngtcp2_conn_update_pkt_tx_time(c->conn, ts);
+	return 0;
+}
+
+/* Recognises a restart: the peer host's other connections that carry
+ * another instance nonce belong to its previous run. */
+static void conn_announce(struct quic_conn *c)
+{
+	struct quic_ep *ep = c->ep;
+	c->announced = true;
+	for (struct quic_conn *o = ep->conns; o; o = o->next) {
+		if (o == c || o->host != c->host || o->dying || !o->ready ||
+		    (o->instance_len == c->instance_len &&
+		     memcmp(o->instance, c->instance, c->instance_len) == 0))
+			continue;
+		char who[160];
+		host_label(o, who, sizeof(who));
+		log_warn("%s restarted: the links of its previous run end", who);
+		conn_fail(o, -ESTALE, true);
+	}
+	c->user = true;
+	if (ep->cb.on_conn)
+		ep->cb.on_conn(ep->arg, c, c->host);
+}
+
+static void conn_die(struct quic_conn *c)
+{
+	struct quic_ep *ep = c->ep;
+	if (c->send_close)
+		conn_write_close(c);
+	if (c->status == -EACCES && c->refused) {
+		/* Logged by verify_peer. */
+	} else if (c->status != -ECONNABORTED && c->status != -EACCES) {
+		char who[160];
+		host_label(c, who, sizeof(who));
+		log_info("%s: connection ended: %s", who, strerror(-c->status));
+	}
+	for (struct quic_link *l = c->links; l; l = l->next)
+		if (l->user && ep->cb.on_link_close) {
+			l->user = false;
+			ep->cb.on_link_close(ep->arg, l, c->status);
+		}
+	if (c->user && ep->cb.on_conn_close)
+		ep->cb.on_conn_close(ep->arg, c, c->status);
+	conn_free(c);
+}
+
+/* One connection's pending work; false when it is gone. */
+static bool conn_settle(struct quic_conn *c)
+{
+	struct quic_ep *ep = c->ep;
+	c->dirty = false;
+	if (c->dying) {
+		conn_die(c);
+		return false;
+	}
+	if (c->ready && !c->announced)
+		conn_announce(c);
+	for (struct quic_link *l = c->links, *next; l; l = next) {
+		next = l->next;
+		if (c->ready && l->sid < 0 && !l->stream_gone) {
+			int64_t sid;
+			if (ngtcp2_conn_open_bidi_stream(c->conn, &sid, l) == 0)
+				l->sid = sid;
+		}
+		if (l->failed && l->user) {
+			l->user = false;
+			if (ep->cb.on_link_close)
+				ep->cb.on_link_close(ep->arg, l, l->status);
+			/* The caller is told; the stream ends too. */
+			if (l->sid >= 0 && !l->stream_gone)
+				ngtcp2_conn_shutdown_stream(
+					c->conn, l->sid,
+					l->status == -EPROTO ? APP_PROTO
+							     : APP_CLOSED);
+		}
+		if (l->room && l->user) {
+			l->room = false;
+			if (ep->cb.on_room)
+				ep->cb.on_room(ep->arg, l);
+		}
+		/* Gone from the wire and from the caller: free. */
+		if (!l->user && l->stream_gone)
+			link_free(c, l);
+	}
+	if (c->dying) {
+		conn_die(c);
+		return false;
+	}
+	int r = conn_write(c);
+	if (r < 0) {
+		conn_fail(c, -ECONNRESET, true);
+		conn_die(c);
+		return false;
+	}
+	return true;
+}
+
+/* Runs the work callbacks left, a bounded number of rounds: a callback
+ * may give another connection work. What is left makes
+ * quic_next_timeout_ns say "now". */
+static void settle(struct quic_ep *ep)
+{
+	if (ep->busy)
+		return;
+	ep->busy = true;
+	for (int round = 0; round < 8; round++) {
+		bool any = false;
+		for (struct quic_conn *c = ep->conns, *next; c; c = next) {
+			/* conn_free unlists a freed connection from c->ep,
+			 * which is ep: the analyzer cannot tell. */
+			next = c->next; /* NOLINT(clang-analyzer-unix.Malloc) */
+			if (!c->dirty)
+				continue;
+			any = true;
+			(void)conn_settle(c);
+		}
+		if (!any)
+			break;
+	}
+	ep->busy = false;
+}
+
+/* --- the endpoint ---------------------------------------------------------- */
+
+static int make_cert(struct quic_ep *ep, struct error *e)
+{
+	/* The serial is this run's instance nonce: fresh at each start, so
+	 * that a peer tells a restarted host from the one it knew (positive,
+	 * 16 bytes: the top bit clear, the next one set). */
+	random_bytes(ep->instance, INSTANCE_SIZE);
+	ep->instance[0] = (uint8_t)((ep->instance[0] & 0x7f) | 0x40);
+	time_t now = time(NULL);
+	int g = gnutls_x509_crt_init(&ep->crt);
+	if (g == 0)
+		g = gnutls_x509_crt_set_version(ep->crt, 3);
+	if (g == 0)
+		g = gnutls_x509_crt_set_serial(ep->crt, ep->instance,
+					       INSTANCE_SIZE);
+	if (g == 0)
+		g = gnutls_x509_crt_set_activation_time(ep->crt, now - 3600);
+	if (g == 0)
+		g = gnutls_x509_crt_set_expiration_time(
+			ep->crt, now + 10L * 365 * 86400);
+	if (g == 0)
+		g = gnutls_x509_crt_set_dn(ep->crt, "CN=fakeos-host", NULL);
+	if (g == 0)
+		g = gnutls_x509_crt_set_key(ep->crt, ep->key);
+	if (g == 0)
+		g = gnutls_x509_crt_sign2(ep->crt, ep->crt, ep->key,
+					  GNUTLS_DIG_SHA512, 0);
+	if (g == 0)
+		g = gnutls_certificate_allocate_credentials(&ep->cred);
+	if (g == 0)
+		g = gnutls_certificate_set_x509_key(ep->cred, &ep->crt, 1,
+						    ep->key);
+	if (g < 0)
+		return error_set(e, EINVAL, "host certificate: %s",
+				 gnutls_strerror(g));
+	gnutls_certificate_set_verify_function(ep->cred, verify_peer);
+	return 0;
+}
+
+int quic_open(const struct quic_opts *o, struct quic_ep **out,
+	      struct error *e)
+{
+	struct quic_ep *ep = xcalloc(1, sizeof(*ep));
+	ep->fd = -1;
+	ep->hosts = o->hosts;
+	ep->cb = o->cb;
+	ep->arg = o->arg;
+	ep->idle_ms = o->idle_ms ? o->idle_ms : QUIC_IDLE_MS_DEFAULT;
+	ep->handshake_ms =
+		o->handshake_ms ? o->handshake_ms : QUIC_HANDSHAKE_MS_DEFAULT;
+	int r = load_key(o->key_path, &ep->key, e);
+	if (r == 0)
+		r = make_cert(ep, e);
+	if (r < 0)
+		goto fail;
+	const struct sockaddr *sa = (const struct sockaddr *)&o->bind;
+	ep->fd = socket(sa->sa_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+			0);
+	if (ep->fd < 0) {
+		r = error_sys(e, errno, "socket");
+		goto fail;
+	}
+	/* Room for a burst of 100 links' packets between two loop turns. */
+	int size = 4 * 1024 * 1024;
+	(void)setsockopt(ep->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	(void)setsockopt(ep->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	char addr[80];
+	hosts_format_addr(sa, addr, sizeof(addr));
+	if (bind(ep->fd, sa, o->bindlen) < 0) {
+		r = error_sys(e, errno, "bind %s", addr);
+		goto fail;
+	}
+	ep->locallen = sizeof(ep->local);
+	if (getsockname(ep->fd, (struct sockaddr *)&ep->local, &ep->locallen) <
+	    0) {
+		r = error_sys(e, errno, "getsockname");
+		goto fail;
+	}
+	*out = ep;
+	return 0;
+fail:
+	quic_close(ep);
+	return r;
+}
+
+void quic_close(struct quic_ep *ep)
+{
+	if (!ep)
+		return;
+	while (ep->conns) {
+		struct quic_conn *c = ep->conns;
+		conn_write_close(c);
+		conn_free(c);
+	}
+	if (ep->fd >= 0)
+		close(ep->fd);
+	if (ep->cred)
+		gnutls_certificate_free_credentials(ep->cred);
+	if (ep->crt)
+		gnutls_x509_crt_deinit(ep->crt);
+	if (ep->key)
+		gnutls_x509_privkey_deinit(ep->key);
+	free(ep);
+}
+
+int quic_fd(const struct quic_ep *ep)
+{
+	return ep->fd;
+}
+
+uint64_t quic_next_timeout_ns(const struct quic_ep *ep)
+{
+	uint64_t t = UINT64_MAX;
+	for (const struct quic_conn *c = ep->conns; c; c = c->next) {
+		if (c->dirty)
+			return 0;
+		uint64_t x = ngtcp2_conn_get_expiry(c->conn);
+		if (x < t)
+			t = x;
+	}
+	return t;
+}
+
+static void conn_read(struct quic_conn *c, const uint8_t *pkt, size_t n,
+		      const struct sockaddr *from, socklen_t fromlen)
+{
+	ngtcp2_path path = conn_path(c);
+	path.remote.addr = (struct sockaddr *)from;
+	path.remote.addrlen = fromlen;
+	ngtcp2_pkt_info pi = {0};
+	int r = ngtcp2_conn_read_pkt(c->conn, &path, &pi, pkt, n, now_ns());
+	c->dirty = true;
+	if (r == 0)
+		return;
+	if (r == NGTCP2_ERR_DRAINING)
+		conn_peer_closed(c);
+	else if (r == NGTCP2_ERR_DROP_CONN)
+		conn_fail(c, -ECONNRESET, false);
+	else if (r == NGTCP2_ERR_CRYPTO) {
+		/* Our key check, or the peer's certificate unusable. */
+		c->refused = true;
+		conn_fail(c, -EACCES, true);
+	} else if (r != NGTCP2_ERR_DISCARD_PKT)
+		conn_fail(c, -ECONNRESET, true);
+}
+
+void quic_on_readable(struct quic_ep *ep)
+{
+	uint8_t buf[65536];
+	ep->busy = true;
+	for (int i = 0; i < READ_BATCH; i++) {
+		struct sockaddr_storage from;
+		socklen_t fromlen = sizeof(from);
+		ssize_t n = recvfrom(ep->fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&from, &fromlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		ngtcp2_version_cid vc;
+		if (ngtcp2_pkt_decode_version_cid(&vc, buf, (size_t)n, CID_LEN) !=
+		    0)
+			continue; /* not QUIC v1 as we speak it: dropped */
+		struct quic_conn *c = conn_find(ep, vc.dcid, vc.dcidlen);
+		if (!c)
+			c = conn_accept(ep, buf, (size_t)n,
+					(struct sockaddr *)&from, fromlen);
+		if (c && !c->dying)
+			conn_read(c, buf, (size_t)n, (struct sockaddr *)&from,
+				  fromlen);
+	}
+	ep->busy = false;
+	settle(ep);
+}
+
+void quic_on_timer(struct quic_ep *ep)
+{
+	uint64_t now = now_ns();
+	ep->busy = true;
+	for (struct quic_conn *c = ep->conns; c; c = c->next) {
+		if (c->dying || ngtcp2_conn_get_expiry(c->conn) > now)
+			continue;
+		c->dirty = true;
+		int r = ngtcp2_conn_handle_expiry(c->conn, now);
+		if (r == NGTCP2_ERR_IDLE_CLOSE)
+			/* Silent, as RFC 9000 10.1 says: the peer is gone. */
+			conn_fail(c, c->ready ? -ETIMEDOUT : -EHOSTUNREACH,
+				  false);
+		else if (r == NGTCP2_ERR_HANDSHAKE_TIMEOUT)
+			conn_fail(c, -EHOSTUNREACH, false);
+		else if (r != 0)
+			conn_fail(c, -ECONNRESET, true);
+	}
+	ep->busy = false;
+	settle(ep);
+}
+
+/* --- the caller's calls ------------------------------------------------ */
+
+void quic_conn_close(struct quic_conn *c)
+{
+	conn_fail(c, -ECONNABORTED, true);
+	settle(c->ep);
+}
+
+const struct host *quic_conn_host(const struct quic_conn *c)
+{
+	return c->host;
+}
+
+void quic_conn_set_arg(struct quic_conn *c, void *arg)
+{
+	c->arg = arg;
+}
+
+void *quic_conn_arg(const struct quic_conn *c)
+{
+	return c->arg;
+}
+
+int quic_link_open(struct quic_conn *c, struct quic_link **out)
+{
+	if (c->dying)
+		return -ENOTCONN;
+	*out = link_new(c, -1);
+	c->dirty = true;
+	settle(c->ep);
+	return 0;
+}
+
+int quic_link_send(struct quic_link *l, const void *buf, size_t len)
+{
+	if (len == 0 || len > QUIC_DGRAM_MAX)
+		return -EMSGSIZE;
+	if (!l->user || l->close_req || l->failed || l->c->dying)
+		return -ENOTCONN;
+	if (l->queued - l->acked + 2 + len > QUIC_LINK_SNDBUF) {
+		l->want_room = true;
+		return -EAGAIN;
+	}
+	const uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
+	const uint8_t *parts[2] = {hdr, buf};
+	size_t sizes[2] = {2, len};
+	for (int i = 0; i < 2; i++) {
+		const uint8_t *p = parts[i];
+		size_t n = sizes[i];
+		while (n > 0) {
+			struct chunk *t = l->tail;
+			if (!t || t->len == CHUNK_SIZE) {
+				struct chunk *k = xmalloc(sizeof(*k));
+				k->next = NULL;
+				k->off = l->queued;
+				k->len = 0;
+				if (t)
+					t->next = k;
+				else
+					l->head = k;
+				l->tail = t = k;
+			}
+			size_t take = CHUNK_SIZE - t->len < n ? CHUNK_SIZE - t->len
+							      : n;
+			memcpy(t->data + t->len, p, take);
+			t->len += take;
+			l->queued += take;
+			p += take;
+			n -= take;
+		}
+	}
+	l->c->dirty = true;
+	settle(l->c->ep);
+	return 0;
+}
+
+void quic_link_close(struct quic_link *l)
+{
+	l->user = false;
+	l->close_req = true;
+	l->c->dirty = true;
+	/* Closed before it was opened on the wire, with nothing to say:
+	 * nothing goes on the wire. */
+	if (l->sid < 0 && !l->stream_gone && l->queued == 0)
+		l->stream_gone = true;
+	/* The peer has already ended it: end ours, no FIN to wait for. */
+	if (l->failed && l->sid >= 0 && !l->stream_gone)
+		ngtcp2_conn_shutdown_stream(l->c->conn, l->sid, APP_CLOSED);
+	settle(l->c->ep);
+}
+
+void quic_link_hold(struct quic_link *l, bool hold)
+{
+	l->held = hold;
+	if (!hold && l->unextended && l->sid >= 0) {
+		ngtcp2_conn_extend_max_stream_offset(l->c->conn, l->sid,
+						     l->unextended);
+		ngtcp2_conn_extend_max_offset(l->c->conn, l->unextended);
+		l->unextended = 0;
+		l->c->dirty = true;
+		settle(l->c->ep);
+	}
+}
+
+struct quic_conn *quic_link_conn(const struct quic_link *l)
+{
+	return l->c;
+}
+
+void quic_link_set_arg(struct quic_link *l, void *arg)
+{
+	l->arg = arg;
+}
+
+void *quic_link_arg(const struct quic_link *l)
+{
+	return l->arg;
+}
+
+void quic_counts(const struct quic_ep *ep, unsigned *conns, unsigned *links)
+{
+	*conns = *links = 0;
+	for (const struct quic_conn *c = ep->conns; c; c = c->next) {
+		(*conns)++;
+		for (const struct quic_link *l = c->links; l; l = l->next)
+			(*links)++;
+	}
+}
