@@ -122,6 +122,13 @@ int broker_tree_status(const struct tree *t)
 	return t->stop_signal ? 128 + t->stop_signal : EXIT_LAUNCHER;
 }
 
+void broker_tree_times(const struct tree *t, uint64_t *launched,
+		       uint64_t *reaped)
+{
+	*launched = t->top ? t->top->launched_ns : 0;
+	*reaped = t->top ? t->top->reaped_ns : 0;
+}
+
 void broker_tree_account(struct tree *t, const struct broker_account *a)
 {
 	t->account = a;

@@ -155,6 +155,10 @@ bool broker_tree_done(const struct tree *t);
 unsigned broker_tree_alive(const struct tree *t);
 /* The top program's exit status, as fakeos-run(1) gives it. */
 int broker_tree_status(const struct tree *t);
+/* When the top program was launched and reaped (CLOCK_MONOTONIC ns); 0
+ * for what has not happened, or when it never started. */
+void broker_tree_times(const struct tree *t, uint64_t *launched,
+		       uint64_t *reaped);
 void broker_tree_free(struct tree *t);
 /* fakeosd: the tree belongs to an account, whose quotas its programs'
  * requests are charged against beside the tree's own. */

@@ -71,6 +71,9 @@ struct prog {
 	char *url;
 	char *home; /* its origin or directory: where it may spawn from */
 	uint64_t started_ns; /* when it was made: fakeosctl's uptime */
+	/* When its exec was let through, and when it was reaped (0: not
+	 * yet): fakeosd's account of where a run's time went (-vv). */
+	uint64_t launched_ns, reaped_ns;
 	bool has_sha256; /* sha256 is the program's (fetched by a worker) */
 	uint8_t sha256[32];
 	bool running; /* not yet reaped */

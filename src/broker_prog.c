@@ -302,6 +302,7 @@ void prog_reap(struct prog *p)
 	memset(&ru, 0, sizeof(ru));
 	/* The raw waitid takes a rusage: CPU time tells whether RLIMIT_CPU
 	 * is what killed it. */
+	p->reaped_ns = now_ns();
 	if (syscall(SYS_waitid, P_PIDFD, p->proc.pidfd, &st, WEXITED, &ru) <
 	    0) {
 		if (errno == EINTR)
@@ -586,6 +587,7 @@ int prog_start(struct prog *p, int exec_fd,
 	close(out[1]);
 	close(err[1]);
 	close(boot);
+	p->launched_ns = now_ns();
 	if (warm)
 		log_debug("%s: launched in a warm jail", p->url);
 

@@ -80,6 +80,25 @@ static void send_exit(struct client *c, int status)
 	(void)send(c->sock, &m, sizeof(m), MSG_DONTWAIT | MSG_NOSIGNAL);
 }
 
+/* -vv: where a run's time went in the daemon, from its RUN to its EXIT:
+ * to the launch (its console, account, load and jail), the program's own
+ * life, and from its reaping to the report. make bench reads these. */
+static void log_run_times(const struct client *c)
+{
+	uint64_t launched, reaped, now = now_ns();
+	if (log_level < LOG_DEBUG || !c->t)
+		return;
+	broker_tree_times(c->t, &launched, &reaped);
+	if (!launched || !reaped || launched < c->run_ns || reaped < launched)
+		return;
+	log_debug("uid %u (pid %d): run times: %llu us to launch, %llu us "
+		  "running, %llu us to report",
+		  (unsigned)c->cred.uid, (int)c->cred.pid,
+		  (unsigned long long)(launched - c->run_ns) / 1000,
+		  (unsigned long long)(reaped - launched) / 1000,
+		  (unsigned long long)(now - reaped) / 1000);
+}
+
 static void account_set(struct account *a, const struct config_quota *q)
 {
 	a->a.programs = q->programs;
@@ -233,6 +252,7 @@ static void on_run(struct client *c, const struct dproto_run *m,
 			      nfds);
 		return;
 	}
+	c->run_ns = now_ns();
 	int r = open_console(c);
 	if (r < 0) {
 		client_refuse(c, "the run's console: %s", strerror(-r));
@@ -395,8 +415,10 @@ static void reap_clients(struct daemon *d)
 		bool over = c->t ? broker_tree_done(c->t) : c->done || c->gone;
 		if (!over)
 			continue;
-		if (c->t && !c->done && !c->gone)
+		if (c->t && !c->done && !c->gone) {
 			send_exit(c, broker_tree_status(c->t));
+			log_run_times(c);
+		}
 		client_free(c);
 	}
 }

@@ -20,6 +20,7 @@ struct client {
 	struct tree *t;
 	bool gone; /* its socket hung up: its programs are being ended */
 	bool done; /* EXIT sent (or nobody to send it to) */
+	uint64_t run_ns; /* when its RUN came */
 };
 
 /* One local uid's account: its quotas, which every run of it shares. Kept
