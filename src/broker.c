@@ -420,8 +420,15 @@ void broker_on_signal(struct broker *b,
 
 /* --- the broker ---------------------------------------------------------------------- */
 
+/* ring_install's wait, every few ms: the stops of traced programs. */
+static void serve_stops(void *arg)
+{
+	broker_crash_on_sigchld(arg);
+}
+
 static int setup(struct broker *b)
 {
+	ring_set_wait_hook(serve_stops, b);
 	b->ep = epoll_create1(EPOLL_CLOEXEC);
 	if (b->ep < 0)
 		return -errno;

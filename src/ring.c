@@ -287,6 +287,17 @@ void ring_release(void)
  * to user space, so only a task that is not scheduled at all is slow. */
 enum { MSG_RING_WAIT_MS = 5000 };
 
+/* What the wait for an install does every MSG_RING_SLICE_MS (ring.h). */
+static void (*wait_hook)(void *arg);
+static void *wait_hook_arg;
+enum { MSG_RING_SLICE_MS = 10 };
+
+void ring_set_wait_hook(void (*fn)(void *arg), void *arg)
+{
+	wait_hook = fn;
+	wait_hook_arg = arg;
+}
+
 /* Sends fd into file of the ring of another task with MSG_RING
  * (IORING_MSG_SEND_FD), and waits until it is there. src is ready. */
 static int msg_install(int ring_fd, unsigned file, int fd, struct error *e)
@@ -307,20 +318,30 @@ static int msg_install(int ring_fd, unsigned file, int fd, struct error *e)
 	sqe->file_index = file + 1; /* 1-based; 0 would mean "not fixed" */
 	sqe->msg_ring_flags = IORING_MSG_RING_CQE_SKIP;
 	sqe->user_data = seq;
+	/* Waited for in slices, the hook run between them: a program the
+	 * broker traces and that is stopped (a host's SIGSTOP, then
+	 * SIGCONT) runs again only once the broker resumes it, which it
+	 * must do while it waits here for that program's task. */
 	struct __kernel_timespec ts = {
-		.tv_sec = MSG_RING_WAIT_MS / 1000,
-		.tv_nsec = (MSG_RING_WAIT_MS % 1000) * 1000000L,
+		.tv_sec = 0,
+		.tv_nsec = MSG_RING_SLICE_MS * 1000000L,
 	};
 	if ((r = io_uring_submit(&src.ring)) < 0)
 		return error_sys(e, -r, "io_uring_enter (the broker's ring)");
 	/* A completion of an earlier install that timed out may come first:
 	 * it is passed over, and each wait is bounded again. */
 	int res;
-	for (;;) {
+	for (unsigned waited = 0;;) {
 		struct io_uring_cqe *cqe;
 		r = io_uring_wait_cqe_timeout(&src.ring, &cqe, &ts);
 		if (r == -EINTR)
 			continue;
+		if (r == -ETIME && (waited += MSG_RING_SLICE_MS) <
+					   MSG_RING_WAIT_MS) {
+			if (wait_hook)
+				wait_hook(wait_hook_arg);
+			continue;
+		}
 		if (r < 0) {
 			res = r == -ETIME ? -ETIMEDOUT : r;
 			break;

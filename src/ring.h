@@ -41,6 +41,12 @@ int ring_install(int ring_fd, unsigned file, int fd, struct error *e);
 int ring_install_link(int ring_fd, unsigned slot, int rx, int tx,
 		      struct error *e);
 
+/* A function that ring_install's wait runs every few milliseconds while
+ * a program's task has not taken its file: the broker's service of its
+ * traced programs' stops (broker_crash.c), one of which may be what keeps
+ * that task from running. */
+void ring_set_wait_hook(void (*fn)(void *arg), void *arg);
+
 /* Closes what ring_install made for MSG_RING (the caller's own ring and
  * the two dead ends), if it made them. */
 void ring_release(void);

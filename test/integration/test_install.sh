@@ -26,7 +26,7 @@ install_tree() {
 	done
 	run flock /tmp/fakeos-build.lock make -C "$TOP" --no-print-directory \
 		-o build/fakeos-run -o build/fakeos-policy -o build/fakeos-fetch \
-		-o build/fakeosd -o build/fakeosctl \
+		-o build/fakeosd -o build/fakeosctl -o build/fakeos-shell \
 		-o build/libfakeos.a install DESTDIR="$DEST" PREFIX="$PREFIX"
 	expect_code 0
 	assert_not_contains "$OUT" "gcc" "make install's output (nothing is compiled)"
@@ -165,7 +165,7 @@ test_installed_fakeos_cc_knows_a_configured_includedir_and_libdir() {
 	local pfx=$WORK/pfx
 	run flock /tmp/fakeos-build.lock make -C "$TOP" --no-print-directory \
 		-o build/fakeos-run -o build/fakeos-policy -o build/fakeos-fetch \
-		-o build/fakeosd -o build/fakeosctl \
+		-o build/fakeosd -o build/fakeosctl -o build/fakeos-shell \
 		-o build/libfakeos.a install PREFIX="$pfx" \
 		INCLUDEDIR="$pfx/sdk/include" LIBDIR="$pfx/sdk/lib64"
 	expect_code 0
