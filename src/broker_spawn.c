@@ -1,8 +1,9 @@
 /* broker_spawn.c — spawns (broker_int.h): a program's request to start
- * another by URL. A worker, a fork of the broker in a process group of its
- * own, fetches and verifies the program through the cache (program.h) and
- * hands back a sealed memfd, so the broker's loop never waits on the
- * network. A tree runs at most quotas.fetches workers at once, and more
+ * another by URL. A program fresh in the cache is loaded in the loop
+ * (load_fresh: nothing there can wait). Anything else goes to a worker, a
+ * fork of the broker in a process group of its own, which fetches and
+ * verifies the program through the cache (program.h) and hands back a
+ * sealed memfd, so the broker's loop never waits on the network. A tree runs at most quotas.fetches workers at once, and more
  * spawns wait in order; a spawn closed or killed while it is fetched has
  * its worker and download helper killed at once. What the program hears
  * of a failure is one of a fixed set of reasons. */
