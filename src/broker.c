@@ -559,6 +559,8 @@ int broker_open(const struct program_opts *program, struct broker **out,
 	b->home_mntns = b->shared_mntns = -1;
 	b->maker_pidfd = b->maker_sock = -1;
 	b->crash.timerfd = b->crash.sender_pidfd = -1;
+	b->crash.rate_max = CRASH_RATE_MAX;
+	b->crash.rate_window_s = CRASH_RATE_WINDOW_S;
 	registry_init(&b->reg);
 	int r = program_loader_open(program, &b->loader, e);
 	if (r == 0 && (r = setup(b)) < 0)

@@ -115,6 +115,10 @@ void broker_set_pool(struct broker *b, unsigned size, uint64_t memory);
  * and its parent's EXITED. */
 int broker_set_crash(struct broker *b, const char *url, const char *dir,
 		     struct error *e);
+/* At most max crash reports of one program in window_s seconds (the
+ * rest counted in the next); 5 a minute unless set (fakeosd.conf). */
+void broker_set_crash_limit(struct broker *b, unsigned max,
+			    unsigned window_s);
 /* Ends nothing: call it once every tree is done. Frees what is left. */
 void broker_close(struct broker *b);
 struct program_loader *broker_loader(struct broker *b);

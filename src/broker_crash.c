@@ -173,11 +173,11 @@ static void report(struct prog *p, struct crash_info *ci)
 	snprintf(keysrc, sizeof(keysrc), "%s %s", p->url,
 		 p->has_sha256 ? sha : "");
 	hash_buf(keysrc, strlen(keysrc), key);
-	if (bc->url && !crash_rate_take(bc->rate, key, r->time,
-					&r->suppressed)) {
-		log_warn("%s: crash report not made: more than %d in %d s "
+	if (bc->url && !crash_rate_take(bc->rate, key, r->time, bc->rate_max,
+					bc->rate_window_s, &r->suppressed)) {
+		log_warn("%s: crash report not made: more than %u in %u s "
 			 "(counted in the next)",
-			 p->url, CRASH_RATE_MAX, CRASH_RATE_WINDOW_S);
+			 p->url, bc->rate_max, bc->rate_window_s);
 	} else if (bc->url) {
 		char *json = xmalloc(CRASH_MAX_BYTES);
 		int len = crash_report_json(r, json, CRASH_MAX_BYTES);
@@ -438,6 +438,13 @@ void broker_crash_send(struct broker *b)
 		(void)timerfd_settime(bc->timerfd, 0, &off, NULL);
 	}
 	sender_start(b);
+}
+
+void broker_set_crash_limit(struct broker *b, unsigned max,
+			    unsigned window_s)
+{
+	b->crash.rate_max = max;
+	b->crash.rate_window_s = window_s;
 }
 
 int broker_set_crash(struct broker *b, const char *url, const char *dir,

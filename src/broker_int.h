@@ -193,6 +193,7 @@ struct broker_crash {
 	char *url; /* the operator's crash URL; NULL: no reports kept */
 	char *dir; /* the spool */
 	struct crash_rate rate[CRASH_RATE_SLOTS];
+	unsigned rate_max, rate_window_s; /* the crash-loop limit */
 	pid_t sender_pid; /* the sender worker, 0: none */
 	int sender_pidfd;
 	struct broker_watch *sender_w;

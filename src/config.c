@@ -101,6 +101,12 @@ static const struct key main_keys[] = {
 	  .off = offsetof(struct config, grace_ms), .max = 10 * MINUTE },
 	{ .name = "crash-url", .type = V_POST_URL,
 	  .off = offsetof(struct config, crash_url) },
+	{ .name = "crash-reports", .type = V_COUNT,
+	  .off = offsetof(struct config, crash_reports), .min = 1,
+	  .max = 1000 },
+	{ .name = "crash-window", .type = V_DURATION,
+	  .off = offsetof(struct config, crash_window_ms), .min = SEC,
+	  .max = HOUR },
 };
 
 static const struct key account_keys[] = {
@@ -851,6 +857,8 @@ void config_init(struct config *c)
 		.pool = CONFIG_DEFAULT_POOL,
 		.cache_max = CONFIG_DEFAULT_CACHE_MAX,
 		.grace_ms = CONFIG_DEFAULT_GRACE_MS,
+		.crash_reports = CONFIG_DEFAULT_CRASH_REPORTS,
+		.crash_window_ms = CONFIG_DEFAULT_CRASH_WINDOW_MS,
 		.account_defaults = {
 			.programs = CONFIG_DEFAULT_PROGRAMS,
 			.links = CONFIG_DEFAULT_LINKS,

@@ -37,6 +37,8 @@
 #define CONFIG_DEFAULT_POOL 4
 #define CONFIG_DEFAULT_CACHE_MAX (1ULL << 30)
 #define CONFIG_DEFAULT_GRACE_MS 10000ULL
+#define CONFIG_DEFAULT_CRASH_REPORTS 5 /* reports of one program ... */
+#define CONFIG_DEFAULT_CRASH_WINDOW_MS 60000ULL /* ... in this window */
 #define CONFIG_DEFAULT_PROGRAMS 1024
 #define CONFIG_DEFAULT_LINKS 4096
 #define CONFIG_DEFAULT_SERVICES 256
@@ -97,6 +99,8 @@ struct config {
 	uint64_t grace_ms; /* from SIGTERM to SIGKILL when services stop */
 	struct config_list spawn_from; /* URL prefixes programs may spawn
 					  from, besides their own origin */
+	unsigned crash_reports; /* at most this many of one program ... */
+	uint64_t crash_window_ms; /* ... in this long: a crash loop's */
 	char *crash_url; /* where the broker POSTs crash reports
 			    (docs/CRASH.md); NULL: none are kept */
 	struct config_quota account_defaults; /* [account] */

@@ -302,7 +302,8 @@ int crash_spool_show(const char *dir, uint32_t id, uid_t uid,
 }
 
 bool crash_rate_take(struct crash_rate tab[CRASH_RATE_SLOTS],
-		     const uint8_t key[32], int64_t now, unsigned *suppressed)
+		     const uint8_t key[32], int64_t now, unsigned max,
+		     int64_t window_s, unsigned *suppressed)
 {
 	struct crash_rate *slot = NULL, *oldest = &tab[0];
 	for (int i = 0; i < CRASH_RATE_SLOTS; i++) {
@@ -319,11 +320,11 @@ bool crash_rate_take(struct crash_rate tab[CRASH_RATE_SLOTS],
 		memcpy(slot->key, key, 32);
 		slot->window = now;
 	}
-	if (now - slot->window >= CRASH_RATE_WINDOW_S) {
+	if (now - slot->window >= window_s) {
 		slot->window = now;
 		slot->count = 0;
 	}
-	if (slot->count >= CRASH_RATE_MAX) {
+	if (slot->count >= max) {
 		slot->suppressed++;
 		return false;
 	}

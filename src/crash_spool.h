@@ -15,7 +15,7 @@
 #define CRASH_SPOOL_MAX 256 /* pending reports kept; more are dropped */
 #define CRASH_SENT_KEEP 64 /* sent reports kept for fakeosctl */
 #define CRASH_RATE_MAX 5 /* reports per program (URL and sha256) ... */
-#define CRASH_RATE_WINDOW_S 60 /* ... in this many seconds */
+#define CRASH_RATE_WINDOW_S 60 /* ... in this many seconds, by default */
 #define CRASH_RATE_SLOTS 64
 
 /* A standalone fakeos-run's spool: $XDG_STATE_HOME/fakeos/crash, else
@@ -54,15 +54,17 @@ int crash_spool_show(const char *dir, uint32_t id, uid_t uid,
 		     void (*chunk)(const char *s, size_t n, void *arg),
 		     void *arg);
 
-/* The crash-loop limit: at most CRASH_RATE_MAX reports of one program
- * (key: a hash of its URL and sha256) per window. true: report it, with
- * *suppressed the reports it dropped since the last; false: drop it. */
+/* The crash-loop limit: at most max reports of one program (key: a hash
+ * of its URL and sha256) per window of window_s seconds. true: report
+ * it, with *suppressed the reports it dropped since the last; false: drop
+ * it. */
 struct crash_rate {
 	uint8_t key[32];
 	int64_t window; /* start, unix seconds */
 	unsigned count, suppressed;
 };
 bool crash_rate_take(struct crash_rate tab[CRASH_RATE_SLOTS],
-		     const uint8_t key[32], int64_t now, unsigned *suppressed);
+		     const uint8_t key[32], int64_t now, unsigned max,
+		     int64_t window_s, unsigned *suppressed);
 
 #endif

@@ -454,6 +454,8 @@ static void on_signal(struct broker *b, int sig, void *arg)
 static void apply_crash_url(struct daemon *d)
 {
 	struct error e = { "" };
+	broker_set_crash_limit(d->b, d->cfg->crash_reports,
+			       (unsigned)(d->cfg->crash_window_ms / 1000));
 	if (broker_set_crash(d->b, d->cfg->crash_url, d->o->spool_dir, &e) < 0)
 		log_error("crash reports: %s: none are kept", e.msg);
 	else if (d->cfg->crash_url)
