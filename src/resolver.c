@@ -150,12 +150,11 @@ int resolver_entry_parse(const char *prefix, const char *key, size_t klen,
 		return error_set(e, EINVAL, "not a valid service name");
 
 	/* The value is one line of a hosts file, parsed by the same code. */
-	struct hosts said;
+	struct hosts said = { 0 };
 	struct error ve;
 	if (memchr(value, '\n', vlen) ||
 	    hosts_parse(value, vlen, &said, &ve) < 0 || said.n != 1) {
-		if (said.v)
-			hosts_free(&said);
+		hosts_free(&said);
 		return error_set(e, EINVAL, "value is not 'HOST ADDRESS:PORT "
 				 "sha256:HEX'");
 	}

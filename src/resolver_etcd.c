@@ -81,7 +81,8 @@ static const char *jws(const char *p, const char *e)
 }
 
 /* The end of the value at p (after whitespace), NULL if it is cut short
- * or malformed. */
+ * or malformed. Recursive, to JSON_DEPTH at most. */
+/* NOLINTNEXTLINE(misc-no-recursion): bounded by JSON_DEPTH */
 static const char *jskip_depth(const char *p, const char *e, int depth)
 {
 	p = jws(p, e);
@@ -260,15 +261,10 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 	return len;
 }
 
-static void req_free(struct req *q)
+/* Frees q, which is on no list. */
+static void req_release(struct req *q)
 {
 	struct etcd *et = q->et;
-	for (struct req **pp = &et->reqs; *pp; pp = &(*pp)->next) {
-		if (*pp == q) {
-			*pp = q->next;
-			break;
-		}
-	}
 	curl_multi_remove_handle(et->m, q->h);
 	curl_easy_cleanup(q->h);
 	curl_slist_free_all(q->headers);
@@ -276,6 +272,18 @@ static void req_free(struct req *q)
 	free(q->body);
 	free(q->buf);
 	free(q);
+}
+
+/* Takes q off the list of requests and frees it. */
+static void req_free(struct req *q)
+{
+	for (struct req **pp = &q->et->reqs; *pp; pp = &(*pp)->next) {
+		if (*pp == q) {
+			*pp = q->next;
+			break;
+		}
+	}
+	req_release(q);
 }
 
 /* Sets up a POST of body (which it owns) to path; the caller adds it to
@@ -816,14 +824,17 @@ static void lease_revoke(struct etcd *et)
 	if (cc != CURLE_OK)
 		log_warn("etcd at %s: revoking lease %s: %s", et->base,
 			 et->lease, curl_easy_strerror(cc));
-	req_free(q);
+	req_release(q);
 }
 
 void etcd_close(struct resolver *r)
 {
 	struct etcd *et = r->etcd;
-	while (et->reqs)
-		req_free(et->reqs);
+	while (et->reqs) {
+		struct req *q = et->reqs;
+		et->reqs = q->next;
+		req_release(q);
+	}
 	if (et->lease[0] && et->m)
 		lease_revoke(et);
 	if (et->m)
