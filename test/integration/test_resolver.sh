@@ -8,7 +8,8 @@
 # 2 s + 3 s; every wait is bounded, every resolvectl has --for.
 . "$(dirname "$0")/../lib/testlib.sh"
 
-R=$TOP/build/tools/resolvectl
+# RESOLVECTL=build/san/tools/resolvectl runs it under ASan and UBSan.
+R=${RESOLVECTL:-$TOP/build/tools/resolvectl}
 KA=sha256:$(printf 'a%.0s' $(seq 64))
 KB=sha256:$(printf 'b%.0s' $(seq 64))
 KX=sha256:$(printf 'c%.0s' $(seq 64))

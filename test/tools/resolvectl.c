@@ -166,6 +166,7 @@ int main(int argc, char **argv)
 		if (!o.self) {
 			log_error("--self %s: no such host in %s", self,
 				  hosts_path);
+			hosts_free(&hosts);
 			return 2;
 		}
 	}
@@ -178,17 +179,18 @@ int main(int argc, char **argv)
 	struct resolver *r;
 	if (resolver_open(&o, &r, &e) < 0) {
 		log_error("%s", e.msg);
+		hosts_free(&hosts);
 		return 2;
 	}
-	for (unsigned i = 0; i < nreg; i++) {
+	int status = 0;
+	for (unsigned i = 0; i < nreg && status == 0; i++) {
 		int ret = resolver_register(r, reg[i]);
 		if (ret < 0) {
 			log_error("--register %s: %s", reg[i], strerror(-ret));
-			return 2;
+			status = 2;
 		}
 	}
-	int status = 0;
-	if (lookup) {
+	if (lookup && status == 0) {
 		struct resolver_result x;
 		run(r, now_ns() + wait_ms * 1000000, lookup);
 		if (resolver_lookup(r, lookup, &x) == 0) {
@@ -199,7 +201,7 @@ int main(int argc, char **argv)
 		}
 		fflush(stdout);
 	}
-	if (watching)
+	if (watching && status == 0)
 		run(r, for_ms ? now_ns() + for_ms * 1000000 : UINT64_MAX, NULL);
 	resolver_close(r);
 	hosts_free(&hosts);
