@@ -67,6 +67,11 @@ LDLIBS += -lsystemd
 # static build never compiles quic.c (RUN_SRCS).
 QUIC_PKGS := libngtcp2 libngtcp2_crypto_gnutls gnutls
 LDLIBS += $(shell pkg-config --libs $(QUIC_PKGS))
+# The resolver's etcd backend (src/resolver_etcd.c) talks to etcd's JSON
+# gateway with libcurl's multi interface, in fakeosd's own loop, so it
+# links libcurl (fakeos-fetch dlopens it instead: src/fetch_curl.c).
+# --as-needed keeps it out of every program that does not link it.
+LDLIBS += -lcurl
 ifeq ($(SAN),1)
 RUN_MUSL := 0
 endif
@@ -152,6 +157,7 @@ RUN_INC := build/musl-run-include
 # notify.c, which needs libsystemd (left out like fetch_curl.c).
 RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c \
 	    src/daemon_ctl.c src/shell_words.c src/shell_path.c src/quic.c \
+	    src/resolver.c src/resolver_etcd.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
@@ -277,7 +283,8 @@ build/escape/%: test/escape/%.c $(wildcard test/escape/*.h) \
 		-o $@ $<
 
 test-progs: $(TEST_PROGS) build/tools/hostile_httpd build/tools/dclient \
-	    $(B)/tools/warmjail $(B)/tools/quicpeer build/tools/lossproxy
+	    $(B)/tools/warmjail $(B)/tools/quicpeer build/tools/lossproxy \
+	    $(B)/tools/resolvectl
 # A host program: an HTTP origin that misbehaves, for the fetch tests.
 build/tools/hostile_httpd: test/tools/hostile_httpd.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -301,6 +308,13 @@ $(B)/tools/warmjail: test/tools/warmjail.c test/tools/jailrig.h \
 # A host program: one QUIC endpoint (src/quic.h) that serves or connects
 # and checks what comes back, for test_quic.sh.
 $(B)/tools/quicpeer: test/tools/quicpeer.c $(B)/libhost.a | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libhost.a $(LDLIBS)
+
+# A host program: one resolver (src/resolver.h) in an epoll loop like
+# fakeosd's, that registers names and prints lookups and changes, for
+# test_resolver.sh.
+$(B)/tools/resolvectl: test/tools/resolvectl.c $(B)/libhost.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libhost.a $(LDLIBS)
 

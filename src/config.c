@@ -74,11 +74,12 @@ enum vtype {
 	V_NAMES, /* struct config_list of proto names */
 	V_PREFIXES, /* struct config_list of URL prefixes */
 	V_ARGS, /* struct config_list of arguments */
-	V_RESTART, /* enum config_restart */
+	V_CHOICE, /* an enum, one of the key's words */
 };
 
 struct key {
 	const char *name;
+	const char *const *choices; /* V_CHOICE: the enum's names, in order */
 	size_t off; /* of the field in the section's struct */
 	uint64_t min, max; /* a number's range; a list's length is max */
 	enum vtype type;
@@ -87,6 +88,19 @@ struct key {
 };
 
 #define KEYS_MAX 16 /* keys in one table, and bits in config_account.set */
+
+static const char *const restart_names[] = {
+	[CONFIG_RESTART_NO] = "no",
+	[CONFIG_RESTART_ON_FAILURE] = "on-failure",
+	[CONFIG_RESTART_ALWAYS] = "always",
+	NULL,
+};
+
+static const char *const resolver_names[] = {
+	[CONFIG_RESOLVER_STATIC] = "static",
+	[CONFIG_RESOLVER_ETCD] = "etcd",
+	NULL,
+};
 
 static const struct key main_keys[] = {
 	{ .name = "pool", .type = V_COUNT,
@@ -107,6 +121,12 @@ static const struct key main_keys[] = {
 	{ .name = "crash-window", .type = V_DURATION,
 	  .off = offsetof(struct config, crash_window_ms), .min = SEC,
 	  .max = HOUR },
+	{ .name = "resolver", .type = V_CHOICE, .choices = resolver_names,
+	  .off = offsetof(struct config, resolver) },
+	{ .name = "etcd", .type = V_POST_URL,
+	  .off = offsetof(struct config, etcd_url) },
+	{ .name = "export", .type = V_NAMES,
+	  .off = offsetof(struct config, export), .max = CONFIG_EXPORT_MAX },
 };
 
 static const struct key account_keys[] = {
@@ -146,7 +166,8 @@ static const struct key service_keys[] = {
 	[SK_PUBLISH] = { .name = "publish", .type = V_NAMES,
 			 .off = offsetof(struct config_service, publish),
 			 .max = CONFIG_PUBLISH_MAX },
-	[SK_RESTART] = { .name = "restart", .type = V_RESTART,
+	[SK_RESTART] = { .name = "restart", .type = V_CHOICE,
+			 .choices = restart_names,
 			 .off = offsetof(struct config_service, restart) },
 	/* A floor, so that a service that crash-loops costs no CPU to
 	 * speak of even at its first back-offs. */
@@ -163,16 +184,21 @@ static const struct key service_keys[] = {
 _Static_assert(ARRAY_SIZE(service_keys) <= KEYS_MAX, "too many keys");
 _Static_assert(ARRAY_SIZE(main_keys) <= KEYS_MAX, "too many keys");
 _Static_assert(ARRAY_SIZE(account_keys) <= KEYS_MAX, "too many keys");
-
-static const char *const restart_names[] = {
-	[CONFIG_RESTART_NO] = "no",
-	[CONFIG_RESTART_ON_FAILURE] = "on-failure",
-	[CONFIG_RESTART_ALWAYS] = "always",
-};
+/* V_CHOICE stores an int. */
+_Static_assert(sizeof(enum config_restart) == sizeof(int) &&
+	       sizeof(enum config_resolver) == sizeof(int), "enum size");
 
 const char *config_restart_name(enum config_restart r)
 {
-	return (unsigned)r < ARRAY_SIZE(restart_names) ? restart_names[r] : "?";
+	return (unsigned)r < ARRAY_SIZE(restart_names) - 1 ? restart_names[r] :
+							     "?";
+}
+
+const char *config_resolver_name(enum config_resolver r)
+{
+	return (unsigned)r < ARRAY_SIZE(resolver_names) - 1 ?
+		       resolver_names[r] :
+		       "?";
 }
 
 /* ---- the parser's state -------------------------------------------------- */
@@ -555,7 +581,7 @@ static int set_value(struct parser *ps, const struct key *k, const char *v)
 		url_free(&u);
 		if (k->type == V_POST_URL && pinned)
 			return perr(ps, "%s: '%s' has a #sha256= pin, but "
-				    "reports are sent there", k->name,
+				    "fakeosd sends there", k->name,
 				    show(v).s);
 		char **s = (char **)(void *)f;
 		free(*s);
@@ -564,16 +590,26 @@ static int set_value(struct parser *ps, const struct key *k, const char *v)
 	}
 	case V_ACCOUNT:
 		return parse_account(ps, k->name, v, (uid_t *)(void *)f);
-	case V_RESTART:
-		for (size_t i = 0; i < ARRAY_SIZE(restart_names); i++) {
-			if (strcmp(v, restart_names[i]) == 0) {
-				*(enum config_restart *)(void *)f =
-					(enum config_restart)i;
+	case V_CHOICE: {
+		/* "is not no, on-failure or always" */
+		char words[128] = "";
+		size_t o = 0;
+		for (size_t i = 0; k->choices[i]; i++) {
+			if (strcmp(v, k->choices[i]) == 0) {
+				*(int *)(void *)f = (int)i;
 				return 0;
 			}
+			o += (size_t)snprintf(words + o, sizeof(words) - o,
+					      "%s%s", i == 0 ? "" :
+						      k->choices[i + 1] ? ", " :
+									  " or ",
+					      k->choices[i]);
+			if (o >= sizeof(words))
+				break;
 		}
-		return perr(ps, "%s: '%s' is not no, on-failure or always",
-			    k->name, show(v).s);
+		return perr(ps, "%s: '%s' is not %s", k->name, show(v).s,
+			    words);
+	}
 	case V_NAMES:
 	case V_PREFIXES:
 	case V_ARGS:
@@ -872,6 +908,8 @@ void config_free(struct config *c)
 {
 	config_list_free(&c->spawn_from);
 	free(c->crash_url);
+	free(c->etcd_url);
+	config_list_free(&c->export);
 	free(c->accounts);
 	for (unsigned i = 0; i < c->nservices; i++)
 		service_free(&c->services[i]);

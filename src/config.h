@@ -30,6 +30,7 @@
 #define CONFIG_ARGC_MAX PROTO_ARGC_MAX
 #define CONFIG_ARGS_MAX PROTO_ARGS_SIZE
 #define CONFIG_POOL_MAX 256
+#define CONFIG_EXPORT_MAX 256 /* names exported (RESOLVER_EXPORTS_MAX) */
 
 /* Defaults, as fakeosd.conf(5) gives them. A program's memory is
  * fakeos-run's default; an account may run as many programs as one
@@ -76,6 +77,12 @@ enum config_restart {
 	CONFIG_RESTART_ALWAYS,
 };
 
+/* Where names of other hosts are found (src/resolver.h). */
+enum config_resolver {
+	CONFIG_RESOLVER_STATIC, /* /etc/fakeos/names */
+	CONFIG_RESOLVER_ETCD,
+};
+
 /* One services.d/NAME.conf. */
 struct config_service {
 	char name[PROTO_NAME_SIZE]; /* NAME: the file's name less ".conf" */
@@ -103,6 +110,9 @@ struct config {
 	uint64_t crash_window_ms; /* ... in this long: a crash loop's */
 	char *crash_url; /* where the broker POSTs crash reports
 			    (docs/CRASH.md); NULL: none are kept */
+	enum config_resolver resolver;
+	char *etcd_url; /* etcd's gateway; NULL: http://127.0.0.1:2379 */
+	struct config_list export; /* names this host serves to others */
 	struct config_quota account_defaults; /* [account] */
 	struct config_account *accounts; /* [account NAME], in file order */
 	unsigned naccounts;
@@ -176,5 +186,7 @@ const struct config_quota *config_account_quota(const struct config *c,
 
 /* "no", "on-failure", "always". */
 const char *config_restart_name(enum config_restart r);
+/* "static", "etcd". */
+const char *config_resolver_name(enum config_resolver r);
 
 #endif

@@ -69,7 +69,7 @@ START_TEST(test_config_crash_url_other_than_http_is_refused)
 		"\n",
 		"fakeosd.conf:2: crash-url: 'http://h/c#sha256=ba7816bf8f01cfea"
 		"414140de5dae2223b00361a396...' has a #sha256= pin, but "
-		"reports are sent there");
+		"fakeosd sends there");
 	refused("crash-url = http://user:pw@h/c\n",
 		"fakeosd.conf:1: crash-url: 'http://user:pw@h/c': credentials "
 		"in URLs (user@host) are not supported: they would be stored "
