@@ -152,30 +152,17 @@ static NORETURN void maker_main(struct broker *b, int sock, pid_t broker)
 		rep.err = pool_make(b, req.cg_id, req.memory, true, &ws,
 				    &fatal, &e);
 		rep.fatal = fatal;
-		union {
-			struct cmsghdr h;
-			char space[CMSG_SPACE(2 * sizeof(int))];
-		} ctl;
-		struct iovec iov = { &rep, sizeof(rep) };
-		struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+		int fds[2] = { ws.w.pidfd, ws.w.sync };
 		if (rep.err == 0) {
 			rep.pid = ws.w.pid;
 			rep.cg = ws.cg;
 			rep.ring = ws.w.ring;
 			ring = ws.w.ring.fd;
-			memset(&ctl, 0, sizeof(ctl));
-			mh.msg_control = ctl.space;
-			mh.msg_controllen = sizeof(ctl.space);
-			struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-			cm->cmsg_level = SOL_SOCKET;
-			cm->cmsg_type = SCM_RIGHTS;
-			cm->cmsg_len = CMSG_LEN(2 * sizeof(int));
-			int fds[2] = { ws.w.pidfd, ws.w.sync };
-			memcpy(CMSG_DATA(cm), fds, sizeof(fds));
 		} else {
 			snprintf(rep.msg, sizeof(rep.msg), "%s", e.msg);
 		}
-		if (sendmsg(sock, &mh, MSG_NOSIGNAL) < 0)
+		if (send_with_fds(sock, &rep, sizeof(rep), fds,
+				  rep.err == 0 ? 2 : 0) < 0)
 			_exit(0);
 		/* The jail is the broker's now: our copies go, and a jail
 		 * whose answer never arrived dies of its closed sync. */
@@ -243,23 +230,11 @@ void maker_stop(struct broker *b)
 void maker_answered(struct broker *b)
 {
 	struct maker_rep rep;
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(2 * sizeof(int))];
-	} ctl;
-	struct iovec iov = { &rep, sizeof(rep) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = ctl.space,
-			     .msg_controllen = sizeof(ctl.space) };
-	int fds[2] = { -1, -1 };
-	ssize_t n = recvmsg(b->maker_sock, &mh, MSG_CMSG_CLOEXEC);
+	int fds[2];
+	ssize_t n = recv_with_fds(b->maker_sock, &rep, sizeof(rep), fds, 2);
 	if (n < 0 && (errno == EINTR || errno == EAGAIN))
 		return;
 	b->maker_busy = false;
-	struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (cm && cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(fds)))
-		memcpy(fds, CMSG_DATA(cm), sizeof(fds));
 	if (n != (ssize_t)sizeof(rep) || (rep.err == 0 && fds[0] < 0)) {
 		log_warn("warm jails: their maker %s; made in the loop from "
 			 "now on", n == 0 ? "died" : "failed");

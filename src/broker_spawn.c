@@ -87,24 +87,11 @@ static NORETURN void job_worker(struct job *j, int sock)
 		res.size = prog.size;
 		memcpy(res.sha256, prog.sha256, sizeof(res.sha256));
 	}
-send:;
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = { &res, sizeof(res) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
-	if (res.err == 0) {
-		memset(&ctl, 0, sizeof(ctl));
-		mh.msg_control = ctl.space;
-		mh.msg_controllen = sizeof(ctl.space);
-		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-		cm->cmsg_level = SOL_SOCKET;
-		cm->cmsg_type = SCM_RIGHTS;
-		cm->cmsg_len = CMSG_LEN(sizeof(int));
-		memcpy(CMSG_DATA(cm), &prog.fd, sizeof(int));
-	}
-	_exit(sendmsg(sock, &mh, MSG_NOSIGNAL) < 0 ? 1 : 0);
+send:
+	_exit(send_with_fds(sock, &res, sizeof(res), &prog.fd,
+			    res.err == 0 ? 1 : 0) < 0
+		      ? 1
+		      : 0);
 }
 
 /* Resolves a spawn URL against the parent's, as a browser resolves a
@@ -485,24 +472,9 @@ void spawn_finish(struct job *j)
 	struct tree *t = j->t;
 	struct broker *b = t->b;
 	struct job_result res;
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(int))];
-	} ctl;
-	struct iovec iov = { &res, sizeof(res) };
-	struct msghdr mh = {
-		.msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = ctl.space,
-		.msg_controllen = sizeof(ctl.space),
-	};
-	int memfd = -1;
+	int memfd;
 	memset(&res, 0, sizeof(res));
-	ssize_t n = recvmsg(j->sock, &mh, MSG_CMSG_CLOEXEC);
-	struct cmsghdr *cm = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
-	if (cm && cm->cmsg_type == SCM_RIGHTS &&
-	    cm->cmsg_len == CMSG_LEN(sizeof(int)))
-		memcpy(&memfd, CMSG_DATA(cm), sizeof(int));
+	ssize_t n = recv_with_fds(j->sock, &res, sizeof(res), &memfd, 1);
 	if (n != (ssize_t)sizeof(res) || (res.err == 0 && memfd < 0)) {
 		res.err = -EIO;
 		res.kind = PROGRAM_FAIL_RUN;

@@ -217,21 +217,8 @@ static int open_console(struct client *c)
 	memset(&m, 0, sizeof(m));
 	dproto_hdr_init(&m.hdr, DPROTO_CONSOLE, sizeof(m));
 	int theirs[3] = { in[1], out[0], err[0] };
-	union {
-		struct cmsghdr h;
-		char space[CMSG_SPACE(sizeof(theirs))];
-	} ctl;
-	memset(&ctl, 0, sizeof(ctl));
-	struct iovec iov = { &m, sizeof(m) };
-	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
-			     .msg_control = ctl.space,
-			     .msg_controllen = sizeof(ctl.space) };
-	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
-	cm->cmsg_level = SOL_SOCKET;
-	cm->cmsg_type = SCM_RIGHTS;
-	cm->cmsg_len = CMSG_LEN(sizeof(theirs));
-	memcpy(CMSG_DATA(cm), theirs, sizeof(theirs));
-	ssize_t n = sendmsg(c->sock, &mh, MSG_DONTWAIT | MSG_NOSIGNAL);
+	/* The client's socket is non-blocking: this never waits. */
+	ssize_t n = send_with_fds(c->sock, &m, sizeof(m), theirs, 3);
 	int e = errno;
 	close(in[1]);
 	close(out[0]);

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "log.h"
@@ -291,4 +292,65 @@ const char *signal_name(int sig)
 		return names[sig];
 	snprintf(buf, sizeof(buf), "signal %d", sig);
 	return buf;
+}
+
+ssize_t send_with_fds(int sock, const void *buf, size_t len, const int *fds,
+		      unsigned nfds)
+{
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(FDS_MAX * sizeof(int))];
+	} ctl;
+	struct iovec iov = { (void *)buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	if (nfds > FDS_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (nfds) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.space;
+		mh.msg_controllen = CMSG_SPACE(nfds * sizeof(int));
+		struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+		cm->cmsg_level = SOL_SOCKET;
+		cm->cmsg_type = SCM_RIGHTS;
+		cm->cmsg_len = CMSG_LEN(nfds * sizeof(int));
+		memcpy(CMSG_DATA(cm), fds, nfds * sizeof(int));
+	}
+	return sendmsg(sock, &mh, MSG_NOSIGNAL);
+}
+
+ssize_t recv_with_fds(int sock, void *buf, size_t len, int *fds,
+		      unsigned nfds)
+{
+	union {
+		struct cmsghdr h;
+		char space[CMSG_SPACE(FDS_MAX * sizeof(int))];
+	} ctl;
+	struct iovec iov = { buf, len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1,
+			     .msg_control = ctl.space,
+			     .msg_controllen = sizeof(ctl.space) };
+	for (unsigned i = 0; i < nfds; i++)
+		fds[i] = -1;
+	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+	if (n < 0)
+		return n;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm;
+	     cm = CMSG_NXTHDR(&mh, cm)) {
+		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
+			continue;
+		size_t got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+		int in[FDS_MAX];
+		if (got > FDS_MAX)
+			got = FDS_MAX; /* the rest were cut (MSG_CTRUNC) */
+		memcpy(in, CMSG_DATA(cm), got * sizeof(int));
+		if (got == nfds && fds[0] < 0) {
+			memcpy(fds, in, got * sizeof(int));
+			continue;
+		}
+		for (size_t i = 0; i < got; i++)
+			close(in[i]);
+	}
+	return n;
 }

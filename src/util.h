@@ -75,6 +75,17 @@ char *xasprintf(const char *fmt, ...) PRINTF(1, 2);
 int write_full(int fd, const void *buf, size_t len);
 int read_full(int fd, void *buf, size_t len);
 
+/* One message of len bytes on a socket, with nfds descriptors (at most
+ * FDS_MAX) attached by SCM_RIGHTS. Returns what sendmsg returns. */
+#define FDS_MAX 4
+ssize_t send_with_fds(int sock, const void *buf, size_t len, const int *fds,
+		      unsigned nfds);
+/* Receives one message of at most len bytes and, close-on-exec, exactly
+ * nfds descriptors into fds: any other number that came is closed, and
+ * fds stay -1. Returns what recvmsg returns. */
+ssize_t recv_with_fds(int sock, void *buf, size_t len, int *fds,
+		      unsigned nfds);
+
 /* Reads the file at path (relative to dirfd) into buf as a string, up to
  * n - 1 bytes or its end, retrying on EINTR and short counts: /proc and
  * cgroupfs files, which stat cannot size. buf is a string whatever
