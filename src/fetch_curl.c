@@ -227,25 +227,39 @@ static int fetch_fail(struct fetch_result *r, enum fetch_fail why, int err)
 	return err;
 }
 
-/* Sets the options that stay the same on every hop. */
-static CURLcode fetch_setup(CURL *c, const struct fetch_opts *o,
-			    struct fetch_xfer *x, struct curl_slist *hdrs,
-			    char *errbuf)
-{
-	CURLcode rc = CURLE_OK;
+/* Sets an option while every one before it was taken (rc: CURLE_OK). */
 #define FETCH_SET(opt, val)                                                  \
 	do {                                                                 \
 		if (rc == CURLE_OK)                                          \
 			rc = fetch_curl.easy_setopt(c, opt, val);            \
 	} while (0)
+
+/* The options every request has, a GET's hop or a report's POST. */
+static CURLcode fetch_base(CURL *c, const struct fetch_opts *o,
+			   char *errbuf)
+{
+	CURLcode rc = CURLE_OK;
 	FETCH_SET(CURLOPT_ERRORBUFFER, errbuf);
 	/* No signals: libcurl would otherwise use SIGALRM for DNS
 	 * timeouts, which the launcher does not expect. */
 	FETCH_SET(CURLOPT_NOSIGNAL, 1L);
-	/* Redirects are followed by fetch_get, which checks each hop. */
+	/* No redirect is followed here: fetch_get follows them itself,
+	 * checking each hop, and a report's POST goes only where the
+	 * operator said. */
 	FETCH_SET(CURLOPT_FOLLOWLOCATION, 0L);
 	FETCH_SET(CURLOPT_PROTOCOLS_STR, "http,https");
 	FETCH_SET(CURLOPT_USERAGENT, "fakeos-run/" FAKEOS_VERSION);
+	if (o->cacert)
+		FETCH_SET(CURLOPT_CAINFO, o->cacert);
+	return rc;
+}
+
+/* Sets the options that stay the same on every hop. */
+static CURLcode fetch_setup(CURL *c, const struct fetch_opts *o,
+			    struct fetch_xfer *x, struct curl_slist *hdrs,
+			    char *errbuf)
+{
+	CURLcode rc = fetch_base(c, o, errbuf);
 	FETCH_SET(CURLOPT_HEADERFUNCTION, fetch_on_header);
 	FETCH_SET(CURLOPT_HEADERDATA, x);
 	FETCH_SET(CURLOPT_WRITEFUNCTION, fetch_on_body);
@@ -255,8 +269,6 @@ static CURLcode fetch_setup(CURL *c, const struct fetch_opts *o,
 			  (curl_off_t)(o->max_size > INT64_MAX ?
 					       INT64_MAX :
 					       o->max_size));
-	if (o->cacert)
-		FETCH_SET(CURLOPT_CAINFO, o->cacert);
 	if (hdrs)
 		FETCH_SET(CURLOPT_HTTPHEADER, hdrs);
 	if (o->progress) {
@@ -264,7 +276,6 @@ static CURLcode fetch_setup(CURL *c, const struct fetch_opts *o,
 		FETCH_SET(CURLOPT_XFERINFODATA, x);
 		FETCH_SET(CURLOPT_NOPROGRESS, 0L);
 	}
-#undef FETCH_SET
 	return rc;
 }
 
@@ -505,29 +516,15 @@ int fetch_curl_post(const char *url, const struct fetch_opts *o, int fd,
 		return fetch_fail(r, FETCH_FAIL_LOCAL,
 				  error_set(e, ENOMEM, "libcurl: no memory"));
 	}
-	CURLcode rc = CURLE_OK;
-#define POST_SET(opt, val)                                                   \
-	do {                                                                 \
-		if (rc == CURLE_OK)                                          \
-			rc = fetch_curl.easy_setopt(c, opt, val);            \
-	} while (0)
-	POST_SET(CURLOPT_URL, url);
-	POST_SET(CURLOPT_ERRORBUFFER, errbuf);
-	POST_SET(CURLOPT_NOSIGNAL, 1L);
-	/* The operator's URL, taken as it is: no redirect is followed, so a
-	 * report never goes anywhere the operator did not name. */
-	POST_SET(CURLOPT_FOLLOWLOCATION, 0L);
-	POST_SET(CURLOPT_PROTOCOLS_STR, "http,https");
-	POST_SET(CURLOPT_USERAGENT, "fakeos-run/" FAKEOS_VERSION);
-	POST_SET(CURLOPT_HTTPHEADER, hdrs);
-	POST_SET(CURLOPT_POSTFIELDS, body);
-	POST_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
-	POST_SET(CURLOPT_WRITEFUNCTION, fetch_discard);
+	/* The operator's URL, taken as it is (fetch_base: no redirect). */
+	CURLcode rc = fetch_base(c, o, errbuf);
+	FETCH_SET(CURLOPT_URL, url);
+	FETCH_SET(CURLOPT_HTTPHEADER, hdrs);
+	FETCH_SET(CURLOPT_POSTFIELDS, body);
+	FETCH_SET(CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	FETCH_SET(CURLOPT_WRITEFUNCTION, fetch_discard);
 	if (o->timeout_ms)
-		POST_SET(CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
-	if (o->cacert)
-		POST_SET(CURLOPT_CAINFO, o->cacert);
-#undef POST_SET
+		FETCH_SET(CURLOPT_TIMEOUT_MS, (long)o->timeout_ms);
 	if (rc == CURLE_OK)
 		rc = fetch_curl.easy_perform(c);
 	long status = 0;
