@@ -318,8 +318,8 @@ build/progs/%: test/progs/%.c build/libfakeos.a tools/fakeos-cc | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	tools/fakeos-cc -o $@ $<
 
-# GnuTLS's headers need p11-kit's; quic.c and hostkey.c include them.
-$(B)/src/quic.o $(B)/src/hostkey.o: CFLAGS += $(shell pkg-config --cflags $(QUIC_PKGS))
+# GnuTLS's headers need p11-kit's; quic.c, hostkey.c and remote.c include them.
+$(B)/src/quic.o $(B)/src/hostkey.o $(B)/src/remote.o: CFLAGS += $(shell pkg-config --cflags $(QUIC_PKGS))
 # --- tests ------------------------------------------------------------------
 $(B)/test/%: test/unit/%.c $(B)/libhost.a
 	@mkdir -p $(@D)

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hosts.h"
 #include "url.h"
 
 /* Why a file is refused: the rule, said in every such message. */
@@ -75,6 +76,9 @@ enum vtype {
 	V_PREFIXES, /* struct config_list of URL prefixes */
 	V_ARGS, /* struct config_list of arguments */
 	V_RESTART, /* enum config_restart */
+	V_PATH, /* char *: an absolute path */
+	V_ADDR, /* char *: ADDRESS:PORT, as hosts files write them */
+	V_BOOL, /* bool: yes or no */
 };
 
 struct key {
@@ -101,6 +105,14 @@ static const struct key main_keys[] = {
 	  .off = offsetof(struct config, grace_ms), .max = 10 * MINUTE },
 	{ .name = "crash-url", .type = V_POST_URL,
 	  .off = offsetof(struct config, crash_url) },
+	{ .name = "listen", .type = V_ADDR,
+	  .off = offsetof(struct config, listen) },
+	{ .name = "host-key", .type = V_PATH,
+	  .off = offsetof(struct config, host_key) },
+	{ .name = "hosts", .type = V_PATH,
+	  .off = offsetof(struct config, hosts) },
+	{ .name = "names", .type = V_PATH,
+	  .off = offsetof(struct config, names) },
 };
 
 static const struct key account_keys[] = {
@@ -117,7 +129,7 @@ static const struct key account_keys[] = {
 };
 
 enum { SK_URL, SK_ARGS, SK_ACCOUNT, SK_MEMORY, SK_CPU, SK_TIME_LIMIT,
-       SK_PUBLISH, SK_RESTART, SK_DELAY, SK_DELAY_MAX };
+       SK_PUBLISH, SK_RESTART, SK_DELAY, SK_DELAY_MAX, SK_EXPORT };
 static const struct key service_keys[] = {
 	[SK_URL] = { .name = "url", .type = V_URL, .required = true,
 		     .off = offsetof(struct config_service, url) },
@@ -152,6 +164,8 @@ static const struct key service_keys[] = {
 			   .off = offsetof(struct config_service,
 					   restart_delay_max_ms),
 			   .min = 100, .max = 24 * HOUR },
+	[SK_EXPORT] = { .name = "export", .type = V_BOOL,
+			.off = offsetof(struct config_service, export) },
 };
 
 _Static_assert(ARRAY_SIZE(service_keys) <= KEYS_MAX, "too many keys");
@@ -572,6 +586,28 @@ static int set_value(struct parser *ps, const struct key *k, const char *v)
 	case V_PREFIXES:
 	case V_ARGS:
 		return set_list(ps, k, v, (struct config_list *)(void *)f);
+	case V_PATH:
+	case V_ADDR: {
+		struct sockaddr_storage sa;
+		socklen_t salen;
+		if (k->type == V_PATH && (v[0] != '/' || strlen(v) >= PATH_MAX))
+			return perr(ps, "%s: '%s' is not an absolute path",
+				    k->name, show(v).s);
+		if (k->type == V_ADDR && hosts_parse_addr(v, &sa, &salen) < 0)
+			return perr(ps, "%s: '%s' is not ADDRESS:PORT "
+				    "(examples: 10.0.0.1:4433, [fe80::1]:4433)",
+				    k->name, show(v).s);
+		char **s = (char **)(void *)f;
+		free(*s);
+		*s = xstrdup(v);
+		return 0;
+	}
+	case V_BOOL:
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return perr(ps, "%s: '%s' is not yes or no", k->name,
+				    show(v).s);
+		*(bool *)(void *)f = strcmp(v, "yes") == 0;
+		return 0;
 	}
 	return perr(ps, "%s: internal error: type %d", k->name, k->type);
 }
@@ -864,6 +900,10 @@ void config_free(struct config *c)
 {
 	config_list_free(&c->spawn_from);
 	free(c->crash_url);
+	free(c->listen);
+	free(c->host_key);
+	free(c->hosts);
+	free(c->names);
 	free(c->accounts);
 	for (unsigned i = 0; i < c->nservices; i++)
 		service_free(&c->services[i]);
