@@ -371,8 +371,10 @@ static void on_hello(struct rlink *l, const void *buf, size_t len)
 	rl_start(l, fds);
 	log_debug("link %u@%s (%s) -> %s (%s): slot %d", (unsigned)m.uid,
 		  l->host, m.url, server->url, m.name, s);
+	/* A remote caller is a party of its own link: the per-party count
+	 * (and quota) of local clients is not kept across hosts. */
 	send_opened_who(server, PROTO_INCOMING, svc->handle, (uint32_t)s,
-			&who, 0, 0);
+			&who, 0, 1);
 }
 
 /* The caller's side: the server host's answer. */

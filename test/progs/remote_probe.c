@@ -9,10 +9,12 @@
  *   remote_probe echo NAME         links to NAME, prints who serves it,
  *                                  sends datagrams of 1, 64 and 4096
  *                                  bytes and checks each echo byte for
- *                                  byte, in order: "echoed 3 datagrams";
- *                                  then waits (60 s at most) for the link
- *                                  to end: "closed, status S after MS ms",
- *                                  timed from the line "waiting" */
+ *                                  byte, in order: "echoed 3 datagrams",
+ *                                  and exits
+ *   remote_probe echo-wait NAME    the same, then waits (60 s at most) for
+ *                                  the link to end: "closed, status S
+ *                                  after MS ms", timed from the line
+ *                                  "waiting" */
 #include <stdio.h>
 #include <string.h>
 
@@ -78,7 +80,7 @@ static int next(fk_handle h, struct fk_event *ev)
 	return 0;
 }
 
-static int echo(const char *name)
+static int echo(const char *name, int wait_close)
 {
 	struct fk_event ev;
 	fk_handle l = fk_link(name);
@@ -109,7 +111,10 @@ static int echo(const char *name)
 			return fail("the echo of a datagram of size", (long)sizes[k]);
 		fk_release(&ev);
 	}
-	printf("echoed 3 datagrams\nwaiting\n");
+	printf("echoed 3 datagrams\n");
+	if (!wait_close)
+		return 0;
+	printf("waiting\n");
 	fflush(stdout);
 	uint64_t t0 = fk_now();
 	uint64_t end = t0 + 60 * SEC_NS;
@@ -133,6 +138,8 @@ int main(int argc, char **argv)
 	if (argc > 2 && !strcmp(argv[1], "serve"))
 		return serve(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "echo"))
-		return echo(argv[2]);
-	return fail("usage: remote_probe serve|echo NAME", 0);
+		return echo(argv[2], 0);
+	if (argc > 2 && !strcmp(argv[1], "echo-wait"))
+		return echo(argv[2], 1);
+	return fail("usage: remote_probe serve|echo|echo-wait NAME", 0);
 }
