@@ -45,11 +45,12 @@ int names_load(const char *path, struct names **out, struct error *e)
 		t->v = realloc(t->v, (t->n + 1) * sizeof(*t->v));
 		if (!t->v)
 			abort();
-		snprintf(t->v[t->n].name, sizeof(t->v[t->n].name), "%s", name);
-		snprintf(t->v[t->n].host, sizeof(t->v[t->n].host), "%s", host);
+		/* Lengths checked above: both fit with their NUL. */
+		memcpy(t->v[t->n].name, name, strlen(name) + 1);
+		memcpy(t->v[t->n].host, host, strlen(host) + 1);
 		t->n++;
 	}
-	fclose(f);
+	(void)fclose(f);
 	return r;
 }
 
