@@ -295,6 +295,52 @@ static void link_make(struct prog *client, int32_t handle,
 		    client->id, party_links(server, party));
 }
 
+/* A link of p's whose other end is the broker's own (remote.c relays it
+ * to another host): a free slot of p's, within its quotas, gets two pipes
+ * like link_make's, p's ends in its ring; the broker keeps fds[0], what p
+ * sends, and fds[1], what p receives, both non-blocking. Returns the slot,
+ * or a negative errno for p's FK_EV_CLOSED. */
+int link_to_broker(struct prog *p, const char *name, int fds[2])
+{
+	if (!p->running || p->ring < 0)
+		return -ECONNREFUSED;
+	if (account_full(p, ACCOUNT_LINKS))
+		return quota_errno(p);
+	int s = free_slot(p, 0);
+	if (s < 0) {
+		quota_refused(p, Q_LINKS, "links per program",
+			      p->t->o->quotas.links);
+		return quota_errno(p);
+	}
+	int up[2] = { -1, -1 }, down[2] = { -1, -1 };
+	/* The broker's ends do not block, p's do (as link_make's). Packet
+	 * mode is the writer's: F_SETFL cannot set O_DIRECT on a pipe, but
+	 * a read end without it still reads one datagram at a time. */
+	if (pipe2(up, O_DIRECT | O_CLOEXEC) < 0 ||
+	    pipe2(down, O_DIRECT | O_CLOEXEC | O_NONBLOCK) < 0) {
+		int err = errno;
+		close_pair(up);
+		return -err;
+	}
+	struct error e;
+	if (fcntl(up[0], F_SETFL, O_NONBLOCK) < 0 ||
+	    fcntl(down[0], F_SETFL, 0) < 0 ||
+	    ring_install_link(p->ring, (unsigned)s, down[0], up[1], &e) < 0) {
+		log_warn("%s: link to %s: cannot install it", p->url, name);
+		close_pair(up);
+		close_pair(down);
+		return -EIO;
+	}
+	close(down[0]);
+	close(up[1]);
+	fds[0] = up[0];
+	fds[1] = down[1];
+	p->slots[s] = (struct slot){ true, 0, 0, "" };
+	snprintf(p->slots[s].name, sizeof(p->slots[s].name), "%s", name);
+	p->nlinks++;
+	return s;
+}
+
 /* --- requests from a program --------------------------------------------------------- */
 
 static struct prog *find_child(struct prog *p, int32_t h)
@@ -325,6 +371,10 @@ static void on_link(struct broker *b, struct prog *p, const struct proto_name *m
 		link_make(p, m->hdr.handle, svc);
 		return;
 	}
+	/* Served on another host (remote.c), if fakeosd links hosts. */
+	if (b->remote_link && b->remote_link(b->remote_arg, p, m->hdr.handle,
+					     m->name))
+		return;
 	if (prog_pending(p) >= t->o->quotas.pending) {
 		quota_refused(p, Q_PENDING, "requests waiting per program",
 			      t->o->quotas.pending);

@@ -234,6 +234,12 @@ struct broker {
 	bool maker_busy;
 	struct watch w_maker;
 	struct broker_crash crash;
+	/* fakeosd's links to other hosts (remote.c): asked for a name
+	 * nobody here serves; true when it took the request (the program
+	 * hears OPENED or CLOSED later). NULL: names are local only. */
+	bool (*remote_link)(void *arg, struct prog *p, int32_t handle,
+			    const char *name);
+	void *remote_arg;
 };
 
 enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
@@ -251,6 +257,9 @@ int broker_ep_set(struct broker *b, int op, int fd, uint32_t events,
 		  struct watch *w);
 void broker_ep_del(struct broker *b, int fd);
 void watch_init(struct watch *w, enum watch_kind kind, void *ptr);
+
+/* broker_ctl.c */
+int link_to_broker(struct prog *p, const char *name, int fds[2]);
 
 /* broker_prog.c */
 struct prog *prog_new(struct tree *t, struct prog *parent, int32_t handle,
@@ -279,6 +288,11 @@ void send_opened(struct prog *p, enum proto_type type, int32_t handle,
 /* What a request refused by a quota is answered with, in p's version. */
 int quota_errno(const struct prog *p);
 void send_closed(struct prog *p, int32_t handle, int err);
+/* send_opened with who the peer is given, not taken from a program of
+ * this host: a link from another host (remote.c). */
+void send_opened_who(struct prog *p, enum proto_type type, int32_t handle,
+		     uint32_t slot, const struct proto_peer *who,
+		     uint64_t peer_id, uint32_t party_links);
 void send_exited(struct prog *p, int32_t handle, int status,
 		 const char *reason);
 

@@ -126,6 +126,24 @@ void send_opened(struct prog *p, enum proto_type type, int32_t handle,
 			uint32_t slot, const struct prog *peer,
 			uint64_t peer_id, uint32_t party_links)
 {
+	/* Who the peer is, from what the broker knows of it: the account
+	 * of its tree (a tree's registry scope is its account's uid), the
+	 * URL and the bytes it was started from. */
+	struct proto_peer who;
+	memset(&who, 0, sizeof(who));
+	if (peer) {
+		who.uid = (uint32_t)peer->t->scope;
+		memcpy(who.sha256, peer->sha256, sizeof(who.sha256));
+		memcpy(who.url, peer->url,
+		       strnlen(peer->url, sizeof(who.url) - 1));
+	}
+	send_opened_who(p, type, handle, slot, &who, peer_id, party_links);
+}
+
+void send_opened_who(struct prog *p, enum proto_type type, int32_t handle,
+		     uint32_t slot, const struct proto_peer *who,
+		     uint64_t peer_id, uint32_t party_links)
+{
 	struct proto_linked m;
 	memset(&m, 0, sizeof(m));
 	/* Version 4's body is version 5's first part; 3 and 4 stop there. */
@@ -137,15 +155,8 @@ void send_opened(struct prog *p, enum proto_type type, int32_t handle,
 	/* Version 3 has no such field: zero there. */
 	if (p->version >= 4)
 		m.o.party_links = party_links;
-	/* Who the peer is, from what the broker knows of it: the account
-	 * of its tree (a tree's registry scope is its account's uid), the
-	 * URL and the bytes it was started from. */
-	if (p->version >= 5 && peer) {
-		m.who.uid = (uint32_t)peer->t->scope;
-		memcpy(m.who.sha256, peer->sha256, sizeof(m.who.sha256));
-		memcpy(m.who.url, peer->url,
-		       strnlen(peer->url, sizeof(m.who.url) - 1));
-	}
+	if (p->version >= 5)
+		m.who = *who;
 	ctl_send(p, &m, len);
 }
 

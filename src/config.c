@@ -12,6 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hosts.h"
 #include "url.h"
 
 /* Why a file is refused: the rule, said in every such message. */
@@ -75,6 +76,9 @@ enum vtype {
 	V_PREFIXES, /* struct config_list of URL prefixes */
 	V_ARGS, /* struct config_list of arguments */
 	V_CHOICE, /* an enum, one of the key's words */
+	V_PATH, /* char *: an absolute path */
+	V_ADDR, /* char *: ADDRESS:PORT, as hosts files write them */
+	V_BOOL, /* bool: yes or no */
 };
 
 struct key {
@@ -127,6 +131,14 @@ static const struct key main_keys[] = {
 	  .off = offsetof(struct config, etcd_url) },
 	{ .name = "export", .type = V_NAMES,
 	  .off = offsetof(struct config, export), .max = CONFIG_EXPORT_MAX },
+	{ .name = "listen", .type = V_ADDR,
+	  .off = offsetof(struct config, listen) },
+	{ .name = "host-key", .type = V_PATH,
+	  .off = offsetof(struct config, host_key) },
+	{ .name = "hosts", .type = V_PATH,
+	  .off = offsetof(struct config, hosts) },
+	{ .name = "names", .type = V_PATH,
+	  .off = offsetof(struct config, names) },
 };
 
 static const struct key account_keys[] = {
@@ -143,7 +155,7 @@ static const struct key account_keys[] = {
 };
 
 enum { SK_URL, SK_ARGS, SK_ACCOUNT, SK_MEMORY, SK_CPU, SK_TIME_LIMIT,
-       SK_PUBLISH, SK_RESTART, SK_DELAY, SK_DELAY_MAX };
+       SK_PUBLISH, SK_RESTART, SK_DELAY, SK_DELAY_MAX, SK_EXPORT };
 static const struct key service_keys[] = {
 	[SK_URL] = { .name = "url", .type = V_URL, .required = true,
 		     .off = offsetof(struct config_service, url) },
@@ -179,6 +191,8 @@ static const struct key service_keys[] = {
 			   .off = offsetof(struct config_service,
 					   restart_delay_max_ms),
 			   .min = 100, .max = 24 * HOUR },
+	[SK_EXPORT] = { .name = "export", .type = V_BOOL,
+			.off = offsetof(struct config_service, export) },
 };
 
 _Static_assert(ARRAY_SIZE(service_keys) <= KEYS_MAX, "too many keys");
@@ -614,6 +628,28 @@ static int set_value(struct parser *ps, const struct key *k, const char *v)
 	case V_PREFIXES:
 	case V_ARGS:
 		return set_list(ps, k, v, (struct config_list *)(void *)f);
+	case V_PATH:
+	case V_ADDR: {
+		struct sockaddr_storage sa;
+		socklen_t salen;
+		if (k->type == V_PATH && (v[0] != '/' || strlen(v) >= PATH_MAX))
+			return perr(ps, "%s: '%s' is not an absolute path",
+				    k->name, show(v).s);
+		if (k->type == V_ADDR && hosts_parse_addr(v, &sa, &salen) < 0)
+			return perr(ps, "%s: '%s' is not ADDRESS:PORT "
+				    "(examples: 10.0.0.1:4433, [fe80::1]:4433)",
+				    k->name, show(v).s);
+		char **s = (char **)(void *)f;
+		free(*s);
+		*s = xstrdup(v);
+		return 0;
+	}
+	case V_BOOL:
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return perr(ps, "%s: '%s' is not yes or no", k->name,
+				    show(v).s);
+		*(bool *)(void *)f = strcmp(v, "yes") == 0;
+		return 0;
 	}
 	return perr(ps, "%s: internal error: type %d", k->name, k->type);
 }
@@ -910,6 +946,10 @@ void config_free(struct config *c)
 	free(c->crash_url);
 	free(c->etcd_url);
 	config_list_free(&c->export);
+	free(c->listen);
+	free(c->host_key);
+	free(c->hosts);
+	free(c->names);
 	free(c->accounts);
 	for (unsigned i = 0; i < c->nservices; i++)
 		service_free(&c->services[i]);

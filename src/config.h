@@ -7,6 +7,7 @@
 #ifndef FAKEOS_CONFIG_H
 #define FAKEOS_CONFIG_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "proto.h"
@@ -40,6 +41,8 @@
 #define CONFIG_DEFAULT_GRACE_MS 10000ULL
 #define CONFIG_DEFAULT_CRASH_REPORTS 5 /* reports of one program ... */
 #define CONFIG_DEFAULT_CRASH_WINDOW_MS 60000ULL /* ... in this window */
+#define CONFIG_HOST_KEY "/etc/fakeos/host.key"
+#define CONFIG_NAMES "/etc/fakeos/names"
 #define CONFIG_DEFAULT_PROGRAMS 1024
 #define CONFIG_DEFAULT_LINKS 4096
 #define CONFIG_DEFAULT_SERVICES 256
@@ -95,6 +98,8 @@ struct config_service {
 	uint64_t cpu_seconds; /* RLIMIT_CPU, rounded up; 0 none */
 	uint64_t time_limit_ms; /* wall clock per run; 0 none */
 	struct config_list publish; /* names visible to every account */
+	bool export; /* its published names are reachable from other hosts
+			(remote.h) */
 	enum config_restart restart;
 	uint64_t restart_delay_ms; /* the first back-off; it doubles... */
 	uint64_t restart_delay_max_ms; /* ...up to this */
@@ -113,6 +118,12 @@ struct config {
 	enum config_resolver resolver;
 	char *etcd_url; /* etcd's gateway; NULL: http://127.0.0.1:2379 */
 	struct config_list export; /* names this host serves to others */
+	/* Host-to-host links (remote.h). listen NULL: none, this host is
+	 * alone; the paths NULL: CONFIG_HOST_KEY, HOSTS_FILE, CONFIG_NAMES. */
+	char *listen; /* ADDRESS:PORT of this host's QUIC endpoint */
+	char *host_key; /* this host's private key, made at first start */
+	char *hosts; /* the pinned keys of the other hosts */
+	char *names; /* name -> host (remote_names.h) */
 	struct config_quota account_defaults; /* [account] */
 	struct config_account *accounts; /* [account NAME], in file order */
 	unsigned naccounts;

@@ -25,7 +25,9 @@
 #include "config.h"
 #include "dproto.h"
 #include "log.h"
+#include "hosts.h"
 #include "notify.h"
+#include "remote.h"
 #include "services.h"
 #include "url.h"
 
@@ -518,6 +520,36 @@ void daemon_stop(struct daemon *d)
 	services_stop_all(d->services, SIGTERM);
 }
 
+/* Whether a service exports name to other hosts: it publishes it and
+ * says `export = yes`. The newest configuration decides. */
+static bool exported(void *arg, const char *name)
+{
+	const struct daemon *d = arg;
+	for (unsigned i = 0; i < d->cfg->nservices; i++) {
+		const struct config_service *s = &d->cfg->services[i];
+		for (unsigned j = 0; s->export && j < s->publish.n; j++)
+			if (strcmp(s->publish.v[j], name) == 0)
+				return true;
+	}
+	return false;
+}
+
+static int open_remote(struct daemon *d, struct error *e)
+{
+	const struct config *c = d->cfg;
+	if (!c->listen)
+		return 0;
+	struct remote_opts ro = {
+		.listen = c->listen,
+		.key_path = c->host_key ? c->host_key : CONFIG_HOST_KEY,
+		.hosts_path = c->hosts ? c->hosts : HOSTS_FILE,
+		.names_path = c->names ? c->names : CONFIG_NAMES,
+		.exported = exported,
+		.arg = d,
+	};
+	return remote_open(d->b, &ro, &d->remote, e);
+}
+
 int daemon_open(const struct daemon_opts *o, struct daemon **out,
 		struct error *e)
 {
@@ -599,6 +631,9 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 		error_sys(e, -r, "epoll");
 		goto fail;
 	}
+	r = open_remote(d, e);
+	if (r < 0)
+		goto fail;
 	services_sync(d->services, d->cfg);
 	*out = d;
 	return 0;
@@ -657,6 +692,9 @@ int daemon_serve(struct daemon *d)
 					timeout = left;
 			}
 		}
+		int rt = remote_tick(d->remote);
+		if (rt >= 0 && (timeout < 0 || rt < timeout))
+			timeout = rt;
 		int r = broker_poll(d->b, timeout);
 		if (r < 0)
 			return r;
@@ -682,6 +720,7 @@ void daemon_close(struct daemon *d)
 	while (d->clients)
 		client_free(d->clients);
 	services_free(d->services);
+	remote_close(d->remote);
 	if (d->w_listen)
 		broker_unwatch(d->b, d->listen_fd, d->w_listen);
 	if (d->listen_fd >= 0) {

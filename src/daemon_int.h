@@ -49,6 +49,7 @@ struct daemon {
 	struct broker_watch *w_listen;
 	struct client *clients;
 	struct services *services;
+	struct remote *remote; /* links to other hosts; NULL: none */
 	bool stopping;
 	uint64_t stop_deadline_ns; /* SIGKILL for every run after this */
 	bool killed_all;

@@ -1,5 +1,6 @@
 /* quic.c — host-to-host links over QUIC: the one file that includes ngtcp2
- * (0.12, before its 1.0 API) and GnuTLS. See quic.h for the contract and
+ * (0.12, before its 1.0 API); the host key and certificate are hostkey.c's
+ * (GnuTLS), the stream's framing qframe.c's. See quic.h for the contract and
  * docs/PROTOCOL.md, "Host to host (draft)", for the wire.
  *
  * Shape: ngtcp2 calls back into this file while it reads a packet or a
@@ -11,30 +12,26 @@
 #include "quic.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
-#include <gnutls/abstract.h>
-#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
-#include <gnutls/x509.h>
 #include <ngtcp2/ngtcp2.h>
 #include <ngtcp2/ngtcp2_crypto.h>
 #include <ngtcp2/ngtcp2_crypto_gnutls.h>
 
-#include "hash.h"
+#include "hostkey.h"
 #include "log.h"
+#include "qframe.h"
+
+_Static_assert(QUIC_DGRAM_MAX == QFRAME_DGRAM_MAX, "one datagram size");
 
 #define CID_LEN 18
 #define CIDS_MAX 16 /* ngtcp2 issues at most 8 at once */
-#define INSTANCE_SIZE 16 /* the certificate serial: this run's nonce */
-#define CHUNK_SIZE 16384
 #define PKT_MAX 1500
 #define READ_BATCH 256 /* packets per quic_on_readable */
 #define WRITE_BATCH 256 /* packets per connection per settle */
@@ -53,16 +50,6 @@
 	"NORMAL:-VERS-ALL:+VERS-TLS1.3:-CIPHER-ALL:+AES-128-GCM:"         \
 	"+AES-256-GCM:+CHACHA20-POLY1305:%DISABLE_TLS13_COMPAT_MODE"
 
-/* Sent data must stay where ngtcp2 saw it until acknowledged (it keeps
- * pointers for retransmission), so it lives in chunks that never move,
- * freed once the peer has acknowledged all of one. */
-struct chunk {
-	struct chunk *next;
-	uint64_t off; /* stream offset of data[0] */
-	size_t len;
-	uint8_t data[CHUNK_SIZE];
-};
-
 struct quic_link {
 	struct quic_link *next, *prev;
 	struct quic_conn *c;
@@ -75,11 +62,8 @@ struct quic_link {
 	int status; /* the close to report, once stream_gone or failed */
 	bool failed;
 	unsigned skip; /* write round in which ngtcp2 refused it */
-	struct chunk *head, *tail, *cur;
-	uint64_t acked, sent, queued;
-	uint8_t hdr[2];
-	size_t hdr_have, want, have;
-	uint8_t *rx;
+	struct qframe_tx tx;
+	struct qframe_rx rx;
 	uint64_t unextended; /* consumed while held */
 };
 
@@ -99,7 +83,7 @@ struct quic_conn {
 	bool refused; /* our key check said no */
 	int status;
 	unsigned round;
-	uint8_t instance[INSTANCE_SIZE];
+	uint8_t instance[HOSTKEY_INSTANCE_SIZE];
 	size_t instance_len;
 	void *arg;
 	struct quic_link *links, *links_tail;
@@ -109,10 +93,7 @@ struct quic_ep {
 	int fd;
 	struct sockaddr_storage local;
 	socklen_t locallen;
-	gnutls_certificate_credentials_t cred;
-	gnutls_x509_privkey_t key;
-	gnutls_x509_crt_t crt;
-	uint8_t instance[INSTANCE_SIZE];
+	struct hostkey hk; /* this host's key, certificate and credentials */
 	const struct hosts *hosts;
 	struct quic_cbs cb;
 	void *arg;
@@ -124,15 +105,6 @@ struct quic_ep {
 
 static void settle(struct quic_ep *ep);
 
-static void random_bytes(void *p, size_t n)
-{
-	/* Only fails when the library's self-tests failed: no keys then. */
-	if (gnutls_rnd(GNUTLS_RND_RANDOM, p, n) < 0) {
-		log_error("gnutls_rnd failed");
-		abort();
-	}
-}
-
 static void host_label(const struct quic_conn *c, char *out, size_t size)
 {
 	char addr[80];
@@ -141,137 +113,6 @@ static void host_label(const struct quic_conn *c, char *out, size_t size)
 		snprintf(out, size, "host %s (%s)", c->host->name, addr);
 	else
 		snprintf(out, size, "%s", addr);
-}
-
-/* --- keys --------------------------------------------------------------- */
-
-static int read_small(const char *path, gnutls_datum_t *out, struct error *e)
-{
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd < 0)
-		return error_sys(e, errno, "%s", path);
-	struct stat st;
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 16384) {
-		close(fd);
-		return error_set(e, EINVAL, "%s: not a key file", path);
-	}
-	/* Like ssh: a private key others can read is no longer private. */
-	if (st.st_mode & 077) {
-		close(fd);
-		return error_set(e, EPERM, "%s: readable by others (mode %o)",
-				 path, (unsigned)(st.st_mode & 0777));
-	}
-	out->data = xmalloc((size_t)st.st_size + 1);
-	ssize_t n = read(fd, out->data, (size_t)st.st_size);
-	close(fd);
-	if (n != st.st_size) {
-		free(out->data);
-		out->data = NULL;
-		return error_set(e, EIO, "%s: short read", path);
-	}
-	out->size = (unsigned)n;
-	return 0;
-}
-
-static int pubkey_fingerprint(gnutls_pubkey_t pub, uint8_t fp[HOST_KEY_SIZE])
-{
-	gnutls_datum_t der = {NULL, 0};
-	if (gnutls_pubkey_export2(pub, GNUTLS_X509_FMT_DER, &der) < 0)
-		return -EINVAL;
-	hash_buf(der.data, der.size, fp);
-	gnutls_free(der.data);
-	return 0;
-}
-
-static int privkey_fingerprint(gnutls_x509_privkey_t key,
-			       uint8_t fp[HOST_KEY_SIZE])
-{
-	gnutls_privkey_t pk = NULL;
-	gnutls_pubkey_t pub = NULL;
-	int r = -EINVAL;
-	if (gnutls_privkey_init(&pk) == 0 &&
-	    gnutls_privkey_import_x509(pk, key, 0) == 0 &&
-	    gnutls_pubkey_init(&pub) == 0 &&
-	    gnutls_pubkey_import_privkey(pub, pk, 0, 0) == 0)
-		r = pubkey_fingerprint(pub, fp);
-	if (pub)
-		gnutls_pubkey_deinit(pub);
-	if (pk)
-		gnutls_privkey_deinit(pk);
-	return r;
-}
-
-static int load_key(const char *path, gnutls_x509_privkey_t *out,
-		    struct error *e)
-{
-	gnutls_datum_t pem = {NULL, 0};
-	int r = read_small(path, &pem, e);
-	if (r < 0)
-		return r;
-	int g = gnutls_x509_privkey_init(out);
-	if (g == 0)
-		g = gnutls_x509_privkey_import2(*out, &pem, GNUTLS_X509_FMT_PEM,
-						NULL, GNUTLS_PKCS_PLAIN);
-	gnutls_memset(pem.data, 0, pem.size);
-	free(pem.data);
-	if (g < 0) {
-		gnutls_x509_privkey_deinit(*out);
-		*out = NULL;
-		return error_set(e, EINVAL, "%s: %s", path, gnutls_strerror(g));
-	}
-	return 0;
-}
-
-int quic_key_fingerprint(const char *path, uint8_t key[HOST_KEY_SIZE],
-			 struct error *e)
-{
-	gnutls_x509_privkey_t k;
-	int r = load_key(path, &k, e);
-	if (r < 0)
-		return r;
-	r = privkey_fingerprint(k, key);
-	gnutls_x509_privkey_deinit(k);
-	if (r < 0)
-		return error_set(e, EINVAL, "%s: cannot export its public key",
-				 path);
-	return 0;
-}
-
-int quic_key_generate(const char *path, uint8_t key[HOST_KEY_SIZE],
-		      struct error *e)
-{
-	gnutls_x509_privkey_t k = NULL;
-	gnutls_datum_t pem = {NULL, 0};
-	int g = gnutls_x509_privkey_init(&k);
-	if (g == 0)
-		g = gnutls_x509_privkey_generate2(k, GNUTLS_PK_EDDSA_ED25519, 0,
-						  0, NULL, 0);
-	if (g == 0)
-		g = gnutls_x509_privkey_export2_pkcs8(k, GNUTLS_X509_FMT_PEM,
-						      NULL, GNUTLS_PKCS_PLAIN,
-						      &pem);
-	if (g < 0) {
-		if (k)
-			gnutls_x509_privkey_deinit(k);
-		return error_set(e, EINVAL, "generating a key: %s",
-				 gnutls_strerror(g));
-	}
-	int r = privkey_fingerprint(k, key);
-	gnutls_x509_privkey_deinit(k);
-	int fd = r < 0 ? -1
-		       : open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-			      0600);
-	if (r < 0)
-		r = error_set(e, EINVAL, "exporting the public key");
-	else if (fd < 0)
-		r = error_sys(e, errno, "%s", path);
-	else if ((r = write_full(fd, pem.data, pem.size)) < 0)
-		error_sys(e, -r, "%s", path);
-	if (fd >= 0 && close(fd) < 0 && r == 0)
-		r = error_sys(e, errno, "%s", path);
-	gnutls_memset(pem.data, 0, pem.size);
-	gnutls_free(pem.data);
-	return r;
 }
 
 /* --- the handshake's key check ------------------------------------------- */
@@ -284,60 +125,23 @@ static int verify_peer(gnutls_session_t s)
 {
 	ngtcp2_crypto_conn_ref *ref = gnutls_session_get_ptr(s);
 	struct quic_conn *c = ref->user_data;
-	char who[160], got[HOST_KEY_TEXT_SIZE], want[HOST_KEY_TEXT_SIZE];
-	unsigned n = 0;
-	const gnutls_datum_t *certs = gnutls_certificate_get_peers(s, &n);
+	char who[160];
 	uint8_t fp[HOST_KEY_SIZE];
-	gnutls_x509_crt_t crt = NULL;
-	gnutls_pubkey_t pub = NULL;
-	int ok = certs && n > 0 && gnutls_x509_crt_init(&crt) == 0 &&
-		 gnutls_x509_crt_import(crt, &certs[0], GNUTLS_X509_FMT_DER) ==
-			 0 &&
-		 gnutls_pubkey_init(&pub) == 0 &&
-		 gnutls_pubkey_import_x509(pub, crt, 0) == 0 &&
-		 pubkey_fingerprint(pub, fp) == 0;
 	size_t slen = sizeof(c->instance);
-	if (ok && gnutls_x509_crt_get_serial(crt, c->instance, &slen) == 0)
-		c->instance_len = slen;
-	if (pub)
-		gnutls_pubkey_deinit(pub);
-	if (crt)
-		gnutls_x509_crt_deinit(crt);
+	int ok = hostkey_peer(s, fp, c->instance, &slen) == 0;
+	c->instance_len = slen;
 	c->refused = true;
 	host_label(c, who, sizeof(who));
 	if (!ok) {
 		log_warn("%s: no usable certificate: refused", who);
 		return -1;
 	}
-	hosts_format_key(fp, got);
-	if (c->host && !c->server) {
-		if (memcmp(fp, c->host->key, HOST_KEY_SIZE) != 0) {
-			hosts_format_key(c->host->key, want);
-			log_warn("%s: presented key %s, not the pinned %s: "
-				 "refused",
-				 who, got, want);
-			return -1;
-		}
-	} else {
-		const struct host *h = hosts_by_key(c->ep->hosts, fp);
-		if (!h) {
-			const struct host *at = hosts_by_addr(
-				c->ep->hosts, (const struct sockaddr *)&c->peer,
-				c->peerlen);
-			if (at) {
-				hosts_format_key(at->key, want);
-				log_warn("%s: host %s's address presented key "
-					 "%s, not its pinned %s: refused",
-					 who, at->name, got, want);
-			} else {
-				log_warn("%s: key %s is not in the hosts "
-					 "file: refused",
-					 who, got);
-			}
-			return -1;
-		}
-		c->host = h;
-	}
+	const struct host *h = hostkey_pinned(
+		c->ep->hosts, c->server ? NULL : c->host, fp,
+		(const struct sockaddr *)&c->peer, c->peerlen, who);
+	if (!h)
+		return -1;
+	c->host = h;
 	c->refused = false;
 	return 0;
 }
@@ -352,7 +156,7 @@ static ngtcp2_conn *get_conn(ngtcp2_crypto_conn_ref *ref)
 static void rand_cb(uint8_t *dest, size_t len, const ngtcp2_rand_ctx *ctx)
 {
 	(void)ctx;
-	random_bytes(dest, len);
+	hostkey_random(dest, len);
 }
 
 static void cid_add(struct quic_conn *c, const ngtcp2_cid *cid)
@@ -365,9 +169,9 @@ static int new_cid_cb(ngtcp2_conn *conn, ngtcp2_cid *cid, uint8_t *token,
 		      size_t cidlen, void *ud)
 {
 	(void)conn;
-	random_bytes(cid->data, cidlen);
+	hostkey_random(cid->data, cidlen);
 	cid->datalen = cidlen;
-	random_bytes(token, NGTCP2_STATELESS_RESET_TOKENLEN);
+	hostkey_random(token, NGTCP2_STATELESS_RESET_TOKENLEN);
 	cid_add(ud, cid);
 	return 0;
 }
@@ -456,12 +260,8 @@ static void link_unlist(struct quic_conn *c, struct quic_link *l)
 static void link_free(struct quic_conn *c, struct quic_link *l)
 {
 	link_unlist(c, l);
-	while (l->head) {
-		struct chunk *k = l->head;
-		l->head = k->next;
-		free(k);
-	}
-	free(l->rx);
+	qframe_tx_free(&l->tx);
+	qframe_rx_free(&l->rx);
 	free(l);
 }
 
@@ -489,53 +289,12 @@ static int stream_open_cb(ngtcp2_conn *conn, int64_t sid, void *ud)
 	return 0;
 }
 
-static void deliver(struct quic_link *l, const uint8_t *p, size_t n)
+static void deliver(void *arg, const uint8_t *p, size_t n)
 {
+	struct quic_link *l = arg;
 	struct quic_ep *ep = l->c->ep;
 	if (l->user && !l->failed && ep->cb.on_data)
 		ep->cb.on_data(ep->arg, l, p, n);
-}
-
-/* Splits the stream back into datagrams: a 2-byte big-endian length, then
- * that many bytes, 1..QUIC_DGRAM_MAX. */
-static void link_parse(struct quic_link *l, const uint8_t *p, size_t n)
-{
-	while (n > 0 && !l->failed) {
-		if (l->hdr_have < 2) {
-			l->hdr[l->hdr_have++] = *p++;
-			n--;
-			if (l->hdr_have < 2)
-				continue;
-			l->want = (size_t)l->hdr[0] << 8 | l->hdr[1];
-			l->have = 0;
-			if (l->want == 0 || l->want > QUIC_DGRAM_MAX) {
-				link_fail(l, -EPROTO);
-				return;
-			}
-			continue;
-		}
-		if (l->have == 0 && n >= l->want) {
-			/* The common case: whole in this piece, no copy. */
-			size_t w = l->want;
-			l->hdr_have = 0;
-			deliver(l, p, w);
-			p += w;
-			n -= w;
-			continue;
-		}
-		if (!l->rx)
-			l->rx = xmalloc(QUIC_DGRAM_MAX);
-		size_t take = l->want - l->have < n ? l->want - l->have : n;
-		memcpy(l->rx + l->have, p, take);
-		l->have += take;
-		p += take;
-		n -= take;
-		if (l->have == l->want) {
-			l->hdr_have = 0;
-			l->have = 0;
-			deliver(l, l->rx, l->want);
-		}
-	}
 }
 
 static int recv_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t sid,
@@ -547,11 +306,12 @@ static int recv_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t sid,
 	struct quic_link *l = sud;
 	if (!l)
 		return 0;
-	link_parse(l, data, len);
+	if (!l->failed && qframe_parse(&l->rx, data, len, deliver, l) < 0)
+		link_fail(l, -EPROTO);
 	if (flags & NGTCP2_STREAM_DATA_FLAG_FIN) {
 		l->peer_fin = true;
 		/* A datagram cut short by the end of the stream. */
-		if (l->hdr_have)
+		if (qframe_partial(&l->rx))
 			link_fail(l, -EPROTO);
 		else
 			link_fail(l, 0);
@@ -565,19 +325,6 @@ static int recv_data_cb(ngtcp2_conn *conn, uint32_t flags, int64_t sid,
 	return 0;
 }
 
-static void chunks_release(struct quic_link *l)
-{
-	while (l->head && l->head->off + l->head->len <= l->acked) {
-		struct chunk *k = l->head;
-		l->head = k->next;
-		if (l->cur == k)
-			l->cur = NULL;
-		free(k);
-	}
-	if (!l->head)
-		l->tail = NULL;
-}
-
 static int acked_cb(ngtcp2_conn *conn, int64_t sid, uint64_t off,
 		    uint64_t len, void *ud, void *sud)
 {
@@ -587,12 +334,8 @@ static int acked_cb(ngtcp2_conn *conn, int64_t sid, uint64_t off,
 	struct quic_link *l = sud;
 	if (!l)
 		return 0;
-	/* ngtcp2 reports acknowledgement in order, from the stream's
-	 * start. */
-	if (off + len > l->acked)
-		l->acked = off + len;
-	chunks_release(l);
-	if (l->want_room && l->queued - l->acked <= QUIC_LINK_SNDBUF / 2) {
+	qframe_acked(&l->tx, off + len);
+	if (l->want_room && l->tx.queued - l->tx.acked <= QUIC_LINK_SNDBUF / 2) {
 		l->want_room = false;
 		l->room = true;
 		l->c->dirty = true;
@@ -710,7 +453,7 @@ static int conn_tls(struct quic_conn *c)
 				     sizeof(QUIC_ALPN) - 1};
 	if (r != 0 || gnutls_priority_set_direct(c->tls, PRIORITY, NULL) < 0 ||
 	    gnutls_credentials_set(c->tls, GNUTLS_CRD_CERTIFICATE,
-				   c->ep->cred) < 0 ||
+				   c->ep->hk.cred) < 0 ||
 	    gnutls_alpn_set_protocols(c->tls, &alpn, 1,
 				      GNUTLS_ALPN_MANDATORY) < 0)
 		return -EINVAL;
@@ -765,8 +508,8 @@ int quic_connect(struct quic_ep *ep, const struct host *h,
 	c->user = true;
 	ngtcp2_cid dcid, scid;
 	dcid.datalen = scid.datalen = CID_LEN;
-	random_bytes(dcid.data, CID_LEN);
-	random_bytes(scid.data, CID_LEN);
+	hostkey_random(dcid.data, CID_LEN);
+	hostkey_random(scid.data, CID_LEN);
 	cid_add(c, &scid);
 	ngtcp2_settings s;
 	ngtcp2_transport_params p;
@@ -803,7 +546,7 @@ static struct quic_conn *conn_accept(struct quic_ep *ep, const uint8_t *pkt,
 	c->odcid = hd.dcid;
 	ngtcp2_cid scid;
 	scid.datalen = CID_LEN;
-	random_bytes(scid.data, CID_LEN);
+	hostkey_random(scid.data, CID_LEN);
 	cid_add(c, &scid);
 	ngtcp2_settings s;
 	ngtcp2_transport_params p;
@@ -905,25 +648,18 @@ static void conn_write_close(struct quic_conn *c)
 static bool link_has_output(const struct quic_link *l, unsigned round)
 {
 	return l->sid >= 0 && l->skip != round &&
-	       (l->sent < l->queued || (l->close_req && !l->fin_sent));
+	       (l->tx.sent < l->tx.queued || (l->close_req && !l->fin_sent));
 }
 
-/* Up to max vectors of l's unsent bytes, from l->sent on. */
+/* Up to max vectors of l's unsent bytes. */
 static size_t link_vecs(struct quic_link *l, ngtcp2_vec *v, size_t max,
 			size_t *total)
 {
-	struct chunk *k = l->cur ? l->cur : l->head;
-	while (k && l->sent >= k->off + k->len)
-		k = k->next;
-	l->cur = k;
-	size_t n = 0;
-	*total = 0;
-	for (uint64_t at = l->sent; k && n < max; k = k->next) {
-		v[n].base = k->data + (at - k->off);
-		v[n].len = (size_t)(k->off + k->len - at);
-		*total += v[n].len;
-		at = k->off + k->len;
-		n++;
+	struct qframe_vec q[16];
+	size_t n = qframe_unsent(&l->tx, q, max < 16 ? max : 16, total);
+	for (size_t i = 0; i < n; i++) {
+		v[i].base = q[i].base;
+		v[i].len = q[i].len;
 	}
 	return n;
 }
@@ -965,7 +701,7 @@ static int conn_write(struct quic_conn *c)
 			nv = link_vecs(l, v, 8, &total);
 			sid = l->sid;
 			flags = NGTCP2_WRITE_STREAM_FLAG_MORE;
-			if (l->close_req && l->sent + total == l->queued)
+			if (l->close_req && l->tx.sent + total == l->tx.queued)
 				flags |= NGTCP2_WRITE_STREAM_FLAG_FIN;
 		}
 		ngtcp2_ssize done = -1;
@@ -975,7 +711,7 @@ static int conn_write(struct quic_conn *c)
 							   flags, sid, v, nv,
 							   ts);
 		if (l && done >= 0) {
-			l->sent += (uint64_t)done;
+			l->tx.sent += (uint64_t)done;
 			if ((flags & NGTCP2_WRITE_STREAM_FLAG_FIN) &&
 			    (size_t)done == total)
 				l->fin_sent = true;
@@ -1125,44 +861,6 @@ static void settle(struct quic_ep *ep)
 
 /* --- the endpoint ---------------------------------------------------------- */
 
-static int make_cert(struct quic_ep *ep, struct error *e)
-{
-	/* The serial is this run's instance nonce: fresh at each start, so
-	 * that a peer tells a restarted host from the one it knew (positive,
-	 * 16 bytes: the top bit clear, the next one set). */
-	random_bytes(ep->instance, INSTANCE_SIZE);
-	ep->instance[0] = (uint8_t)((ep->instance[0] & 0x7f) | 0x40);
-	time_t now = time(NULL);
-	int g = gnutls_x509_crt_init(&ep->crt);
-	if (g == 0)
-		g = gnutls_x509_crt_set_version(ep->crt, 3);
-	if (g == 0)
-		g = gnutls_x509_crt_set_serial(ep->crt, ep->instance,
-					       INSTANCE_SIZE);
-	if (g == 0)
-		g = gnutls_x509_crt_set_activation_time(ep->crt, now - 3600);
-	if (g == 0)
-		g = gnutls_x509_crt_set_expiration_time(
-			ep->crt, now + 10L * 365 * 86400);
-	if (g == 0)
-		g = gnutls_x509_crt_set_dn(ep->crt, "CN=fakeos-host", NULL);
-	if (g == 0)
-		g = gnutls_x509_crt_set_key(ep->crt, ep->key);
-	if (g == 0)
-		g = gnutls_x509_crt_sign2(ep->crt, ep->crt, ep->key,
-					  GNUTLS_DIG_SHA512, 0);
-	if (g == 0)
-		g = gnutls_certificate_allocate_credentials(&ep->cred);
-	if (g == 0)
-		g = gnutls_certificate_set_x509_key(ep->cred, &ep->crt, 1,
-						    ep->key);
-	if (g < 0)
-		return error_set(e, EINVAL, "host certificate: %s",
-				 gnutls_strerror(g));
-	gnutls_certificate_set_verify_function(ep->cred, verify_peer);
-	return 0;
-}
-
 int quic_open(const struct quic_opts *o, struct quic_ep **out,
 	      struct error *e)
 {
@@ -1174,9 +872,7 @@ int quic_open(const struct quic_opts *o, struct quic_ep **out,
 	ep->idle_ms = o->idle_ms ? o->idle_ms : QUIC_IDLE_MS_DEFAULT;
 	ep->handshake_ms =
 		o->handshake_ms ? o->handshake_ms : QUIC_HANDSHAKE_MS_DEFAULT;
-	int r = load_key(o->key_path, &ep->key, e);
-	if (r == 0)
-		r = make_cert(ep, e);
+	int r = hostkey_open(&ep->hk, o->key_path, verify_peer, e);
 	if (r < 0)
 		goto fail;
 	const struct sockaddr *sa = (const struct sockaddr *)&o->bind;
@@ -1220,12 +916,7 @@ void quic_close(struct quic_ep *ep)
 	}
 	if (ep->fd >= 0)
 		close(ep->fd);
-	if (ep->cred)
-		gnutls_certificate_free_credentials(ep->cred);
-	if (ep->crt)
-		gnutls_x509_crt_deinit(ep->crt);
-	if (ep->key)
-		gnutls_x509_privkey_deinit(ep->key);
+	hostkey_close(&ep->hk);
 	free(ep);
 }
 
@@ -1360,38 +1051,11 @@ int quic_link_send(struct quic_link *l, const void *buf, size_t len)
 		return -EMSGSIZE;
 	if (!l->user || l->close_req || l->failed || l->c->dying)
 		return -ENOTCONN;
-	if (l->queued - l->acked + 2 + len > QUIC_LINK_SNDBUF) {
+	if (l->tx.queued - l->tx.acked + 2 + len > QUIC_LINK_SNDBUF) {
 		l->want_room = true;
 		return -EAGAIN;
 	}
-	const uint8_t hdr[2] = {(uint8_t)(len >> 8), (uint8_t)len};
-	const uint8_t *parts[2] = {hdr, buf};
-	size_t sizes[2] = {2, len};
-	for (int i = 0; i < 2; i++) {
-		const uint8_t *p = parts[i];
-		size_t n = sizes[i];
-		while (n > 0) {
-			struct chunk *t = l->tail;
-			if (!t || t->len == CHUNK_SIZE) {
-				struct chunk *k = xmalloc(sizeof(*k));
-				k->next = NULL;
-				k->off = l->queued;
-				k->len = 0;
-				if (t)
-					t->next = k;
-				else
-					l->head = k;
-				l->tail = t = k;
-			}
-			size_t take = CHUNK_SIZE - t->len < n ? CHUNK_SIZE - t->len
-							      : n;
-			memcpy(t->data + t->len, p, take);
-			t->len += take;
-			l->queued += take;
-			p += take;
-			n -= take;
-		}
-	}
+	qframe_put(&l->tx, buf, len);
 	l->c->dirty = true;
 	settle(l->c->ep);
 	return 0;
@@ -1404,7 +1068,7 @@ void quic_link_close(struct quic_link *l)
 	l->c->dirty = true;
 	/* Closed before it was opened on the wire, with nothing to say:
 	 * nothing goes on the wire. */
-	if (l->sid < 0 && !l->stream_gone && l->queued == 0)
+	if (l->sid < 0 && !l->stream_gone && l->tx.queued == 0)
 		l->stream_gone = true;
 	/* The peer has already ended it: end ours, no FIN to wait for. */
 	if (l->failed && l->sid >= 0 && !l->stream_gone)

@@ -4,7 +4,8 @@
  * keys (hosts.h), and on each connection links: one bidirectional stream
  * per link, carrying whole datagrams of 1..QUIC_DGRAM_MAX bytes, in order.
  * Only quic.c includes ngtcp2: its 1.0 API will need a port, and no ngtcp2
- * or GnuTLS type appears here. The wire is docs/PROTOCOL.md, "Host to
+ * or GnuTLS type appears here; keys and certificates are hostkey.c's, the
+ * stream's framing qframe.c's. The wire is docs/PROTOCOL.md, "Host to
  * host (draft)". */
 #ifndef FAKEOS_QUIC_H
 #define FAKEOS_QUIC_H
@@ -69,7 +70,7 @@ struct quic_cbs {
 };
 
 struct quic_opts {
-	const char *key_path; /* this host's private key (quic_key_generate) */
+	const char *key_path; /* this host's private key (hostkey_generate, hostkey.h) */
 	const struct hosts *hosts; /* known peers; kept by the caller */
 	struct sockaddr_storage bind; /* the endpoint's UDP address */
 	socklen_t bindlen;
@@ -78,15 +79,6 @@ struct quic_opts {
 	struct quic_cbs cb;
 	void *arg; /* the callbacks' first argument */
 };
-
-/* Writes a new Ed25519 private key to path (PKCS#8 PEM, mode 0600, never
- * over an existing file) and its fingerprint to key. */
-int quic_key_generate(const char *path, uint8_t key[HOST_KEY_SIZE],
-		      struct error *e);
-/* The fingerprint of the key at path: SHA-256 of its DER
- * SubjectPublicKeyInfo, what hosts files pin. */
-int quic_key_fingerprint(const char *path, uint8_t key[HOST_KEY_SIZE],
-			 struct error *e);
 
 /* Loads the key, makes this run's certificate (with a fresh instance
  * nonce) and binds the socket. */

@@ -27,6 +27,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "hostkey.h"
 #include "log.h"
 #include "quic.h"
 
@@ -335,8 +336,8 @@ int main(int argc, char **argv)
 	char text[HOST_KEY_TEXT_SIZE];
 	if (!strcmp(argv[1], "keygen") || !strcmp(argv[1], "fingerprint")) {
 		int r = !strcmp(argv[1], "keygen")
-				? quic_key_generate(argv[2], key, &e)
-				: quic_key_fingerprint(argv[2], key, &e);
+				? hostkey_generate(argv[2], key, &e)
+				: hostkey_fingerprint(argv[2], key, &e);
 		if (r < 0) {
 			fprintf(stderr, "quicpeer: %s\n", e.msg);
 			return 2;

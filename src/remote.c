@@ -1,0 +1,664 @@
+/* remote.c — links across hosts (remote.h): fakeosd's relay between a
+ * program's link pipes and a QUIC link to the other host's fakeosd.
+ *
+ * Shape: the transport may call back into this file from any call into it
+ * (quic.h), so a callback never frees a link: it marks it dead, and reap()
+ * frees dead links at the end of each entry from the loop. */
+#include "remote.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "broker.h"
+#include "broker_int.h"
+#include "hostkey.h"
+#include "log.h"
+#include "quic.h"
+#include "remote_names.h"
+
+/* The first datagram of a link each way (docs/PROTOCOL.md, "Links across
+ * hosts"): the caller's asks for name and says who calls; the server's
+ * answers with a status and says who serves. Integers big-endian,
+ * strings NUL-terminated and NUL-padded. */
+#define HELLO_MAGIC "FKRL"
+#define ANSWER_MAGIC "FKRA"
+#define HELLO_VERSION 1
+
+struct hello {
+	char magic[4];
+	uint8_t version;
+	uint8_t reserved[3]; /* 0 */
+	int32_t status; /* the answer's: 0 linked, or -errno; hello: 0 */
+	uint32_t uid; /* the account of the caller (or server) */
+	uint8_t sha256[32]; /* of its program's bytes */
+	char name[PROTO_NAME_SIZE]; /* the name asked for */
+	char host[PROTO_HOST_SIZE]; /* the sender's word for its own host:
+				       never believed (see on_hello) */
+	char url[PROTO_URL_SIZE];
+};
+_Static_assert(sizeof(struct hello) == 1200, "the wire's layout");
+
+/* Datagrams for a program's pipe that had no room: the QUIC link is held
+ * meanwhile, so at most one stream window more arrives. */
+struct dgram {
+	struct dgram *next;
+	size_t len;
+	uint8_t data[];
+};
+
+struct rlink {
+	struct rlink *next;
+	struct remote *r;
+	struct quic_link *ql; /* NULL once the transport ended it */
+	bool client; /* this host asked */
+	bool open; /* the answer came (client) or went (server) */
+	bool dead; /* reap frees it */
+	uint64_t prog_id; /* client: the asking program, until open */
+	int32_t handle;
+	char name[PROTO_NAME_SIZE];
+	char host[HOST_NAME_MAX_LEN + 1]; /* the peer host, as pinned */
+	int rd, wr; /* what the program sends; what it receives */
+	struct broker_watch *w_rd, *w_wr;
+	uint8_t *pend; /* one datagram the link refused (-EAGAIN) */
+	size_t pend_len;
+	struct dgram *q_head, *q_tail;
+};
+
+struct rconn {
+	struct rconn *next;
+	struct quic_conn *c;
+	const struct host *h;
+};
+
+struct remote {
+	struct broker *b;
+	struct quic_ep *ep;
+	struct hosts hosts;
+	struct names *names;
+	char self[HOST_NAME_MAX_LEN + 1]; /* this host's name in hosts, or "" */
+	struct broker_watch *w_ep;
+	struct rlink *links;
+	struct rconn *conns; /* the ones this host opened, to reuse */
+	bool (*exported)(void *arg, const char *name);
+	void *arg;
+};
+
+static void pack_hello(struct hello *m, const char *magic, int32_t status,
+		       uint32_t uid, const uint8_t sha256[32],
+		       const char *name, const char *host, const char *url)
+{
+	memset(m, 0, sizeof(*m));
+	memcpy(m->magic, magic, 4);
+	m->version = HELLO_VERSION;
+	m->status = (int32_t)htonl((uint32_t)status);
+	m->uid = htonl(uid);
+	if (sha256)
+		memcpy(m->sha256, sha256, 32);
+	snprintf(m->name, sizeof(m->name), "%s", name);
+	snprintf(m->host, sizeof(m->host), "%s", host);
+	snprintf(m->url, sizeof(m->url), "%s", url ? url : "");
+}
+
+/* 0 if buf is a well-formed hello with magic; its strings terminated. */
+static int unpack_hello(const void *buf, size_t len, const char *magic,
+			struct hello *m)
+{
+	if (len != sizeof(*m))
+		return -EPROTO;
+	memcpy(m, buf, sizeof(*m));
+	if (memcmp(m->magic, magic, 4) != 0 || m->version != HELLO_VERSION ||
+	    !memchr(m->name, 0, sizeof(m->name)) || !m->name[0] ||
+	    !memchr(m->host, 0, sizeof(m->host)) ||
+	    !memchr(m->url, 0, sizeof(m->url)))
+		return -EPROTO;
+	m->status = (int32_t)ntohl((uint32_t)m->status);
+	m->uid = ntohl(m->uid);
+	return 0;
+}
+
+/* --- a link's local end ---------------------------------------------------- */
+
+static void on_rd(void *arg, uint32_t events);
+static void on_wr(void *arg, uint32_t events);
+static void reap(struct remote *r);
+
+static void rl_kill(struct rlink *l)
+{
+	if (l->ql) {
+		quic_link_close(l->ql);
+		l->ql = NULL;
+	}
+	l->dead = true;
+}
+
+static void rl_free(struct rlink *l)
+{
+	struct broker *b = l->r->b;
+	if (l->w_rd)
+		broker_unwatch(b, l->rd, l->w_rd);
+	if (l->w_wr)
+		broker_unwatch(b, l->wr, l->w_wr);
+	if (l->rd >= 0)
+		close(l->rd);
+	if (l->wr >= 0)
+		close(l->wr);
+	while (l->q_head) {
+		struct dgram *d = l->q_head;
+		l->q_head = d->next;
+		free(d);
+	}
+	free(l->pend);
+	free(l);
+}
+
+static void reap(struct remote *r)
+{
+	for (struct rlink **pp = &r->links; *pp;) {
+		struct rlink *l = *pp;
+		if (!l->dead) {
+			pp = &l->next;
+			continue;
+		}
+		*pp = l->next;
+		rl_free(l);
+	}
+}
+
+static struct rlink *rl_new(struct remote *r, struct quic_link *ql)
+{
+	struct rlink *l = xcalloc(1, sizeof(*l));
+	l->r = r;
+	l->ql = ql;
+	l->rd = l->wr = -1;
+	l->next = r->links;
+	r->links = l;
+	quic_link_set_arg(ql, l);
+	return l;
+}
+
+/* The local end is made: relay from now on. */
+static void rl_start(struct rlink *l, const int fds[2])
+{
+	l->rd = fds[0];
+	l->wr = fds[1];
+	l->open = true;
+	if (broker_watch(l->r->b, l->rd, EPOLLIN, on_rd, l, &l->w_rd) < 0)
+		rl_kill(l);
+}
+
+/* What the program sent, to the peer, until the pipe is empty or the
+ * link is full (then the pipe waits: on_room resumes). Bounded, so one
+ * busy link cannot hold the loop. */
+static void on_rd(void *arg, uint32_t events)
+{
+	(void)events;
+	struct rlink *l = arg;
+	struct remote *r = l->r;
+	uint8_t buf[QUIC_DGRAM_MAX];
+	for (int i = 0; i < 64 && !l->dead && l->ql && !l->pend; i++) {
+		ssize_t n = read(l->rd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			break;
+		if (n <= 0) {
+			/* The program closed the link or ended: the peer
+			 * sees an orderly close after what was sent. */
+			rl_kill(l);
+			break;
+		}
+		int s = quic_link_send(l->ql, buf, (size_t)n);
+		if (s == -EAGAIN) {
+			l->pend = xmalloc((size_t)n);
+			memcpy(l->pend, buf, (size_t)n);
+			l->pend_len = (size_t)n;
+			broker_unwatch(r->b, l->rd, l->w_rd);
+			l->w_rd = NULL;
+		} else if (s < 0) {
+			rl_kill(l);
+		}
+	}
+	reap(r);
+}
+
+/* 1 written, 0 no room, -errno the program's end is gone. */
+static int pipe_put(int fd, const void *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = write(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	if (n == (ssize_t)len)
+		return 1;
+	if (n < 0 && errno == EAGAIN)
+		return 0;
+	/* A packet-mode pipe takes a datagram of a page whole or not at
+	 * all; anything else is the end. */
+	return n < 0 ? -errno : -EIO;
+}
+
+static void wr_flush(struct rlink *l)
+{
+	while (l->q_head) {
+		struct dgram *d = l->q_head;
+		int s = pipe_put(l->wr, d->data, d->len);
+		if (s == 0)
+			return;
+		if (s < 0) {
+			rl_kill(l);
+			return;
+		}
+		l->q_head = d->next;
+		if (!l->q_head)
+			l->q_tail = NULL;
+		free(d);
+	}
+	if (l->w_wr) {
+		broker_unwatch(l->r->b, l->wr, l->w_wr);
+		l->w_wr = NULL;
+	}
+	if (l->ql)
+		quic_link_hold(l->ql, false);
+	else
+		l->dead = true; /* the peer's end came, all delivered */
+}
+
+static void on_wr(void *arg, uint32_t events)
+{
+	(void)events;
+	struct rlink *l = arg;
+	wr_flush(l);
+	reap(l->r);
+}
+
+/* A datagram from the peer, to the program. */
+static void deliver(struct rlink *l, const void *buf, size_t len)
+{
+	if (!l->q_head) {
+		int s = pipe_put(l->wr, buf, len);
+		if (s == 1)
+			return;
+		if (s < 0) {
+			rl_kill(l);
+			return;
+		}
+	}
+	struct dgram *d = xmalloc(sizeof(*d) + len);
+	d->next = NULL;
+	d->len = len;
+	memcpy(d->data, buf, len);
+	if (l->q_tail)
+		l->q_tail->next = d;
+	else
+		l->q_head = d;
+	l->q_tail = d;
+	if (!l->w_wr) {
+		/* The program is not reading: hold the peer. */
+		quic_link_hold(l->ql, true);
+		if (broker_watch(l->r->b, l->wr, EPOLLOUT, on_wr, l,
+				 &l->w_wr) < 0)
+			rl_kill(l);
+	}
+}
+
+/* --- the link's header ------------------------------------------------------ */
+
+static void answer(struct rlink *l, int status, const struct prog *server)
+{
+	struct hello m;
+	pack_hello(&m, ANSWER_MAGIC, status,
+		   server ? (uint32_t)server->t->scope : 0,
+		   server ? server->sha256 : NULL, l->name, l->r->self,
+		   server ? server->url : NULL);
+	(void)quic_link_send(l->ql, &m, sizeof(m));
+	if (status < 0)
+		rl_kill(l);
+}
+
+/* The server's side: a caller's hello. The name is looked up among the
+ * names this host exports, and nowhere else: an unexported name is
+ * refused exactly as one nobody serves. Who calls is the hello's uid,
+ * URL and sha256 — the calling host vouches for them — at the host the
+ * connection's pinned key proved, never the hello's host field. */
+static void on_hello(struct rlink *l, const void *buf, size_t len)
+{
+	struct remote *r = l->r;
+	struct hello m;
+	const struct host *h = quic_conn_host(quic_link_conn(l->ql));
+	snprintf(l->host, sizeof(l->host), "%s", h ? h->name : "?");
+	if (unpack_hello(buf, len, HELLO_MAGIC, &m) < 0) {
+		log_warn("host %s: a link without a valid header: refused",
+			 l->host);
+		answer(l, -EPROTO, NULL);
+		return;
+	}
+	snprintf(l->name, sizeof(l->name), "%s", m.name);
+	if (m.host[0] && strcmp(m.host, l->host) != 0)
+		log_warn("host %s calls itself %s in a link to %s: ignored, "
+			 "its key says %s",
+			 l->host, m.host, m.name, l->host);
+	struct reg_entry *svc =
+		r->exported(r->arg, m.name)
+			? registry_service(&r->b->reg, BROKER_SCOPE_PUBLISHED,
+					   m.name)
+			: NULL;
+	if (!svc) {
+		log_info("host %s: link to %s refused: not exported here",
+			 l->host, m.name);
+		answer(l, -ECONNREFUSED, NULL);
+		return;
+	}
+	struct prog *server = prog_of(svc->owner);
+	int fds[2];
+	int s = link_to_broker(server, m.name, fds);
+	if (s < 0) {
+		answer(l, s, NULL);
+		return;
+	}
+	struct proto_peer who;
+	memset(&who, 0, sizeof(who));
+	who.uid = m.uid;
+	memcpy(who.sha256, m.sha256, sizeof(who.sha256));
+	snprintf(who.host, sizeof(who.host), "%s", l->host);
+	snprintf(who.url, sizeof(who.url), "%s", m.url);
+	answer(l, 0, server);
+	rl_start(l, fds);
+	log_debug("link %u@%s (%s) -> %s (%s): slot %d", (unsigned)m.uid,
+		  l->host, m.url, server->url, m.name, s);
+	/* A remote caller is a party of its own link: the per-party count
+	 * (and quota) of local clients is not kept across hosts. */
+	send_opened_who(server, PROTO_INCOMING, svc->handle, (uint32_t)s,
+			&who, 0, 1);
+}
+
+/* The caller's side: the server host's answer. */
+static void on_answer(struct rlink *l, const void *buf, size_t len)
+{
+	struct remote *r = l->r;
+	struct prog *p = prog_find(r->b, l->prog_id);
+	struct hello m;
+	int status = unpack_hello(buf, len, ANSWER_MAGIC, &m) < 0 ? -EPROTO
+								   : m.status;
+	if (status > 0 || status < -4095)
+		status = -EPROTO;
+	if (!p || !p->running) {
+		rl_kill(l);
+		return;
+	}
+	int fds[2];
+	int s = status < 0 ? status : link_to_broker(p, l->name, fds);
+	if (s < 0) {
+		if (s != -ECONNREFUSED)
+			log_info("%s: link to %s on host %s: %s", p->url,
+				 l->name, l->host, strerror(-s));
+		send_closed(p, l->handle, s);
+		rl_kill(l);
+		return;
+	}
+	struct proto_peer who;
+	memset(&who, 0, sizeof(who));
+	who.uid = m.uid;
+	memcpy(who.sha256, m.sha256, sizeof(who.sha256));
+	snprintf(who.host, sizeof(who.host), "%s", l->host);
+	snprintf(who.url, sizeof(who.url), "%s", m.url);
+	rl_start(l, fds);
+	send_opened_who(p, PROTO_OPENED, l->handle, (uint32_t)s, &who, 0, 0);
+}
+
+/* --- the transport's callbacks --------------------------------------------- */
+
+static void cb_conn(void *arg, struct quic_conn *c, const struct host *h)
+{
+	(void)arg;
+	(void)c;
+	log_debug("host %s: connected", h->name);
+}
+
+static void cb_conn_close(void *arg, struct quic_conn *c, int status)
+{
+	struct remote *r = arg;
+	for (struct rconn **pp = &r->conns; *pp; pp = &(*pp)->next)
+		if ((*pp)->c == c) {
+			struct rconn *k = *pp;
+			log_info("host %s: connection ended: %s", k->h->name,
+				 status ? strerror(-status) : "closed");
+			*pp = k->next;
+			free(k);
+			return;
+		}
+}
+
+static void cb_link(void *arg, struct quic_link *ql)
+{
+	(void)rl_new(arg, ql);
+}
+
+static void cb_data(void *arg, struct quic_link *ql, const void *buf,
+		    size_t len)
+{
+	(void)arg;
+	struct rlink *l = quic_link_arg(ql);
+	if (!l || l->dead)
+		return;
+	if (l->open)
+		deliver(l, buf, len);
+	else if (l->client)
+		on_answer(l, buf, len);
+	else
+		on_hello(l, buf, len);
+}
+
+static void cb_room(void *arg, struct quic_link *ql)
+{
+	struct remote *r = arg;
+	struct rlink *l = quic_link_arg(ql);
+	if (!l || l->dead || !l->pend)
+		return;
+	if (quic_link_send(l->ql, l->pend, l->pend_len) == -EAGAIN)
+		return;
+	free(l->pend);
+	l->pend = NULL;
+	/* Level-triggered: the loop reads the pipe on its next turn. */
+	if (broker_watch(r->b, l->rd, EPOLLIN, on_rd, l, &l->w_rd) < 0)
+		rl_kill(l);
+}
+
+/* The link ended at the transport: status as quic.h says. A program
+ * whose link was open sees end of file once what came is delivered; one
+ * still waiting for it hears the status itself. */
+static void cb_link_close(void *arg, struct quic_link *ql, int status)
+{
+	struct remote *r = arg;
+	struct rlink *l = quic_link_arg(ql);
+	if (!l)
+		return;
+	l->ql = NULL;
+	if (!l->open && l->client) {
+		struct prog *p = prog_find(r->b, l->prog_id);
+		if (p && p->running)
+			send_closed(p, l->handle, status);
+		log_info("link to %s on host %s failed: %s", l->name, l->host,
+			 strerror(-status));
+	} else if (l->open && status != 0) {
+		log_info("link %s with host %s ended: %s (status %d)", l->name,
+			 l->host, strerror(-status), status);
+	}
+	if (!l->q_head)
+		l->dead = true;
+}
+
+/* --- the broker's hook ------------------------------------------------------ */
+
+static struct quic_conn *conn_to(struct remote *r, const struct host *h)
+{
+	for (struct rconn *k = r->conns; k; k = k->next)
+		if (k->h == h)
+			return k->c;
+	struct quic_conn *c;
+	if (quic_connect(r->ep, h, &c) < 0)
+		return NULL;
+	struct rconn *k = xcalloc(1, sizeof(*k));
+	k->c = c;
+	k->h = h;
+	k->next = r->conns;
+	r->conns = k;
+	return c;
+}
+
+static bool remote_link(void *arg, struct prog *p, int32_t handle,
+			const char *name)
+{
+	struct remote *r = arg;
+	const char *hn = remote_lookup(r->names, name);
+	if (!hn)
+		return false;
+	const struct host *h = hosts_by_name(&r->hosts, hn);
+	struct quic_conn *c = h ? conn_to(r, h) : NULL;
+	struct quic_link *ql = NULL;
+	if (!h)
+		log_warn("%s: link to %s: its host %s is not in the hosts file",
+			 p->url, name, hn);
+	if (!c || quic_link_open(c, &ql) < 0) {
+		send_closed(p, handle, -EHOSTUNREACH);
+		return true;
+	}
+	struct rlink *l = rl_new(r, ql);
+	l->client = true;
+	l->prog_id = p->id;
+	l->handle = handle;
+	snprintf(l->name, sizeof(l->name), "%s", name);
+	snprintf(l->host, sizeof(l->host), "%s", h->name);
+	struct hello m;
+	pack_hello(&m, HELLO_MAGIC, 0, (uint32_t)p->t->scope, p->sha256, name,
+		   r->self, p->url);
+	if (quic_link_send(ql, &m, sizeof(m)) < 0) {
+		send_closed(p, handle, -EHOSTUNREACH);
+		rl_kill(l);
+	}
+	reap(r);
+	return true;
+}
+
+/* --- the endpoint ------------------------------------------------------------ */
+
+static void on_ep(void *arg, uint32_t events)
+{
+	(void)events;
+	struct remote *r = arg;
+	quic_on_readable(r->ep);
+	reap(r);
+}
+
+int remote_tick(struct remote *r)
+{
+	if (!r)
+		return -1;
+	uint64_t now = now_ns(), next = quic_next_timeout_ns(r->ep);
+	if (next <= now) {
+		quic_on_timer(r->ep);
+		reap(r);
+		next = quic_next_timeout_ns(r->ep);
+		now = now_ns();
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int)((next - now) / 1000000 + 1);
+}
+
+/* This host's key: made at first start, only root may read it. */
+static int host_key(const char *path, uint8_t fp[HOST_KEY_SIZE],
+		    struct error *e)
+{
+	struct stat st;
+	if (stat(path, &st) < 0 && errno == ENOENT) {
+		int r = hostkey_generate(path, fp, e);
+		if (r == 0) {
+			char text[HOST_KEY_TEXT_SIZE];
+			hosts_format_key(fp, text);
+			log_info("made this host's key %s: %s", path, text);
+		}
+		return r;
+	}
+	return hostkey_fingerprint(path, fp, e);
+}
+
+int remote_open(struct broker *b, const struct remote_opts *o,
+		struct remote **out, struct error *e)
+{
+	struct remote *r = xcalloc(1, sizeof(*r));
+	r->b = b;
+	r->exported = o->exported;
+	r->arg = o->arg;
+	uint8_t fp[HOST_KEY_SIZE];
+	struct quic_opts q = {
+		.key_path = o->key_path, .hosts = &r->hosts,
+		.idle_ms = o->idle_ms,
+		.cb = { .on_conn = cb_conn, .on_conn_close = cb_conn_close,
+			.on_link = cb_link, .on_data = cb_data,
+			.on_room = cb_room, .on_link_close = cb_link_close },
+		.arg = r,
+	};
+	int ret = host_key(o->key_path, fp, e);
+	if (ret == 0)
+		ret = hosts_load(o->hosts_path, &r->hosts, e);
+	if (ret == 0)
+		ret = names_load(o->names_path, &r->names, e);
+	if (ret == 0 && hosts_parse_addr(o->listen, &q.bind, &q.bindlen) < 0)
+		ret = error_set(e, EINVAL, "listen: %s is not ADDRESS:PORT",
+				o->listen);
+	if (ret == 0)
+		ret = quic_open(&q, &r->ep, e);
+	if (ret == 0 && (ret = broker_watch(b, quic_fd(r->ep), EPOLLIN, on_ep,
+					   r, &r->w_ep)) < 0)
+		error_sys(e, -ret, "epoll");
+	if (ret < 0) {
+		remote_close(r);
+		return ret;
+	}
+	const struct host *self = hosts_by_key(&r->hosts, fp);
+	if (self)
+		snprintf(r->self, sizeof(r->self), "%s", self->name);
+	b->remote_link = remote_link;
+	b->remote_arg = r;
+	log_info("links to other hosts on %s, as host %s", o->listen,
+		 r->self[0] ? r->self : "(not in the hosts file)");
+	*out = r;
+	return 0;
+}
+
+void remote_close(struct remote *r)
+{
+	if (!r)
+		return;
+	if (r->b->remote_arg == r) {
+		r->b->remote_link = NULL;
+		r->b->remote_arg = NULL;
+	}
+	for (struct rlink *l = r->links; l; l = l->next)
+		l->dead = true;
+	reap(r);
+	if (r->w_ep)
+		broker_unwatch(r->b, quic_fd(r->ep), r->w_ep);
+	quic_close(r->ep);
+	while (r->conns) {
+		struct rconn *k = r->conns;
+		r->conns = k->next;
+		free(k);
+	}
+	names_free(r->names);
+	hosts_free(&r->hosts);
+	free(r);
+}
+
+void remote_counts(const struct remote *r, unsigned *links, unsigned *conns)
+{
+	*links = *conns = 0;
+	if (r)
+		quic_counts(r->ep, conns, links);
+}

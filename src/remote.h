@@ -1,0 +1,44 @@
+/* remote.h — links across hosts: a program's fk_link to a name that
+ * nobody on this host serves, and that remote_lookup (remote_names.h)
+ * places on another host, goes over QUIC (quic.h) to that host's fakeosd,
+ * and from there to the program that serves it, if its service exports
+ * it (services.d `export = yes`). Each end's program holds an ordinary
+ * link (a pipe pair in its ring); the daemons relay whole datagrams
+ * between those pipes and the link's QUIC stream. The first datagram each
+ * way is the link's header (docs/PROTOCOL.md, "Links across hosts"). */
+#ifndef FAKEOS_REMOTE_H
+#define FAKEOS_REMOTE_H
+
+#include <stdbool.h>
+
+#include "util.h"
+
+struct broker;
+struct remote;
+
+struct remote_opts {
+	const char *listen; /* ADDRESS:PORT of this host's QUIC endpoint */
+	const char *key_path; /* made (0600) if missing */
+	const char *hosts_path;
+	const char *names_path;
+	unsigned idle_ms; /* 0: quic.h's default */
+	/* Whether name (served host-wide here) is exported: asked at each
+	 * incoming link, so a reload takes effect at once. */
+	bool (*exported)(void *arg, const char *name);
+	void *arg;
+};
+
+/* Loads (or makes) the host key, the hosts and names files, opens the
+ * endpoint in b's loop and hooks b's link requests. */
+int remote_open(struct broker *b, const struct remote_opts *o,
+		struct remote **out, struct error *e);
+/* Every link ends (the programs see end of file, the peers -ECONNRESET). */
+void remote_close(struct remote *r);
+/* Runs the transport's timers that are due; returns the ms until the next
+ * one, or -1 (a timeout for the daemon's loop). */
+int remote_tick(struct remote *r);
+/* Open links and connections, for tests and status. */
+void remote_counts(const struct remote *r, unsigned *links,
+		   unsigned *conns);
+
+#endif

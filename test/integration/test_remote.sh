@@ -1,0 +1,214 @@
+#!/bin/bash
+# test_remote.sh — links across hosts through fakeosd (src/remote.c): two
+# "hosts" are network namespaces joined by a veth pair (as test_quic.sh
+# makes them), each running its own fakeosd with its own settings, socket
+# and host key. Host b's service serves "db" with `export = yes` and
+# "hidden" without; a program run through host a's daemon links to them
+# by name, knowing nothing of hosts (test/progs/remote_probe.c).
+# Bounds: every wait is bounded; a killed daemon's links end within the
+# idle timeout, 10 s (ngtcp2 makes it some 3 s more), within 15 s
+# (docs/API.md, "Links across hosts").
+. "$(dirname "$0")/../lib/testlib.sh"
+
+DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
+Q=$TOP/build/tools/quicpeer
+PROBE=$TOP/build/progs/remote_probe
+ID=$$
+NSA=fkra$ID NSB=fkrb$ID VA=fkrva$ID VB=fkrvb$ID
+IPA=10.214.0.1 IPB=10.214.0.2 PORT=4433
+
+net_down() {
+	ip netns del "$NSA" 2>/dev/null
+	ip netns del "$NSB" 2>/dev/null
+	return 0
+}
+
+# The daemons a test started (their pids in $WORK/*.pid), then the files.
+stop_all() {
+	local p i
+	for p in $(cat "$WORK"/*.pid 2>/dev/null); do
+		kill -TERM "$p" 2>/dev/null
+		for i in $(seq 1 100); do
+			[ -e "/proc/$p" ] || break
+			sleep 0.05
+		done
+		kill -9 "$p" 2>/dev/null
+	done
+	rm -f "$WORK"/*.pid
+}
+
+cleanup() {
+	stop_all
+	net_down
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+net_up() {
+	ip netns add "$NSA" && ip netns add "$NSB" &&
+		ip link add "$VA" type veth peer name "$VB" &&
+		ip link set "$VA" netns "$NSA" && ip link set "$VB" netns "$NSB" &&
+		ip -n "$NSA" addr add "$IPA/24" dev "$VA" &&
+		ip -n "$NSB" addr add "$IPB/24" dev "$VB" &&
+		ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
+		ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up
+}
+
+NET_OK=0
+if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && net_up; then
+	NET_OK=1
+fi
+
+need_net() {
+	[ "$NET_OK" = 1 ] || skip "needs root, quicpeer, remote_probe, ip netns"
+	stop_all
+}
+
+# conf DIR LINE... — DIR/fakeosd.conf, root's, 0644, as daemon.sh makes it.
+conf() {
+	local dir=$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir/services.d"
+	chmod 755 "$dir" "$dir/services.d"
+	printf '%s\n' "$@" >"$dir/fakeosd.conf"
+	chmod 644 "$dir/fakeosd.conf"
+}
+
+svc() { # DIR NAME LINE...
+	local f=$1/services.d/$2.conf
+	shift 2
+	printf '%s\n' "$@" >"$f"
+	chmod 644 "$f"
+}
+
+# start_daemon HOST NS — fakeosd in namespace NS with $WORK/HOST's
+# settings; its pid in $WORK/HOST.pid, its log $WORK/HOST.log.
+start_daemon() {
+	local h=$1 ns=$2 i
+	rm -f "$WORK/$h.sock"
+	ip netns exec "$ns" "$DAEMON" -v --config-dir "$WORK/$h" \
+		--socket "$WORK/$h.sock" -C "$WORK/$h.cache" \
+		>"$WORK/$h.log" 2>&1 &
+	echo $! >"$WORK/$h.pid"
+	for i in $(seq 1 100); do
+		[ -S "$WORK/$h.sock" ] && grep -q "listening on" "$WORK/$h.log" &&
+			return 0
+		sleep 0.05
+	done
+	fail "fakeosd of host $h did not start: $(cat "$WORK/$h.log")"
+}
+
+# hosts_up [HOSTS-FILE-FOR-A] — both daemons: b's key made beforehand,
+# a's by its daemon at first start; db exported from b, hidden not.
+hosts_up() {
+	local ka kb
+	conf "$WORK/a" "listen = $IPA:$PORT" "host-key = $WORK/a/host.key" \
+		"hosts = $WORK/a/hosts" "names = $WORK/a/names" "pool = 0"
+	conf "$WORK/b" "listen = $IPB:$PORT" "host-key = $WORK/b/host.key" \
+		"hosts = $WORK/b/hosts" "pool = 0"
+	kb=$("$Q" keygen "$WORK/b/host.key") || fail "keygen"
+	printf 'b %s:%s %s\n' "$IPB" "$PORT" "$kb" >"$WORK/a/hosts"
+	printf 'db b\nhidden b\nnowhere c\n' >"$WORK/a/names"
+	svc "$WORK/b" db "url = file://$PROBE" "args = serve db" \
+		"account = root" "publish = db" "export = yes"
+	svc "$WORK/b" hidden "url = file://$PROBE" "args = serve hidden" \
+		"account = root" "publish = hidden"
+	[ -z "${1:-}" ] || cp "$1" "$WORK/a/hosts"
+	start_daemon a "$NSA"
+	[ -f "$WORK/a/host.key" ] || fail "host a's daemon made no key"
+	assert_eq "$(stat -c '%a %u' "$WORK/a/host.key")" "600 0" "host.key"
+	ka=$("$Q" fingerprint "$WORK/a/host.key") || fail "fingerprint"
+	printf 'a %s:%s %s\nb %s:%s %s\n' "$IPA" "$PORT" "$ka" "$IPB" "$PORT" \
+		"$kb" >"$WORK/b/hosts"
+	start_daemon b "$NSB"
+	grep -q "svc db" "$WORK/b.log" 2>/dev/null || sleep 0.5
+}
+
+# fds HOST — the open descriptors of HOST's daemon.
+fds() { ls "/proc/$(cat "$WORK/$1.pid")/fd" | wc -l; }
+
+# a_run ARGS... — a program run through host a's daemon, bounded.
+a_run() {
+	FAKEOS_DAEMON_SOCKET=$WORK/a.sock run timeout 60 "$RUN" -n \
+		"file://$PROBE" "$@"
+}
+
+test_a_program_links_to_an_exported_name_on_another_host() {
+	need_net
+	hosts_up
+	local fa fb sha
+	# A first run makes what each daemon keeps from its first run on
+	# (the shared namespaces, the QUIC connection): the count is taken
+	# after it.
+	a_run echo db
+	expect_code 0
+	sleep 0.5
+	fa=$(fds a)
+	fb=$(fds b)
+	a_run echo db
+	expect_code 0
+	assert_contains "$OUT" "link db: open, served by uid=0 host=b url=file://$PROBE"
+	assert_contains "$OUT" "echoed 3 datagrams"
+	sha=$(sha256sum "$PROBE" | cut -d' ' -f1)
+	wait_for_text "$WORK/b.log" "incoming" || fail "the server saw no caller"
+	assert_contains "$(cat "$WORK/b.log")" \
+		"svc db: incoming uid=0 host=a url=file://$PROBE sha256=$sha"
+	# Both daemons hold what they held before the link, once its ends
+	# are gone (the client's at its exit, the server's at the close).
+	local i
+	for i in $(seq 1 100); do
+		[ "$(fds a)" = "$fa" ] && [ "$(fds b)" = "$fb" ] && break
+		sleep 0.1
+	done
+	assert_eq "$(fds a)" "$fa" "descriptors of host a's daemon after the link"
+	assert_eq "$(fds b)" "$fb" "descriptors of host b's daemon after the link"
+}
+
+test_an_unexported_name_is_refused_as_unknown() {
+	need_net
+	hosts_up
+	a_run echo hidden
+	assert_contains "$OUT" "link hidden: closed, status -111" "ECONNREFUSED"
+	a_run echo nosuchname
+	assert_contains "$OUT" "link nosuchname: closed, status -111"
+	assert_contains "$(cat "$WORK/b.log")" "link to hidden refused: not exported here"
+}
+
+test_a_killed_daemon_ends_the_link_within_the_bound() {
+	need_net
+	hosts_up
+	FAKEOS_DAEMON_SOCKET=$WORK/a.sock timeout 60 "$RUN" -n \
+		"file://$PROBE" echo-wait db >"$WORK/c.out" 2>&1 &
+	local cl=$!
+	wait_for_text "$WORK/c.out" waiting || fail "no echo: $(cat "$WORK/c.out")"
+	kill -9 "$(cat "$WORK/b.pid")"
+	wait "$cl" 2>/dev/null
+	OUT=$(cat "$WORK/c.out")
+	assert_contains "$OUT" "closed, status 0 after"
+	local ms
+	ms=$(sed -n 's/.*after \([0-9]*\) ms/\1/p' <<<"$OUT")
+	echo "    link ended $ms ms after the kill"
+	[ "$ms" -le 15000 ] || fail "the link ended after $ms ms, over 15 s"
+	assert_contains "$(cat "$WORK/a.log")" "link db with host b ended: Connection timed out (status -110)"
+}
+
+test_a_wrong_host_key_is_refused() {
+	need_net
+	local kc
+	kc=$("$Q" keygen "$WORK/c.key") || fail "keygen"
+	printf 'b %s:%s %s\n' "$IPB" "$PORT" "$kc" >"$WORK/wrong-hosts"
+	hosts_up "$WORK/wrong-hosts"
+	a_run echo db
+	assert_contains "$OUT" "link db: closed, status -13" "EACCES"
+	assert_contains "$(cat "$WORK/a.log")" "not the pinned"
+}
+
+test_a_name_whose_host_is_unknown_is_unreachable() {
+	need_net
+	hosts_up
+	a_run echo nowhere
+	assert_contains "$OUT" "link nowhere: closed, status -113" "EHOSTUNREACH"
+}
+
+run_tests

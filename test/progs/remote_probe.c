@@ -1,0 +1,145 @@
+/* remote_probe — both ends of a link across hosts, for
+ * test/integration/test_remote.sh. Nothing in it knows the link is remote:
+ * that is the point. Prints what it observed, one fact a line.
+ *
+ *   remote_probe serve NAME        serves NAME for ever; for each client
+ *                                  prints "incoming uid=U host=H url=URL
+ *                                  sha256=HEX" (fk_peer) and echoes every
+ *                                  datagram back
+ *   remote_probe echo NAME         links to NAME, prints who serves it,
+ *                                  sends datagrams of 1, 64 and 4096
+ *                                  bytes and checks each echo byte for
+ *                                  byte, in order: "echoed 3 datagrams",
+ *                                  and exits
+ *   remote_probe echo-wait NAME    the same, then waits (60 s at most) for
+ *                                  the link to end: "closed, status S
+ *                                  after MS ms", timed from the line
+ *                                  "waiting" */
+#include <stdio.h>
+#include <string.h>
+
+#include "fakeos.h"
+
+#define SEC_NS 1000000000ULL
+
+static int fail(const char *what, long got)
+{
+	printf("FAIL: %s (got %ld)\n", what, got);
+	return 1;
+}
+
+static void hex(const uint8_t *p, size_t n, char *out)
+{
+	for (size_t i = 0; i < n; i++)
+		sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+static int serve(const char *name)
+{
+	fk_handle s = fk_serve(name);
+	if (s <= 0)
+		return fail("fk_serve", s);
+	for (;;) {
+		struct fk_event ev;
+		if (fk_wait(&ev, 1, -1) != 1)
+			continue;
+		if (ev.type == FK_EV_CLOSED && ev.handle == s)
+			return fail("the name was refused", ev.status);
+		if (ev.type == FK_EV_INCOMING) {
+			struct fk_peer who;
+			char sha[65];
+			if (fk_peer(ev.handle, &who) < 0)
+				return fail("fk_peer", 0);
+			hex(who.sha256, 32, sha);
+			printf("incoming uid=%u host=%s url=%s sha256=%s\n",
+			       (unsigned)who.uid, who.host[0] ? who.host : "-",
+			       who.url, sha);
+			fflush(stdout);
+		} else if (ev.type == FK_EV_DATA) {
+			/* Echo; a full link drops nothing: the test's client
+			 * waits for each echo before the next. */
+			int r = fk_send(ev.handle, ev.data, ev.len);
+			if (r < 0)
+				printf("echo failed: %d\n", r);
+		}
+		fk_release(&ev);
+	}
+}
+
+/* The next event for h within 30 s, or 0. */
+static int next(fk_handle h, struct fk_event *ev)
+{
+	uint64_t end = fk_now() + 30 * SEC_NS;
+	while (fk_now() < end) {
+		if (fk_wait(ev, 1, (int64_t)(end - fk_now())) != 1)
+			continue;
+		if (ev->handle == h)
+			return 1;
+		fk_release(ev);
+	}
+	return 0;
+}
+
+static int echo(const char *name, int wait_close)
+{
+	struct fk_event ev;
+	fk_handle l = fk_link(name);
+	if (l <= 0)
+		return fail("fk_link", l);
+	if (!next(l, &ev))
+		return fail("an answer to fk_link within 30 s", 0);
+	if (ev.type != FK_EV_OPEN) {
+		printf("link %s: closed, status %d\n", name, ev.status);
+		return 0;
+	}
+	struct fk_peer who;
+	if (fk_peer(l, &who) < 0)
+		return fail("fk_peer", 0);
+	printf("link %s: open, served by uid=%u host=%s url=%s\n", name,
+	       (unsigned)who.uid, who.host[0] ? who.host : "-", who.url);
+	static const size_t sizes[] = { 1, 64, 4096 };
+	static unsigned char out[4096];
+	for (size_t k = 0; k < 3; k++) {
+		for (size_t i = 0; i < sizes[k]; i++)
+			out[i] = (unsigned char)(i * 7 + k * 31 + 1);
+		int r = fk_send(l, out, sizes[k]);
+		if (r < 0)
+			return fail("fk_send", r);
+		if (!next(l, &ev) || ev.type != FK_EV_DATA)
+			return fail("an echo", ev.type);
+		if (ev.len != sizes[k] || memcmp(ev.data, out, sizes[k]) != 0)
+			return fail("the echo of a datagram of size", (long)sizes[k]);
+		fk_release(&ev);
+	}
+	printf("echoed 3 datagrams\n");
+	if (!wait_close)
+		return 0;
+	printf("waiting\n");
+	fflush(stdout);
+	uint64_t t0 = fk_now();
+	uint64_t end = t0 + 60 * SEC_NS;
+	while (fk_now() < end) {
+		if (fk_wait(&ev, 1, (int64_t)(end - fk_now())) != 1)
+			continue;
+		if (ev.handle == l && ev.type == FK_EV_CLOSED) {
+			printf("closed, status %d after %llu ms\n", ev.status,
+			       (unsigned long long)((fk_now() - t0) / 1000000));
+			return 0;
+		}
+		fk_release(&ev);
+	}
+	return fail("the end of the link within 60 s", 0);
+}
+
+int main(int argc, char **argv)
+{
+	if (fk_init() < 0)
+		return fail("fk_init", 0);
+	if (argc > 2 && !strcmp(argv[1], "serve"))
+		return serve(argv[2]);
+	if (argc > 2 && !strcmp(argv[1], "echo"))
+		return echo(argv[2], 0);
+	if (argc > 2 && !strcmp(argv[1], "echo-wait"))
+		return echo(argv[2], 1);
+	return fail("usage: remote_probe serve|echo|echo-wait NAME", 0);
+}
