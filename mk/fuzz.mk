@@ -38,11 +38,11 @@ FUZZ_MODS_elf := elf url hash util log
 FUZZ_LIBS_elf := -lnettle
 FUZZ_MODS_elf_sym := elf_sym
 FUZZ_MODS_headers := fetch util log
-FUZZ_MODS_config := config proto url hash util log
+FUZZ_MODS_config := config hosts proto url hash util log
 FUZZ_LIBS_config := -lnettle
 # shell_path's config_read_file (config_load) is never called: it comes
 # with config.o's object.
-FUZZ_MODS_shell_words := shell_words shell_path config config_load proto url \
+FUZZ_MODS_shell_words := shell_words shell_path config config_load hosts proto url \
 			 hash util log
 FUZZ_LIBS_shell_words := -lnettle
 

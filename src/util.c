@@ -336,21 +336,22 @@ ssize_t recv_with_fds(int sock, void *buf, size_t len, int *fds,
 	ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 	if (n < 0)
 		return n;
-	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&mh); cm;
-	     cm = CMSG_NXTHDR(&mh, cm)) {
-		if (cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS)
-			continue;
-		size_t got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-		int in[FDS_MAX];
-		if (got > FDS_MAX)
-			got = FDS_MAX; /* the rest were cut (MSG_CTRUNC) */
-		memcpy(in, CMSG_DATA(cm), got * sizeof(int));
-		if (got == nfds && fds[0] < 0) {
-			memcpy(fds, in, got * sizeof(int));
-			continue;
-		}
-		for (size_t i = 0; i < got; i++)
-			close(in[i]);
+	/* One SCM_RIGHTS header is all the buffer has room for: a second
+	 * would be cut (MSG_CTRUNC), and the kernel closes what it cuts. */
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&mh);
+	if (!cm || cm->cmsg_level != SOL_SOCKET || cm->cmsg_type != SCM_RIGHTS ||
+	    cm->cmsg_len < CMSG_LEN(0))
+		return n;
+	size_t got = (cm->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+	int in[FDS_MAX];
+	if (got > FDS_MAX)
+		got = FDS_MAX;
+	memcpy(in, CMSG_DATA(cm), got * sizeof(int));
+	if (got == nfds) {
+		memcpy(fds, in, got * sizeof(int));
+		return n;
 	}
+	for (size_t i = 0; i < got; i++)
+		close(in[i]);
 	return n;
 }
