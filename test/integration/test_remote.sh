@@ -251,37 +251,67 @@ start_etcd() {
 	fail "etcd did not start: $(tail -3 "$WORK/etcd.log")"
 }
 
-test_a_name_exported_through_etcd_is_found_and_linked() {
+need_etcd() {
 	need_net
 	command -v etcd >/dev/null && command -v etcdctl >/dev/null ||
 		skip "etcd-server and etcd-client are not installed"
 	start_etcd
+}
+
+# etcd_has KEY — KV is etcd's names (keys and values, as etcdctl prints
+# them) once KEY is among them, or after 5 s (50 looks) if it never is.
+etcd_has() {
+	local i
+	for i in $(seq 1 50); do
+		KV=$(ip netns exec "$NSA" env ETCDCTL_API=3 etcdctl \
+			--endpoints="$ETCD" get --prefix /fakeos/names/ 2>&1)
+		grep -qx -- "$1" <<<"$KV" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# a_link NAME — a's program links to NAME, tried up to 10 times 0.5 s
+# apart: a's watch learns a new entry within a moment, not at once.
+a_link() {
+	local i
+	for i in $(seq 1 10); do
+		a_run echo "$1"
+		[ "$CODE" = 0 ] && return 0
+		sleep 0.5
+	done
+}
+
+test_a_name_exported_through_etcd_is_found_and_linked() {
+	need_etcd
 	hosts_up
 	[ ! -e "$WORK/a/names" ] || fail "host a has a names file"
 	# b's daemon registered what its services export, and only that,
 	# under its lease: the value is b's own line of its hosts file.
-	local i kv=""
-	for i in $(seq 1 50); do
-		kv=$(ip netns exec "$NSA" env ETCDCTL_API=3 etcdctl \
-			--endpoints="$ETCD" get --prefix /fakeos/names/ 2>&1)
-		grep -q "^/fakeos/names/db/b$" <<<"$kv" && break
-		sleep 0.1
-	done
-	assert_contains "$kv" "/fakeos/names/db/b"
-	assert_contains "$kv" "b $IPB:$PORT sha256:"
-	assert_not_contains "$kv" "hidden"
-	# a's watch learns it within a moment: a few tries, bounded.
-	for i in $(seq 1 10); do
-		a_run echo db
-		[ "$CODE" = 0 ] && break
-		sleep 0.5
-	done
+	etcd_has /fakeos/names/db/b
+	assert_contains "$KV" "/fakeos/names/db/b"
+	assert_contains "$KV" "b $IPB:$PORT sha256:"
+	assert_not_contains "$KV" "hidden"
+	a_link db
 	expect_code 0
 	assert_contains "$OUT" "link db: open, served by uid=0 host=b url=file://$PROBE"
 	assert_contains "$OUT" "echoed 3 datagrams"
 	a_run echo hidden
 	assert_contains "$OUT" "link hidden: closed, status -111" "ECONNREFUSED"
-	unset ETCD
+}
+
+test_a_reload_registers_a_newly_exported_name_in_etcd() {
+	need_etcd
+	hosts_up
+	etcd_has /fakeos/names/db/b || fail "db never registered: $KV"
+	svc "$WORK/b" hidden "url = file://$PROBE" "args = serve hidden" \
+		"account = root" "publish = hidden" "export = yes"
+	kill -HUP "$(cat "$WORK/b.pid")"
+	etcd_has /fakeos/names/hidden/b
+	assert_contains "$KV" "/fakeos/names/hidden/b"
+	a_link hidden
+	expect_code 0
+	assert_contains "$OUT" "link hidden: open, served by uid=0 host=b"
 }
 
 run_tests
