@@ -129,8 +129,6 @@ static const struct key main_keys[] = {
 	  .off = offsetof(struct config, resolver) },
 	{ .name = "etcd", .type = V_POST_URL,
 	  .off = offsetof(struct config, etcd_url) },
-	{ .name = "export", .type = V_NAMES,
-	  .off = offsetof(struct config, export), .max = CONFIG_EXPORT_MAX },
 	{ .name = "listen", .type = V_ADDR,
 	  .off = offsetof(struct config, listen) },
 	{ .name = "host-key", .type = V_PATH,
@@ -945,7 +943,6 @@ void config_free(struct config *c)
 	config_list_free(&c->spawn_from);
 	free(c->crash_url);
 	free(c->etcd_url);
-	config_list_free(&c->export);
 	free(c->listen);
 	free(c->host_key);
 	free(c->hosts);

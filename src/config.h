@@ -31,7 +31,6 @@
 #define CONFIG_ARGC_MAX PROTO_ARGC_MAX
 #define CONFIG_ARGS_MAX PROTO_ARGS_SIZE
 #define CONFIG_POOL_MAX 256
-#define CONFIG_EXPORT_MAX 256 /* names exported (RESOLVER_EXPORTS_MAX) */
 
 /* Defaults, as fakeosd.conf(5) gives them. A program's memory is
  * fakeos-run's default; an account may run as many programs as one
@@ -42,7 +41,6 @@
 #define CONFIG_DEFAULT_CRASH_REPORTS 5 /* reports of one program ... */
 #define CONFIG_DEFAULT_CRASH_WINDOW_MS 60000ULL /* ... in this window */
 #define CONFIG_HOST_KEY "/etc/fakeos/host.key"
-#define CONFIG_NAMES "/etc/fakeos/names"
 #define CONFIG_DEFAULT_PROGRAMS 1024
 #define CONFIG_DEFAULT_LINKS 4096
 #define CONFIG_DEFAULT_SERVICES 256
@@ -99,7 +97,8 @@ struct config_service {
 	uint64_t time_limit_ms; /* wall clock per run; 0 none */
 	struct config_list publish; /* names visible to every account */
 	bool export; /* its published names are reachable from other hosts
-			(remote.h) */
+			(remote.h) and registered with the resolver: the one
+			way a name is exported */
 	enum config_restart restart;
 	uint64_t restart_delay_ms; /* the first back-off; it doubles... */
 	uint64_t restart_delay_max_ms; /* ...up to this */
@@ -117,13 +116,13 @@ struct config {
 			    (docs/CRASH.md); NULL: none are kept */
 	enum config_resolver resolver;
 	char *etcd_url; /* etcd's gateway; NULL: http://127.0.0.1:2379 */
-	struct config_list export; /* names this host serves to others */
 	/* Host-to-host links (remote.h). listen NULL: none, this host is
-	 * alone; the paths NULL: CONFIG_HOST_KEY, HOSTS_FILE, CONFIG_NAMES. */
+	 * alone; the paths NULL: CONFIG_HOST_KEY, HOSTS_FILE, and the
+	 * configuration directory's names (RESOLVER_NAMES_FILE). */
 	char *listen; /* ADDRESS:PORT of this host's QUIC endpoint */
 	char *host_key; /* this host's private key, made at first start */
 	char *hosts; /* the pinned keys of the other hosts */
-	char *names; /* name -> host (remote_names.h) */
+	char *names; /* the static resolver's names file (resolver.h) */
 	struct config_quota account_defaults; /* [account] */
 	struct config_account *accounts; /* [account NAME], in file order */
 	unsigned naccounts;

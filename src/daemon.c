@@ -452,6 +452,8 @@ static void apply_crash_url(struct daemon *d)
 			 d->cfg->crash_url, d->o->spool_dir);
 }
 
+static void register_exports(struct daemon *d);
+
 int daemon_reload(struct daemon *d, struct error *e)
 {
 	struct loaded *l = xcalloc(1, sizeof(*l));
@@ -487,6 +489,7 @@ int daemon_reload(struct daemon *d, struct error *e)
 		apply_crash_url(d);
 	if (d->services && !d->stopping)
 		services_sync(d->services, d->cfg);
+	register_exports(d);
 	return 0;
 }
 
@@ -534,6 +537,25 @@ static bool exported(void *arg, const char *name)
 	return false;
 }
 
+/* Every name a service exports goes to the resolver: at start, and at
+ * each reload for services that export new names. A name no longer
+ * exported stays registered until the daemon restarts (the resolver
+ * has no withdrawing), and exported() refuses links to it meanwhile. */
+static void register_exports(struct daemon *d)
+{
+	if (!d->remote)
+		return;
+	for (unsigned i = 0; i < d->cfg->nservices; i++) {
+		const struct config_service *s = &d->cfg->services[i];
+		for (unsigned j = 0; s->export && j < s->publish.n; j++) {
+			int r = remote_export(d->remote, s->publish.v[j]);
+			if (r < 0 && r != -EINVAL)
+				log_error("%s: export %s: %s", s->path,
+					  s->publish.v[j], strerror(-r));
+		}
+	}
+}
+
 static int open_remote(struct daemon *d, struct error *e)
 {
 	const struct config *c = d->cfg;
@@ -543,11 +565,22 @@ static int open_remote(struct daemon *d, struct error *e)
 		.listen = c->listen,
 		.key_path = c->host_key ? c->host_key : CONFIG_HOST_KEY,
 		.hosts_path = c->hosts ? c->hosts : HOSTS_FILE,
-		.names_path = c->names ? c->names : CONFIG_NAMES,
+		.resolver = {
+			.backend = c->resolver == CONFIG_RESOLVER_ETCD ?
+					   RESOLVER_ETCD :
+					   RESOLVER_STATIC,
+			.names_path = c->names,
+			.config_dir = d->o->config_dir,
+			.owner = d->o->config_owner,
+			.etcd_url = c->etcd_url,
+		},
 		.exported = exported,
 		.arg = d,
 	};
-	return remote_open(d->b, &ro, &d->remote, e);
+	int r = remote_open(d->b, &ro, &d->remote, e);
+	if (r == 0)
+		register_exports(d);
+	return r;
 }
 
 int daemon_open(const struct daemon_opts *o, struct daemon **out,

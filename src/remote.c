@@ -20,7 +20,7 @@
 #include "hostkey.h"
 #include "log.h"
 #include "quic.h"
-#include "remote_names.h"
+#include "resolver.h"
 
 /* The first datagram of a link each way (docs/PROTOCOL.md, "Links across
  * hosts"): the caller's asks for name and says who calls; the server's
@@ -80,9 +80,9 @@ struct remote {
 	struct broker *b;
 	struct quic_ep *ep;
 	struct hosts hosts;
-	struct names *names;
+	struct resolver *res; /* where names not served here are */
 	char self[HOST_NAME_MAX_LEN + 1]; /* this host's name in hosts, or "" */
-	struct broker_watch *w_ep;
+	struct broker_watch *w_ep, *w_res;
 	struct rlink *links;
 	struct rconn *conns; /* the ones this host opened, to reuse */
 	bool (*exported)(void *arg, const char *name);
@@ -515,15 +515,17 @@ static bool remote_link(void *arg, struct prog *p, int32_t handle,
 			const char *name)
 {
 	struct remote *r = arg;
-	const char *hn = remote_lookup(r->names, name);
-	if (!hn)
+	struct resolver_result where;
+	if (resolver_lookup(r->res, name, &where) < 0)
 		return false;
-	const struct host *h = hosts_by_name(&r->hosts, hn);
-	struct quic_conn *c = h ? conn_to(r, h) : NULL;
+	/* The resolver answers only with pinned hosts (resolver.h); the
+	 * connection goes to the pinned entry, its address and key. A name
+	 * this host exports is answered as this host: not a remote one. */
+	const struct host *h = hosts_by_name(&r->hosts, where.host);
+	if (!h || strcmp(h->name, r->self) == 0)
+		return false;
+	struct quic_conn *c = conn_to(r, h);
 	struct quic_link *ql = NULL;
-	if (!h)
-		log_warn("%s: link to %s: its host %s is not in the hosts file",
-			 p->url, name, hn);
 	if (!c || quic_link_open(c, &ql) < 0) {
 		send_closed(p, handle, -EHOSTUNREACH);
 		return true;
@@ -555,6 +557,21 @@ static void on_ep(void *arg, uint32_t events)
 	reap(r);
 }
 
+static void on_res(void *arg, uint32_t events)
+{
+	(void)events;
+	struct remote *r = arg;
+	resolver_on_readable(r->res);
+}
+
+/* ms from now until ns (CLOCK_MONOTONIC), 0 if due, -1 for UINT64_MAX. */
+static int ms_until(uint64_t ns, uint64_t now)
+{
+	if (ns == UINT64_MAX)
+		return -1;
+	return ns <= now ? 0 : (int)((ns - now) / 1000000 + 1);
+}
+
 int remote_tick(struct remote *r)
 {
 	if (!r)
@@ -566,9 +583,25 @@ int remote_tick(struct remote *r)
 		next = quic_next_timeout_ns(r->ep);
 		now = now_ns();
 	}
-	if (next == UINT64_MAX)
-		return -1;
-	return next <= now ? 0 : (int)((next - now) / 1000000 + 1);
+	uint64_t rnext = resolver_next_timeout_ns(r->res);
+	if (rnext <= now) {
+		resolver_on_timer(r->res);
+		rnext = resolver_next_timeout_ns(r->res);
+		now = now_ns();
+	}
+	int a = ms_until(next, now), b = ms_until(rnext, now);
+	return a < 0 || (b >= 0 && b < a) ? b : a;
+}
+
+int remote_export(struct remote *r, const char *name)
+{
+	int ret = resolver_register(r->res, name);
+	if (ret == -EINVAL && !r->self[0])
+		log_warn("%s not exported: this host's key is not in its hosts "
+			 "file, so peers could not reach it", name);
+	else if (ret == 0)
+		log_info("exported %s to other hosts", name);
+	return ret == -EEXIST ? 0 : ret;
 }
 
 /* This host's key: made at first start, only root may read it. */
@@ -607,8 +640,19 @@ int remote_open(struct broker *b, const struct remote_opts *o,
 	int ret = host_key(o->key_path, fp, e);
 	if (ret == 0)
 		ret = hosts_load(o->hosts_path, &r->hosts, e);
-	if (ret == 0)
-		ret = names_load(o->names_path, &r->names, e);
+	const struct host *self = ret == 0 ? hosts_by_key(&r->hosts, fp) : NULL;
+	if (self)
+		snprintf(r->self, sizeof(r->self), "%s", self->name);
+	if (ret == 0) {
+		struct resolver_opts ro = o->resolver;
+		ro.hosts = &r->hosts;
+		ro.self = self;
+		ret = resolver_open(&ro, &r->res, e);
+	}
+	if (ret == 0 && resolver_fd(r->res) >= 0 &&
+	    (ret = broker_watch(b, resolver_fd(r->res), EPOLLIN, on_res, r,
+				&r->w_res)) < 0)
+		error_sys(e, -ret, "epoll");
 	if (ret == 0 && hosts_parse_addr(o->listen, &q.bind, &q.bindlen) < 0)
 		ret = error_set(e, EINVAL, "listen: %s is not ADDRESS:PORT",
 				o->listen);
@@ -621,9 +665,6 @@ int remote_open(struct broker *b, const struct remote_opts *o,
 		remote_close(r);
 		return ret;
 	}
-	const struct host *self = hosts_by_key(&r->hosts, fp);
-	if (self)
-		snprintf(r->self, sizeof(r->self), "%s", self->name);
 	b->remote_link = remote_link;
 	b->remote_arg = r;
 	log_info("links to other hosts on %s, as host %s", o->listen,
@@ -651,7 +692,9 @@ void remote_close(struct remote *r)
 		r->conns = k->next;
 		free(k);
 	}
-	names_free(r->names);
+	if (r->w_res)
+		broker_unwatch(r->b, resolver_fd(r->res), r->w_res);
+	resolver_close(r->res);
 	hosts_free(&r->hosts);
 	free(r);
 }

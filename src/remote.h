@@ -1,6 +1,6 @@
 /* remote.h — links across hosts: a program's fk_link to a name that
- * nobody on this host serves, and that remote_lookup (remote_names.h)
- * places on another host, goes over QUIC (quic.h) to that host's fakeosd,
+ * nobody on this host serves, and that the resolver (resolver.h: the
+ * static names file or etcd) places on another host, goes over QUIC (quic.h) to that host's fakeosd,
  * and from there to the program that serves it, if its service exports
  * it (services.d `export = yes`). Each end's program holds an ordinary
  * link (a pipe pair in its ring); the daemons relay whole datagrams
@@ -11,6 +11,7 @@
 
 #include <stdbool.h>
 
+#include "resolver.h"
 #include "util.h"
 
 struct broker;
@@ -20,7 +21,10 @@ struct remote_opts {
 	const char *listen; /* ADDRESS:PORT of this host's QUIC endpoint */
 	const char *key_path; /* made (0600) if missing */
 	const char *hosts_path;
-	const char *names_path;
+	/* The resolver's settings: backend, names_path or config_dir and
+	 * owner, etcd_url... (hosts and self are remote_open's, from the
+	 * hosts file and the host key). */
+	struct resolver_opts resolver;
 	unsigned idle_ms; /* 0: quic.h's default */
 	/* Whether name (served host-wide here) is exported: asked at each
 	 * incoming link, so a reload takes effect at once. */
@@ -28,13 +32,21 @@ struct remote_opts {
 	void *arg;
 };
 
-/* Loads (or makes) the host key, the hosts and names files, opens the
- * endpoint in b's loop and hooks b's link requests. */
+/* Loads (or makes) the host key and the hosts file, opens the resolver
+ * and the endpoint in b's loop (both driven by b's epoll and remote_tick)
+ * and hooks b's link requests. */
 int remote_open(struct broker *b, const struct remote_opts *o,
 		struct remote **out, struct error *e);
 /* Every link ends (the programs see end of file, the peers -ECONNRESET). */
 void remote_close(struct remote *r);
-/* Runs the transport's timers that are due; returns the ms until the next
+/* Registers name with the resolver as served by this host (etcd: under
+ * this daemon's lease, so it vanishes with it). 0 if it was already; an
+ * error when this host's key is not in its hosts file (-EINVAL, logged)
+ * or past RESOLVER_EXPORTS_MAX. There is no withdrawing: a name whose
+ * service stops exporting it stays registered until the daemon restarts,
+ * and links to it are refused ("not exported here") meanwhile. */
+int remote_export(struct remote *r, const char *name);
+/* Runs the transport's and the resolver's timers that are due; returns the ms until the next
  * one, or -1 (a timeout for the daemon's loop). */
 int remote_tick(struct remote *r);
 /* Open links and connections, for tests and status. */

@@ -305,15 +305,31 @@ static int open_static(struct resolver *r, const struct resolver_opts *o,
 		       struct error *e)
 {
 	cleanup_free char *text = NULL;
+	cleanup_free char *split = NULL;
 	size_t len = 0;
 	const char *dir = o->config_dir ? o->config_dir : CONFIG_DIR;
-	int ret = config_read_file(dir, RESOLVER_NAMES_FILE, o->owner, &text,
-				   &len, e);
+	const char *base = RESOLVER_NAMES_FILE;
+	if (o->names_path) {
+		/* config_read_file checks the directory, then the file in
+		 * it: "names" alone is in the current directory. */
+		split = xstrdup(o->names_path);
+		char *slash = strrchr(split, '/');
+		if (!slash) {
+			dir = ".";
+			base = split;
+		} else {
+			*slash = '\0';
+			dir = slash == split ? "/" : split;
+			base = slash + 1;
+		}
+	}
+	int ret = config_read_file(dir, base, o->owner, &text, &len, e);
 	if (ret == -ENOENT)
 		return 0;
 	if (ret < 0)
 		return ret;
-	cleanup_free char *path = xasprintf("%s/%s", dir, RESOLVER_NAMES_FILE);
+	cleanup_free char *path = o->names_path ? xstrdup(o->names_path) :
+						  xasprintf("%s/%s", dir, base);
 	struct resolver_names names;
 	ret = resolver_names_parse(path, text, len, &r->hosts, &names, e);
 	if (ret < 0)

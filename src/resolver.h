@@ -57,8 +57,11 @@ struct resolver_opts {
 	/* This host as peers should reach it (copied): the value registered
 	 * for each exported name. NULL: resolver_register is -EINVAL. */
 	const struct host *self;
-	/* static: the names file is DIR/names, read with config_read_file's
-	 * checks for owner (0 in production). Absent: no names. */
+	/* static: the names file is names_path if set (fakeosd.conf's
+	 * `names`), else config_dir/names (CONFIG_DIR if NULL), read with
+	 * config_read_file's checks for owner (0 in production). Absent: no
+	 * names. */
+	const char *names_path;
 	const char *config_dir;
 	uid_t owner;
 	/* etcd: the gateway's base URL (RESOLVER_ETCD_DEFAULT if NULL), the
@@ -89,7 +92,7 @@ void resolver_close(struct resolver *r);
  * -ENOENT. A name this host registered is found too, as this host. */
 int resolver_lookup(const struct resolver *r, const char *name,
 		    struct resolver_result *out);
-/* Exports name from this host (the operator's `export` list): etcd puts
+/* Exports name from this host (a service's `export = yes`): etcd puts
  * PREFIX NAME/SELF under the lease, now or as soon as there is one, and
  * again under each new lease. static: remembered only (the names file is
  * the operator's). -EINVAL for a name that is not proto_name_ok or

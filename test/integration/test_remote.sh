@@ -4,7 +4,10 @@
 # makes them), each running its own fakeosd with its own settings, socket
 # and host key. Host b's service serves "db" with `export = yes` and
 # "hidden" without; a program run through host a's daemon links to them
-# by name, knowing nothing of hosts (test/progs/remote_probe.c).
+# by name, knowing nothing of hosts (test/progs/remote_probe.c). Host a
+# finds names through its resolver (src/resolver.c): the static names file
+# (fakeosd.conf's `names`), or etcd (one test, with a real etcd in host
+# a's namespace that host b reaches over the veth).
 # Bounds: every wait is bounded; a killed daemon's links end within the
 # idle timeout, 10 s (ngtcp2 makes it some 3 s more), within 15 s
 # (docs/API.md, "Links across hosts").
@@ -100,16 +103,20 @@ start_daemon() {
 }
 
 # hosts_up [HOSTS-FILE-FOR-A] — both daemons: b's key made beforehand,
-# a's by its daemon at first start; db exported from b, hidden not.
+# a's by its daemon at first start; db exported from b, hidden not. With
+# ETCD set (a URL), both resolve through etcd there and a has no names
+# file; else a's names file places db and hidden on b.
 hosts_up() {
-	local ka kb
+	local ka kb res=()
+	[ -z "${ETCD:-}" ] || res=("resolver = etcd" "etcd = $ETCD")
 	conf "$WORK/a" "listen = $IPA:$PORT" "host-key = $WORK/a/host.key" \
-		"hosts = $WORK/a/hosts" "names = $WORK/a/names" "pool = 0"
+		"hosts = $WORK/a/hosts" "names = $WORK/a/names" "pool = 0" \
+		"${res[@]}"
 	conf "$WORK/b" "listen = $IPB:$PORT" "host-key = $WORK/b/host.key" \
-		"hosts = $WORK/b/hosts" "pool = 0"
+		"hosts = $WORK/b/hosts" "pool = 0" "${res[@]}"
 	kb=$("$Q" keygen "$WORK/b/host.key") || fail "keygen"
 	printf 'b %s:%s %s\n' "$IPB" "$PORT" "$kb" >"$WORK/a/hosts"
-	printf 'db b\nhidden b\nnowhere c\n' >"$WORK/a/names"
+	[ -n "${ETCD:-}" ] || printf 'db b\nhidden b\n' >"$WORK/a/names"
 	svc "$WORK/b" db "url = file://$PROBE" "args = serve db" \
 		"account = root" "publish = db" "export = yes"
 	svc "$WORK/b" hidden "url = file://$PROBE" "args = serve hidden" \
@@ -204,11 +211,107 @@ test_a_wrong_host_key_is_refused() {
 	assert_contains "$(cat "$WORK/a.log")" "not the pinned"
 }
 
-test_a_name_whose_host_is_unknown_is_unreachable() {
+# The names file is the resolver's static backend: a name placed on a
+# host that is not pinned is an error at start, naming the file's line,
+# so no program can be sent to an address the hosts file does not give.
+test_a_names_file_naming_an_unpinned_host_stops_the_daemon() {
 	need_net
+	conf "$WORK/a" "listen = $IPA:$PORT" "host-key = $WORK/a/host.key" \
+		"hosts = $WORK/a/hosts" "names = $WORK/a/names" "pool = 0"
+	printf 'b %s:%s %s\n' "$IPB" "$PORT" "$("$Q" keygen "$WORK/b.key")" \
+		>"$WORK/a/hosts"
+	printf 'db b\nnowhere c\n' >"$WORK/a/names"
+	run timeout 10 ip netns exec "$NSA" "$DAEMON" --config-dir "$WORK/a" \
+		--socket "$WORK/a.sock" -C "$WORK/a.cache"
+	assert_eq "$CODE" 1 "fakeosd's exit status"
+	assert_contains "$OUT$ERR" "$WORK/a/names:2: no host 'c' in"
+	assert_no_file "$WORK/a.sock"
+}
+
+# start_etcd — a real etcd in host a's namespace on its veth address, so
+# that host b reaches it across the veth; its pid in $WORK/etcd.pid (so
+# stop_all ends it), its client URL in ETCD.
+start_etcd() {
+	local port=$((20000 + RANDOM % 10000)) i
+	rm -rf "$WORK/etcd"
+	ip netns exec "$NSA" etcd --name t --data-dir "$WORK/etcd" \
+		--listen-client-urls "http://$IPA:$port" \
+		--advertise-client-urls "http://$IPA:$port" \
+		--listen-peer-urls "http://127.0.0.1:$((port + 1))" \
+		--initial-advertise-peer-urls "http://127.0.0.1:$((port + 1))" \
+		--initial-cluster "t=http://127.0.0.1:$((port + 1))" \
+		>"$WORK/etcd.log" 2>&1 &
+	echo $! >"$WORK/etcd.pid"
+	ETCD=http://$IPA:$port
+	for i in $(seq 1 100); do
+		ip netns exec "$NSB" curl -sf -m 1 "$ETCD/health" 2>/dev/null |
+			grep -q '"health":"true"' && return 0
+		sleep 0.1
+	done
+	fail "etcd did not start: $(tail -3 "$WORK/etcd.log")"
+}
+
+need_etcd() {
+	need_net
+	command -v etcd >/dev/null && command -v etcdctl >/dev/null ||
+		skip "etcd-server and etcd-client are not installed"
+	start_etcd
+}
+
+# etcd_has KEY — KV is etcd's names (keys and values, as etcdctl prints
+# them) once KEY is among them, or after 5 s (50 looks) if it never is.
+etcd_has() {
+	local i
+	for i in $(seq 1 50); do
+		KV=$(ip netns exec "$NSA" env ETCDCTL_API=3 etcdctl \
+			--endpoints="$ETCD" get --prefix /fakeos/names/ 2>&1)
+		grep -qx -- "$1" <<<"$KV" && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# a_link NAME — a's program links to NAME, tried up to 10 times 0.5 s
+# apart: a's watch learns a new entry within a moment, not at once.
+a_link() {
+	local i
+	for i in $(seq 1 10); do
+		a_run echo "$1"
+		[ "$CODE" = 0 ] && return 0
+		sleep 0.5
+	done
+}
+
+test_a_name_exported_through_etcd_is_found_and_linked() {
+	need_etcd
 	hosts_up
-	a_run echo nowhere
-	assert_contains "$OUT" "link nowhere: closed, status -113" "EHOSTUNREACH"
+	[ ! -e "$WORK/a/names" ] || fail "host a has a names file"
+	# b's daemon registered what its services export, and only that,
+	# under its lease: the value is b's own line of its hosts file.
+	etcd_has /fakeos/names/db/b
+	assert_contains "$KV" "/fakeos/names/db/b"
+	assert_contains "$KV" "b $IPB:$PORT sha256:"
+	assert_not_contains "$KV" "hidden"
+	a_link db
+	expect_code 0
+	assert_contains "$OUT" "link db: open, served by uid=0 host=b url=file://$PROBE"
+	assert_contains "$OUT" "echoed 3 datagrams"
+	a_run echo hidden
+	assert_contains "$OUT" "link hidden: closed, status -111" "ECONNREFUSED"
+}
+
+test_a_reload_registers_a_newly_exported_name_in_etcd() {
+	need_etcd
+	hosts_up
+	etcd_has /fakeos/names/db/b || fail "db never registered: $KV"
+	svc "$WORK/b" hidden "url = file://$PROBE" "args = serve hidden" \
+		"account = root" "publish = hidden" "export = yes"
+	kill -HUP "$(cat "$WORK/b.pid")"
+	etcd_has /fakeos/names/hidden/b
+	assert_contains "$KV" "/fakeos/names/hidden/b"
+	a_link hidden
+	expect_code 0
+	assert_contains "$OUT" "link hidden: open, served by uid=0 host=b"
 }
 
 run_tests

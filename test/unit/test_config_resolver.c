@@ -1,7 +1,9 @@
 /* test_config_resolver.c — fakeosd.conf's resolver keys (src/config.c):
  * `resolver = static|etcd`, `etcd = URL` (the gateway fakeosd sends to:
- * http(s), no pin) and `export = NAME ...` (the names this host serves to
- * other hosts). Its own file because test_config.c is long enough. */
+ * http(s), no pin) and `names = PATH` (the static backend's file).
+ * Names are exported by a service's `export = yes` only (services.d), so
+ * fakeosd.conf has no `export`. Its own file because test_config.c is long
+ * enough. */
 #include <check.h>
 #include <string.h>
 
@@ -34,28 +36,26 @@ static void refused(const char *text, const char *msg)
 	ck_assert_str_eq(err.msg, msg);
 }
 
-START_TEST(test_config_resolver_defaults_to_static_with_no_exports)
+START_TEST(test_config_resolver_defaults_to_static_with_no_names_path)
 {
 	ck_assert_int_eq(parse("pool = 2\n"), 0);
 	ck_assert_int_eq(c.resolver, CONFIG_RESOLVER_STATIC);
 	ck_assert_ptr_null(c.etcd_url);
-	ck_assert_uint_eq(c.export.n, 0);
+	ck_assert_ptr_null(c.names);
 	ck_assert_str_eq(config_resolver_name(c.resolver), "static");
 }
 END_TEST
 
-START_TEST(test_config_resolver_etcd_with_url_and_exports_is_read)
+START_TEST(test_config_resolver_etcd_with_url_and_names_path_is_read)
 {
 	ck_assert_int_eq(parse("resolver = etcd\n"
 			       "etcd = http://10.0.0.5:2379\n"
-			       "export = db web.v2\n"),
+			       "names = /srv/fakeos/names\n"),
 			 0);
 	ck_assert_int_eq(c.resolver, CONFIG_RESOLVER_ETCD);
 	ck_assert_str_eq(config_resolver_name(c.resolver), "etcd");
 	ck_assert_str_eq(c.etcd_url, "http://10.0.0.5:2379");
-	ck_assert_uint_eq(c.export.n, 2);
-	ck_assert_str_eq(c.export.v[0], "db");
-	ck_assert_str_eq(c.export.v[1], "web.v2");
+	ck_assert_str_eq(c.names, "/srv/fakeos/names");
 }
 END_TEST
 
@@ -91,15 +91,12 @@ START_TEST(test_config_resolver_etcd_url_must_be_http_without_pin)
 }
 END_TEST
 
-START_TEST(test_config_resolver_bad_or_repeated_export_is_refused)
+START_TEST(test_config_resolver_export_is_a_service_key_not_a_main_one)
 {
-	refused("export = db db\n",
-		"fakeosd.conf:1: export: 'db' is listed twice");
-	config_free(&c);
-	config_init(&c);
-	refused("export = a/b\n",
-		"fakeosd.conf:1: export: 'a/b' is not a valid name (1 to 63 of "
-		"A-Z a-z 0-9 . _ -)");
+	refused("export = db\n",
+		"fakeosd.conf:1: unknown key 'export' (keys here: pool, "
+		"cache-max, spawn-from, grace, crash-url, crash-reports, "
+		"crash-window, resolver, etcd, listen, host-key, hosts, names)");
 	config_free(&c);
 	config_init(&c);
 	refused("resolver = etcd\nresolver = static\n",
@@ -120,12 +117,12 @@ int main(void)
 	Suite *s = suite_create("config_resolver");
 	TCase *t = tcase_create("resolver");
 	tcase_add_checked_fixture(t, setup, teardown);
-	tcase_add_test(t, test_config_resolver_defaults_to_static_with_no_exports);
-	tcase_add_test(t, test_config_resolver_etcd_with_url_and_exports_is_read);
+	tcase_add_test(t, test_config_resolver_defaults_to_static_with_no_names_path);
+	tcase_add_test(t, test_config_resolver_etcd_with_url_and_names_path_is_read);
 	tcase_add_test(t,
 		       test_config_resolver_unknown_backend_is_refused_with_the_choices);
 	tcase_add_test(t, test_config_resolver_etcd_url_must_be_http_without_pin);
-	tcase_add_test(t, test_config_resolver_bad_or_repeated_export_is_refused);
+	tcase_add_test(t, test_config_resolver_export_is_a_service_key_not_a_main_one);
 	tcase_add_test(t, test_config_resolver_keys_are_not_keys_of_an_account);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
