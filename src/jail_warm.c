@@ -138,7 +138,16 @@ static int send_launch(int sync, const unsigned char *msg, size_t len,
 	/* EPIPE, ECONNRESET: the jail died after it said it was ready. A
 	 * bad descriptor (EBADF) is the caller's. */
 	int err = n < 0 ? errno : EPROTO;
-	return error_sys(e, err == EBADF ? EINVAL : EAGAIN,
+	/* A jail that refused what it read (something sent on its socket
+	 * before this launch) said why before it ended, as jail_finish
+	 * would have read: its reason, not the broken pipe. */
+	char buf[256];
+	ssize_t m = recv(sync, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	if (m > 1 && buf[0] == JAIL_MSG_ERROR) {
+		buf[m] = '\0';
+		return error_set(e, EPERM, "jail: %s", buf + 1);
+	}
+	return error_set(e, err == EBADF ? EINVAL : EAGAIN,
 			 "jail: sending the program to its warm jail: %s",
 			 strerror(err));
 }

@@ -77,7 +77,7 @@ none_jailed_within() { # SECS [PATH]
 # Waits for PIDS (this shell's children), at most SECS in all; fails
 # naming those still running (and kills them) when the time is up.
 bounded_wait() { # SECS PID...
-	local end=$((SECONDS + $1)) p left
+	local secs=$1 end=$((SECONDS + $1)) p left c
 	shift
 	while :; do
 		left=""
@@ -86,8 +86,17 @@ bounded_wait() { # SECS PID...
 		done
 		[ -z "$left" ] && break
 		if [ "$SECONDS" -ge "$end" ]; then
+			# What each one and its client were doing, for the log.
+			for p in $left; do
+				for c in $p $(pgrep -P "$p"); do
+					echo "    $c: $(tr '\0' ' ' <"/proc/$c/cmdline" 2>/dev/null | cut -c1-80)" \
+						"$(grep -E '^State' "/proc/$c/status" 2>/dev/null)" \
+						"wchan $(cat "/proc/$c/wchan" 2>/dev/null)" >&2
+				done
+			done
+			tail -n 5 "$DLOG" | sed 's/^/    daemon: /' >&2
 			kill -KILL $left 2>/dev/null
-			fail "still running after $1 s:$left"
+			fail "still running after $secs s:$left"
 		fi
 		sleep 0.05
 	done
