@@ -19,19 +19,26 @@ LINKS_PER_PARTY=16
 DELIVERY_RATE=20000
 DELIVERY_BURST=2048
 
-# The broker's fetch processes, zombies included: its fetch workers are
-# forks of fakeos-run, each running the download helper fakeos-fetch.
-# fetch_processes counts them over the whole host, so a helper orphaned to
-# init counts too, less what ran before the attack (FETCH_BASE) and less
-# the launcher while it runs (fetch_processes 1). fetch_processes_of PID
-# counts those below the launcher PID only (it is a subreaper: an orphaned
-# helper is its child), which other processes on the host cannot disturb.
+# The broker's fetch processes: its fetch workers are forks of
+# fakeos-run, each running the download helper fakeos-fetch.
+# fetch_processes counts this test's wherever they are, so a helper
+# orphaned to init counts too: a worker's command line is its launcher's,
+# which names $WORK, and a helper's names this test's nginx. (A zombie
+# has no command line; one left by the launcher, a subreaper, goes to
+# init with it and is reaped.) Less what ran before the attack
+# (FETCH_BASE) and the launcher while it runs (fetch_processes 1). Other
+# tests running on the host cannot disturb the count.
+# fetch_processes_of PID counts those below the launcher PID only (it is
+# a subreaper: an orphaned helper is its child).
 FETCH_BASE=0
 fetch_processes() { # [LAUNCHERS]
-	local w h
-	w=$(pgrep -c -x fakeos-run)
-	h=$(pgrep -c -x fakeos-fetch)
-	echo $((w + h - FETCH_BASE - ${1:-0}))
+	local n=0 p mark
+	for p in $(pgrep -x 'fakeos-run|fakeos-fetch'); do
+		mark=$WORK
+		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = fakeos-fetch ] && mark=${HTTPD_URL:-$WORK}
+		grep -qF -- "$mark" "/proc/$p/cmdline" 2>/dev/null && n=$((n + 1))
+	done
+	echo $((n - FETCH_BASE - ${1:-0}))
 }
 fetch_processes_of() { # PID
 	local workers n=0
