@@ -227,7 +227,7 @@ static int receive_report(int sync, pid_t pid, int pidfd, int *listener,
 			  bool *trace, struct error *e)
 {
 	char buf[sizeof(e->msg)];
-	bool exec_done = false;
+	bool exec_done = false, reset_seen = false;
 	for (;;) {
 		if (*listener >= 0 && !exec_done) {
 			struct pollfd pf[2] = { { sync, POLLIN, 0 },
@@ -252,6 +252,13 @@ static int receive_report(int sync, pid_t pid, int pidfd, int *listener,
 		ssize_t n = recv(sync, buf, sizeof(buf) - 1, 0);
 		if (n < 0 && errno == EINTR)
 			continue;
+		/* A child that ended with a message of ours unread makes the
+		 * kernel report ECONNRESET once, before what it sent last
+		 * (its error, if it said one): read on. */
+		if (n < 0 && errno == ECONNRESET && !reset_seen) {
+			reset_seen = true;
+			continue;
+		}
 		if (n < 0)
 			return error_sys(e, errno, "jail: sync");
 		if (n == 0)

@@ -143,6 +143,8 @@ static int send_launch(int sync, const unsigned char *msg, size_t len,
 	 * would have read: its reason, not the broken pipe. */
 	char buf[256];
 	ssize_t m = recv(sync, buf, sizeof(buf) - 1, MSG_DONTWAIT);
+	if (m < 0 && errno == ECONNRESET) /* reported once, before it */
+		m = recv(sync, buf, sizeof(buf) - 1, MSG_DONTWAIT);
 	if (m > 1 && buf[0] == JAIL_MSG_ERROR) {
 		buf[m] = '\0';
 		return error_set(e, EPERM, "jail: %s", buf + 1);
