@@ -8,6 +8,7 @@
 # Bounds: idle timeout 2 s in the fault tests, so a dead peer's links end
 # within 2 s + 1 s (docs/PROTOCOL.md, "Host to host (draft)").
 . "$(dirname "$0")/../lib/testlib.sh"
+. "$(dirname "$0")/../lib/twohosts.sh"
 
 Q=$TOP/build/tools/quicpeer
 PROXY=$TOP/build/tools/lossproxy
@@ -18,45 +19,6 @@ MARK=FAKEOS-SECRET-PAYLOAD
 
 inA() { ip netns exec "$NSA" "$@"; }
 inB() { ip netns exec "$NSB" "$@"; }
-
-net_down() {
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	return 0
-}
-
-# Ends what earlier tests left running (a test's processes outlive its
-# subshell), and waits until they are gone, so their ports are free.
-stop_all() {
-	local p i
-	for p in $(cat "$WORK"/*.pid 2>/dev/null); do
-		kill -9 "$p" 2>/dev/null
-		for i in $(seq 1 100); do
-			[ -e "/proc/$p" ] || break
-			sleep 0.02
-		done
-	done
-	rm -f "$WORK"/*.pid
-}
-
-# The cleanup hook: whatever a test left running, then the namespaces
-# (the veth pair goes with them), then the files.
-cleanup() {
-	stop_all
-	net_down
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-net_up() {
-	ip netns add "$NSA" && ip netns add "$NSB" &&
-		ip link add "$VA" type veth peer name "$VB" &&
-		ip link set "$VA" netns "$NSA" && ip link set "$VB" netns "$NSB" &&
-		ip -n "$NSA" addr add "$IPA/24" dev "$VA" &&
-		ip -n "$NSB" addr add "$IPB/24" dev "$VB" &&
-		ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
-		ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up
-}
 
 NET_OK=0
 if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROXY" ] && net_up; then

@@ -12,6 +12,7 @@
 # idle timeout, 10 s (ngtcp2 makes it some 3 s more), within 15 s
 # (docs/API.md, "Links across hosts").
 . "$(dirname "$0")/../lib/testlib.sh"
+. "$(dirname "$0")/../lib/twohosts.sh"
 
 DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
 Q=$TOP/build/tools/quicpeer
@@ -19,43 +20,6 @@ PROBE=$TOP/build/progs/remote_probe
 ID=$$
 NSA=fkra$ID NSB=fkrb$ID VA=fkrva$ID VB=fkrvb$ID
 IPA=10.214.0.1 IPB=10.214.0.2 PORT=4433
-
-net_down() {
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
-	return 0
-}
-
-# The daemons a test started (their pids in $WORK/*.pid), then the files.
-stop_all() {
-	local p i
-	for p in $(cat "$WORK"/*.pid 2>/dev/null); do
-		kill -TERM "$p" 2>/dev/null
-		for i in $(seq 1 100); do
-			[ -e "/proc/$p" ] || break
-			sleep 0.05
-		done
-		kill -9 "$p" 2>/dev/null
-	done
-	rm -f "$WORK"/*.pid
-}
-
-cleanup() {
-	stop_all
-	net_down
-	rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-net_up() {
-	ip netns add "$NSA" && ip netns add "$NSB" &&
-		ip link add "$VA" type veth peer name "$VB" &&
-		ip link set "$VA" netns "$NSA" && ip link set "$VB" netns "$NSB" &&
-		ip -n "$NSA" addr add "$IPA/24" dev "$VA" &&
-		ip -n "$NSB" addr add "$IPB/24" dev "$VB" &&
-		ip -n "$NSA" link set "$VA" up && ip -n "$NSB" link set "$VB" up &&
-		ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up
-}
 
 NET_OK=0
 if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && net_up; then

@@ -6,50 +6,23 @@
 #include <check.h>
 #include <string.h>
 
-#include "config.h"
-
-static struct config c;
-static struct error err;
-
-static void setup(void)
-{
-	config_init(&c);
-	memset(&err, 0, sizeof(err));
-}
-
-static void teardown(void)
-{
-	config_free(&c);
-}
-
-static int parse(const char *text)
-{
-	memset(&err, 0, sizeof(err));
-	return config_parse_text("fakeosd.conf", text, strlen(text),
-				 CONFIG_KIND_MAIN, NULL, &c, &err);
-}
-
-static void refused(const char *text, const char *msg)
-{
-	ck_assert_msg(parse(text) < 0, "'%s' accepted", text);
-	ck_assert_str_eq(err.msg, msg);
-}
+#include "config_fixture.h"
 
 START_TEST(test_config_crash_url_is_none_by_default)
 {
-	ck_assert_int_eq(parse("pool = 2\n"), 0);
+	ck_assert_int_eq(parse("fakeosd.conf", CONFIG_KIND_MAIN, "pool = 2\n"), 0);
 	ck_assert_ptr_null(c.crash_url);
 }
 END_TEST
 
 START_TEST(test_config_crash_url_http_and_https_are_read_as_written)
 {
-	ck_assert_int_eq(parse("crash-url = http://127.0.0.1:8080/crash\n"),
+	ck_assert_int_eq(parse("fakeosd.conf", CONFIG_KIND_MAIN, "crash-url = http://127.0.0.1:8080/crash\n"),
 			 0);
 	ck_assert_str_eq(c.crash_url, "http://127.0.0.1:8080/crash");
 	config_free(&c);
 	config_init(&c);
-	ck_assert_int_eq(parse("crash-url = https://crash.example/in?x=1\n"
+	ck_assert_int_eq(parse("fakeosd.conf", CONFIG_KIND_MAIN, "crash-url = https://crash.example/in?x=1\n"
 			       "[account]\nprograms = 4\n"),
 			 0);
 	ck_assert_str_eq(c.crash_url, "https://crash.example/in?x=1");
@@ -58,19 +31,19 @@ END_TEST
 
 START_TEST(test_config_crash_url_other_than_http_is_refused)
 {
-	refused("crash-url = file:///var/crash\n",
+	MAIN_FAILS("crash-url = file:///var/crash\n",
 		"fakeosd.conf:1: crash-url: 'file:///var/crash' is not an "
 		"http(s) URL");
-	refused("crash-url = ftp://h/x\n",
+	MAIN_FAILS("crash-url = ftp://h/x\n",
 		"fakeosd.conf:1: crash-url: 'ftp://h/x' is not an http(s) "
 		"URL");
-	refused("\ncrash-url = http://h/c#sha256="
+	MAIN_FAILS("\ncrash-url = http://h/c#sha256="
 		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 		"\n",
 		"fakeosd.conf:2: crash-url: 'http://h/c#sha256=ba7816bf8f01cfea"
 		"414140de5dae2223b00361a396...' has a #sha256= pin, but "
 		"fakeosd sends there");
-	refused("crash-url = http://user:pw@h/c\n",
+	MAIN_FAILS("crash-url = http://user:pw@h/c\n",
 		"fakeosd.conf:1: crash-url: 'http://user:pw@h/c': credentials "
 		"in URLs (user@host) are not supported: they would be stored "
 		"in the cache and shown in messages");
@@ -80,14 +53,14 @@ END_TEST
 
 START_TEST(test_config_crash_url_set_twice_or_in_a_section_is_refused)
 {
-	refused("crash-url = http://a/c\ncrash-url = http://b/c\n",
+	MAIN_FAILS("crash-url = http://a/c\ncrash-url = http://b/c\n",
 		"fakeosd.conf:2: 'crash-url' is set twice (first on line 1)");
 	config_free(&c);
 	config_init(&c);
-	refused("[account]\ncrash-url = http://a/c\n",
+	MAIN_FAILS("[account]\ncrash-url = http://a/c\n",
 		"fakeosd.conf:2: unknown key 'crash-url' (keys here: "
 		"programs, memory, links, services)");
-	refused("crash-url =\n", "fakeosd.conf:1: 'crash-url' has no value");
+	MAIN_FAILS("crash-url =\n", "fakeosd.conf:1: 'crash-url' has no value");
 }
 END_TEST
 
@@ -109,7 +82,7 @@ int main(void)
 {
 	Suite *s = suite_create("config_crash");
 	TCase *t = tcase_create("crash-url");
-	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_checked_fixture(t, setup_text, teardown_text);
 	tcase_add_test(t, test_config_crash_url_is_none_by_default);
 	tcase_add_test(t,
 		       test_config_crash_url_http_and_https_are_read_as_written);

@@ -7,38 +7,11 @@
 #include <check.h>
 #include <string.h>
 
-#include "config.h"
-
-static struct config c;
-static struct error err;
-
-static void setup(void)
-{
-	config_init(&c);
-	memset(&err, 0, sizeof(err));
-}
-
-static void teardown(void)
-{
-	config_free(&c);
-}
-
-static int parse(const char *text)
-{
-	memset(&err, 0, sizeof(err));
-	return config_parse_text("fakeosd.conf", text, strlen(text),
-				 CONFIG_KIND_MAIN, NULL, &c, &err);
-}
-
-static void refused(const char *text, const char *msg)
-{
-	ck_assert_msg(parse(text) < 0, "'%s' accepted", text);
-	ck_assert_str_eq(err.msg, msg);
-}
+#include "config_fixture.h"
 
 START_TEST(test_config_resolver_defaults_to_static_with_no_names_path)
 {
-	ck_assert_int_eq(parse("pool = 2\n"), 0);
+	ck_assert_int_eq(parse("fakeosd.conf", CONFIG_KIND_MAIN, "pool = 2\n"), 0);
 	ck_assert_int_eq(c.resolver, CONFIG_RESOLVER_STATIC);
 	ck_assert_ptr_null(c.etcd_url);
 	ck_assert_ptr_null(c.names);
@@ -48,7 +21,7 @@ END_TEST
 
 START_TEST(test_config_resolver_etcd_with_url_and_names_path_is_read)
 {
-	ck_assert_int_eq(parse("resolver = etcd\n"
+	ck_assert_int_eq(parse("fakeosd.conf", CONFIG_KIND_MAIN, "resolver = etcd\n"
 			       "etcd = http://10.0.0.5:2379\n"
 			       "names = /srv/fakeos/names\n"),
 			 0);
@@ -61,7 +34,7 @@ END_TEST
 
 START_TEST(test_config_resolver_unknown_backend_is_refused_with_the_choices)
 {
-	refused("\nresolver = dns\n",
+	MAIN_FAILS("\nresolver = dns\n",
 		"fakeosd.conf:2: resolver: 'dns' is not static or etcd");
 	/* The same word list code as restart's, which keeps its words. */
 	config_free(&c);
@@ -79,10 +52,10 @@ END_TEST
 
 START_TEST(test_config_resolver_etcd_url_must_be_http_without_pin)
 {
-	refused("etcd = unix:///run/etcd.sock\n",
+	MAIN_FAILS("etcd = unix:///run/etcd.sock\n",
 		"fakeosd.conf:1: etcd: 'unix:///run/etcd.sock' is not an "
 		"http(s) URL");
-	refused("etcd = http://h:2379/#sha256="
+	MAIN_FAILS("etcd = http://h:2379/#sha256="
 		"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 		"\n",
 		"fakeosd.conf:1: etcd: 'http://h:2379/#sha256=ba7816bf8f01cfea41"
@@ -93,20 +66,20 @@ END_TEST
 
 START_TEST(test_config_resolver_export_is_a_service_key_not_a_main_one)
 {
-	refused("export = db\n",
+	MAIN_FAILS("export = db\n",
 		"fakeosd.conf:1: unknown key 'export' (keys here: pool, "
 		"cache-max, spawn-from, grace, crash-url, crash-reports, "
 		"crash-window, resolver, etcd, listen, host-key, hosts, names)");
 	config_free(&c);
 	config_init(&c);
-	refused("resolver = etcd\nresolver = static\n",
+	MAIN_FAILS("resolver = etcd\nresolver = static\n",
 		"fakeosd.conf:2: 'resolver' is set twice (first on line 1)");
 }
 END_TEST
 
 START_TEST(test_config_resolver_keys_are_not_keys_of_an_account)
 {
-	refused("[account]\nexport = db\n",
+	MAIN_FAILS("[account]\nexport = db\n",
 		"fakeosd.conf:2: unknown key 'export' (keys here: programs, "
 		"memory, links, services)");
 }
@@ -116,7 +89,7 @@ int main(void)
 {
 	Suite *s = suite_create("config_resolver");
 	TCase *t = tcase_create("resolver");
-	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_checked_fixture(t, setup_text, teardown_text);
 	tcase_add_test(t, test_config_resolver_defaults_to_static_with_no_names_path);
 	tcase_add_test(t, test_config_resolver_etcd_with_url_and_names_path_is_read);
 	tcase_add_test(t,
