@@ -250,6 +250,12 @@ int client_run(int sock, const struct broker_opts *o, const char *url,
 				     .msg_control = ctl.space,
 				     .msg_controllen = sizeof(ctl.space) };
 		ssize_t n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
+		/* The daemon sends EXIT and closes; if a message of ours
+		 * (a second signal: timeout(1) sends one to the child and one
+		 * to its group) was still unread there, the kernel reports
+		 * ECONNRESET once, before the EXIT it queued: read on. */
+		if (n < 0 && errno == ECONNRESET)
+			n = recvmsg(sock, &mh, MSG_CMSG_CLOEXEC);
 		why = "the connection ended";
 		if (n > 0 && dproto_check(msg, (size_t)n, 0, &why) == 0 &&
 		    msg->h.type == DPROTO_CONSOLE && con.out < 0 &&

@@ -7,6 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "client.h"
 #include "dproto.h"
 
 static union {
@@ -359,6 +365,39 @@ START_TEST(test_dproto_a_crash_reply_is_printable_ascii_or_an_error)
 }
 END_TEST
 
+/* The daemon sends EXIT and closes its end while a message of the
+ * client's is still unread there (here: the RUN itself; in life a second
+ * signal). The kernel then reports ECONNRESET once before the EXIT it
+ * queued: the client reads on, and exits with the run's status, not with
+ * "fakeosd ended before the program did" (125). */
+START_TEST(test_dproto_client_reads_the_exit_past_a_connection_reset)
+{
+	int sv[2];
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_SEQPACKET, 0, sv), 0);
+	pid_t daemon = fork();
+	ck_assert_int_ge(daemon, 0);
+	if (daemon == 0) {
+		close(sv[0]);
+		struct pollfd pf = { sv[1], POLLIN, 0 };
+		if (poll(&pf, 1, 5000) != 1) /* the RUN is there, unread */
+			_exit(1);
+		struct dproto_exit x;
+		memset(&x, 0, sizeof(x));
+		dproto_hdr_init(&x.hdr, DPROTO_EXIT, sizeof(x));
+		x.status = 7;
+		_exit(send(sv[1], &x, sizeof(x), 0) == sizeof(x) ? 0 : 1);
+	}
+	close(sv[1]);
+	struct broker_opts o;
+	memset(&o, 0, sizeof(o));
+	char *argv[] = { "file:///x", NULL };
+	ck_assert_int_eq(client_run(sv[0], &o, argv[0], argv), 7);
+	int st;
+	ck_assert_int_eq(waitpid(daemon, &st, 0), daemon);
+	ck_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("dproto");
@@ -375,6 +414,7 @@ int main(void)
 	tcase_add_test(t, test_dproto_a_listing_request_names_a_known_listing);
 	tcase_add_test(t, test_dproto_a_control_names_an_operation_and_a_service);
 	tcase_add_test(t, test_dproto_replies_carry_printable_text_only);
+	tcase_add_test(t, test_dproto_client_reads_the_exit_past_a_connection_reset);
 	suite_add_tcase(s, t);
 	SRunner *sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
