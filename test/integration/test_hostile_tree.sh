@@ -28,24 +28,36 @@ DELIVERY_BURST=2048
 # init with it and is reaped.) Less what ran before the attack
 # (FETCH_BASE) and the launcher while it runs (fetch_processes 1). Other
 # tests running on the host cannot disturb the count.
-# fetch_processes_of PID counts those below the launcher PID only (it is
-# a subreaper: an orphaned helper is its child).
+# fetch_processes_in PID counts those below the launcher PID only (it is
+# a subreaper: an orphaned helper is its child) in one snapshot of the
+# process table on stdin (ps -e -o pid=,ppid=,stat=,comm=), and prints
+# them after the count. One snapshot, because a helper read under its
+# worker and read again under the launcher once the worker died would
+# count twice (45 "at once" was seen so, as a tree ended).
 FETCH_BASE=0
 fetch_processes() { # [LAUNCHERS]
 	local n=0 p mark
-	for p in $(pgrep -x 'fakeos-run|fakeos-fetch'); do
+	for p in $(ps -e -o pid=,comm= |
+		   awk '$2 == "fakeos-run" || $2 == "fakeos-fetch" { print $1 }'); do
 		mark=$WORK
 		[ "$(cat "/proc/$p/comm" 2>/dev/null)" = fakeos-fetch ] && mark=${HTTPD_URL:-$WORK}
 		grep -qF -- "$mark" "/proc/$p/cmdline" 2>/dev/null && n=$((n + 1))
 	done
 	echo $((n - FETCH_BASE - ${1:-0}))
 }
-fetch_processes_of() { # PID
-	local workers n=0
-	workers=$(pgrep -d, -P "$1" -x fakeos-run)
-	[ -z "$workers" ] || n=$(($(echo "$workers" | tr ',' '\n' | wc -l) +
-				  $(pgrep -c -P "$workers" -x fakeos-fetch)))
-	echo $((n + $(pgrep -c -P "$1" -x fakeos-fetch)))
+fetch_processes_in() { # PID <SNAPSHOT
+	awk -v l="$1" '
+		{ pid[NR] = $1; ppid[NR] = $2; comm[NR] = $4; line[NR] = $0
+		  if ($2 == l && $4 == "fakeos-run") worker[$1] = 1 }
+		END {
+			for (i = 1; i <= NR; i++)
+				if (pid[i] in worker ||
+				    (comm[i] == "fakeos-fetch" &&
+				     (ppid[i] == l || ppid[i] in worker)))
+					found[++n] = line[i]
+			print n + 0
+			for (i = 1; i <= n; i++) print "      " found[i]
+		}'
 }
 
 mem_available_kib() { awk '/^MemAvailable:/ { print $2 }' /proc/meminfo; }
@@ -68,7 +80,7 @@ watch_attack() {
 	shift
 	attempt
 	: >"$WORK/bg.out"
-	local before now min i launcher
+	local before now min i launcher counted
 	FETCH_BASE=0
 	FETCH_BASE=$(fetch_processes)
 	before=$(mem_available_kib)
@@ -78,12 +90,20 @@ watch_attack() {
 		2>"$WORK/bg.err" </dev/null &
 	BG_PID=$!
 	MAX_FETCH=0
+	MAX_FETCH_PS=
 	for i in $(seq 1 400); do
 		# BG_PID is timeout(1); the launcher is its child.
 		launcher=$(pgrep -P "$BG_PID" -x fakeos-run | head -n 1)
 		now=0
-		[ -z "$launcher" ] || now=$(fetch_processes_of "$launcher")
-		[ "$now" -gt "$MAX_FETCH" ] && MAX_FETCH=$now
+		if [ -n "$launcher" ]; then
+			counted=$(ps -e -o pid=,ppid=,stat=,comm= |
+				  fetch_processes_in "$launcher")
+			now=${counted%%$'\n'*}
+		fi
+		if [ "$now" -gt "$MAX_FETCH" ]; then
+			MAX_FETCH=$now
+			MAX_FETCH_PS=$counted
+		fi
 		now=$(mem_available_kib)
 		[ "$now" -lt "$min" ] && min=$now
 		grep -qx "$until" "$WORK/bg.out" && break
@@ -108,7 +128,7 @@ test_cancelled_spawns_stop_their_fetches_at_once() {
 	assert_contains "$OUT" "spawned and closed 300"
 	# A fetch is two processes: a worker and its download helper.
 	[ "$MAX_FETCH" -le $((2 * FETCHES)) ] ||
-		fail "$MAX_FETCH fetch processes ran for spawns nobody wanted (at most $FETCHES fetches)"
+		fail "$MAX_FETCH fetch processes ran for spawns nobody wanted (at most $FETCHES fetches); at the most:"$'\n'"$MAX_FETCH_PS"
 	assert_eq "$after" "0" "fetch processes after the loop"
 	[ "$MEM_DROP_MIB" -lt 256 ] ||
 		fail "the host's available memory fell by $MEM_DROP_MIB MiB"
@@ -133,7 +153,7 @@ test_a_tree_runs_at_most_its_quota_of_fetches_at_once() {
 	# Two more at most: a program's jail child is a fork of the launcher
 	# too until it execs, and two copies of the attacker start here.
 	[ "$MAX_FETCH" -le $((2 * FETCHES + 2)) ] ||
-		fail "$MAX_FETCH fetch processes at once (at most $FETCHES fetches of two)"
+		fail "$MAX_FETCH fetch processes at once (at most $FETCHES fetches of two); at the most:"$'\n'"$MAX_FETCH_PS"
 	[ "$MAX_FETCH" -ge 2 ] || fail "no fetch ran at all ($MAX_FETCH)"
 	assert_eq "$after" "0" "fetch processes after the tree ended"
 	assert_host_untouched
