@@ -91,7 +91,7 @@ struct key {
 	bool required;
 };
 
-#define KEYS_MAX 16 /* keys in one table, and bits in config_account.set */
+#define KEYS_MAX 32 /* keys in one table, and bits in config_account.set */
 
 static const char *const restart_names[] = {
 	[CONFIG_RESTART_NO] = "no",
