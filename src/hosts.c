@@ -134,6 +134,7 @@ int hosts_parse(const char *text, size_t len, struct hosts *out,
 {
 	out->v = NULL;
 	out->n = 0;
+	out->path = NULL;
 	size_t cap = 0, lineno = 0;
 	const char *p = text, *end = text + len;
 	while (p < end) {
@@ -193,6 +194,7 @@ int hosts_load(const char *path, struct hosts *out, struct error *e)
 {
 	out->v = NULL;
 	out->n = 0;
+	out->path = NULL;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return error_sys(e, errno, "%s", path);
@@ -221,6 +223,8 @@ int hosts_load(const char *path, struct hosts *out, struct error *e)
 		r = hosts_parse(buf, len, out, e);
 		if (r < 0)
 			error_prefix(e, "%s: ", path);
+		else
+			out->path = xstrdup(path);
 	}
 	free(buf);
 	return r;
@@ -229,8 +233,15 @@ int hosts_load(const char *path, struct hosts *out, struct error *e)
 void hosts_free(struct hosts *h)
 {
 	free(h->v);
+	free(h->path);
 	h->v = NULL;
 	h->n = 0;
+	h->path = NULL;
+}
+
+const char *hosts_path(const struct hosts *h)
+{
+	return h->path ? h->path : HOSTS_FILE;
 }
 
 const struct host *hosts_by_name(const struct hosts *h, const char *name)

@@ -27,6 +27,7 @@ struct host {
 struct hosts {
 	struct host *v;
 	size_t n;
+	char *path; /* the file hosts_load read, for messages; else NULL */
 };
 
 /* Parses the text of a hosts file: one host a line,
@@ -40,6 +41,9 @@ int hosts_parse(const char *text, size_t len, struct hosts *out,
 /* Reads and parses path; e names the file. */
 int hosts_load(const char *path, struct hosts *out, struct error *e);
 void hosts_free(struct hosts *h);
+/* The file h came from, to name it in a message: its path, or
+ * HOSTS_FILE for a text parsed without one. */
+const char *hosts_path(const struct hosts *h);
 
 const struct host *hosts_by_name(const struct hosts *h, const char *name);
 const struct host *hosts_by_key(const struct hosts *h,

@@ -3,6 +3,7 @@
  * itself is resolver_etcd.c. */
 #include "resolver_int.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,33 +28,33 @@ void resolver_names_free(struct resolver_names *n)
 	n->n = 0;
 }
 
+/* One line of a names file; on an error msg says why. */
 static int names_line(char *line, const struct hosts *hosts,
 		      const struct resolver_names *seen,
-		      struct resolver_name *out, const char **why,
-		      char *arg, size_t argsize)
+		      struct resolver_name *out, char *msg, size_t msize)
 {
 	char *save = NULL;
 	char *name = strtok_r(line, " \t", &save);
 	char *host = strtok_r(NULL, " \t", &save);
 	if (!name || !host || strtok_r(NULL, " \t", &save)) {
-		*why = "expected NAME HOST";
+		snprintf(msg, msize, "expected NAME HOST");
 		return -EINVAL;
 	}
-	snprintf(arg, argsize, "%s", name);
 	if (!proto_name_ok(name)) {
-		*why = "'%s' is not a valid name (1 to 63 of A-Z a-z 0-9 . _ -)";
+		snprintf(msg, msize, "'%.63s' is not a valid name (1 to 63 of "
+			 "A-Z a-z 0-9 . _ -)", name);
 		return -EINVAL;
 	}
 	for (size_t i = 0; i < seen->n; i++) {
 		if (strcmp(seen->v[i].name, name) == 0) {
-			*why = "'%s' is listed twice";
+			snprintf(msg, msize, "'%s' is listed twice", name);
 			return -EINVAL;
 		}
 	}
 	out->host = hosts_by_name(hosts, host);
 	if (!out->host) {
-		snprintf(arg, argsize, "%s", host);
-		*why = "no host '%s' in " HOSTS_FILE;
+		snprintf(msg, msize, "no host '%.63s' in %s", host,
+			 hosts_path(hosts));
 		return -EINVAL;
 	}
 	snprintf(out->name, sizeof(out->name), "%s", name);
@@ -72,11 +73,12 @@ int resolver_names_parse(const char *path, const char *text, size_t len,
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t n = nl ? (size_t)(nl - p) : (size_t)(end - p);
-		char line[256], arg[80] = "";
-		const char *why = NULL;
+		char line[256], msg[PATH_MAX + 128];
 		lineno++;
 		if (n >= sizeof(line) || memchr(p, '\0', n)) {
-			why = n >= sizeof(line) ? "line too long" : "NUL byte";
+			snprintf(msg, sizeof(msg), "%s",
+				 n >= sizeof(line) ? "line too long" :
+						     "NUL byte");
 			goto bad;
 		}
 		memcpy(line, p, n);
@@ -88,29 +90,23 @@ int resolver_names_parse(const char *path, const char *text, size_t len,
 			continue;
 		for (size_t i = skip; line[i]; i++) {
 			if ((unsigned char)line[i] < 0x20 && line[i] != '\t') {
-				why = "control character";
+				snprintf(msg, sizeof(msg), "control character");
 				goto bad;
 			}
 		}
 		if (out->n == RESOLVER_NAMES_MAX) {
-			why = "too many names";
+			snprintf(msg, sizeof(msg), "too many names");
 			goto bad;
 		}
 		struct resolver_name x;
-		if (names_line(line + skip, hosts, out, &x, &why, arg,
-			       sizeof(arg)) < 0)
+		if (names_line(line + skip, hosts, out, &x, msg,
+			       sizeof(msg)) < 0)
 			goto bad;
 		out->v = resolver_grow(out->v, out->n, sizeof(*out->v));
 		out->v[out->n++] = x;
 		continue;
 bad:
 		resolver_names_free(out);
-		char msg[160];
-		/* why holds at most one %s, the word it is about. */
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wformat-nonliteral"
-		snprintf(msg, sizeof(msg), why, arg);
-#pragma GCC diagnostic pop
 		return error_set(e, EINVAL, "%s:%u: %s", path, lineno, msg);
 	}
 	return 0;
@@ -171,11 +167,11 @@ int resolver_entry_parse(const char *prefix, const char *key, size_t klen,
 		const struct host *pin = hosts_by_name(hosts, h->name);
 		if (!pin)
 			r = error_set(e, EPERM, "host %s (%s) is not in %s",
-				      h->name, kt, HOSTS_FILE);
+				      h->name, kt, hosts_path(hosts));
 		else if (memcmp(pin->key, h->key, HOST_KEY_SIZE) != 0)
 			r = error_set(e, EPERM, "key %s is not the key pinned "
 				      "for host %s in %s", kt, h->name,
-				      HOSTS_FILE);
+				      hosts_path(hosts));
 	}
 	if (r == 0) {
 		memset(out, 0, sizeof(*out));
@@ -363,6 +359,8 @@ int resolver_open(const struct resolver_opts *o, struct resolver **out,
 		       o->hosts->n * sizeof(*r->hosts.v));
 		r->hosts.n = o->hosts->n;
 	}
+	if (o->hosts && o->hosts->path)
+		r->hosts.path = xstrdup(o->hosts->path);
 	if (o->self) {
 		r->self = *o->self;
 		r->have_self = true;

@@ -166,9 +166,9 @@ test_a_value_naming_an_unpinned_key_is_refused_and_logged() {
 	wait_lines "$WORK/a.out" "^up good hb" 1 5000 >/dev/null ||
 		fail "the good name never came: $(cat "$WORK/a.out" "$WORK/a.err")"
 	assert_contains "$(cat "$WORK/a.err")" \
-		"etcd: ${P}evil/mallory refused: host mallory ($KX) is not in /etc/fakeos/hosts"
+		"etcd: ${P}evil/mallory refused: host mallory ($KX) is not in $WORK/hosts"
 	assert_contains "$(cat "$WORK/a.err")" \
-		"etcd: ${P}db/hb refused: key $KX is not the key pinned for host hb in /etc/fakeos/hosts"
+		"etcd: ${P}db/hb refused: key $KX is not the key pinned for host hb in $WORK/hosts"
 	assert_contains "$(cat "$WORK/a.err")" \
 		"etcd: ${P}db/ha refused: the value names host hb, the key ha"
 	assert_not_contains "$(cat "$WORK/a.out")" "up evil"
@@ -214,7 +214,7 @@ test_static_names_file_malformed_lines_are_refused_naming_the_line() {
 	expect_code 2
 	assert_eq "$OUT" ""
 	assert_contains "$ERR" \
-		"$WORK/conf/names:3: no host 'nowhere' in /etc/fakeos/hosts"
+		"$WORK/conf/names:3: no host 'nowhere' in $WORK/hosts"
 	static_conf 'db hb\ndb ha\n'
 	run "$R" --hosts "$WORK/hosts" --backend static \
 		--config-dir "$WORK/conf" --lookup db

@@ -130,6 +130,27 @@ START_TEST(test_entry_with_an_unpinned_key_or_host_is_refused)
 }
 END_TEST
 
+/* A hosts file loaded from a path other than /etc/fakeos/hosts (the
+ * hosts setting) is the one the messages name. */
+START_TEST(test_refusals_name_the_hosts_file_that_was_read)
+{
+	struct resolver_result x;
+	struct resolver_names n;
+	hosts.path = strdup("/srv/fakeos/hosts");
+	ck_assert_int_eq(entry(P "db/mallory", "mallory 10.6.6.6:1 " K1, &x),
+			 -EPERM);
+	ck_assert_str_eq(err.msg, "host mallory (" K1 ") is not in "
+				  "/srv/fakeos/hosts");
+	ck_assert_int_eq(entry(P "db/beta", "beta 10.0.0.2:4433 " K3, &x),
+			 -EPERM);
+	ck_assert_str_eq(err.msg, "key " K3 " is not the key pinned for host "
+				  "beta in /srv/fakeos/hosts");
+	ck_assert_int_eq(names("db gamma\n", &n), -EINVAL);
+	ck_assert_str_eq(err.msg, "/etc/fakeos/names:1: no host 'gamma' in "
+				  "/srv/fakeos/hosts");
+}
+END_TEST
+
 START_TEST(test_malformed_entries_are_refused)
 {
 	struct resolver_result x;
@@ -228,6 +249,7 @@ int main(void)
 	tcase_add_test(t, test_names_file_errors_name_the_file_and_line);
 	tcase_add_test(t, test_entry_of_a_pinned_host_is_accepted_with_its_address);
 	tcase_add_test(t, test_entry_with_an_unpinned_key_or_host_is_refused);
+	tcase_add_test(t, test_refusals_name_the_hosts_file_that_was_read);
 	tcase_add_test(t, test_malformed_entries_are_refused);
 	tcase_add_test(t, test_entry_format_is_what_entry_parse_reads);
 	tcase_add_test(t, test_static_backend_answers_from_the_names_file);
