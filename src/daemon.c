@@ -538,13 +538,12 @@ static bool exported(void *arg, const char *name)
 }
 
 /* Every name a service exports goes to the resolver: at start, and at
- * each reload for services that export new names. A name no longer
- * exported stays registered until the daemon restarts (the resolver
- * has no withdrawing), and exported() refuses links to it meanwhile. */
+ * each reload, which also withdraws the names no longer exported. */
 static void register_exports(struct daemon *d)
 {
 	if (!d->remote)
 		return;
+	remote_withdraw(d->remote, exported, d);
 	for (unsigned i = 0; i < d->cfg->nservices; i++) {
 		const struct config_service *s = &d->cfg->services[i];
 		for (unsigned j = 0; s->export && j < s->publish.n; j++) {

@@ -604,6 +604,20 @@ int remote_export(struct remote *r, const char *name)
 	return ret == -EEXIST ? 0 : ret;
 }
 
+void remote_withdraw(struct remote *r, bool (*keep)(void *, const char *),
+		     void *arg)
+{
+	const char *name;
+	for (size_t i = 0; (name = resolver_export(r->res, i));) {
+		if (keep(arg, name)) {
+			i++;
+			continue;
+		}
+		log_info("withdrew %s from other hosts", name);
+		(void)resolver_unregister(r->res, name);
+	}
+}
+
 /* This host's key: made at first start, only root may read it. */
 static int host_key(const char *path, uint8_t fp[HOST_KEY_SIZE],
 		    struct error *e)

@@ -42,10 +42,14 @@ void remote_close(struct remote *r);
 /* Registers name with the resolver as served by this host (etcd: under
  * this daemon's lease, so it vanishes with it). 0 if it was already; an
  * error when this host's key is not in its hosts file (-EINVAL, logged)
- * or past RESOLVER_EXPORTS_MAX. There is no withdrawing: a name whose
- * service stops exporting it stays registered until the daemon restarts,
- * and links to it are refused ("not exported here") meanwhile. */
+ * or past RESOLVER_EXPORTS_MAX. */
 int remote_export(struct remote *r, const char *name);
+/* Withdraws every exported name for which keep(arg, name) is false (a
+ * reload took away its service's `export = yes`, or the service): etcd
+ * deletes it (resolver_unregister), and links to it are refused ("not
+ * exported here") from now on. */
+void remote_withdraw(struct remote *r, bool (*keep)(void *, const char *),
+		     void *arg);
 /* Runs the transport's and the resolver's timers that are due; returns the ms until the next
  * one, or -1 (a timeout for the daemon's loop). */
 int remote_tick(struct remote *r);

@@ -406,13 +406,25 @@ int resolver_lookup(const struct resolver *r, const char *name,
 	return 0;
 }
 
+static ssize_t export_index(const struct resolver *r, const char *name)
+{
+	for (size_t i = 0; i < r->nexports; i++)
+		if (strcmp(r->exports[i], name) == 0)
+			return (ssize_t)i;
+	return -1;
+}
+
+bool resolver_exported(const struct resolver *r, const char *name)
+{
+	return export_index(r, name) >= 0;
+}
+
 int resolver_register(struct resolver *r, const char *name)
 {
 	if (!proto_name_ok(name) || !r->have_self)
 		return -EINVAL;
-	for (size_t i = 0; i < r->nexports; i++)
-		if (strcmp(r->exports[i], name) == 0)
-			return -EEXIST;
+	if (resolver_exported(r, name))
+		return -EEXIST;
 	if (r->nexports >= RESOLVER_EXPORTS_MAX)
 		return -ENOSPC;
 	r->exports = resolver_grow(r->exports, r->nexports, sizeof(*r->exports));
@@ -420,6 +432,24 @@ int resolver_register(struct resolver *r, const char *name)
 	if (r->backend == RESOLVER_ETCD)
 		etcd_register(r, name);
 	return 0;
+}
+
+int resolver_unregister(struct resolver *r, const char *name)
+{
+	ssize_t i = export_index(r, name);
+	if (i < 0)
+		return -ENOENT;
+	memmove(&r->exports[i], &r->exports[i + 1],
+		(r->nexports - (size_t)i - 1) * sizeof(*r->exports));
+	r->nexports--;
+	if (r->backend == RESOLVER_ETCD)
+		etcd_unregister(r, name);
+	return 0;
+}
+
+const char *resolver_export(const struct resolver *r, size_t i)
+{
+	return i < r->nexports ? r->exports[i] : NULL;
 }
 
 int resolver_fd(const struct resolver *r)

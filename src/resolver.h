@@ -98,6 +98,13 @@ int resolver_lookup(const struct resolver *r, const char *name,
  * the operator's). -EINVAL for a name that is not proto_name_ok or
  * without opts.self, -EEXIST twice, -ENOSPC past RESOLVER_EXPORTS_MAX. */
 int resolver_register(struct resolver *r, const char *name);
+/* Withdraws an exported name (a reload that took away its `export =
+ * yes`): etcd deletes PREFIX NAME/SELF; if that fails, the lease is given
+ * up, and the name goes with it within the TTL. -ENOENT if name is not
+ * exported. */
+int resolver_unregister(struct resolver *r, const char *name);
+/* The names exported, i from 0 to the first NULL. */
+const char *resolver_export(const struct resolver *r, size_t i);
 
 /* For the daemon's epoll loop, as quic_fd and friends: an fd to watch for
  * EPOLLIN (level-triggered), -1 for the static backend; when on_timer is

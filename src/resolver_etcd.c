@@ -8,6 +8,9 @@
  * - the lease: grant (TTL), put each exported name under it, keep it
  *   alive every TTL/3; a keep-alive that finds the lease gone (etcd
  *   answers without a TTL) grants a new one and puts every name again;
+ *   a name no longer exported is deleted (a put and a delete of one name
+ *   may cross on two connections: whichever finishes last checks that
+ *   etcd is left as the exports say, and sends the other again);
  * - the table: range the prefix (everyone's names, and the revision),
  *   then watch from the next revision; when the watch ends for any reason
  *   (etcd restarted, compaction, a malformed stream), range again and
@@ -30,10 +33,12 @@
 #define JSON_DEPTH 16
 #define MS 1000000ULL
 
-enum req_kind { REQ_GRANT, REQ_PUT, REQ_KEEPALIVE, REQ_RANGE, REQ_WATCH };
+enum req_kind { REQ_GRANT, REQ_PUT, REQ_DELETE, REQ_KEEPALIVE, REQ_RANGE,
+		REQ_WATCH };
 static const char *const req_paths[] = {
 	[REQ_GRANT] = "/v3/lease/grant",
 	[REQ_PUT] = "/v3/kv/put",
+	[REQ_DELETE] = "/v3/kv/deleterange",
 	[REQ_KEEPALIVE] = "/v3/lease/keepalive",
 	[REQ_RANGE] = "/v3/kv/range",
 	[REQ_WATCH] = "/v3/watch",
@@ -43,6 +48,7 @@ struct req {
 	struct etcd *et;
 	CURL *h;
 	enum req_kind kind;
+	char name[PROTO_NAME_SIZE]; /* a put's or a delete's */
 	char *url, *body;
 	char *buf; /* the reply */
 	size_t len, used; /* used: what the watch has handled */
@@ -316,7 +322,8 @@ static struct req *req_new(struct etcd *et, enum req_kind kind, char *body)
 	return q;
 }
 
-static void req_start(struct etcd *et, enum req_kind kind, char *body)
+static struct req *req_start(struct etcd *et, enum req_kind kind,
+			      char *body)
 {
 	struct req *q = req_new(et, kind, body);
 	q->next = et->reqs;
@@ -324,29 +331,58 @@ static void req_start(struct etcd *et, enum req_kind kind, char *body)
 	CURLMcode mc = curl_multi_add_handle(et->m, q->h);
 	if (mc != CURLM_OK)
 		log_fatal("curl_multi_add_handle: %s", curl_multi_strerror(mc));
+	return q;
 }
 
 /* ---- the lease ----------------------------------------------------------- */
 
-static void put_name(struct etcd *et, const char *name)
+/* Puts name under the lease, or (kind REQ_DELETE) deletes it. */
+static void name_req(struct etcd *et, enum req_kind kind, const char *name)
 {
 	struct resolver *r = et->r;
 	char value[256];
 	cleanup_free char *key = xasprintf("%s%s/%s", et->prefix, name,
 					   r->self.name);
-	resolver_entry_format(&r->self, value, sizeof(value));
 	cleanup_free char *k = b64(key, strlen(key));
-	cleanup_free char *v = b64(value, strlen(value));
-	req_start(et, REQ_PUT,
-		  xasprintf("{\"key\":\"%s\",\"value\":\"%s\",\"lease\":\"%s\"}",
-			    k, v, et->lease));
+	struct req *q;
+	if (kind == REQ_PUT) {
+		resolver_entry_format(&r->self, value, sizeof(value));
+		cleanup_free char *v = b64(value, strlen(value));
+		q = req_start(et, REQ_PUT,
+			      xasprintf("{\"key\":\"%s\",\"value\":\"%s\","
+					"\"lease\":\"%s\"}",
+					k, v, et->lease));
+	} else {
+		q = req_start(et, REQ_DELETE,
+			      xasprintf("{\"key\":\"%s\"}", k));
+	}
+	snprintf(q->name, sizeof(q->name), "%s", name);
 }
 
 void etcd_register(struct resolver *r, const char *name)
 {
 	if (r->etcd->lease[0])
-		put_name(r->etcd, name);
+		name_req(r->etcd, REQ_PUT, name);
 	/* else the grant's reply puts every name */
+}
+
+void etcd_unregister(struct resolver *r, const char *name)
+{
+	/* Without a lease the name is in etcd under none of ours: a lease
+	 * we lost expires with what it held. */
+	if (r->etcd->lease[0])
+		name_req(r->etcd, REQ_DELETE, name);
+}
+
+/* After a put or a delete of name: etcd holds name as the exports say,
+ * unless the other kind of request for it crossed this one. */
+static void name_settled(struct etcd *et, const struct req *q)
+{
+	bool exported = resolver_exported(et->r, q->name);
+	if (q->kind == REQ_PUT && !exported)
+		name_req(et, REQ_DELETE, q->name);
+	else if (q->kind == REQ_DELETE && exported && et->lease[0])
+		name_req(et, REQ_PUT, q->name);
 }
 
 static void grant(struct etcd *et)
@@ -375,7 +411,7 @@ static int on_grant(struct etcd *et, const char *p, const char *e)
 	et->lease_due = now_ns() + keepalive_period(et);
 	log_debug("etcd: lease %s, TTL %u s", id, et->ttl);
 	for (size_t i = 0; i < et->r->nexports; i++)
-		put_name(et, et->r->exports[i]);
+		name_req(et, REQ_PUT, et->r->exports[i]);
 	return 0;
 }
 
@@ -582,6 +618,9 @@ static void failed(struct etcd *et, struct req *q, const char *why)
 	switch (q->kind) {
 	case REQ_GRANT:
 	case REQ_PUT: /* a put refused: the lease is likely gone */
+	/* A delete refused: the lease is given up, so that what it held
+	 * expires with it, and a new one gets the names still exported. */
+	case REQ_DELETE:
 		et->granting = false;
 		et->lease[0] = '\0';
 		et->lease_due = due;
@@ -642,6 +681,9 @@ static void done(struct etcd *et, struct req *q, CURLcode cc)
 		r = on_range(et, p, e);
 		break;
 	case REQ_PUT:
+	case REQ_DELETE:
+		name_settled(et, q);
+		break;
 	case REQ_WATCH:
 		break;
 	}

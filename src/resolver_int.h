@@ -42,6 +42,9 @@ int etcd_open(struct resolver *r, const struct resolver_opts *o,
 	      struct error *e);
 void etcd_close(struct resolver *r);
 void etcd_register(struct resolver *r, const char *name);
+void etcd_unregister(struct resolver *r, const char *name);
+/* Whether name is among the names this host exports. */
+bool resolver_exported(const struct resolver *r, const char *name);
 int etcd_fd(const struct resolver *r);
 uint64_t etcd_next_timeout_ns(const struct resolver *r);
 void etcd_on_readable(struct resolver *r);

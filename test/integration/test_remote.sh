@@ -278,4 +278,39 @@ test_a_reload_registers_a_newly_exported_name_in_etcd() {
 	assert_contains "$OUT" "link hidden: open, served by uid=0 host=b"
 }
 
+# etcd_lacks KEY — KV as etcd_has; 0 once KEY is not among etcd's names,
+# 1 if it still is after 5 s.
+etcd_lacks() {
+	local i
+	for i in $(seq 1 50); do
+		KV=$(ip netns exec "$NSA" env ETCDCTL_API=3 etcdctl \
+			--endpoints="$ETCD" get --prefix /fakeos/names/ 2>&1)
+		grep -qx -- "$1" <<<"$KV" || return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+test_a_reload_withdraws_a_name_no_longer_exported_from_etcd() {
+	need_etcd
+	hosts_up
+	etcd_has /fakeos/names/db/b || fail "db never registered: $KV"
+	# db stays served on b, but no longer exported: it leaves etcd at
+	# the reload, not when b's lease ends (b keeps it alive).
+	svc "$WORK/b" db "url = file://$PROBE" "args = serve db" \
+		"account = root" "publish = db"
+	kill -HUP "$(cat "$WORK/b.pid")"
+	etcd_lacks /fakeos/names/db/b ||
+		fail "db is still in etcd 5 s after the reload: $KV"
+	assert_contains "$(cat "$WORK/b.log")" "withdrew db from other hosts"
+	# Exported again, it is back.
+	svc "$WORK/b" db "url = file://$PROBE" "args = serve db" \
+		"account = root" "publish = db" "export = yes"
+	kill -HUP "$(cat "$WORK/b.pid")"
+	etcd_has /fakeos/names/db/b || fail "db never came back: $KV"
+	a_link db
+	expect_code 0
+	assert_contains "$OUT" "link db: open, served by uid=0 host=b"
+}
+
 run_tests
