@@ -454,6 +454,35 @@ static void apply_crash_url(struct daemon *d)
 
 static void register_exports(struct daemon *d);
 
+static bool same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Links across hosts are set up once, at start: a reload that changes
+ * their settings says that it takes none of them, rather than seeming
+ * to. The files they name (hosts, names) are read at start too. */
+static void warn_start_only(const struct config *was, const struct config *c)
+{
+	const char *changed[6];
+	unsigned n = 0;
+	if (!same_text(was->listen, c->listen))
+		changed[n++] = "listen";
+	if (!same_text(was->host_key, c->host_key))
+		changed[n++] = "host-key";
+	if (!same_text(was->hosts, c->hosts))
+		changed[n++] = "hosts";
+	if (!same_text(was->names, c->names))
+		changed[n++] = "names";
+	if (was->resolver != c->resolver)
+		changed[n++] = "resolver";
+	if (!same_text(was->etcd_url, c->etcd_url))
+		changed[n++] = "etcd";
+	for (unsigned i = 0; i < n; i++)
+		log_warn("reload: %s changed: it takes effect when fakeosd "
+			 "restarts", changed[i]);
+}
+
 int daemon_reload(struct daemon *d, struct error *e)
 {
 	struct loaded *l = xcalloc(1, sizeof(*l));
@@ -466,6 +495,8 @@ int daemon_reload(struct daemon *d, struct error *e)
 	}
 	for (unsigned i = 0; i < l->cfg.warnings.n; i++)
 		log_warn("%s", l->cfg.warnings.v[i]);
+	if (d->cfg)
+		warn_start_only(d->cfg, &l->cfg);
 	l->next = d->loaded;
 	d->loaded = l;
 	d->cfg = &l->cfg;
