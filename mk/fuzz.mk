@@ -28,7 +28,7 @@ FUZZ_CFLAGS = -std=gnu11 $(WARN) -g -O1 -fno-omit-frame-pointer \
 # The modules each harness needs, and the libraries they need.
 FUZZ_MODS_proto := proto
 FUZZ_MODS_dproto := dproto proto
-FUZZ_MODS_policy := policy util log
+FUZZ_MODS_policy := policy policy_parse policy_expand policy_bpf util log
 FUZZ_LIBS_policy := -lseccomp
 FUZZ_MODS_url := url hash util log
 FUZZ_LIBS_url := -lnettle

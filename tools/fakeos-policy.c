@@ -1,6 +1,6 @@
 /* fakeos-policy — checks a fakeOS seccomp policy, lists its rules, and shows
  * and runs what it compiles to (fakeos-policy(1)). All the work is in
- * src/policy.c; this only reads the command line. */
+ * src/policy*.c (policy.h); this only reads the command line. */
 #include <getopt.h>
 #include <stdarg.h>
 #include <linux/audit.h>

@@ -1,5 +1,5 @@
-/* fuzz_policy.c — policy_parse (src/policy.c) on arbitrary text, and the
- * compiler behind it on whatever parses.
+/* fuzz_policy.c — policy_parse (src/policy_parse.c) on arbitrary text, and
+ * the compiler behind it on whatever parses.
  *
  * policy_parse promises bounded time and memory for any input and that
  * everything policy_compile could reject is rejected already, except a

@@ -1,5 +1,5 @@
 /* test_policy.c — the policy parser, the compiler and the BPF interpreter
- * (src/policy.c), and the default whitelist (policy/default.policy).
+ * (src/policy*.c), and the default whitelist (policy/default.policy).
  *
  * The compiler is tested on its output: compiled filters are run through
  * policy_eval and held to policy_decide, which reads the rules directly.
