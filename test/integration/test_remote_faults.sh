@@ -79,7 +79,7 @@ test_a_lossy_network_between_daemons_delivers_every_datagram_once_in_order() {
 	# 5% loss, 5% duplicated, 5% reordered, each way, between a's
 	# daemon and b's.
 	proxy_up 5 5 5
-	A_TIMEOUT=120 a_run flood db 4 500 8,64,4096,300 echo
+	A_TIMEOUT=120 a_run flood db 4 500 12,64,4096,300 echo
 	kill -TERM "$PROXY_PID"
 	wait "$PROXY_PID"
 	expect_code 0
@@ -93,6 +93,93 @@ test_a_lossy_network_between_daemons_delivers_every_datagram_once_in_order() {
 	read -r d u r < <(sed -n 's/.*dropped \([0-9]*\) duplicated \([0-9]*\) reordered \([0-9]*\)/\1 \2 \3/p' <<<"$stats")
 	[ "${d:-0}" -gt 50 ] && [ "${u:-0}" -gt 50 ] && [ "${r:-0}" -gt 50 ] ||
 		fail "the proxy barely perturbed: $stats"
+}
+
+# The serving host's daemon is killed while a program streams to it: the
+# caller's link ends within the bound, and every echo that came before
+# was whole, in order and once (the flood checks each).
+test_a_daemon_killed_mid_stream_ends_its_peers_links_within_the_bound() {
+	need_net
+	hosts_up
+	a_bg c flood db 1 100000000 12,64,4096 echo
+	wait_for_text "$WORK/c.out" progress || fail "no stream: $(cat "$WORK/c.out")"
+	kill -9 "$(cat "$WORK/b.pid")"
+	local ms out e t
+	ms=$(wait_closed "$WORK/c.out")
+	out=$(cat "$WORK/c.out")
+	echo "    the caller's link ended $ms ms after the kill" >&2
+	assert_contains "$out" "link 0: closed, status"
+	assert_not_contains "$out" "mismatch"
+	assert_not_contains "$out" "extra"
+	[ "$ms" -le "$BOUND_MS" ] || fail "ended after $ms ms, bound $BOUND_MS"
+	read -r e t < <(sed -n 's/.*echoed \([0-9]*\) of sent \([0-9]*\)/\1 \2/p' <<<"$out")
+	[ "${e:-0}" -ge 1000 ] || fail "only ${e:-0} echoes before the kill"
+	# Only what was in flight at the kill (the window) is unanswered.
+	[ $((t - e)) -le 8 ] || fail "sent $t, echoed $e: more than the window"
+	assert_contains "$(cat "$WORK/a.log")" \
+		"link db with host b ended: Connection timed out (status -110)"
+}
+
+# The calling host's daemon is killed while its program streams: the
+# serving program's link ends within the bound, after every datagram
+# that arrived, each checked (the sink), none wrong.
+test_a_callers_daemon_killed_mid_stream_ends_the_servers_link_within_the_bound() {
+	need_net
+	B_SINKS=sink1 hosts_up
+	a_bg c flood sink1 1 100000000 12,64,4096 sink
+	wait_for_text "$WORK/b.log" "sink1: incoming" || fail "no link"
+	sleep 1
+	kill -9 "$(cat "$WORK/a.pid")"
+	local ms log
+	ms=$(wait_closed "$WORK/b.log")
+	log=$(cat "$WORK/b.log")
+	echo "    the server's link ended $ms ms after the kill" >&2
+	assert_contains "$log" "sink closed, status"
+	assert_contains "$log" "bad 0"
+	assert_not_contains "$log" "wrong"
+	[ "$ms" -le "$BOUND_MS" ] || fail "ended after $ms ms, bound $BOUND_MS"
+	local got
+	got=$(sed -n 's/.*sink closed, status .*, got \([0-9]*\) bad.*/\1/p' <<<"$log")
+	[ "${got:-0}" -ge 1000 ] || fail "only ${got:-0} datagrams before the kill"
+	assert_contains "$log" \
+		"link sink1 with host a ended: Connection timed out (status -110)"
+}
+
+# partitioned_link STATUS BOUND-MS — a link asked for while b's end of
+# the veth is down ends with STATUS within BOUND-MS; healed, a new link
+# works at its first try.
+partitioned_link() {
+	local t0 ms
+	ip -n "$NSB" link set "$VB" down
+	t0=$(ms_now)
+	a_run echo db
+	ms=$(($(ms_now) - t0))
+	echo "    during the partition: ${OUT%%$'\n'*} after $ms ms" >&2
+	assert_contains "$OUT" "link db: closed, status $1"
+	[ "$ms" -le "$2" ] || fail "the link failed after $ms ms, bound $2"
+	ip -n "$NSB" link set "$VB" up
+	a_run echo db
+	expect_code 0
+	assert_contains "$OUT" "link db: open, served by uid=0 host=b"
+	assert_contains "$OUT" "echoed 3 datagrams"
+}
+
+# A partition (b's end of the veth down), then healed, twice: before a
+# has a connection to b, the link fails as unreachable when the handshake
+# does not finish (5 s); once a holds one, as timed out when the
+# connection goes silent (the idle timeout, 10 s: bound 15 s). Healed,
+# new links work, over a new connection.
+test_a_partition_fails_links_within_the_bound_and_new_links_work_once_healed() {
+	need_net
+	hosts_up
+	partitioned_link -113 7000 # EHOSTUNREACH
+	assert_contains "$(cat "$WORK/a.log")" \
+		"link to db on host b failed: No route to host"
+	partitioned_link -110 "$BOUND_MS" # ETIMEDOUT
+	assert_contains "$(cat "$WORK/a.log")" \
+		"link to db on host b failed: Connection timed out"
+	assert_eq "$(count_lines "$WORK/b.log" "svc db: incoming")" 2 \
+		"links that reached b's program"
 }
 
 run_tests

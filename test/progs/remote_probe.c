@@ -26,7 +26,7 @@
  *                                  another, and sends N datagrams on
  *                                  each, their sizes cycling through
  *                                  SIZES (e.g. 8,64,4096): a header
- *                                  (link, sequence number) and bytes
+ *                                  (link, sequence number, length) and bytes
  *                                  made from both, or MARK repeated.
  *                                  MODE echo: at most 8 unanswered a link
  *                                  (the server is `serve`); every echo is
@@ -163,7 +163,7 @@ static int echo(const char *name, int wait_close)
 
 #define FLOOD_LINKS 63 /* a program's link slots (PROTO_SLOTS - 1) */
 #define WINDOW 8 /* echoes a link may owe: the echo server never fills */
-#define HDR 8
+#define HDR 12
 #define SINKS 64
 
 static const char *mark; /* flood's payload, or NULL for the pattern */
@@ -182,13 +182,14 @@ static void put32(uint8_t *p, uint32_t v)
 	p[3] = (uint8_t)v;
 }
 
-/* Datagram seq of link: its header, then bytes made from both (or the
- * mark), so that a datagram delivered twice, late or altered shows. The
+/* Datagram seq of link: its header (link, seq, length), then bytes made
+ * from link and seq (or the mark), so that a datagram delivered twice, late or altered shows. The
  * sink checks with the same function, reading the link from the header. */
 static void fill(uint8_t *buf, size_t len, uint32_t link, uint32_t seq)
 {
 	put32(buf, link);
 	put32(buf + 4, seq);
+	put32(buf + 8, (uint32_t)len);
 	size_t ml = mark ? strlen(mark) : 0;
 	for (size_t i = HDR; i < len; i++)
 		buf[i] = ml ? (uint8_t)mark[(i - HDR) % ml]
@@ -255,7 +256,7 @@ static int sink(const char *name)
 				if (r < 0)
 					printf("answer failed: %d\n", r);
 			} else if (ev.len < HDR || get32(d + 4) != k->got ||
-				   ev.len != size_of(k->got) ||
+				   ev.len != get32(d + 8) ||
 				   (fill(want, ev.len, get32(d), k->got),
 				    memcmp(want, d, ev.len) != 0)) {
 				if (k->bad++ == 0)
