@@ -182,4 +182,93 @@ test_a_partition_fails_links_within_the_bound_and_new_links_work_once_healed() {
 		"links that reached b's program"
 }
 
+# restart_b HOSTS-LINES... — b's daemon again, with a hosts file of
+# these lines.
+restart_b() {
+	local p i
+	p=$(cat "$WORK/b.pid")
+	kill -TERM "$p"
+	for i in $(seq 1 100); do
+		[ -e "/proc/$p" ] || break
+		sleep 0.05
+	done
+	printf '%s\n' "$@" >"$WORK/b/hosts"
+	start_daemon b "$NSB"
+	grep -q "svc db" "$WORK/b.log" 2>/dev/null || sleep 0.5
+}
+
+# refused_caller WHAT — a's program links to db; b's daemon refuses a's
+# key, logging WHAT; a's program hears -EACCES, b's program nothing.
+refused_caller() {
+	a_run echo db
+	assert_contains "$OUT" "link db: closed, status -13" "EACCES"
+	assert_contains "$(cat "$WORK/a.log")" \
+		"host b ($IPB:$PORT) refused the handshake"
+	wait_for_text "$WORK/b.log" "refused" || fail "b logged no refusal"
+	assert_contains "$(cat "$WORK/b.log")" "$1"
+	assert_not_contains "$(cat "$WORK/b.log")" "incoming"
+}
+
+# The serving side refuses a caller whose key is not the one it pins
+# for that host, or is not pinned at all (test_remote.sh has the caller
+# refusing the server's key).
+test_the_serving_host_refuses_a_caller_whose_key_it_does_not_pin() {
+	need_net
+	hosts_up
+	local ka kb kc
+	ka=$("$Q" fingerprint "$WORK/a/host.key") || fail "fingerprint"
+	kb=$("$Q" fingerprint "$WORK/b/host.key") || fail "fingerprint"
+	kc=$("$Q" keygen "$WORK/c.key") || fail "keygen"
+	restart_b "a $IPA:$PORT $kc" "b $IPB:$PORT $kb"
+	refused_caller "host a's address presented key $ka, not its pinned $kc: refused"
+	restart_b "b $IPB:$PORT $kb"
+	refused_caller "key $ka is not in the hosts file: refused"
+	# The control: with a's key pinned, the same link works.
+	restart_b "a $IPA:$PORT $ka" "b $IPB:$PORT $kb"
+	a_run echo db
+	expect_code 0
+	assert_contains "$OUT" "echoed 3 datagrams"
+}
+
+# Packets of a's connection, replayed to b from the relay's address
+# while the link is quiet: the client's first Initial (its ClientHello,
+# which b's daemon routes to the connection it began, whose Initial keys
+# are gone) and a 1-RTT packet that carried a datagram (a packet number
+# b's daemon has seen). Neither delivers a datagram again (the program
+# hears nothing during the pause, and every echo after it is checked,
+# in order, once), opens a second connection or link (one incoming; a
+# half-open connection would be logged when its handshake timed out, 5
+# s), or disturbs the link, which goes on. Both are dropped unlogged:
+# b's log gains no line from the replay.
+test_a_replayed_packet_is_refused_and_the_link_goes_on() {
+	need_net
+	B_DIAL=$IPB:$PPORT hosts_up
+	proxy_up 0 0 0
+	a_bg c flood db 1 400 12,64,4096,300 pause
+	wait_for_text "$WORK/c.out" paused || fail "no pause: $(cat "$WORK/c.out")"
+	local before
+	before=$(wc -l <"$WORK/b.log")
+	kill -USR1 "$PROXY_PID"
+	wait_for_text "$WORK/proxy.err" "replayed the first Initial (1[0-9]* bytes) and a 1-RTT packet (1[0-9]* bytes)" ||
+		fail "the relay replayed nothing: $(cat "$WORK/proxy.err")"
+	local i
+	for i in $(seq 1 100); do
+		grep -q "done\|closed\|FAIL\|event\|mismatch\|extra" \
+			"$WORK/c.out" && break
+		sleep 0.1
+	done
+	local out
+	out=$(cat "$WORK/c.out")
+	assert_contains "$out" "done links=1 datagrams=400"
+	assert_not_contains "$out" "during the pause"
+	# Past the handshake timeout: a connection the replay began would
+	# have ended by now, and said so.
+	sleep 5.5
+	assert_eq "$(count_lines "$WORK/b.log" "svc db: incoming")" 1 "links b's program saw"
+	local since
+	since=$(tail -n +"$((before + 1))" "$WORK/b.log")
+	assert_eq "$since" "" "what b's daemon logged from the replay on"
+	assert_not_contains "$(cat "$WORK/a.log")" "ended"
+}
+
 run_tests
