@@ -271,4 +271,37 @@ test_a_replayed_packet_is_refused_and_the_link_goes_on() {
 	assert_not_contains "$(cat "$WORK/a.log")" "ended"
 }
 
+# Traffic between two programs through their daemons, captured on the
+# veth, shows none of the payload in plaintext; the control, the same
+# marker in one plain UDP packet, shows that the capture would.
+test_a_capture_on_the_veth_holds_no_plaintext_of_the_programs_datagrams() {
+	need_net
+	command -v tcpdump >/dev/null || skip "tcpdump not installed"
+	hosts_up
+	ip netns exec "$NSA" tcpdump -i "$VA" -U -w "$WORK/cap.pcap" udp \
+		2>"$WORK/tcpdump.err" &
+	local tp=$!
+	echo "$tp" >"$WORK/tcpdump.pid"
+	wait_for_text "$WORK/tcpdump.err" "listening on" || fail "no tcpdump"
+	a_run flood db 2 200 64,4096 echo "$MARK:program"
+	expect_code 0
+	assert_contains "$OUT" "done links=2 datagrams=400"
+	ip netns exec "$NSB" bash -c "echo $MARK:control >/dev/udp/$IPA/9" ||
+		fail "could not send the control packet"
+	# tcpdump writes packets in the order it saw them: once the control
+	# is in the file, so is every packet of the run before it.
+	wait_for_text "$WORK/cap.pcap" "$MARK:control" ||
+		fail "the plaintext control never reached the capture"
+	kill -INT "$tp"
+	wait "$tp"
+	local size seen
+	size=$(stat -c %s "$WORK/cap.pcap")
+	# 200 datagrams of 4096 bytes, and their echoes: 1.6 MB at least.
+	[ "$size" -gt 1600000 ] || fail "the capture is only $size bytes"
+	seen=$(grep -a -o "$MARK:[a-z]*" "$WORK/cap.pcap" | sort | uniq -c)
+	assert_contains "$seen" "$MARK:control" "capture"
+	assert_eq "$(grep -vc "$MARK:control" <<<"$seen")" 0 \
+		"payload markers in plaintext: $seen"
+}
+
 run_tests
