@@ -104,6 +104,7 @@ test_a_daemon_killed_mid_stream_ends_its_peers_links_within_the_bound() {
 	a_bg c flood db 1 100000000 12,64,4096 echo
 	wait_for_text "$WORK/c.out" progress || fail "no stream: $(cat "$WORK/c.out")"
 	kill -9 "$(cat "$WORK/b.pid")"
+	wait "$(cat "$WORK/b.pid")" 2>/dev/null # its job's "Killed" unsaid
 	local ms out e t
 	ms=$(wait_closed "$WORK/c.out")
 	out=$(cat "$WORK/c.out")
@@ -130,6 +131,7 @@ test_a_callers_daemon_killed_mid_stream_ends_the_servers_link_within_the_bound()
 	wait_for_text "$WORK/b.log" "sink1: incoming" || fail "no link"
 	sleep 1
 	kill -9 "$(cat "$WORK/a.pid")"
+	wait "$(cat "$WORK/a.pid")" 2>/dev/null
 	local ms log
 	ms=$(wait_closed "$WORK/b.log")
 	log=$(cat "$WORK/b.log")
