@@ -41,8 +41,8 @@ ms_now() { echo $(($(date +%s%N) / 1000000)); }
 count_lines() { grep -c -- "$2" "$1" 2>/dev/null || true; }
 
 # a_bg NAME ARGS... — a program through host a's daemon, in the
-# background, bounded ($A_TIMEOUT s, 120); its output in $WORK/NAME.out, its pid (the
-# client's) in $WORK/NAME.pid.
+# background, bounded ($A_TIMEOUT s, 120); its output in $WORK/NAME.out,
+# its pid (the client's) in $WORK/NAME.pid.
 a_bg() {
 	local name=$1
 	shift
@@ -90,7 +90,8 @@ test_a_lossy_network_between_daemons_delivers_every_datagram_once_in_order() {
 	local stats d u r
 	stats=$(cat "$WORK/proxy.err")
 	echo "    $stats" >&2
-	read -r d u r < <(sed -n 's/.*dropped \([0-9]*\) duplicated \([0-9]*\) reordered \([0-9]*\)/\1 \2 \3/p' <<<"$stats")
+	read -r d u r < <(sed -n 's/.*dropped \([0-9]*\) duplicated \([0-9]*\) reordered \([0-9]*\)/\1 \2 \3/p' \
+		<<<"$stats")
 	[ "${d:-0}" -gt 50 ] && [ "${u:-0}" -gt 50 ] && [ "${r:-0}" -gt 50 ] ||
 		fail "the proxy barely perturbed: $stats"
 }
@@ -113,7 +114,8 @@ test_a_daemon_killed_mid_stream_ends_its_peers_links_within_the_bound() {
 	assert_not_contains "$out" "mismatch"
 	assert_not_contains "$out" "extra"
 	[ "$ms" -le "$BOUND_MS" ] || fail "ended after $ms ms, bound $BOUND_MS"
-	read -r e t < <(sed -n 's/.*echoed \([0-9]*\) of sent \([0-9]*\)/\1 \2/p' <<<"$out")
+	read -r e t < <(sed -n 's/.*echoed \([0-9]*\) of sent \([0-9]*\)/\1 \2/p' \
+		<<<"$out")
 	[ "${e:-0}" -ge 1000 ] || fail "only ${e:-0} echoes before the kill"
 	# Only what was in flight at the kill (the window) is unanswered.
 	[ $((t - e)) -le 8 ] || fail "sent $t, echoed $e: more than the window"
@@ -251,7 +253,8 @@ test_a_replayed_packet_is_refused_and_the_link_goes_on() {
 	local before
 	before=$(wc -l <"$WORK/b.log")
 	kill -USR1 "$PROXY_PID"
-	wait_for_text "$WORK/proxy.err" "replayed the first Initial (1[0-9]* bytes) and a 1-RTT packet (1[0-9]* bytes)" ||
+	wait_for_text "$WORK/proxy.err" \
+		"replayed the first Initial (1[0-9]* bytes) and a 1-RTT packet" ||
 		fail "the relay replayed nothing: $(cat "$WORK/proxy.err")"
 	local i
 	for i in $(seq 1 100); do
@@ -266,7 +269,8 @@ test_a_replayed_packet_is_refused_and_the_link_goes_on() {
 	# Past the handshake timeout: a connection the replay began would
 	# have ended by now, and said so.
 	sleep 5.5
-	assert_eq "$(count_lines "$WORK/b.log" "svc db: incoming")" 1 "links b's program saw"
+	assert_eq "$(count_lines "$WORK/b.log" "svc db: incoming")" 1 \
+		"links b's program saw"
 	local since
 	since=$(tail -n +"$((before + 1))" "$WORK/b.log")
 	assert_eq "$since" "" "what b's daemon logged from the replay on"

@@ -1,5 +1,5 @@
 /* remote_probe — both ends of a link across hosts, for
- * test/integration/test_remote.sh. Nothing in it knows the link is remote:
+ * test/integration/test_remote.sh and test_remote_faults.sh. Nothing in it knows the link is remote:
  * that is the point. Prints what it observed, one fact a line.
  *
  *   remote_probe serve NAME        serves NAME for ever; for each client
@@ -25,9 +25,10 @@
  *                                  opens LINKS links to NAME, one after
  *                                  another, and sends N datagrams on
  *                                  each, their sizes cycling through
- *                                  SIZES (e.g. 8,64,4096): a header
- *                                  (link, sequence number, length) and bytes
- *                                  made from both, or MARK repeated.
+ *                                  SIZES (e.g. 12,64,4096: 12 bytes at
+ *                                  least): a header (link, sequence
+ *                                  number, length), then bytes made from
+ *                                  link and number, or MARK repeated.
  *                                  MODE echo: at most 8 unanswered a link
  *                                  (the server is `serve`); every echo is
  *                                  checked, in order, once. MODE pause:
@@ -183,8 +184,9 @@ static void put32(uint8_t *p, uint32_t v)
 }
 
 /* Datagram seq of link: its header (link, seq, length), then bytes made
- * from link and seq (or the mark), so that a datagram delivered twice, late or altered shows. The
- * sink checks with the same function, reading the link from the header. */
+ * from link and seq (or the mark), so that a datagram delivered twice,
+ * late or altered shows. The sink checks with the same function, reading
+ * the link from the header. */
 static void fill(uint8_t *buf, size_t len, uint32_t link, uint32_t seq)
 {
 	put32(buf, link);
