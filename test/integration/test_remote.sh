@@ -13,6 +13,7 @@
 # (docs/API.md, "Links across hosts").
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/twohosts.sh"
+. "$(dirname "$0")/../lib/remotehosts.sh"
 
 DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
 Q=$TOP/build/tools/quicpeer
@@ -29,80 +30,6 @@ fi
 need_net() {
 	[ "$NET_OK" = 1 ] || skip "needs root, quicpeer, remote_probe, ip netns"
 	stop_all
-}
-
-# conf DIR LINE... — DIR/fakeosd.conf, root's, 0644, as daemon.sh makes it.
-conf() {
-	local dir=$1
-	shift
-	rm -rf "$dir"
-	mkdir -p "$dir/services.d"
-	chmod 755 "$dir" "$dir/services.d"
-	printf '%s\n' "$@" >"$dir/fakeosd.conf"
-	chmod 644 "$dir/fakeosd.conf"
-}
-
-svc() { # DIR NAME LINE...
-	local f=$1/services.d/$2.conf
-	shift 2
-	printf '%s\n' "$@" >"$f"
-	chmod 644 "$f"
-}
-
-# start_daemon HOST NS — fakeosd in namespace NS with $WORK/HOST's
-# settings; its pid in $WORK/HOST.pid, its log $WORK/HOST.log.
-start_daemon() {
-	local h=$1 ns=$2 i
-	rm -f "$WORK/$h.sock"
-	ip netns exec "$ns" "$DAEMON" -v --config-dir "$WORK/$h" \
-		--socket "$WORK/$h.sock" -C "$WORK/$h.cache" \
-		>"$WORK/$h.log" 2>&1 &
-	echo $! >"$WORK/$h.pid"
-	for i in $(seq 1 100); do
-		[ -S "$WORK/$h.sock" ] && grep -q "listening on" "$WORK/$h.log" &&
-			return 0
-		sleep 0.05
-	done
-	fail "fakeosd of host $h did not start: $(cat "$WORK/$h.log")"
-}
-
-# hosts_up [HOSTS-FILE-FOR-A] — both daemons: b's key made beforehand,
-# a's by its daemon at first start; db exported from b, hidden not. With
-# ETCD set (a URL), both resolve through etcd there and a has no names
-# file; else a's names file places db and hidden on b.
-hosts_up() {
-	local ka kb res=()
-	[ -z "${ETCD:-}" ] || res=("resolver = etcd" "etcd = $ETCD")
-	conf "$WORK/a" "listen = $IPA:$PORT" "host-key = $WORK/a/host.key" \
-		"hosts = $WORK/a/hosts" "names = $WORK/a/names" "pool = 0" \
-		"${res[@]}"
-	conf "$WORK/b" "listen = $IPB:$PORT" "host-key = $WORK/b/host.key" \
-		"hosts = $WORK/b/hosts" "pool = 0" "${res[@]}"
-	kb=$("$Q" keygen "$WORK/b/host.key") || fail "keygen"
-	printf 'b %s:%s %s\n' "$IPB" "$PORT" "$kb" >"$WORK/a/hosts"
-	[ -n "${ETCD:-}" ] || printf 'db b\nhidden b\n' >"$WORK/a/names"
-	svc "$WORK/b" db "url = file://$PROBE" "args = serve db" \
-		"account = root" "publish = db" "export = yes"
-	svc "$WORK/b" hidden "url = file://$PROBE" "args = serve hidden" \
-		"account = root" "publish = hidden"
-	[ -z "${1:-}" ] || cp "$1" "$WORK/a/hosts"
-	start_daemon a "$NSA"
-	[ -f "$WORK/a/host.key" ] || fail "host a's daemon made no key"
-	assert_eq "$(stat -c '%a %u' "$WORK/a/host.key")" "600 0" "host.key"
-	ka=$("$Q" fingerprint "$WORK/a/host.key") || fail "fingerprint"
-	printf 'a %s:%s %s\nb %s:%s %s\n' "$IPA" "$PORT" "$ka" "$IPB" "$PORT" \
-		"$kb" >"$WORK/b/hosts"
-	start_daemon b "$NSB"
-	grep -q "svc db" "$WORK/b.log" 2>/dev/null || sleep 0.5
-}
-
-# fds HOST — the open descriptors of HOST's daemon.
-fds() { ls "/proc/$(cat "$WORK/$1.pid")/fd" | wc -l; }
-
-# a_run ARGS... — a program run through host a's daemon, bounded.
-a_run() {
-	FAKEOS_DAEMON_SOCKET=$WORK/a.sock run timeout 60 "$RUN" -n \
-		"file://$PROBE" "$@"
 }
 
 test_a_program_links_to_an_exported_name_on_another_host() {

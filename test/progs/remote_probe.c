@@ -1,5 +1,5 @@
 /* remote_probe — both ends of a link across hosts, for
- * test/integration/test_remote.sh. Nothing in it knows the link is remote:
+ * test/integration/test_remote.sh and test_remote_faults.sh. Nothing in it knows the link is remote:
  * that is the point. Prints what it observed, one fact a line.
  *
  *   remote_probe serve NAME        serves NAME for ever; for each client
@@ -14,8 +14,37 @@
  *   remote_probe echo-wait NAME    the same, then waits (60 s at most) for
  *                                  the link to end: "closed, status S
  *                                  after MS ms", timed from the line
- *                                  "waiting" */
+ *                                  "waiting"
+ *   remote_probe sink NAME         serves NAME for ever; checks that the
+ *                                  datagrams of each link are flood's, in
+ *                                  order, byte for byte, once; on flood's
+ *                                  "END" answers "got N bad B" and prints
+ *                                  it; prints "sink closed, status S, got
+ *                                  N bad B" for a link that ends first
+ *   remote_probe flood NAME LINKS N SIZES MODE [MARK]
+ *                                  opens LINKS links to NAME, one after
+ *                                  another, and sends N datagrams on
+ *                                  each, their sizes cycling through
+ *                                  SIZES (e.g. 12,64,4096: 12 bytes at
+ *                                  least): a header (link, sequence
+ *                                  number, length), then bytes made from
+ *                                  link and number, or MARK repeated.
+ *                                  MODE echo: at most 8 unanswered a link
+ *                                  (the server is `serve`); every echo is
+ *                                  checked, in order, once. MODE pause:
+ *                                  the same, with "paused" printed and 3 s
+ *                                  of silence at half way. MODE sink: all
+ *                                  sent, then "END" (the server is
+ *                                  `sink`), whose answer must be "got N
+ *                                  bad 0". Prints "done links=L
+ *                                  datagrams=D", or "link I: closed,
+ *                                  status S, echoed E of sent T" for a
+ *                                  link that ends first (exit 3). Prints
+ *                                  "progress" once 1000 came back. */
+#include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fakeos.h"
@@ -131,6 +160,260 @@ static int echo(const char *name, int wait_close)
 	return fail("the end of the link within 60 s", 0);
 }
 
+/* --- streams: flood and sink ---------------------------------------------- */
+
+#define FLOOD_LINKS 63 /* a program's link slots (PROTO_SLOTS - 1) */
+#define WINDOW 8 /* echoes a link may owe: the echo server never fills */
+#define HDR 12
+#define SINKS 64
+
+static const char *mark; /* flood's payload, or NULL for the pattern */
+
+static uint32_t get32(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	p[0] = (uint8_t)(v >> 24);
+	p[1] = (uint8_t)(v >> 16);
+	p[2] = (uint8_t)(v >> 8);
+	p[3] = (uint8_t)v;
+}
+
+/* Datagram seq of link: its header (link, seq, length), then bytes made
+ * from link and seq (or the mark), so that a datagram delivered twice,
+ * late or altered shows. The sink checks with the same function, reading
+ * the link from the header. */
+static void fill(uint8_t *buf, size_t len, uint32_t link, uint32_t seq)
+{
+	put32(buf, link);
+	put32(buf + 4, seq);
+	put32(buf + 8, (uint32_t)len);
+	size_t ml = mark ? strlen(mark) : 0;
+	for (size_t i = HDR; i < len; i++)
+		buf[i] = ml ? (uint8_t)mark[(i - HDR) % ml]
+			    : (uint8_t)(seq * 7 + link * 13 + i);
+}
+
+static size_t sizes[16], nsizes;
+
+static int parse_sizes(const char *s)
+{
+	char *end;
+	for (nsizes = 0; nsizes < 16 && *s; s = end + (*end == ',')) {
+		unsigned long v = strtoul(s, &end, 10);
+		if (end == s || v < HDR || v > 4096)
+			return -1;
+		sizes[nsizes++] = v;
+	}
+	return nsizes ? 0 : -1;
+}
+
+static size_t size_of(uint32_t seq) { return sizes[seq % nsizes]; }
+
+struct sink {
+	fk_handle h; /* 0: a free entry */
+	uint32_t got, bad;
+};
+
+static int sink(const char *name)
+{
+	static struct sink t[SINKS];
+	static uint8_t want[4096];
+	fk_handle s = fk_serve(name);
+	if (s <= 0)
+		return fail("fk_serve", s);
+	for (;;) {
+		struct fk_event ev;
+		if (fk_wait(&ev, 1, -1) != 1)
+			continue;
+		struct sink *k = NULL;
+		for (int i = 0; i < SINKS; i++)
+			if (t[i].h == (ev.type == FK_EV_INCOMING ? 0 : ev.handle)) {
+				k = &t[i];
+				break;
+			}
+		if (ev.type == FK_EV_CLOSED && ev.handle == s)
+			return fail("the name was refused", ev.status);
+		if (ev.type == FK_EV_INCOMING) {
+			printf("incoming\n");
+			if (!k)
+				return fail("a free sink entry", 0);
+			*k = (struct sink){ .h = ev.handle };
+		} else if (k && ev.type == FK_EV_CLOSED) {
+			printf("sink closed, status %d, got %u bad %u\n",
+			       ev.status, k->got, k->bad);
+			k->h = 0;
+		} else if (k && ev.type == FK_EV_DATA) {
+			const uint8_t *d = ev.data;
+			if (ev.len == 3 && !memcmp(d, "END", 3)) {
+				char a[64];
+				int n = snprintf(a, sizeof(a), "got %u bad %u",
+						 k->got, k->bad);
+				printf("sink %s\n", a);
+				int r = fk_send(ev.handle, a, (size_t)n);
+				if (r < 0)
+					printf("answer failed: %d\n", r);
+			} else if (ev.len < HDR || get32(d + 4) != k->got ||
+				   ev.len != get32(d + 8) ||
+				   (fill(want, ev.len, get32(d), k->got),
+				    memcmp(want, d, ev.len) != 0)) {
+				if (k->bad++ == 0)
+					printf("sink: datagram %u wrong (len "
+					       "%u, says %u)\n",
+					       k->got, ev.len,
+					       ev.len >= HDR ? get32(d + 4) : 0);
+				k->got++;
+			} else {
+				k->got++;
+			}
+		}
+		fflush(stdout);
+		fk_release(&ev);
+	}
+}
+
+struct flow {
+	fk_handle h;
+	uint32_t sent, got; /* got: echoes, or 1 once the sink answered */
+	bool full, ended, end_sent;
+};
+
+/* One datagram's echo, checked: 0, or a failure printed. */
+static int check_echo(struct flow *f, uint32_t i, const struct fk_event *ev)
+{
+	static uint8_t want[4096];
+	if (f->got >= f->sent) {
+		printf("extra datagram on link %u after %u\n", i, f->got);
+		return 1;
+	}
+	size_t len = size_of(f->got);
+	fill(want, len, i, f->got);
+	if (ev->len != len || memcmp(ev->data, want, len) != 0) {
+		printf("mismatch on link %u at datagram %u (len %u)\n", i,
+		       f->got, ev->len);
+		return 1;
+	}
+	f->got++;
+	return 0;
+}
+
+static int flood(const char *name, uint32_t nl, uint32_t n, const char *mode)
+{
+	static struct flow fl[FLOOD_LINKS];
+	bool echo = strcmp(mode, "sink") != 0, pause = !strcmp(mode, "pause");
+	struct fk_event ev;
+	for (uint32_t i = 0; i < nl; i++) {
+		fl[i].h = fk_link(name);
+		if (fl[i].h <= 0)
+			return fail("fk_link", fl[i].h);
+		if (!next(fl[i].h, &ev))
+			return fail("an answer to fk_link within 30 s", 0);
+		if (ev.type != FK_EV_OPEN) {
+			printf("link %s: closed, status %d\n", name, ev.status);
+			return 3;
+		}
+	}
+	static uint8_t buf[4096];
+	uint64_t end = fk_now() + 300 * SEC_NS;
+	uint32_t done = 0, total = 0;
+	bool progress = false, paused = !pause;
+	while (done < nl) {
+		if (fk_now() > end)
+			return fail("the flood's end within 300 s", done);
+		if (!paused && total >= nl * (n / 2)) {
+			printf("paused\n");
+			fflush(stdout);
+			uint64_t until = fk_now() + 3 * SEC_NS;
+			while (fk_now() < until)
+				if (fk_wait(&ev, 1, (int64_t)(until - fk_now())) == 1) {
+					printf("event %u during the pause\n",
+					       ev.type);
+					return 1;
+				}
+			paused = true;
+		}
+		uint32_t cap = paused ? n : n / 2;
+		for (uint32_t i = 0; i < nl; i++) {
+			struct flow *f = &fl[i];
+			while (!f->full && !f->ended && f->sent < cap &&
+			       (!echo || f->sent - f->got < WINDOW)) {
+				size_t len = size_of(f->sent);
+				fill(buf, len, i, f->sent);
+				int r = fk_send(f->h, buf, len);
+				if (r == -EAGAIN) {
+					f->full = true;
+					break;
+				}
+				if (r < 0)
+					return fail("fk_send", r);
+				f->sent++;
+			}
+			if (!echo && f->sent == n && !f->end_sent && !f->full) {
+				int r = fk_send(f->h, "END", 3);
+				if (r == -EAGAIN)
+					f->full = true;
+				else if (r < 0)
+					return fail("fk_send END", r);
+				else
+					f->end_sent = true;
+			}
+		}
+		struct fk_event evs[16];
+		int k = fk_wait(evs, 16, SEC_NS);
+		for (int j = 0; j < k; j++) {
+			struct fk_event *e = &evs[j];
+			uint32_t i = 0;
+			while (i < nl && fl[i].h != e->handle)
+				i++;
+			if (e->type == FK_EV_ROOM) {
+				for (uint32_t x = 0; x < nl; x++)
+					if (e->handle == 0 || x == i)
+						fl[x].full = false;
+			} else if (i == nl) {
+				/* not ours */
+			} else if (e->type == FK_EV_CLOSED) {
+				printf("link %u: closed, status %d, echoed %u "
+				       "of sent %u\n",
+				       i, e->status, fl[i].got, fl[i].sent);
+				return 3;
+			} else if (e->type == FK_EV_DATA && echo) {
+				if (check_echo(&fl[i], i, e))
+					return 1;
+				total++;
+				if (fl[i].got == n)
+					done++;
+			} else if (e->type == FK_EV_DATA) {
+				char want[64];
+				int wl = snprintf(want, sizeof(want),
+						  "got %u bad 0", n);
+				if (e->len != (uint32_t)wl ||
+				    memcmp(e->data, want, (size_t)wl) != 0) {
+					printf("link %u: the sink answered "
+					       "'%.*s', not '%s'\n",
+					       i, (int)e->len,
+					       (const char *)e->data, want);
+					return 1;
+				}
+				fl[i].got = n;
+				total += n;
+				done++;
+			}
+			if (!progress && total >= 1000) {
+				progress = true;
+				printf("progress\n");
+				fflush(stdout);
+			}
+			fk_release(e);
+		}
+	}
+	printf("done links=%u datagrams=%u\n", nl, nl * n);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if (fk_init() < 0)
@@ -141,5 +424,15 @@ int main(int argc, char **argv)
 		return echo(argv[2], 0);
 	if (argc > 2 && !strcmp(argv[1], "echo-wait"))
 		return echo(argv[2], 1);
-	return fail("usage: remote_probe serve|echo|echo-wait NAME", 0);
+	if (argc > 2 && !strcmp(argv[1], "sink"))
+		return sink(argv[2]);
+	if (argc > 6 && !strcmp(argv[1], "flood")) {
+		uint32_t nl = (uint32_t)atoi(argv[3]);
+		mark = argc > 7 ? argv[7] : NULL;
+		if (nl < 1 || nl > FLOOD_LINKS || parse_sizes(argv[5]) < 0)
+			return fail("flood's LINKS (1..63) or SIZES", 0);
+		return flood(argv[2], nl, (uint32_t)atoi(argv[4]), argv[6]);
+	}
+	return fail("usage: remote_probe serve|echo|echo-wait|sink|flood ...",
+		    0);
 }

@@ -9,7 +9,14 @@
  *   lossproxy LISTEN TARGET LOSS% DUP% REORDER% SEED
  *
  * On SIGTERM it prints "lossproxy: passed P dropped D duplicated U
- * reordered R" on stderr and exits 0. */
+ * reordered R" on stderr and exits 0.
+ *
+ * On SIGUSR1 it replays, to TARGET from its own socket as if the client
+ * sent them again, two packets it relayed that way: the client's first
+ * QUIC Initial, and the latest 1-RTT (short header) packet of at least
+ * 1000 bytes, one that carries a link's data; then prints "lossproxy:
+ * replayed the first Initial (N bytes) and a 1-RTT packet (M bytes)", for
+ * test_remote_faults.sh. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
@@ -24,7 +31,7 @@
 
 #define HOLD_MS 5
 
-static volatile sig_atomic_t stop;
+static volatile sig_atomic_t stop, replay;
 static unsigned long passed, dropped, duplicated, reordered;
 static unsigned long long rng;
 
@@ -32,6 +39,29 @@ static void on_term(int sig)
 {
 	(void)sig;
 	stop = 1;
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+	replay = 1;
+}
+
+/* What SIGUSR1 replays, kept as the client's packets go by. */
+static unsigned char first_initial[65536], latest_data[65536];
+static size_t first_initial_len, latest_data_len;
+
+static void keep(const unsigned char *p, size_t n)
+{
+	/* QUIC v1: a long header with type Initial is 0b1100xxxx; a short
+	 * header's first bit is 0. */
+	if (!first_initial_len && n >= 1200 && (p[0] & 0xf0) == 0xc0) {
+		memcpy(first_initial, p, n);
+		first_initial_len = n;
+	} else if (n >= 1000 && !(p[0] & 0x80)) {
+		memcpy(latest_data, p, n);
+		latest_data_len = n;
+	}
 }
 
 static unsigned pct(void)
@@ -135,6 +165,8 @@ int main(int argc, char **argv)
 	struct sigaction sa = {.sa_handler = on_term};
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	struct sigaction su = {.sa_handler = on_usr1};
+	sigaction(SIGUSR1, &su, NULL);
 	static struct way up, down; /* up: client to target */
 	up.in = front;
 	up.out = back;
@@ -147,6 +179,17 @@ int main(int argc, char **argv)
 		struct pollfd p[2] = {{front, POLLIN, 0}, {back, POLLIN, 0}};
 		int r = poll(p, 2, 1);
 		long now = now_ms();
+		if (replay) {
+			replay = 0;
+			if (first_initial_len)
+				emit(&up, first_initial, first_initial_len);
+			if (latest_data_len)
+				emit(&up, latest_data, latest_data_len);
+			fprintf(stderr,
+				"lossproxy: replayed the first Initial (%zu "
+				"bytes) and a 1-RTT packet (%zu bytes)\n",
+				first_initial_len, latest_data_len);
+		}
 		if (up.held_len && now - up.held_since >= HOLD_MS)
 			release(&up);
 		if (down.held_len && now - down.held_since >= HOLD_MS)
@@ -166,6 +209,7 @@ int main(int argc, char **argv)
 			if (i == 0) { /* answers go back to the latest client */
 				down.to = from;
 				down.have_to = 1;
+				keep(buf, (size_t)n);
 			}
 			relay(w, buf, (size_t)n, loss, dup, reorder);
 		}

@@ -1,0 +1,91 @@
+# remotehosts.sh — two hosts of twohosts.sh, each running its own fakeosd
+# with its own settings, socket and host key (sourced after twohosts.sh).
+# The test names DAEMON, Q (quicpeer, for keys), PROBE
+# (test/progs/remote_probe), PORT and the twohosts.sh variables. Host b
+# serves "db" (remote_probe serve, exported) and "hidden" (not), and each
+# name of $B_SINKS with remote_probe sink (exported); host a's names file
+# places them all on b. $B_DIAL (default $IPB:$PORT) is where a's hosts
+# file says b is: a relay's address, for a test that puts one between.
+# test_remote.sh and test_remote_faults.sh use it.
+
+# conf DIR LINE... — DIR/fakeosd.conf, root's, 0644, as daemon.sh makes it.
+conf() {
+	local dir=$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir/services.d"
+	chmod 755 "$dir" "$dir/services.d"
+	printf '%s\n' "$@" >"$dir/fakeosd.conf"
+	chmod 644 "$dir/fakeosd.conf"
+}
+
+svc() { # DIR NAME LINE...
+	local f=$1/services.d/$2.conf
+	shift 2
+	printf '%s\n' "$@" >"$f"
+	chmod 644 "$f"
+}
+
+# start_daemon HOST NS — fakeosd in namespace NS with $WORK/HOST's
+# settings; its pid in $WORK/HOST.pid, its log $WORK/HOST.log.
+start_daemon() {
+	local h=$1 ns=$2 i
+	rm -f "$WORK/$h.sock"
+	ip netns exec "$ns" "$DAEMON" -v --config-dir "$WORK/$h" \
+		--socket "$WORK/$h.sock" -C "$WORK/$h.cache" \
+		>"$WORK/$h.log" 2>&1 &
+	echo $! >"$WORK/$h.pid"
+	for i in $(seq 1 100); do
+		[ -S "$WORK/$h.sock" ] && grep -q "listening on" "$WORK/$h.log" &&
+			return 0
+		sleep 0.05
+	done
+	fail "fakeosd of host $h did not start: $(cat "$WORK/$h.log")"
+}
+
+# hosts_up [HOSTS-FILE-FOR-A] — both daemons: b's key made beforehand,
+# a's by its daemon at first start; db exported from b, hidden not. With
+# ETCD set (a URL), both resolve through etcd there and a has no names
+# file; else a's names file places db and hidden on b.
+hosts_up() {
+	local ka kb res=()
+	[ -z "${ETCD:-}" ] || res=("resolver = etcd" "etcd = $ETCD")
+	conf "$WORK/a" "listen = $IPA:$PORT" "host-key = $WORK/a/host.key" \
+		"hosts = $WORK/a/hosts" "names = $WORK/a/names" "pool = 0" \
+		"${res[@]}"
+	conf "$WORK/b" "listen = $IPB:$PORT" "host-key = $WORK/b/host.key" \
+		"hosts = $WORK/b/hosts" "pool = 0" "${res[@]}"
+	kb=$("$Q" keygen "$WORK/b/host.key") || fail "keygen"
+	printf 'b %s %s\n' "${B_DIAL:-$IPB:$PORT}" "$kb" >"$WORK/a/hosts"
+	[ -n "${ETCD:-}" ] || printf '%s b\n' db hidden ${B_SINKS:-} \
+		>"$WORK/a/names"
+	svc "$WORK/b" db "url = file://$PROBE" "args = serve db" \
+		"account = root" "publish = db" "export = yes"
+	svc "$WORK/b" hidden "url = file://$PROBE" "args = serve hidden" \
+		"account = root" "publish = hidden"
+	local n
+	for n in ${B_SINKS:-}; do
+		svc "$WORK/b" "$n" "url = file://$PROBE" "args = sink $n" \
+			"account = root" "publish = $n" "export = yes"
+	done
+	[ -z "${1:-}" ] || cp "$1" "$WORK/a/hosts"
+	start_daemon a "$NSA"
+	[ -f "$WORK/a/host.key" ] || fail "host a's daemon made no key"
+	assert_eq "$(stat -c '%a %u' "$WORK/a/host.key")" "600 0" "host.key"
+	ka=$("$Q" fingerprint "$WORK/a/host.key") || fail "fingerprint"
+	printf 'a %s:%s %s\nb %s:%s %s\n' "$IPA" "$PORT" "$ka" "$IPB" "$PORT" \
+		"$kb" >"$WORK/b/hosts"
+	start_daemon b "$NSB"
+	grep -q "svc db" "$WORK/b.log" 2>/dev/null || sleep 0.5
+}
+
+# fds HOST — the open descriptors of HOST's daemon.
+fds() { ls "/proc/$(cat "$WORK/$1.pid")/fd" | wc -l; }
+
+# a_run ARGS... — a program run through host a's daemon, bounded by
+# $A_TIMEOUT seconds (60).
+a_run() {
+	FAKEOS_DAEMON_SOCKET=$WORK/a.sock run timeout "${A_TIMEOUT:-60}" \
+		"$RUN" -n "file://$PROBE" "$@"
+}
+
