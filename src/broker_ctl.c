@@ -52,7 +52,7 @@ void slot_close(struct prog *p, int s)
 			log_debug("%s: %s", p->url, e.msg);
 	}
 	sl->used = false;
-	sl->peer = sl->party = 0;
+	sl->peer = sl->party = sl->remote = 0;
 	p->nlinks--;
 }
 
@@ -276,8 +276,9 @@ static void link_make(struct prog *client, int32_t handle,
 	/* A link to itself holds two of the program's slots, both its own
 	 * party's: 8 such links are the 16 of the per-party quota. */
 	client->slots[cs] = (struct slot){ true, server->id,
-					   client == server ? party : 0, "" };
-	server->slots[ss] = (struct slot){ true, client->id, party, "" };
+					   client == server ? party : 0, "",
+					   0 };
+	server->slots[ss] = (struct slot){ true, client->id, party, "", 0 };
 	snprintf(client->slots[cs].name, sizeof(client->slots[cs].name), "%s",
 		 name);
 	snprintf(server->slots[ss].name, sizeof(server->slots[ss].name), "%s",
@@ -335,7 +336,7 @@ int link_to_broker(struct prog *p, const char *name, int fds[2])
 	close(up[1]);
 	fds[0] = up[0];
 	fds[1] = down[1];
-	p->slots[s] = (struct slot){ true, 0, 0, "" };
+	p->slots[s] = (struct slot){ true, 0, 0, "", 0 };
 	snprintf(p->slots[s].name, sizeof(p->slots[s].name), "%s", name);
 	p->nlinks++;
 	return s;

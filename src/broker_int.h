@@ -53,6 +53,9 @@ struct slot {
 	uint64_t party; /* ... and the party it links for (link_party) */
 	char name[PROTO_NAME_SIZE]; /* the service it was made to: a crash
 				       report names it */
+	uint64_t remote; /* a link to another host: remote.c's number for
+			    it, so a LINK_ENDED never reaches the slot's
+			    next link; 0: a local link */
 };
 
 /* A token bucket: `rate` a second, up to `burst` saved. */
@@ -295,6 +298,9 @@ void send_opened_who(struct prog *p, enum proto_type type, int32_t handle,
 		     uint64_t peer_id, uint32_t party_links);
 void send_exited(struct prog *p, int32_t handle, int status,
 		 const char *reason);
+/* Version 6: why the link to another host in slot s ended (remote.c),
+ * sent before its pipe is closed; nothing to an older program. */
+void send_link_ended(struct prog *p, uint32_t slot, int status);
 
 /* broker_crash.c */
 void broker_crash_on_sigchld(struct broker *b);
