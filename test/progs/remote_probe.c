@@ -14,9 +14,27 @@
  *   remote_probe echo-wait NAME    the same, then waits (60 s at most) for
  *                                  the link to end: "closed, status S
  *                                  after MS ms", timed from the line
- *                                  "waiting" */
+ *                                  "waiting"
+ *   remote_probe hold NAME N keep|close MS
+ *                                  links to NAME and asks its server
+ *                                  for N datagrams of 4096 bytes, each
+ *                                  numbered, after which the server
+ *                                  keeps the link open or closes it;
+ *                                  prints "first" at the first of them,
+ *                                  then reads nothing for MS ms (what
+ *                                  comes meanwhile waits in the pipe
+ *                                  and the daemon), then reads every
+ *                                  datagram in order until the link
+ *                                  ends (60 s at most): "closed, status
+ *                                  S after T ms, K of N datagrams
+ *                                  before", timed from "first"
+ * A server asked "burst N keep|close" on a link sends those N datagrams
+ * (not an echo). */
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "fakeos.h"
 
@@ -32,6 +50,28 @@ static void hex(const uint8_t *p, size_t n, char *out)
 {
 	for (size_t i = 0; i < n; i++)
 		sprintf(out + 2 * i, "%02x", p[i]);
+}
+
+/* The server's side of hold: n numbered datagrams of a page on link,
+ * then it closes the link if asked to. */
+static void burst(fk_handle link, const char *req, size_t len)
+{
+	char text[64];
+	static unsigned char page[4096];
+	memcpy(text, req, len < sizeof(text) ? len : sizeof(text) - 1);
+	text[len < sizeof(text) ? len : sizeof(text) - 1] = 0;
+	unsigned n = (unsigned)strtoul(text + 6, NULL, 10);
+	for (uint32_t i = 0; i < n; i++) {
+		memset(page, (int)(i & 0xff), sizeof(page));
+		memcpy(page, &i, sizeof(i));
+		int r = fk_send(link, page, sizeof(page));
+		if (r < 0)
+			printf("burst send %u failed: %d\n", i, r);
+	}
+	printf("sent %u datagrams\n", n);
+	fflush(stdout);
+	if (strstr(text, "close"))
+		fk_close(link);
 }
 
 static int serve(const char *name)
@@ -55,6 +95,9 @@ static int serve(const char *name)
 			       (unsigned)who.uid, who.host[0] ? who.host : "-",
 			       who.url, sha);
 			fflush(stdout);
+		} else if (ev.type == FK_EV_DATA && ev.len > 6 &&
+			   !memcmp(ev.data, "burst ", 6)) {
+			burst(ev.handle, ev.data, ev.len);
 		} else if (ev.type == FK_EV_DATA) {
 			/* Echo; a full link drops nothing: the test's client
 			 * waits for each echo before the next. */
@@ -131,6 +174,59 @@ static int echo(const char *name, int wait_close)
 	return fail("the end of the link within 60 s", 0);
 }
 
+static int hold(const char *name, unsigned n, const char *mode,
+		unsigned ms)
+{
+	struct fk_event ev;
+	fk_handle l = fk_link(name);
+	if (l <= 0)
+		return fail("fk_link", l);
+	if (!next(l, &ev) || ev.type != FK_EV_OPEN)
+		return fail("the link open within 30 s", ev.status);
+	char req[64];
+	int len = snprintf(req, sizeof(req), "burst %u %s", n, mode);
+	int r = fk_send(l, req, (size_t)len);
+	if (r < 0)
+		return fail("fk_send", r);
+	if (!next(l, &ev) || ev.type != FK_EV_DATA || ev.len != 4096)
+		return fail("the first datagram", ev.type);
+	uint32_t k = 0, got;
+	memcpy(&got, ev.data, sizeof(got));
+	if (got != k++)
+		return fail("datagram 0 first", got);
+	fk_release(&ev);
+	printf("first\n");
+	fflush(stdout);
+	uint64_t t0 = fk_now();
+	struct timespec pause = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	nanosleep(&pause, NULL);
+	uint64_t end = t0 + 60 * SEC_NS;
+	while (fk_now() < end) {
+		if (fk_wait(&ev, 1, (int64_t)(end - fk_now())) != 1)
+			continue;
+		if (ev.handle != l) {
+			fk_release(&ev);
+			continue;
+		}
+		if (ev.type == FK_EV_CLOSED) {
+			printf("closed, status %d after %llu ms, %u of %u "
+			       "datagrams before\n",
+			       ev.status,
+			       (unsigned long long)((fk_now() - t0) / 1000000),
+			       k, n);
+			return 0;
+		}
+		if (ev.type != FK_EV_DATA || ev.len != 4096)
+			return fail("a datagram of 4096 bytes", ev.type);
+		memcpy(&got, ev.data, sizeof(got));
+		if (got != k)
+			return fail("the datagrams in order: expected", k);
+		k++;
+		fk_release(&ev);
+	}
+	return fail("the end of the link within 60 s", (long)k);
+}
+
 int main(int argc, char **argv)
 {
 	if (fk_init() < 0)
@@ -141,5 +237,9 @@ int main(int argc, char **argv)
 		return echo(argv[2], 0);
 	if (argc > 2 && !strcmp(argv[1], "echo-wait"))
 		return echo(argv[2], 1);
-	return fail("usage: remote_probe serve|echo|echo-wait NAME", 0);
+	if (argc > 5 && !strcmp(argv[1], "hold"))
+		return hold(argv[2], (unsigned)atoi(argv[3]), argv[4],
+			    (unsigned)atoi(argv[5]));
+	return fail("usage: remote_probe serve|echo|echo-wait NAME | "
+		    "hold NAME N keep|close MS", 0);
 }

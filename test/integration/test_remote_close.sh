@@ -1,0 +1,103 @@
+#!/bin/bash
+# test_remote_close.sh — how an open link across hosts ends, as the
+# program sees it (issue 18 §1: "FK_EV_CLOSED when the link ends, with
+# errors that tell the cases apart"). Two hosts as in test_remote.sh
+# (test/lib/twohosts.sh); a program run through host a's daemon holds a
+# link to b's db, asks it for 24 datagrams of a page, and reads nothing
+# for 2 s after the first (remote_probe hold), so what came waits in its
+# pipe and in a's daemon while the link ends. Then b's program closes the
+# link, or b's daemon is killed, killed and restarted, or stopped. The
+# program must read all 24, in order, and then FK_EV_CLOSED with the
+# status that says which (protocol 6's LINK_ENDED, docs/PROTOCOL.md 6.6).
+# Bounds: the idle timeout is 10 s (ngtcp2 makes it some 3 s more), so a
+# silent host's links end within 15 s of the kill; the other ends take
+# well under the idle timeout (5 s, of which 2 s are the program's
+# pause). Every wait is bounded.
+. "$(dirname "$0")/../lib/testlib.sh"
+. "$(dirname "$0")/../lib/twohosts.sh"
+
+DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
+Q=$TOP/build/tools/quicpeer
+PROBE=$TOP/build/progs/remote_probe
+ID=$$
+NSA=fkca$ID NSB=fkcb$ID VA=fkcva$ID VB=fkcvb$ID
+IPA=10.215.0.1 IPB=10.215.0.2 PORT=4433
+N=24
+
+NET_OK=0
+if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && net_up; then
+	NET_OK=1
+fi
+
+need_net() {
+	[ "$NET_OK" = 1 ] || skip "needs root, quicpeer, remote_probe, ip netns"
+	stop_all
+}
+
+# hold_bg MODE — the program on a holds its link to db in the background
+# (output in $WORK/c.out, pid in $HOLD); returns once it has the first
+# datagram, so the test's next step happens while the link is open.
+hold_bg() {
+	FAKEOS_DAEMON_SOCKET=$WORK/a.sock timeout 60 "$RUN" -n \
+		"file://$PROBE" hold db "$N" "$1" 2000 >"$WORK/c.out" 2>&1 &
+	HOLD=$!
+	wait_for_text "$WORK/c.out" first ||
+		fail "no first datagram: $(cat "$WORK/c.out")"
+}
+
+# ended STATUS MAX-MS — the program's link ended with STATUS after all N
+# datagrams, within MAX-MS of its first datagram.
+ended() {
+	wait "$HOLD" 2>/dev/null
+	OUT=$(cat "$WORK/c.out")
+	assert_contains "$OUT" "closed, status $1 after"
+	assert_contains "$OUT" "$N of $N datagrams before"
+	local ms
+	ms=$(sed -n 's/.*after \([0-9]*\) ms.*/\1/p' <<<"$OUT")
+	echo "    status $1 seen $ms ms after the first datagram"
+	[ -n "$ms" ] && [ "$ms" -le "$2" ] ||
+		fail "the link ended after ${ms:-?} ms, over $2"
+}
+
+test_a_peer_that_closes_ends_the_link_with_0_after_its_datagrams() {
+	need_net
+	hosts_up
+	hold_bg close
+	ended 0 5000
+	wait_for_text "$WORK/b.log" "sent $N datagrams" ||
+		fail "b's program did not send: $(cat "$WORK/b.log")"
+}
+
+test_a_host_gone_silent_ends_the_link_with_etimedout() {
+	need_net
+	hosts_up
+	hold_bg keep
+	kill -9 "$(cat "$WORK/b.pid")"
+	ended -110 15000
+	assert_contains "$(cat "$WORK/a.log")" "link db with host b ended: Connection timed out"
+}
+
+# A restart is told from the new run's first connection (its instance
+# nonce), long before the idle timeout: here b's new run links to a's
+# ping, which makes that connection.
+test_a_restarted_host_ends_the_link_with_estale() {
+	need_net
+	A_EXPORTS=1 hosts_up
+	hold_bg keep
+	kill -9 "$(cat "$WORK/b.pid")"
+	start_daemon b "$NSB"
+	b_run echo ping
+	assert_contains "$OUT" "link ping: open, served by uid=0 host=a"
+	ended -116 5000
+	assert_contains "$(cat "$WORK/a.log")" "restarted"
+}
+
+test_a_stopped_daemon_ends_the_link_with_econnreset() {
+	need_net
+	hosts_up
+	hold_bg keep
+	kill -TERM "$(cat "$WORK/b.pid")"
+	ended -104 5000
+}
+
+run_tests
