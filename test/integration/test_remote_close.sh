@@ -15,6 +15,7 @@
 # pause). Every wait is bounded.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/twohosts.sh"
+. "$(dirname "$0")/../lib/oldtree.sh"
 
 DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
 Q=$TOP/build/tools/quicpeer
@@ -23,6 +24,10 @@ ID=$$
 NSA=fkca$ID NSB=fkcb$ID VA=fkcva$ID VB=fkcvb$ID
 IPA=10.215.0.1 IPB=10.215.0.2 PORT=4433
 N=24
+# The last commit whose libfakeos spoke protocol 5 (a hash: see
+# test_compat.sh), and where its remote_probe is built.
+V5_COMMIT=5cf1124d2290036c03ae2cc64be4f0f7ba64d7e5
+V5=$WORK/v5
 
 NET_OK=0
 if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && net_up; then
@@ -49,7 +54,8 @@ hold_bg() {
 # datagrams, within MAX-MS of its first datagram.
 ended() {
 	wait "$HOLD" 2>/dev/null
-	OUT=$(cat "$WORK/c.out")
+	CODE=$? OUT=$(cat "$WORK/c.out") ERR=""
+	expect_code 0
 	assert_contains "$OUT" "closed, status $1 after"
 	assert_contains "$OUT" "$N of $N datagrams before"
 	local ms
@@ -98,6 +104,28 @@ test_a_stopped_daemon_ends_the_link_with_econnreset() {
 	hold_bg keep
 	kill -TERM "$(cat "$WORK/b.pid")"
 	ended -104 5000
+}
+
+# A program built against protocol 5 knows no LINK_ENDED: the broker
+# sends it none (an unknown message would end it, "libfakeos: bad message
+# from the broker"), and its link ends as it always did, by end of file,
+# with 0.
+test_a_protocol_5_program_sees_its_link_end_as_before() {
+	need_net
+	build_old 5 "$V5_COMMIT" "$V5" build/progs/remote_probe
+	hosts_up
+	FAKEOS_DAEMON_SOCKET=$WORK/a.sock timeout 60 "$RUN" -n \
+		"file://$V5/build/progs/remote_probe" echo-wait db \
+		>"$WORK/c.out" 2>&1 &
+	HOLD=$!
+	wait_for_text "$WORK/c.out" waiting ||
+		fail "no echo: $(cat "$WORK/c.out")"
+	kill -TERM "$(cat "$WORK/b.pid")"
+	wait "$HOLD" 2>/dev/null
+	CODE=$? OUT=$(cat "$WORK/c.out") ERR=""
+	expect_code 0
+	assert_contains "$OUT" "closed, status 0 after"
+	assert_not_contains "$OUT" "libfakeos"
 }
 
 run_tests
