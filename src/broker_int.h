@@ -262,7 +262,9 @@ void broker_ep_del(struct broker *b, int fd);
 void watch_init(struct watch *w, enum watch_kind kind, void *ptr);
 
 /* broker_ctl.c */
-int link_to_broker(struct prog *p, const char *name, int fds[2]);
+int link_to_broker(struct prog *p, const char *name, uint64_t party,
+		   int fds[2]);
+unsigned party_links(const struct prog *server, uint64_t party);
 
 /* broker_prog.c */
 struct prog *prog_new(struct tree *t, struct prog *parent, int32_t handle,

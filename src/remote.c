@@ -17,6 +17,7 @@
 
 #include "broker.h"
 #include "broker_int.h"
+#include "hash.h"
 #include "hostkey.h"
 #include "log.h"
 #include "quic.h"
@@ -348,6 +349,24 @@ static void answer(struct rlink *l, int status, const struct prog *server)
 		rl_kill(l);
 }
 
+/* The party that a remote caller links for, as a server's slots count it
+ * (links_per_peer): one account of one host, whatever program of it
+ * calls, as a local program and its spawns are one party. Derived, not
+ * kept: a hash of the pinned host name and the uid, with the top bit set
+ * so that it is never a local program's id (those count up from 1). */
+static uint64_t remote_party(const char *host, uint32_t uid)
+{
+	struct hash_ctx h;
+	uint8_t d[HASH_SIZE];
+	uint64_t party;
+	hash_init(&h);
+	hash_update(&h, host, strlen(host) + 1);
+	hash_update(&h, &uid, sizeof(uid));
+	hash_final(&h, d);
+	memcpy(&party, d, sizeof(party));
+	return party | 1ULL << 63;
+}
+
 /* The server's side: a caller's hello. The name is looked up among the
  * names this host exports, and nowhere else: an unexported name is
  * refused exactly as one nobody serves. Who calls is the hello's uid,
@@ -383,7 +402,8 @@ static void on_hello(struct rlink *l, const void *buf, size_t len)
 	}
 	struct prog *server = prog_of(svc->owner);
 	int fds[2];
-	int s = link_to_broker(server, m.name, fds);
+	uint64_t party = remote_party(l->host, m.uid);
+	int s = link_to_broker(server, m.name, party, fds);
 	if (s < 0) {
 		answer(l, s, NULL);
 		return;
@@ -398,10 +418,8 @@ static void on_hello(struct rlink *l, const void *buf, size_t len)
 	rl_start(l, server, s, fds);
 	log_debug("link %u@%s (%s) -> %s (%s): slot %d", (unsigned)m.uid,
 		  l->host, m.url, server->url, m.name, s);
-	/* A remote caller is a party of its own link: the per-party count
-	 * (and quota) of local clients is not kept across hosts. */
 	send_opened_who(server, PROTO_INCOMING, svc->handle, (uint32_t)s,
-			&who, 0, 1);
+			&who, 0, party_links(server, party));
 }
 
 /* The caller's side: the server host's answer. */
@@ -419,7 +437,7 @@ static void on_answer(struct rlink *l, const void *buf, size_t len)
 		return;
 	}
 	int fds[2];
-	int s = status < 0 ? status : link_to_broker(p, l->name, fds);
+	int s = status < 0 ? status : link_to_broker(p, l->name, 0, fds);
 	if (s < 0) {
 		if (s != -ECONNREFUSED)
 			log_info("%s: link to %s on host %s: %s", p->url,

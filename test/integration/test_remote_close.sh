@@ -55,6 +55,7 @@ hold_bg() {
 ended() {
 	wait "$HOLD" 2>/dev/null
 	CODE=$? OUT=$(cat "$WORK/c.out") ERR=""
+	[ "$CODE" = 0 ] || cp -r "$WORK" "/tmp/cs-fail-$$-$RANDOM"
 	expect_code 0
 	assert_contains "$OUT" "closed, status $1 after"
 	assert_contains "$OUT" "$N of $N datagrams before"
@@ -91,6 +92,7 @@ test_a_restarted_host_ends_the_link_with_estale() {
 	A_EXPORTS=1 hosts_up
 	hold_bg keep
 	kill -9 "$(cat "$WORK/b.pid")"
+	cp "$WORK/b.log" "$WORK/b-first.log"
 	start_daemon b "$NSB"
 	b_run echo ping
 	assert_contains "$OUT" "link ping: open, served by uid=0 host=a"

@@ -28,8 +28,13 @@
  *                                  ends (60 s at most): "closed, status
  *                                  S after T ms, K of N datagrams
  *                                  before", timed from "first"
+ *   remote_probe many NAME K       opens K links to NAME at once and
+ *                                  waits for every answer: "opened O of
+ *                                  K, refused R, status S" (S: the
+ *                                  first refusal's, or 0), and exits
  * A server asked "burst N keep|close" on a link sends those N datagrams
- * (not an echo). */
+ * (not an echo); its "incoming" line ends with "links=L", the links the
+ * client's party holds to it (FK_EV_INCOMING's status). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,9 +96,10 @@ static int serve(const char *name)
 			if (fk_peer(ev.handle, &who) < 0)
 				return fail("fk_peer", 0);
 			hex(who.sha256, 32, sha);
-			printf("incoming uid=%u host=%s url=%s sha256=%s\n",
+			printf("incoming uid=%u host=%s url=%s sha256=%s "
+			       "links=%d\n",
 			       (unsigned)who.uid, who.host[0] ? who.host : "-",
-			       who.url, sha);
+			       who.url, sha, ev.status);
 			fflush(stdout);
 		} else if (ev.type == FK_EV_DATA && ev.len > 6 &&
 			   !memcmp(ev.data, "burst ", 6)) {
@@ -227,6 +233,34 @@ static int hold(const char *name, unsigned n, const char *mode,
 	return fail("the end of the link within 60 s", (long)k);
 }
 
+static int many(const char *name, unsigned k)
+{
+	fk_handle h[64];
+	unsigned asked = k < 64 ? k : 64, answered = 0, opened = 0, refused = 0;
+	int first = 0;
+	for (unsigned i = 0; i < asked; i++)
+		if ((h[i] = fk_link(name)) <= 0)
+			return fail("fk_link", h[i]);
+	uint64_t end = fk_now() + 30 * SEC_NS;
+	while (answered < asked && fk_now() < end) {
+		struct fk_event ev;
+		if (fk_wait(&ev, 1, (int64_t)(end - fk_now())) != 1)
+			continue;
+		if (ev.type == FK_EV_OPEN) {
+			opened++;
+			answered++;
+		} else if (ev.type == FK_EV_CLOSED) {
+			if (!refused++)
+				first = ev.status;
+			answered++;
+		}
+		fk_release(&ev);
+	}
+	printf("opened %u of %u, refused %u, status %d\n", opened, asked,
+	       refused, first);
+	return answered == asked ? 0 : fail("every answer within 30 s", 0);
+}
+
 int main(int argc, char **argv)
 {
 	if (fk_init() < 0)
@@ -237,9 +271,11 @@ int main(int argc, char **argv)
 		return echo(argv[2], 0);
 	if (argc > 2 && !strcmp(argv[1], "echo-wait"))
 		return echo(argv[2], 1);
+	if (argc > 3 && !strcmp(argv[1], "many"))
+		return many(argv[2], (unsigned)atoi(argv[3]));
 	if (argc > 5 && !strcmp(argv[1], "hold"))
 		return hold(argv[2], (unsigned)atoi(argv[3]), argv[4],
 			    (unsigned)atoi(argv[5]));
 	return fail("usage: remote_probe serve|echo|echo-wait NAME | "
-		    "hold NAME N keep|close MS", 0);
+		    "hold NAME N keep|close MS | many NAME K", 0);
 }
