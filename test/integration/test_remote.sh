@@ -75,6 +75,7 @@ test_an_unexported_name_is_refused_as_unknown() {
 test_a_killed_daemon_ends_the_link_within_the_bound() {
 	need_net
 	hosts_up
+	: >"$WORK/c.out" # not by the job's redirection: see test_remote_close
 	FAKEOS_DAEMON_SOCKET=$WORK/a.sock timeout 60 "$RUN" -n \
 		"file://$PROBE" echo-wait db >"$WORK/c.out" 2>&1 &
 	local cl=$!

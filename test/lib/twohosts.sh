@@ -72,7 +72,7 @@ svc() { # DIR NAME LINE...
 start_daemon() {
 	local h=$1 ns=$2 i
 	rm -f "$WORK/$h.sock"
-	ip netns exec "$ns" "$DAEMON" ${DAEMON_VERBOSE:--v} --config-dir "$WORK/$h" \
+	ip netns exec "$ns" "$DAEMON" -v --config-dir "$WORK/$h" \
 		--socket "$WORK/$h.sock" -C "$WORK/$h.cache" \
 		>"$WORK/$h.log" 2>&1 &
 	echo $! >"$WORK/$h.pid"
