@@ -14,22 +14,7 @@
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/twohosts.sh"
 
-DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
-Q=$TOP/build/tools/quicpeer
-PROBE=$TOP/build/progs/remote_probe
-ID=$$
-NSA=fkra$ID NSB=fkrb$ID VA=fkrva$ID VB=fkrvb$ID
-IPA=10.214.0.1 IPB=10.214.0.2 PORT=4433
-
-NET_OK=0
-if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && net_up; then
-	NET_OK=1
-fi
-
-need_net() {
-	[ "$NET_OK" = 1 ] || skip "needs root, quicpeer, remote_probe, ip netns"
-	stop_all
-}
+remote_hosts r 214
 
 test_a_program_links_to_an_exported_name_on_another_host() {
 	need_net

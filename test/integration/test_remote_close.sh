@@ -17,27 +17,12 @@
 . "$(dirname "$0")/../lib/twohosts.sh"
 . "$(dirname "$0")/../lib/oldtree.sh"
 
-DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
-Q=$TOP/build/tools/quicpeer
-PROBE=$TOP/build/progs/remote_probe
-ID=$$
-NSA=fkca$ID NSB=fkcb$ID VA=fkcva$ID VB=fkcvb$ID
-IPA=10.215.0.1 IPB=10.215.0.2 PORT=4433
+remote_hosts c 215
 N=24
 # The last commit whose libfakeos spoke protocol 5 (a hash: see
 # test_compat.sh), and where its remote_probe is built.
 V5_COMMIT=5cf1124d2290036c03ae2cc64be4f0f7ba64d7e5
 V5=$WORK/v5
-
-NET_OK=0
-if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && net_up; then
-	NET_OK=1
-fi
-
-need_net() {
-	[ "$NET_OK" = 1 ] || skip "needs root, quicpeer, remote_probe, ip netns"
-	stop_all
-}
 
 # hold_bg MODE — the program on a holds its link to db in the background
 # (output in $WORK/c.out, pid in $HOLD); returns once it has the first

@@ -5,8 +5,7 @@
 # ends them, and the cleanup hook ends them, then the namespaces (the veth
 # pair goes with them), then the files. test_quic.sh, test_remote.sh and
 # test_remote_close.sh use it; the fakeosd helpers below (conf ...
-# b_run) are the test_remote*.sh files', which name DAEMON, Q, PROBE,
-# RUN and PORT first.
+# b_run) are the test_remote*.sh files', set up by remote_hosts.
 
 net_up() {
 	ip netns add "$NSA" && ip netns add "$NSB" &&
@@ -48,6 +47,27 @@ twohosts_cleanup() {
 trap twohosts_cleanup EXIT
 
 # --- fakeosd on both hosts (test_remote*.sh) ---------------------------------
+
+# remote_hosts TAG NET — a test_remote*.sh file's settings: this tree's
+# fakeosd, quicpeer and remote_probe; namespaces and veths named with TAG
+# and the shell's pid; addresses 10.NET.0.1 (a) and 10.NET.0.2 (b). Makes
+# the network when it can (NET_OK=1); need_net skips a test otherwise.
+remote_hosts() {
+	DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
+	Q=$TOP/build/tools/quicpeer
+	PROBE=$TOP/build/progs/remote_probe
+	NSA=fk${1}a$$ NSB=fk${1}b$$ VA=fk${1}va$$ VB=fk${1}vb$$
+	IPA=10.$2.0.1 IPB=10.$2.0.2 PORT=4433
+	NET_OK=0
+	if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && net_up; then
+		NET_OK=1
+	fi
+}
+
+need_net() {
+	[ "$NET_OK" = 1 ] || skip "needs root, quicpeer, remote_probe, ip netns"
+	stop_all
+}
 
 # conf DIR LINE... — DIR/fakeosd.conf, root's, 0644, as daemon.sh makes it.
 conf() {
