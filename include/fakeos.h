@@ -134,9 +134,10 @@ struct fk_peer {
 	uint32_t reserved;
 	uint8_t sha256[32]; /* of its program's bytes, as fetched and
 			       verified */
-	char host[64]; /* "" for a program of this host. Remote links will
-			  name their host here: a filter on uid must also
-			  require host[0] == 0, or say which host. */
+	char host[64]; /* "" for a program of this host; for a link to
+			  another host, that host's name in the hosts file:
+			  a filter on uid must also require host[0] == 0,
+			  or say which host. */
 	char url[FK_URL_MAX + 1]; /* the URL it was started from */
 };
 /* Fills *out for a link that is open (after its FK_EV_OPEN or
@@ -201,7 +202,14 @@ enum fk_event_type {
 			   is active, a child started */
 	FK_EV_CLOSED, /* a link, service or subscription ended; status: 0 for
 			 an orderly close, else -errno (-EDQUOT: a quota
-			 refused it). The handle is gone. */
+			 refused it). The handle is gone. An open link to
+			 another host (fk_peer's host not "") says why it
+			 ended, after every datagram that came before:
+			 0 the peer closed it; -ETIMEDOUT its host went
+			 silent (docs/API.md 10.4 gives the bound);
+			 -ESTALE its host restarted; -ECONNRESET its
+			 daemon stopped; -ECONNABORTED this host's daemon
+			 stopped (protocol 6; 0 from older brokers). */
 	FK_EV_INCOMING, /* a client linked to a served name: handle is the new
 			   link, source the fk_serve handle, status the
 			   links its party holds to this program (>= 1; 0

@@ -52,7 +52,7 @@ void slot_close(struct prog *p, int s)
 			log_debug("%s: %s", p->url, e.msg);
 	}
 	sl->used = false;
-	sl->peer = sl->party = 0;
+	sl->peer = sl->party = sl->remote = 0;
 	p->nlinks--;
 }
 
@@ -85,7 +85,7 @@ static uint64_t link_party(const struct prog *client,
 }
 
 /* Open links of server's that party holds. */
-static unsigned party_links(const struct prog *server, uint64_t party)
+unsigned party_links(const struct prog *server, uint64_t party)
 {
 	unsigned n = 0;
 	for (int s = 1; s < PROTO_SLOTS; s++)
@@ -276,8 +276,9 @@ static void link_make(struct prog *client, int32_t handle,
 	/* A link to itself holds two of the program's slots, both its own
 	 * party's: 8 such links are the 16 of the per-party quota. */
 	client->slots[cs] = (struct slot){ true, server->id,
-					   client == server ? party : 0, "" };
-	server->slots[ss] = (struct slot){ true, client->id, party, "" };
+					   client == server ? party : 0, "",
+					   0 };
+	server->slots[ss] = (struct slot){ true, client->id, party, "", 0 };
 	snprintf(client->slots[cs].name, sizeof(client->slots[cs].name), "%s",
 		 name);
 	snprintf(server->slots[ss].name, sizeof(server->slots[ss].name), "%s",
@@ -299,13 +300,29 @@ static void link_make(struct prog *client, int32_t handle,
  * to another host): a free slot of p's, within its quotas, gets two pipes
  * like link_make's, p's ends in its ring; the broker keeps fds[0], what p
  * sends, and fds[1], what p receives, both non-blocking. Returns the slot,
- * or a negative errno for p's FK_EV_CLOSED. */
-int link_to_broker(struct prog *p, const char *name, int fds[2])
+ * or a negative errno for p's FK_EV_CLOSED (or the remote caller's).
+ * party: 0 for p's own link, or the party of the remote caller that p
+ * serves, held to links_per_peer as a local party is (remote_party). */
+int link_to_broker(struct prog *p, const char *name, uint64_t party,
+		   int fds[2])
 {
 	if (!p->running || p->ring < 0)
 		return -ECONNREFUSED;
 	if (account_full(p, ACCOUNT_LINKS))
 		return quota_errno(p);
+	unsigned per_peer = p->t->o->quotas.links_per_peer;
+	if (party && party_links(p, party) >= per_peer) {
+		if (!(p->warned & Q_PEER)) {
+			p->warned |= Q_PEER;
+			log_warn("%s: refused a link to %s: quota of %u links "
+				 "to one program reached by one account of "
+				 "another host",
+				 p->url, name, per_peer);
+		}
+		/* The remote caller's program hears it: -EDQUOT, whatever
+		 * version p speaks. */
+		return -EDQUOT;
+	}
 	int s = free_slot(p, 0);
 	if (s < 0) {
 		quota_refused(p, Q_LINKS, "links per program",
@@ -335,7 +352,7 @@ int link_to_broker(struct prog *p, const char *name, int fds[2])
 	close(up[1]);
 	fds[0] = up[0];
 	fds[1] = down[1];
-	p->slots[s] = (struct slot){ true, 0, 0, "" };
+	p->slots[s] = (struct slot){ true, 0, party, "", 0 };
 	snprintf(p->slots[s].name, sizeof(p->slots[s].name), "%s", name);
 	p->nlinks++;
 	return s;

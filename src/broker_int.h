@@ -53,6 +53,9 @@ struct slot {
 	uint64_t party; /* ... and the party it links for (link_party) */
 	char name[PROTO_NAME_SIZE]; /* the service it was made to: a crash
 				       report names it */
+	uint64_t remote; /* a link to another host: remote.c's number for
+			    it, so a LINK_ENDED never reaches the slot's
+			    next link; 0: a local link */
 };
 
 /* A token bucket: `rate` a second, up to `burst` saved. */
@@ -259,7 +262,9 @@ void broker_ep_del(struct broker *b, int fd);
 void watch_init(struct watch *w, enum watch_kind kind, void *ptr);
 
 /* broker_ctl.c */
-int link_to_broker(struct prog *p, const char *name, int fds[2]);
+int link_to_broker(struct prog *p, const char *name, uint64_t party,
+		   int fds[2]);
+unsigned party_links(const struct prog *server, uint64_t party);
 
 /* broker_prog.c */
 struct prog *prog_new(struct tree *t, struct prog *parent, int32_t handle,
@@ -295,6 +300,9 @@ void send_opened_who(struct prog *p, enum proto_type type, int32_t handle,
 		     uint64_t peer_id, uint32_t party_links);
 void send_exited(struct prog *p, int32_t handle, int status,
 		 const char *reason);
+/* Version 6: why the link to another host in slot s ended (remote.c),
+ * sent before its pipe is closed; nothing to an older program. */
+void send_link_ended(struct prog *p, uint32_t slot, int status);
 
 /* broker_crash.c */
 void broker_crash_on_sigchld(struct broker *b);

@@ -191,6 +191,22 @@ void send_exited(struct prog *p, int32_t handle, int status,
 		       strnlen(reason, sizeof(m.reason) - 1));
 	ctl_send(p, &m, sizeof(m));
 }
+
+void send_link_ended(struct prog *p, uint32_t slot, int status)
+{
+	/* A program of version 5 or older would take an unknown message
+	 * for a broken broker and end: it keeps seeing end of file alone. */
+	if (p->version < 6)
+		return;
+	struct proto_ended m;
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_LINK_ENDED, sizeof(m), 0);
+	m.hdr.version = p->version;
+	m.slot = slot;
+	m.status = status;
+	ctl_send(p, &m, sizeof(m));
+}
+
 /* --- exits ------------------------------------------------------------------ */
 
 void prog_kill(struct prog *p, const char *fmt, ...)

@@ -548,6 +548,9 @@ void daemon_stop(struct daemon *d)
 		broker_unwatch(d->b, d->listen_fd, d->w_listen);
 		d->w_listen = NULL;
 	}
+	/* Links to other hosts first: their peers must learn that this
+	 * daemon stopped, not that its programs closed. */
+	remote_stop(d->remote);
 	for (struct client *c = d->clients; c; c = c->next)
 		if (c->t)
 			broker_tree_stop(c->t, SIGTERM);

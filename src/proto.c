@@ -11,6 +11,8 @@ _Static_assert(sizeof(struct proto_broadcast) + PROTO_BROADCAST_MAX ==
 		       PROTO_PAGE,
 	       "a broadcast fills at most a page");
 _Static_assert(sizeof(struct proto_exited) <= PROTO_PAGE, "exited fits");
+_Static_assert(sizeof(struct proto_ended) == 24,
+	       "version 6's LINK_ENDED: docs/PROTOCOL.md 6.6");
 _Static_assert(sizeof(struct proto_boot) <= PROTO_PAGE, "boot page fits");
 _Static_assert(sizeof(struct proto_peer) == 1128 &&
 		       sizeof(struct proto_linked) == 1160,
@@ -159,15 +161,20 @@ int proto_check(const void *buf, size_t n, int from_program, const char **why)
 		FAIL("reserved header field is not zero");
 
 	int request = h.type >= PROTO_LINK && h.type <= PROTO_REQUEST_LAST;
-	int event = h.type >= PROTO_OPENED && h.type <= PROTO_DELIVER;
+	int event = h.type >= PROTO_OPENED && h.type <= PROTO_EVENT_LAST;
 	if (!request && !event)
+		FAIL("unknown message type");
+	if (h.type == PROTO_LINK_ENDED && h.version < 6)
 		FAIL("unknown message type");
 	if (from_program && !request)
 		FAIL("an event type sent by a program");
 	if (!from_program && !event)
 		FAIL("a request type sent by the broker");
-	/* Every message names a handle, except a broadcast. */
-	if (h.type == PROTO_BROADCAST ? h.handle != 0 : h.handle <= 0)
+	/* Every message names a handle, except a broadcast and the end of
+	 * a link (which goes by its slot). */
+	if (h.type == PROTO_BROADCAST || h.type == PROTO_LINK_ENDED
+		    ? h.handle != 0
+		    : h.handle <= 0)
 		FAIL("handle out of range");
 
 	switch (h.type) {
@@ -195,6 +202,9 @@ int proto_check(const void *buf, size_t n, int from_program, const char **why)
 		break;
 	case PROTO_EXITED:
 		want = sizeof(struct proto_exited);
+		break;
+	case PROTO_LINK_ENDED:
+		want = sizeof(struct proto_ended);
 		break;
 	case PROTO_BROADCAST:
 	case PROTO_DELIVER:
@@ -250,6 +260,14 @@ int proto_check(const void *buf, size_t n, int from_program, const char **why)
 	case PROTO_CLOSED: {
 		const struct proto_status *m = buf;
 		if (m->reserved != 0 || m->status > 0 || m->status < -4095)
+			FAIL("bad status");
+		return 0;
+	}
+	case PROTO_LINK_ENDED: {
+		const struct proto_ended *m = buf;
+		if (m->slot == PROTO_CONTROL_SLOT || m->slot >= PROTO_SLOTS)
+			FAIL("slot out of range");
+		if (m->status > 0 || m->status < -4095)
 			FAIL("bad status");
 		return 0;
 	}

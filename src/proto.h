@@ -23,6 +23,8 @@
  * 5: OPENED and INCOMING say who is at the other end of a link (struct
  *    proto_linked: account, host, URL, sha256), and a quota's refusal is
  *    -EDQUOT, no longer -EMFILE; the boot page's key is zero.
+ * 6: LINK_ENDED says why an open link to another host ended, before its
+ *    pipe's end of file (docs/PROTOCOL.md, section 6.6).
  *
  * A program speaks the newest version both it and its broker know, and
  * says which in every message's header; the broker answers it in the
@@ -30,7 +32,7 @@
  * cached for a long time, so a broker keeps speaking every version from
  * PROTO_VERSION_MIN on. The boot page's layout has its own number: it
  * has only grown, into bytes older libraries never read. */
-#define PROTO_VERSION 5
+#define PROTO_VERSION 6
 #define PROTO_VERSION_MIN 3
 #define PROTO_BOOT_VERSION 3
 #define PROTO_PAGE 4096
@@ -114,6 +116,8 @@ enum proto_type {
 	PROTO_EXITED, /* struct proto_exited */
 	PROTO_DELIVER, /* struct proto_broadcast: hdr.handle is the
 			  subscription, body.dropped the losses */
+	PROTO_LINK_ENDED, /* version 6: struct proto_ended, handle 0 */
+	PROTO_EVENT_LAST = PROTO_LINK_ENDED,
 };
 
 struct proto_hdr {
@@ -189,6 +193,19 @@ struct proto_status {
 	struct proto_hdr hdr;
 	int32_t status; /* 0, or -errno */
 	uint32_t reserved;
+};
+
+/* Version 6: why the open link in slot ended, when its other end is on
+ * another host (its proto_peer.host is not ""), where end of file alone
+ * cannot say. The broker sends it before it closes the link's pipe, and
+ * never after the program's CLOSE of that slot; handle 0, because the
+ * broker never learns the handles a program picks for incoming links.
+ * The program reports the status once it has read the pipe to its end
+ * (docs/PROTOCOL.md, section 6.6). */
+struct proto_ended {
+	struct proto_hdr hdr;
+	uint32_t slot; /* 1 .. PROTO_SLOTS - 1 */
+	int32_t status; /* 0, or -errno (quic.h's list) */
 };
 
 struct proto_exited {

@@ -17,6 +17,7 @@
 
 #include "broker.h"
 #include "broker_int.h"
+#include "hash.h"
 #include "hostkey.h"
 #include "log.h"
 #include "quic.h"
@@ -59,7 +60,11 @@ struct rlink {
 	bool client; /* this host asked */
 	bool open; /* the answer came (client) or went (server) */
 	bool dead; /* reap frees it */
-	uint64_t prog_id; /* client: the asking program, until open */
+	uint64_t prog_id; /* the program at this end: client, the asking
+			     one; server, the serving one once open */
+	uint32_t slot; /* its link's slot in that program, once open */
+	uint64_t id; /* the slot's mark (struct slot's remote), once open */
+	int status; /* why it ended, for LINK_ENDED: quic.h's statuses */
 	int32_t handle;
 	char name[PROTO_NAME_SIZE];
 	char host[HOST_NAME_MAX_LEN + 1]; /* the peer host, as pinned */
@@ -85,6 +90,7 @@ struct remote {
 	struct broker_watch *w_ep, *w_res;
 	struct rlink *links;
 	struct rconn *conns; /* the ones this host opened, to reuse */
+	uint64_t next_id; /* the last rlink id given */
 	bool (*exported)(void *arg, const char *name);
 	void *arg;
 };
@@ -137,9 +143,24 @@ static void rl_kill(struct rlink *l)
 	l->dead = true;
 }
 
+/* Version 6 (docs/PROTOCOL.md 6.6): the program hears why its link ended
+ * before the end of file that follows, which alone cannot say whether
+ * the peer closed, went silent or restarted. Not when the program closed
+ * the link first: its CLOSE freed the slot, which may hold another link
+ * by now, so the slot must still carry this link's mark. */
+static void rl_tell_end(struct rlink *l)
+{
+	if (!l->open || l->wr < 0)
+		return;
+	struct prog *p = prog_find(l->r->b, l->prog_id);
+	if (p && p->running && p->slots[l->slot].remote == l->id)
+		send_link_ended(p, l->slot, l->status);
+}
+
 static void rl_free(struct rlink *l)
 {
 	struct broker *b = l->r->b;
+	rl_tell_end(l);
 	if (l->w_rd)
 		broker_unwatch(b, l->rd, l->w_rd);
 	if (l->w_wr)
@@ -182,12 +203,16 @@ static struct rlink *rl_new(struct remote *r, struct quic_link *ql)
 	return l;
 }
 
-/* The local end is made: relay from now on. */
-static void rl_start(struct rlink *l, const int fds[2])
+/* The local end is made, in p's slot s: relay from now on. */
+static void rl_start(struct rlink *l, struct prog *p, int s, const int fds[2])
 {
 	l->rd = fds[0];
 	l->wr = fds[1];
 	l->open = true;
+	l->prog_id = p->id;
+	l->slot = (uint32_t)s;
+	l->id = ++l->r->next_id;
+	p->slots[s].remote = l->id;
 	if (broker_watch(l->r->b, l->rd, EPOLLIN, on_rd, l, &l->w_rd) < 0)
 		rl_kill(l);
 }
@@ -221,6 +246,9 @@ static void on_rd(void *arg, uint32_t events)
 			broker_unwatch(r->b, l->rd, l->w_rd);
 			l->w_rd = NULL;
 		} else if (s < 0) {
+			/* The transport is closing the link, and says no
+			 * more about it once rl_kill closes it. */
+			l->status = -ECONNRESET;
 			rl_kill(l);
 		}
 	}
@@ -321,6 +349,24 @@ static void answer(struct rlink *l, int status, const struct prog *server)
 		rl_kill(l);
 }
 
+/* The party that a remote caller links for, as a server's slots count it
+ * (links_per_peer): one account of one host, whatever program of it
+ * calls, as a local program and its spawns are one party. Derived, not
+ * kept: a hash of the pinned host name and the uid, with the top bit set
+ * so that it is never a local program's id (those count up from 1). */
+static uint64_t remote_party(const char *host, uint32_t uid)
+{
+	struct hash_ctx h;
+	uint8_t d[HASH_SIZE];
+	uint64_t party;
+	hash_init(&h);
+	hash_update(&h, host, strlen(host) + 1);
+	hash_update(&h, &uid, sizeof(uid));
+	hash_final(&h, d);
+	memcpy(&party, d, sizeof(party));
+	return party | 1ULL << 63;
+}
+
 /* The server's side: a caller's hello. The name is looked up among the
  * names this host exports, and nowhere else: an unexported name is
  * refused exactly as one nobody serves. Who calls is the hello's uid,
@@ -356,7 +402,8 @@ static void on_hello(struct rlink *l, const void *buf, size_t len)
 	}
 	struct prog *server = prog_of(svc->owner);
 	int fds[2];
-	int s = link_to_broker(server, m.name, fds);
+	uint64_t party = remote_party(l->host, m.uid);
+	int s = link_to_broker(server, m.name, party, fds);
 	if (s < 0) {
 		answer(l, s, NULL);
 		return;
@@ -368,13 +415,11 @@ static void on_hello(struct rlink *l, const void *buf, size_t len)
 	snprintf(who.host, sizeof(who.host), "%s", l->host);
 	snprintf(who.url, sizeof(who.url), "%s", m.url);
 	answer(l, 0, server);
-	rl_start(l, fds);
+	rl_start(l, server, s, fds);
 	log_debug("link %u@%s (%s) -> %s (%s): slot %d", (unsigned)m.uid,
 		  l->host, m.url, server->url, m.name, s);
-	/* A remote caller is a party of its own link: the per-party count
-	 * (and quota) of local clients is not kept across hosts. */
 	send_opened_who(server, PROTO_INCOMING, svc->handle, (uint32_t)s,
-			&who, 0, 1);
+			&who, 0, party_links(server, party));
 }
 
 /* The caller's side: the server host's answer. */
@@ -392,7 +437,7 @@ static void on_answer(struct rlink *l, const void *buf, size_t len)
 		return;
 	}
 	int fds[2];
-	int s = status < 0 ? status : link_to_broker(p, l->name, fds);
+	int s = status < 0 ? status : link_to_broker(p, l->name, 0, fds);
 	if (s < 0) {
 		if (s != -ECONNREFUSED)
 			log_info("%s: link to %s on host %s: %s", p->url,
@@ -407,7 +452,7 @@ static void on_answer(struct rlink *l, const void *buf, size_t len)
 	memcpy(who.sha256, m.sha256, sizeof(who.sha256));
 	snprintf(who.host, sizeof(who.host), "%s", l->host);
 	snprintf(who.url, sizeof(who.url), "%s", m.url);
-	rl_start(l, fds);
+	rl_start(l, p, s, fds);
 	send_opened_who(p, PROTO_OPENED, l->handle, (uint32_t)s, &who, 0, 0);
 }
 
@@ -470,8 +515,9 @@ static void cb_room(void *arg, struct quic_link *ql)
 }
 
 /* The link ended at the transport: status as quic.h says. A program
- * whose link was open sees end of file once what came is delivered; one
- * still waiting for it hears the status itself. */
+ * whose link was open hears it in LINK_ENDED, then sees end of file,
+ * once what came is delivered (rl_free); one still waiting for it hears
+ * the status in CLOSED. */
 static void cb_link_close(void *arg, struct quic_link *ql, int status)
 {
 	struct remote *r = arg;
@@ -479,6 +525,7 @@ static void cb_link_close(void *arg, struct quic_link *ql, int status)
 	if (!l)
 		return;
 	l->ql = NULL;
+	l->status = status;
 	if (!l->open && l->client) {
 		struct prog *p = prog_find(r->b, l->prog_id);
 		if (p && p->running)
@@ -687,6 +734,18 @@ int remote_open(struct broker *b, const struct remote_opts *o,
 	return 0;
 }
 
+void remote_stop(struct remote *r)
+{
+	if (!r)
+		return;
+	/* Each close reports every link of its connection (cb_link_close
+	 * clears their ql), so each connection is closed once. */
+	for (struct rlink *l = r->links; l; l = l->next)
+		if (l->ql)
+			quic_conn_close(quic_link_conn(l->ql));
+	reap(r);
+}
+
 void remote_close(struct remote *r)
 {
 	if (!r)
@@ -695,8 +754,11 @@ void remote_close(struct remote *r)
 		r->b->remote_link = NULL;
 		r->b->remote_arg = NULL;
 	}
-	for (struct rlink *l = r->links; l; l = l->next)
+	for (struct rlink *l = r->links; l; l = l->next) {
+		if (l->ql)
+			l->status = -ECONNABORTED;
 		l->dead = true;
+	}
 	reap(r);
 	if (r->w_ep)
 		broker_unwatch(r->b, quic_fd(r->ep), r->w_ep);

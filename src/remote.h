@@ -37,6 +37,11 @@ struct remote_opts {
  * and hooks b's link requests. */
 int remote_open(struct broker *b, const struct remote_opts *o,
 		struct remote **out, struct error *e);
+/* This daemon is stopping: every connection with a link closes now, so
+ * the peers' programs see -ECONNRESET (their daemon stopped) rather than
+ * the orderly close of a program that the stop ended next; this host's
+ * programs see -ECONNABORTED. */
+void remote_stop(struct remote *r);
 /* Every link ends (the programs see end of file, the peers -ECONNRESET). */
 void remote_close(struct remote *r);
 /* Registers name with the resolver as served by this host (etcd: under

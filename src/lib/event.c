@@ -127,6 +127,34 @@ static int on_closed(const struct proto_status *m, struct fk_event *ev)
 	return event(ev, FK_EV_CLOSED, h, m->status);
 }
 
+/* The end of a link to another host: CLOSED with the broker's status
+ * once both LINK_ENDED and the end of file are in. The broker sends
+ * LINK_ENDED before it closes the pipe, so the second part is on its way
+ * when the first arrives: every datagram that came is read before the
+ * end is reported, and nothing waits for a part that will not come. */
+static int link_end(struct lib_entry *e, struct fk_event *ev)
+{
+	if (!e->eof || !e->ended)
+		return 0;
+	fk_handle h = e->handle;
+	int32_t status = e->end_status;
+	lib_link_teardown(e);
+	return event(ev, FK_EV_CLOSED, h, status);
+}
+
+static int on_link_ended(const struct proto_ended *m, struct fk_event *ev)
+{
+	struct lib_entry *e = lib_live(lib.slot_owner[m->slot]);
+	/* Nobody's, or closed: the program closed it first (its CLOSE and
+	 * this crossed), and the broker reuses a slot only after that
+	 * CLOSE, so this is that link's news, and none. */
+	if (!e || e->kind != LIB_LINK || !e->open || e->ended)
+		return 0;
+	e->ended = 1;
+	e->end_status = m->status;
+	return link_end(e, ev);
+}
+
 static int on_exited(const struct proto_exited *m, unsigned page,
 		     struct fk_event *ev)
 {
@@ -187,6 +215,9 @@ static int on_message(unsigned page, size_t n, struct fk_event *ev)
 		break;
 	case PROTO_DELIVER:
 		r = on_deliver(buf, n, page, ev);
+		break;
+	case PROTO_LINK_ENDED:
+		r = on_link_ended(buf, ev);
 		break;
 	}
 	if (!r || !ev->page)
@@ -262,7 +293,12 @@ static int on_link_recv(const struct io_uring_cqe *cqe, fk_handle h,
 		lib_recv_arm(h, e->slot);
 		return r;
 	}
-	/* End of file (the peer closed or exited) or an error. */
+	/* End of file (the peer closed or exited) or an error. A link to
+	 * another host reports the broker's reason for it. */
+	if (res == 0 && !e->dead && lib_link_remote(e)) {
+		e->eof = 1;
+		return link_end(e, ev);
+	}
 	if (!e->dead)
 		r = event(ev, FK_EV_CLOSED, h, res);
 	lib_link_teardown(e);
@@ -301,7 +337,13 @@ static int on_send(const struct io_uring_cqe *cqe, fk_handle h, unsigned buf,
 		return 0;
 	}
 	/* A datagram did not go: the link is over. EPIPE means the peer
-	 * closed first, which is the orderly end its receive reports. */
+	 * closed first, which is the orderly end its receive reports. A
+	 * link to another host reports it from the receive side only, once
+	 * every datagram that came is read and the broker said why. */
+	if (lib_link_remote(e) && !e->dead) {
+		lib_drop_queue(&e->q);
+		return 0;
+	}
 	int r = 0;
 	if (!e->dead)
 		r = event(ev, FK_EV_CLOSED, h,

@@ -93,6 +93,13 @@ struct lib_entry {
 	uint8_t killed; /* child: KILL sent */
 	uint8_t armed; /* timer: its TIMEOUT is in the kernel */
 	uint8_t want_room; /* link: fk_send said -EAGAIN */
+	/* A link to another host (lib_link_remote) ends in two parts that
+	 * arrive on two sockets in either order: the broker's LINK_ENDED
+	 * and the pipe's end of file after the last datagram. Its
+	 * FK_EV_CLOSED waits for both (event.c, link_end). */
+	uint8_t eof; /* link: its pipe ended; LINK_ENDED is awaited */
+	uint8_t ended; /* link: LINK_ENDED came, with end_status */
+	int32_t end_status;
 	uint32_t slot; /* link: its ring slot */
 	struct lib_sendq q; /* link: datagrams to send */
 	uint64_t deadline, period; /* timer, ns on CLOCK_MONOTONIC */
@@ -206,6 +213,13 @@ void lib_page_give(unsigned page);
 void lib_timer_arm(struct lib_entry *e);
 /* Queues the removal of e's TIMEOUT; its completion then ends e. */
 void lib_timer_remove(struct lib_entry *e);
+
+/* Whether the open link e ends with a LINK_ENDED before its end of
+ * file: a link to another host, from a broker of version 6. */
+static inline int lib_link_remote(const struct lib_entry *e)
+{
+	return lib.version >= 6 && lib.peers[e->slot].host[0];
+}
 
 /* --- completions (event.c) --- */
 /* Handles one completion; stores at most one event in *ev. */

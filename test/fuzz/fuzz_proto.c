@@ -74,9 +74,12 @@ static void accepted_ok(const void *buf, size_t n, int from_program)
 				    h.type <= PROTO_REQUEST_LAST,
 			    "program sent type %u", h.type);
 	else
-		FUZZ_ASSERT(h.type >= PROTO_OPENED && h.type <= PROTO_DELIVER,
+		FUZZ_ASSERT(h.type >= PROTO_OPENED &&
+				    h.type <= PROTO_EVENT_LAST,
 			    "broker sent type %u", h.type);
-	FUZZ_ASSERT(h.type == PROTO_BROADCAST ? h.handle == 0 : h.handle > 0,
+	FUZZ_ASSERT(h.type == PROTO_BROADCAST || h.type == PROTO_LINK_ENDED
+			    ? h.handle == 0
+			    : h.handle > 0,
 		    "type %u handle %d", h.type, h.handle);
 
 	switch (h.type) {
@@ -133,6 +136,17 @@ static void accepted_ok(const void *buf, size_t n, int from_program)
 	case PROTO_CLOSED: {
 		const struct proto_status *m = buf;
 		FUZZ_ASSERT(n == sizeof(*m), "closed len %zu", n);
+		FUZZ_ASSERT(m->status <= 0 && m->status >= -4095, "status %d",
+			    m->status);
+		break;
+	}
+	case PROTO_LINK_ENDED: {
+		const struct proto_ended *m = buf;
+		FUZZ_ASSERT(n == sizeof(*m) && h.version >= 6,
+			    "ended len %zu of version %u", n, h.version);
+		FUZZ_ASSERT(m->slot != PROTO_CONTROL_SLOT &&
+				    m->slot < PROTO_SLOTS,
+			    "ended slot %u", m->slot);
 		FUZZ_ASSERT(m->status <= 0 && m->status >= -4095, "status %d",
 			    m->status);
 		break;

@@ -7,6 +7,7 @@
 # launcher, alone and beside programs of this tree, and must behave as
 # that tree's own tests say they did.
 . "$(dirname "$0")/../lib/testlib.sh"
+. "$(dirname "$0")/../lib/oldtree.sh"
 
 # The last commits whose libfakeos spoke protocol 3 (git tag proto-3) and
 # 4 (the release before protocol 5). Hashes, not tags: a clone of main has
@@ -16,27 +17,11 @@ V4_COMMIT=25790b706e5668d0dadf2913526e2ff752072a6b
 V3=$WORK/v3
 V4=$WORK/v4
 
-# Builds an old tree's api_probe, exit_with and stress with its own
-# libfakeos, in DIR.
-build_old() { # VERSION COMMIT DIR
-	local v=$1 commit=$2 dir=$3
-	[ -x "$dir/build/progs/api_probe" ] && return 0
-	command -v git >/dev/null || skip "git is not installed"
-	git -C "$TOP" cat-file -e "$commit^{commit}" 2>/dev/null ||
-		skip "commit $commit (protocol $v) is not in this clone's history"
-	mkdir -p "$dir"
-	git -C "$TOP" archive "$commit" | tar -x -C "$dir" ||
-		fail "git archive of $commit"
-	# Its deps stamp would run install-deps; this tree's already did.
-	mkdir -p "$dir/build" && touch "$dir/build/.deps-ok"
-	make -C "$dir" -s build/progs/api_probe build/progs/exit_with \
-		build/progs/stress >"$WORK/v$v-build.log" 2>&1 ||
-		fail "building the v$v programs: $(tail -n 5 "$WORK/v$v-build.log")"
-	grep -q "#define PROTO_VERSION $v\$" "$dir/src/proto.h" ||
-		fail "$commit is not a protocol-$v tree"
-}
-build_v3() { build_old 3 "$V3_COMMIT" "$V3"; }
-build_v4() { build_old 4 "$V4_COMMIT" "$V4"; }
+OLD_PROGS="build/progs/api_probe build/progs/exit_with build/progs/stress"
+# shellcheck disable=SC2086 # the list is words
+build_v3() { build_old 3 "$V3_COMMIT" "$V3" $OLD_PROGS; }
+# shellcheck disable=SC2086
+build_v4() { build_old 4 "$V4_COMMIT" "$V4" $OLD_PROGS; }
 
 v3probe() {
 	build_v3

@@ -15,22 +15,7 @@
 . "$(dirname "$0")/../lib/twohosts.sh"
 . "$(dirname "$0")/../lib/remotehosts.sh"
 
-DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
-Q=$TOP/build/tools/quicpeer
-PROBE=$TOP/build/progs/remote_probe
-ID=$$
-NSA=fkra$ID NSB=fkrb$ID VA=fkrva$ID VB=fkrvb$ID
-IPA=10.214.0.1 IPB=10.214.0.2 PORT=4433
-
-NET_OK=0
-if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && net_up; then
-	NET_OK=1
-fi
-
-need_net() {
-	[ "$NET_OK" = 1 ] || skip "needs root, quicpeer, remote_probe, ip netns"
-	stop_all
-}
+remote_hosts r 214
 
 test_a_program_links_to_an_exported_name_on_another_host() {
 	need_net
@@ -76,6 +61,7 @@ test_an_unexported_name_is_refused_as_unknown() {
 test_a_killed_daemon_ends_the_link_within_the_bound() {
 	need_net
 	hosts_up
+	: >"$WORK/c.out" # not by the job's redirection: see test_remote_close
 	FAKEOS_DAEMON_SOCKET=$WORK/a.sock timeout 60 "$RUN" -n \
 		"file://$PROBE" echo-wait db >"$WORK/c.out" 2>&1 &
 	local cl=$!
@@ -83,12 +69,31 @@ test_a_killed_daemon_ends_the_link_within_the_bound() {
 	kill -9 "$(cat "$WORK/b.pid")"
 	wait "$cl" 2>/dev/null
 	OUT=$(cat "$WORK/c.out")
-	assert_contains "$OUT" "closed, status 0 after"
+	# The program hears why (protocol 6: test_remote_close.sh has every
+	# case), the daemon's log the same.
+	assert_contains "$OUT" "closed, status -110 after"
 	local ms
 	ms=$(sed -n 's/.*after \([0-9]*\) ms/\1/p' <<<"$OUT")
 	echo "    link ended $ms ms after the kill"
 	[ "$ms" -le 15000 ] || fail "the link ended after $ms ms, over 15 s"
 	assert_contains "$(cat "$WORK/a.log")" "link db with host b ended: Connection timed out (status -110)"
+}
+
+# links_per_peer (16) holds for one account of another host as for one
+# local program and its spawns: the links from (a, root) are one party
+# to b's db, whichever program of a's makes them, so one host cannot take
+# all 63 of a served program's slots. The server sees the party's count
+# grow in FK_EV_INCOMING (links=1..16).
+test_one_account_of_another_host_is_one_party_to_a_server() {
+	need_net
+	hosts_up
+	a_run many db 17
+	expect_code 0
+	assert_contains "$OUT" "opened 16 of 17, refused 1, status -122" "EDQUOT"
+	wait_for_text "$WORK/b.log" "links=16" ||
+		fail "the server never saw the party's 16th link"
+	assert_contains "$(cat "$WORK/b.log")" \
+		"quota of 16 links to one program reached by one account of another host"
 }
 
 test_a_wrong_host_key_is_refused() {

@@ -1,12 +1,34 @@
 # remotehosts.sh — two hosts of twohosts.sh, each running its own fakeosd
 # with its own settings, socket and host key (sourced after twohosts.sh).
-# The test names DAEMON, Q (quicpeer, for keys), PROBE
-# (test/progs/remote_probe), PORT and the twohosts.sh variables. Host b
-# serves "db" (remote_probe serve, exported) and "hidden" (not), and each
-# name of $B_SINKS with remote_probe sink (exported); host a's names file
-# places them all on b. $B_DIAL (default $IPB:$PORT) is where a's hosts
-# file says b is: a relay's address, for a test that puts one between.
-# test_remote.sh and test_remote_faults.sh use it.
+# remote_hosts names DAEMON, Q (quicpeer, for keys), PROBE
+# (test/progs/remote_probe), PORT and the twohosts.sh variables, or a test
+# names them itself. Host b serves "db" (remote_probe serve, exported)
+# and "hidden" (not), and each name of $B_SINKS with remote_probe sink
+# (exported); host a's names file places them all on b. $B_DIAL (default
+# $IPB:$PORT) is where a's hosts file says b is: a relay's address, for a
+# test that puts one between. With A_EXPORTS set, a exports ping too. The
+# test_remote*.sh files use it.
+
+# remote_hosts TAG NET — a test_remote*.sh file's settings: this tree's
+# fakeosd, quicpeer and remote_probe; namespaces and veths named with TAG
+# and the shell's pid; addresses 10.NET.0.1 (a) and 10.NET.0.2 (b). Makes
+# the network when it can (NET_OK=1); need_net skips a test otherwise.
+remote_hosts() {
+	DAEMON=${FAKEOS_DAEMON:-$TOP/build/fakeosd}
+	Q=$TOP/build/tools/quicpeer
+	PROBE=$TOP/build/progs/remote_probe
+	NSA=fk${1}a$$ NSB=fk${1}b$$ VA=fk${1}va$$ VB=fk${1}vb$$
+	IPA=10.$2.0.1 IPB=10.$2.0.2 PORT=4433
+	NET_OK=0
+	if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && net_up; then
+		NET_OK=1
+	fi
+}
+
+need_net() {
+	[ "$NET_OK" = 1 ] || skip "needs root, quicpeer, remote_probe, ip netns"
+	stop_all
+}
 
 # conf DIR LINE... — DIR/fakeosd.conf, root's, 0644, as daemon.sh makes it.
 conf() {
@@ -46,24 +68,33 @@ start_daemon() {
 # hosts_up [HOSTS-FILE-FOR-A] — both daemons: b's key made beforehand,
 # a's by its daemon at first start; db exported from b, hidden not. With
 # ETCD set (a URL), both resolve through etcd there and a has no names
-# file; else a's names file places db and hidden on b.
+# file; else a's names file places db, hidden and $B_SINKS on b. With
+# A_EXPORTS set, a exports ping (a's key made beforehand too, so that a's
+# hosts file names a), and b's names file places ping on a.
 hosts_up() {
-	local ka kb res=()
+	local ka kb n res=() bnames=()
 	[ -z "${ETCD:-}" ] || res=("resolver = etcd" "etcd = $ETCD")
+	[ -z "${A_EXPORTS:-}" ] || bnames=("names = $WORK/b/names")
 	conf "$WORK/a" "listen = $IPA:$PORT" "host-key = $WORK/a/host.key" \
 		"hosts = $WORK/a/hosts" "names = $WORK/a/names" "pool = 0" \
 		"${res[@]}"
 	conf "$WORK/b" "listen = $IPB:$PORT" "host-key = $WORK/b/host.key" \
-		"hosts = $WORK/b/hosts" "pool = 0" "${res[@]}"
+		"hosts = $WORK/b/hosts" "pool = 0" "${res[@]}" "${bnames[@]}"
 	kb=$("$Q" keygen "$WORK/b/host.key") || fail "keygen"
 	printf 'b %s %s\n' "${B_DIAL:-$IPB:$PORT}" "$kb" >"$WORK/a/hosts"
+	if [ -n "${A_EXPORTS:-}" ]; then
+		ka=$("$Q" keygen "$WORK/a/host.key") || fail "keygen"
+		printf 'a %s:%s %s\n' "$IPA" "$PORT" "$ka" >>"$WORK/a/hosts"
+		printf 'ping a\n' >"$WORK/b/names"
+		svc "$WORK/a" ping "url = file://$PROBE" "args = serve ping" \
+			"account = root" "publish = ping" "export = yes"
+	fi
 	[ -n "${ETCD:-}" ] || printf '%s b\n' db hidden ${B_SINKS:-} \
 		>"$WORK/a/names"
 	svc "$WORK/b" db "url = file://$PROBE" "args = serve db" \
 		"account = root" "publish = db" "export = yes"
 	svc "$WORK/b" hidden "url = file://$PROBE" "args = serve hidden" \
 		"account = root" "publish = hidden"
-	local n
 	for n in ${B_SINKS:-}; do
 		svc "$WORK/b" "$n" "url = file://$PROBE" "args = sink $n" \
 			"account = root" "publish = $n" "export = yes"
@@ -83,9 +114,12 @@ hosts_up() {
 fds() { ls "/proc/$(cat "$WORK/$1.pid")/fd" | wc -l; }
 
 # a_run ARGS... — a program run through host a's daemon, bounded by
-# $A_TIMEOUT seconds (60).
+# $A_TIMEOUT seconds (60); b_run through b's, bounded by 60 s.
 a_run() {
 	FAKEOS_DAEMON_SOCKET=$WORK/a.sock run timeout "${A_TIMEOUT:-60}" \
 		"$RUN" -n "file://$PROBE" "$@"
 }
-
+b_run() {
+	FAKEOS_DAEMON_SOCKET=$WORK/b.sock run timeout 60 "$RUN" -n \
+		"file://$PROBE" "$@"
+}

@@ -3,8 +3,8 @@
 # and $IPB, which the test names (unique per run) before it calls these.
 # The processes a test starts write their pids to $WORK/*.pid; stop_all
 # ends them, and the cleanup hook ends them, then the namespaces (the veth
-# pair goes with them), then the files. test_quic.sh and test_remote.sh
-# use it.
+# pair goes with them), then the files. test_quic.sh uses it, and the
+# test_remote*.sh files through remotehosts.sh (a fakeosd on each host).
 
 net_up() {
 	ip netns add "$NSA" && ip netns add "$NSB" &&

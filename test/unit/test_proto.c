@@ -20,6 +20,7 @@ static union {
 	struct proto_linked linked;
 	struct proto_status status;
 	struct proto_exited exited;
+	struct proto_ended ended;
 	struct proto_broadcast bcast;
 	unsigned char bytes[PROTO_PAGE + 64];
 } m;
@@ -150,7 +151,7 @@ END_TEST
 START_TEST(test_proto_rejects_unknown_types)
 {
 	static const uint16_t bad[] = { 0, PROTO_REQUEST_LAST + 1, 63,
-					PROTO_DELIVER + 1, 0xffff };
+					PROTO_EVENT_LAST + 1, 0xffff };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		size_t n = make_name(PROTO_LINK, "echo");
 		m.hdr.type = bad[i];
@@ -463,7 +464,7 @@ START_TEST(test_proto_version_5_says_who_is_at_the_other_end)
 }
 END_TEST
 
-START_TEST(test_proto_versions_3_to_5_are_spoken_and_no_other)
+START_TEST(test_proto_versions_3_to_6_are_spoken_and_no_other)
 {
 	for (unsigned v = 0; v < 8; v++) {
 		size_t n = make_name(PROTO_LINK, "echo");
@@ -512,6 +513,37 @@ START_TEST(test_proto_closed_status_is_zero_or_errno)
 	ck_assert_int_eq(check(sizeof(m.status), FROM_BROKER), -EPROTO);
 	m.status.status = -4096;
 	ck_assert_int_eq(check(sizeof(m.status), FROM_BROKER), -EPROTO);
+}
+END_TEST
+
+/* Version 6's LINK_ENDED: a link's slot (never the control link's) and
+ * a status, handle 0; unknown to the versions before it. */
+START_TEST(test_proto_link_ended_names_a_slot_and_a_status_from_version_6)
+{
+	memset(&m, 0, sizeof(m));
+	proto_hdr_init(&m.hdr, PROTO_LINK_ENDED, sizeof(m.ended), 0);
+	m.ended.slot = 5;
+	m.ended.status = -ETIMEDOUT;
+	ck_assert_uint_eq(sizeof(m.ended), 24);
+	ck_assert_int_eq(check(sizeof(m.ended), FROM_BROKER), 0);
+	ck_assert_int_eq(check(sizeof(m.ended), FROM_PROGRAM), -EPROTO);
+	m.hdr.version = 5;
+	rejects(sizeof(m.ended), FROM_BROKER, -EPROTO, "unknown message type");
+	m.hdr.version = 6;
+	m.hdr.handle = 5;
+	rejects(sizeof(m.ended), FROM_BROKER, -EPROTO, "handle out of range");
+	m.hdr.handle = 0;
+	m.ended.slot = PROTO_CONTROL_SLOT;
+	rejects(sizeof(m.ended), FROM_BROKER, -EPROTO, "slot out of range");
+	m.ended.slot = PROTO_SLOTS;
+	rejects(sizeof(m.ended), FROM_BROKER, -EPROTO, "slot out of range");
+	m.ended.slot = PROTO_SLOTS - 1;
+	m.ended.status = 1;
+	rejects(sizeof(m.ended), FROM_BROKER, -EPROTO, "bad status");
+	m.ended.status = 0;
+	ck_assert_int_eq(check(sizeof(m.ended), FROM_BROKER), 0);
+	size_t n = resize(sizeof(m.ended), +8);
+	rejects(n, FROM_BROKER, -EMSGSIZE, "wrong length for its type");
 }
 END_TEST
 
@@ -811,7 +843,8 @@ static Suite *suite(void)
 	tcase_add_test(t, test_proto_broadcast_payload_limit_is_the_page_limit);
 	tcase_add_test(t, test_proto_each_rule_refuses_with_its_documented_reason);
 	tcase_add_test(t, test_proto_boot_page_fits_a_page_and_says_its_magic);
-	tcase_add_test(t, test_proto_versions_3_to_5_are_spoken_and_no_other);
+	tcase_add_test(t, test_proto_versions_3_to_6_are_spoken_and_no_other);
+	tcase_add_test(t, test_proto_link_ended_names_a_slot_and_a_status_from_version_6);
 	tcase_add_test(t, test_proto_party_links_only_in_a_version_4_incoming);
 	suite_add_tcase(s, t);
 	return s;
