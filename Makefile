@@ -159,6 +159,7 @@ RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c
 	    src/daemon_ctl.c src/shell_words.c src/shell_path.c src/quic.c \
 	    src/resolver.c src/resolver_etcd.c \
 	    src/hostkey.c src/qframe.c src/remote.c \
+	    src/netbcast.c src/netbcast_wire.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
@@ -332,8 +333,9 @@ build/progs/%: test/progs/%.c build/libfakeos.a tools/fakeos-cc | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	tools/fakeos-cc -o $@ $<
 
-# GnuTLS's headers need p11-kit's; quic.c, hostkey.c and remote.c include them.
-$(B)/src/quic.o $(B)/src/hostkey.o $(B)/src/remote.o: CFLAGS += $(shell pkg-config --cflags $(QUIC_PKGS))
+# GnuTLS's headers need p11-kit's; quic.c, hostkey.c, remote.c and
+# netbcast.c include them.
+$(B)/src/quic.o $(B)/src/hostkey.o $(B)/src/remote.o $(B)/src/netbcast.o: CFLAGS += $(shell pkg-config --cflags $(QUIC_PKGS))
 # --- tests ------------------------------------------------------------------
 $(B)/test/%: test/unit/%.c $(B)/libhost.a
 	@mkdir -p $(@D)
