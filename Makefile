@@ -286,7 +286,13 @@ build/escape/%: test/escape/%.c $(wildcard test/escape/*.h) \
 
 test-progs: $(TEST_PROGS) build/tools/hostile_httpd build/tools/dclient \
 	    $(B)/tools/warmjail $(B)/tools/quicpeer build/tools/lossproxy \
-	    $(B)/tools/resolvectl
+	    $(B)/tools/resolvectl build/tools/bcastcap
+# A host program: an attacker on the LAN that records a broadcast across
+# hosts and sends it again, for test_netbcast.sh.
+build/tools/bcastcap: test/tools/bcastcap.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -o $@ $<
+
 # A host program: an HTTP origin that misbehaves, for the fetch tests.
 build/tools/hostile_httpd: test/tools/hostile_httpd.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)

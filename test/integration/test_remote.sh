@@ -31,41 +31,6 @@ need_net() {
 	stop_all
 }
 
-# conf DIR LINE... — DIR/fakeosd.conf, root's, 0644, as daemon.sh makes it.
-conf() {
-	local dir=$1
-	shift
-	rm -rf "$dir"
-	mkdir -p "$dir/services.d"
-	chmod 755 "$dir" "$dir/services.d"
-	printf '%s\n' "$@" >"$dir/fakeosd.conf"
-	chmod 644 "$dir/fakeosd.conf"
-}
-
-svc() { # DIR NAME LINE...
-	local f=$1/services.d/$2.conf
-	shift 2
-	printf '%s\n' "$@" >"$f"
-	chmod 644 "$f"
-}
-
-# start_daemon HOST NS — fakeosd in namespace NS with $WORK/HOST's
-# settings; its pid in $WORK/HOST.pid, its log $WORK/HOST.log.
-start_daemon() {
-	local h=$1 ns=$2 i
-	rm -f "$WORK/$h.sock"
-	ip netns exec "$ns" "$DAEMON" -v --config-dir "$WORK/$h" \
-		--socket "$WORK/$h.sock" -C "$WORK/$h.cache" \
-		>"$WORK/$h.log" 2>&1 &
-	echo $! >"$WORK/$h.pid"
-	for i in $(seq 1 100); do
-		[ -S "$WORK/$h.sock" ] && grep -q "listening on" "$WORK/$h.log" &&
-			return 0
-		sleep 0.05
-	done
-	fail "fakeosd of host $h did not start: $(cat "$WORK/$h.log")"
-}
-
 # hosts_up [HOSTS-FILE-FOR-A] — both daemons: b's key made beforehand,
 # a's by its daemon at first start; db exported from b, hidden not. With
 # ETCD set (a URL), both resolve through etcd there and a has no names

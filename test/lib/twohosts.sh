@@ -1,10 +1,12 @@
 # twohosts.sh — two "hosts" for a test (sourced after testlib.sh): network
 # namespaces $NSA and $NSB joined by the veth pair $VA/$VB, addresses $IPA
 # and $IPB, which the test names (unique per run) before it calls these.
-# The processes a test starts write their pids to $WORK/*.pid; stop_all
-# ends them, and the cleanup hook ends them, then the namespaces (the veth
-# pair goes with them), then the files. test_quic.sh and test_remote.sh
-# use it.
+# Or three on a LAN (lan_up): $NSA, $NSB and $NSC, each with a veth to a
+# bridge in a fourth namespace, $NSBR. The processes a test starts write
+# their pids to $WORK/*.pid; stop_all ends them, and the cleanup hook ends
+# them, then the namespaces (the veths and the bridge go with them), then
+# the files. test_quic.sh, test_remote.sh and test_netbcast.sh use it, and
+# the last two its fakeosd helpers (conf, svc, start_daemon).
 
 net_up() {
 	ip netns add "$NSA" && ip netns add "$NSB" &&
@@ -16,10 +18,71 @@ net_up() {
 		ip -n "$NSA" link set lo up && ip -n "$NSB" link set lo up
 }
 
+# lan_up — $NSA, $NSB and $NSC at $IPA, $IPB and $IPC/24, each through its
+# veth ($VA, $VB, $VC; the peer is the name and "p") on the bridge $BR in
+# $NSBR. The bridge floods multicast to every port (no snooping: no
+# querier here), and each host routes multicast out of its veth.
+lan_up() {
+	ip netns add "$NSBR" && ip -n "$NSBR" link add "$BR" type bridge &&
+		ip -n "$NSBR" link set "$BR" type bridge mcast_snooping 0 &&
+		ip -n "$NSBR" link set "$BR" up || return 1
+	local h ns v ip
+	for h in A B C; do
+		eval "ns=\$NS$h v=\$V$h ip=\$IP$h"
+		ip netns add "$ns" && ip link add "$v" type veth peer name "${v}p" &&
+			ip link set "$v" netns "$ns" &&
+			ip link set "${v}p" netns "$NSBR" &&
+			ip -n "$NSBR" link set "${v}p" master "$BR" &&
+			ip -n "$NSBR" link set "${v}p" up &&
+			ip -n "$ns" addr add "$ip/24" dev "$v" &&
+			ip -n "$ns" link set "$v" up &&
+			ip -n "$ns" link set lo up &&
+			ip -n "$ns" route add 224.0.0.0/4 dev "$v" || return 1
+	done
+}
+
 net_down() {
-	ip netns del "$NSA" 2>/dev/null
-	ip netns del "$NSB" 2>/dev/null
+	local ns
+	for ns in "$NSA" "$NSB" "${NSC:-}" "${NSBR:-}"; do
+		[ -z "$ns" ] || ip netns del "$ns" 2>/dev/null
+	done
 	return 0
+}
+
+# conf DIR LINE... — DIR/fakeosd.conf, root's, 0644, as daemon.sh makes it.
+conf() {
+	local dir=$1
+	shift
+	rm -rf "$dir"
+	mkdir -p "$dir/services.d"
+	chmod 755 "$dir" "$dir/services.d"
+	printf '%s\n' "$@" >"$dir/fakeosd.conf"
+	chmod 644 "$dir/fakeosd.conf"
+}
+
+svc() { # DIR NAME LINE...
+	local f=$1/services.d/$2.conf
+	shift 2
+	printf '%s\n' "$@" >"$f"
+	chmod 644 "$f"
+}
+
+# start_daemon HOST NS — fakeosd ($DAEMON) in namespace NS with
+# $WORK/HOST's settings; its pid in $WORK/HOST.pid, its log
+# $WORK/HOST.log.
+start_daemon() {
+	local h=$1 ns=$2 i
+	rm -f "$WORK/$h.sock"
+	ip netns exec "$ns" "$DAEMON" -v --config-dir "$WORK/$h" \
+		--socket "$WORK/$h.sock" -C "$WORK/$h.cache" \
+		>"$WORK/$h.log" 2>&1 &
+	echo $! >"$WORK/$h.pid"
+	for i in $(seq 1 100); do
+		[ -S "$WORK/$h.sock" ] && grep -q "listening on" "$WORK/$h.log" &&
+			return 0
+		sleep 0.05
+	done
+	fail "fakeosd of host $h did not start: $(cat "$WORK/$h.log")"
 }
 
 # Ends what earlier tests left running (a test's processes outlive its
