@@ -142,6 +142,8 @@ static const struct key main_keys[] = {
 	  .max = CONFIG_BROADCAST_MAX },
 	{ .name = "broadcast-to", .type = V_ADDR,
 	  .off = offsetof(struct config, broadcast_to) },
+	{ .name = "broadcast-secret", .type = V_PATH,
+	  .off = offsetof(struct config, broadcast_secret) },
 };
 
 static const struct key account_keys[] = {
@@ -954,6 +956,7 @@ void config_free(struct config *c)
 	free(c->names);
 	config_list_free(&c->broadcast);
 	free(c->broadcast_to);
+	free(c->broadcast_secret);
 	free(c->accounts);
 	for (unsigned i = 0; i < c->nservices; i++)
 		service_free(&c->services[i]);

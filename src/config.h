@@ -126,9 +126,12 @@ struct config {
 	char *names; /* the static resolver's names file (resolver.h) */
 	/* Broadcast across hosts (netbcast.h): the channels that are
 	 * network-wide, in every account, and where they go (a multicast
-	 * group or broadcast address, and port). broadcast_to NULL: none. */
+	 * group or broadcast address, and port). broadcast_to NULL: none.
+	 * broadcast_secret: the file of the LAN's shared secret that
+	 * encrypts their payloads; NULL: signed, but in clear. */
 	struct config_list broadcast;
 	char *broadcast_to;
+	char *broadcast_secret;
 	struct config_quota account_defaults; /* [account] */
 	struct config_account *accounts; /* [account NAME], in file order */
 	unsigned naccounts;

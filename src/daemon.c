@@ -610,6 +610,7 @@ static int open_netbcast(struct daemon *d, struct error *e)
 		.to = c->broadcast_to,
 		.key_path = c->host_key ? c->host_key : CONFIG_HOST_KEY,
 		.hosts_path = c->hosts ? c->hosts : HOSTS_FILE,
+		.secret_path = c->broadcast_secret,
 		.network_wide = network_wide,
 		.arg = d,
 		.delivery_rate = d->o->defaults.quotas.delivery_rate,

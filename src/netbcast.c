@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
 #include <gnutls/gnutls.h>
 
 #include "broker.h"
@@ -82,12 +83,15 @@ struct netbcast {
 	gnutls_privkey_t pk;
 	uint8_t pub[NB_KEY_SIZE];
 	uint8_t instance[NB_INSTANCE_SIZE];
+	gnutls_datum_t secret; /* broadcast-secret's bytes; size 0: none */
+	gnutls_aead_cipher_hd_t seal; /* this run's payload key */
 	uint64_t seq;
 	uint64_t start_ms;
 	struct chan_seen sent[SEND_CHANNELS];
 	unsigned next_sent;
 	struct rlog rl[RL_KINDS];
 	uint8_t buf[NB_PACKET_MAX + 1];
+	uint8_t plain[NB_PAYLOAD_MAX];
 };
 
 static uint64_t wall_ms(void)
@@ -156,6 +160,42 @@ static struct chan_seen *chan_find(struct chan_seen *t, unsigned n,
 	return c;
 }
 
+/* --- payload encryption ---------------------------------------------------- */
+
+/* The payload key of one run of one sender: HKDF-SHA256 of the LAN's
+ * secret, for that key and instance. Each run's key is its own, and its
+ * sequence numbers never repeat, so a (key, nonce) pair is never used
+ * twice, whatever the other hosts send. */
+static int payload_key(const gnutls_datum_t *secret,
+		       const uint8_t key[NB_KEY_SIZE],
+		       const uint8_t instance[NB_INSTANCE_SIZE],
+		       gnutls_aead_cipher_hd_t *out)
+{
+	static const char salt[] = "fakeos broadcast across hosts v1";
+	uint8_t prk[32], k[32], info[NB_KEY_SIZE + NB_INSTANCE_SIZE];
+	memcpy(info, key, NB_KEY_SIZE);
+	memcpy(info + NB_KEY_SIZE, instance, NB_INSTANCE_SIZE);
+	gnutls_datum_t s = { (unsigned char *)salt, sizeof(salt) - 1 },
+		       p = { prk, sizeof(prk) }, i = { info, sizeof(info) },
+		       kd = { k, sizeof(k) };
+	int g = gnutls_hkdf_extract(GNUTLS_MAC_SHA256, secret, &s, prk);
+	if (g == 0)
+		g = gnutls_hkdf_expand(GNUTLS_MAC_SHA256, &p, &i, k, sizeof(k));
+	if (g == 0)
+		g = gnutls_aead_cipher_init(out, GNUTLS_CIPHER_AES_256_GCM, &kd);
+	gnutls_memset(prk, 0, sizeof(prk));
+	gnutls_memset(k, 0, sizeof(k));
+	return g < 0 ? -EINVAL : 0;
+}
+
+/* The GCM nonce: the packet's sequence number, unique in its run. */
+static void nonce_of(uint64_t seq, uint8_t nonce[12])
+{
+	memset(nonce, 0, 4);
+	for (int i = 0; i < 8; i++)
+		nonce[4 + i] = (uint8_t)(seq >> (56 - 8 * i));
+}
+
 /* --- sending -------------------------------------------------------------- */
 
 static bool net_wide(void *arg, const char *channel)
@@ -179,16 +219,36 @@ static void net_send(void *arg, uint64_t scope,
 	c->last++;
 	if (!paid)
 		return;
+	size_t plen = m->hdr.len - sizeof(*m);
+	bool enc = nb->secret.size > 0;
 	struct nb_packet p = {
 		.key = nb->pub, .instance = nb->instance, .seq = ++nb->seq,
 		.time_ms = wall_ms(), .uid = (uint32_t)scope,
-		.chan_seq = c->last, .data = m->data,
-		.len = m->hdr.len - sizeof(*m),
+		.chan_seq = c->last, .encrypted = enc,
+		.data = enc ? NULL : m->data,
+		.len = plen + (enc ? NB_TAG_SIZE : 0),
 	};
 	memcpy(p.channel, m->channel, sizeof(p.channel));
 	size_t len;
 	if (nb_build(&p, nb->buf, &len) < 0)
 		return; /* proto_check let no such broadcast in */
+	if (enc) {
+		/* Encrypt, then sign: a receiver checks who sent it before
+		 * it decrypts anything. The header is the associated data. */
+		uint8_t nonce[12];
+		size_t clen = plen + NB_TAG_SIZE;
+		nonce_of(p.seq, nonce);
+		if (gnutls_aead_cipher_encrypt(nb->seal, nonce, sizeof(nonce),
+					       nb->buf, NB_HEADER_SIZE,
+					       NB_TAG_SIZE, m->data, plen,
+					       nb->buf + NB_HEADER_SIZE,
+					       &clen) < 0 ||
+		    clen != plen + NB_TAG_SIZE) {
+			rlog(nb, RL_SEND, "encrypting on %s: failed (lost)",
+			     m->channel);
+			return;
+		}
+	}
 	gnutls_datum_t data = { nb->buf, (unsigned)len }, sig = { NULL, 0 };
 	int g = gnutls_privkey_sign_data2(nb->pk, GNUTLS_SIGN_EDDSA_ED25519,
 					  0, &data, &sig);
@@ -233,7 +293,8 @@ static bool signature_ok(struct peer *pr, const struct nb_packet *p)
  * in its account, as a local one is handed, charged to the sending
  * host's bucket. lost: what the network lost of its channel before it. */
 static void deliver(struct netbcast *nb, struct peer *pr,
-		    const struct nb_packet *p, uint32_t lost)
+		    const struct nb_packet *p, const uint8_t *data, size_t dlen,
+		    uint32_t lost)
 {
 	struct broker *b = nb->b;
 	unsigned n;
@@ -247,13 +308,13 @@ static void deliver(struct netbcast *nb, struct peer *pr,
 	}
 	bool paid = bucket_take(&pr->deliveries, nb->o.delivery_rate,
 				nb->o.delivery_burst, n);
-	size_t len = sizeof(struct proto_broadcast) + p->len;
+	size_t len = sizeof(struct proto_broadcast) + dlen;
 	struct proto_broadcast *m = xcalloc(1, len);
 	m->hdr.version = PROTO_VERSION;
 	m->hdr.type = PROTO_BROADCAST;
 	m->hdr.len = (uint32_t)len;
 	memcpy(m->channel, p->channel, sizeof(m->channel));
-	memcpy(m->data, p->data, p->len);
+	memcpy(m->data, data, dlen);
 	(void)broadcast_fanout(b, p->uid, m, paid, lost);
 	free(m);
 }
@@ -300,6 +361,43 @@ static void on_packet(struct netbcast *nb, size_t n,
 		     addr, h->name);
 		return;
 	}
+	/* Signed by a pinned host: now, and only now, its payload. */
+	const uint8_t *data = p.data;
+	size_t dlen = p.len;
+	if (p.encrypted != (nb->secret.size > 0)) {
+		rlog(nb, RL_BADSIG, "from host %s (%s): %s: refused", h->name,
+		     addr,
+		     p.encrypted ? "encrypted, and this host has no "
+				   "broadcast-secret"
+				 : "sent in clear, and this host has a "
+				   "broadcast-secret");
+		return;
+	}
+	if (p.encrypted) {
+		gnutls_aead_cipher_hd_t open_;
+		uint8_t nonce[12];
+		size_t plen = p.len - NB_TAG_SIZE;
+		nonce_of(p.seq, nonce);
+		int ok = payload_key(&nb->secret, p.key, p.instance, &open_) ==
+			 0;
+		if (ok) {
+			ok = gnutls_aead_cipher_decrypt(
+				     open_, nonce, sizeof(nonce), p.signed_part,
+				     NB_HEADER_SIZE, NB_TAG_SIZE, p.data, p.len,
+				     nb->plain, &plen) == 0 &&
+			     plen == p.len - NB_TAG_SIZE;
+			gnutls_aead_cipher_deinit(open_);
+		}
+		if (!ok) {
+			rlog(nb, RL_BADSIG, "from host %s (%s): cannot decrypt "
+					    "(another broadcast-secret?): "
+					    "refused",
+			     h->name, addr);
+			return;
+		}
+		data = nb->plain;
+		dlen = plen;
+	}
 	bool fresh_instance, made;
 	unsigned slot = nb_replay_accept(&pr->replay, &p, now,
 					 &fresh_instance);
@@ -325,7 +423,7 @@ static void on_packet(struct netbcast *nb, size_t n,
 			  h->name, p.channel);
 		return;
 	}
-	deliver(nb, pr, &p, lost);
+	deliver(nb, pr, &p, data, dlen, lost);
 }
 
 static void on_readable(void *arg, uint32_t events)
@@ -439,6 +537,24 @@ static int open_key(struct netbcast *nb, struct error *e)
 	return 0;
 }
 
+/* The LAN's broadcast secret: at least 32 bytes (of randomness, which
+ * fakeosd.conf(5) says how to make), in a file only root may read. */
+static int open_secret(struct netbcast *nb, struct error *e)
+{
+	int r = hostkey_read_private(nb->o.secret_path, &nb->secret, e);
+	if (r < 0)
+		return r;
+	if (nb->secret.size < 32)
+		return error_set(e, EINVAL, "broadcast-secret: %s: %u bytes, "
+					    "fewer than 32",
+				 nb->o.secret_path, nb->secret.size);
+	if (payload_key(&nb->secret, nb->pub, nb->instance, &nb->seal) < 0)
+		return error_set(e, EINVAL, "broadcast-secret: %s: no "
+					    "AES-256-GCM key from it",
+				 nb->o.secret_path);
+	return 0;
+}
+
 int netbcast_open(struct broker *b, const struct netbcast_opts *o,
 		  struct netbcast **out, struct error *e)
 {
@@ -450,6 +566,8 @@ int netbcast_open(struct broker *b, const struct netbcast_opts *o,
 	int r = open_key(nb, e);
 	if (r == 0)
 		r = hosts_load(o->hosts_path, &nb->hosts, e);
+	if (r == 0 && o->secret_path)
+		r = open_secret(nb, e);
 	if (r == 0)
 		r = open_socket(nb, e);
 	if (r == 0 && (r = broker_watch(b, nb->fd, EPOLLIN, on_readable, nb,
@@ -467,7 +585,14 @@ int netbcast_open(struct broker *b, const struct netbcast_opts *o,
 	char key[HOST_KEY_TEXT_SIZE];
 	key_fingerprint(nb->pub, fp);
 	hosts_format_key(fp, key);
-	log_info("broadcast across hosts on %s, signed with %s", o->to, key);
+	if (nb->secret.size)
+		log_info("broadcast across hosts on %s, signed with %s, "
+			 "payloads encrypted with %s's secret",
+			 o->to, key, o->secret_path);
+	else
+		log_warn("broadcast across hosts on %s, signed with %s: "
+			 "payloads in clear, with no broadcast-secret",
+			 o->to, key);
 	*out = nb;
 	return 0;
 }
@@ -491,6 +616,12 @@ void netbcast_close(struct netbcast *nb)
 	free(nb->peers);
 	if (nb->pk)
 		gnutls_privkey_deinit(nb->pk);
+	if (nb->seal)
+		gnutls_aead_cipher_deinit(nb->seal);
+	if (nb->secret.data) {
+		gnutls_memset(nb->secret.data, 0, nb->secret.size);
+		free(nb->secret.data);
+	}
 	hostkey_close(&nb->hk);
 	hosts_free(&nb->hosts);
 	free(nb);

@@ -26,12 +26,15 @@
 #define NB_KEY_SIZE 32 /* a raw Ed25519 public key */
 #define NB_SIG_SIZE 64 /* an Ed25519 signature */
 #define NB_INSTANCE_SIZE 16
+#define NB_TAG_SIZE 16 /* AES-256-GCM's, after an encrypted payload */
+#define NB_FLAG_ENCRYPTED 1 /* the payload is AES-256-GCM ciphertext */
 /* magic 4, version 1, flags 1, length 2, key 32, instance 16, seq 8,
  * time 8, uid 4, channel seq 4, channel 64 */
 #define NB_HEADER_SIZE (4 + 1 + 1 + 2 + NB_KEY_SIZE + NB_INSTANCE_SIZE + 8 + \
 			8 + 4 + 4 + PROTO_NAME_SIZE)
-#define NB_PAYLOAD_MAX PROTO_BROADCAST_MAX
-#define NB_PACKET_MAX (NB_HEADER_SIZE + NB_PAYLOAD_MAX + NB_SIG_SIZE)
+#define NB_PAYLOAD_MAX PROTO_BROADCAST_MAX /* a broadcast's bytes */
+#define NB_PACKET_MAX (NB_HEADER_SIZE + NB_PAYLOAD_MAX + NB_TAG_SIZE + \
+		       NB_SIG_SIZE)
 
 /* A packet, as parsed: pointers into the datagram. */
 struct nb_packet {
@@ -42,8 +45,10 @@ struct nb_packet {
 	uint32_t uid; /* the sending program's account */
 	uint32_t chan_seq; /* per instance and (uid, channel), from 1 */
 	char channel[PROTO_NAME_SIZE]; /* NUL-terminated, checked */
-	const uint8_t *data;
-	size_t len;
+	bool encrypted; /* data is the ciphertext and its tag */
+	const uint8_t *data; /* the payload field as on the wire */
+	size_t len; /* its bytes: the broadcast's, and NB_TAG_SIZE when
+		       encrypted */
 	const uint8_t *signed_part; /* what the signature covers */
 	size_t signed_len;
 	const uint8_t *sig; /* NB_SIG_SIZE */
@@ -56,8 +61,10 @@ int nb_parse(const void *buf, size_t n, struct nb_packet *p,
 	     const char **why);
 /* Writes the header and payload of a packet into out (NB_PACKET_MAX
  * bytes) and returns the bytes to sign; the signature goes right after
- * them. p's signed_part, signed_len and sig are not read. -EINVAL for a
- * bad channel or a payload over NB_PAYLOAD_MAX. */
+ * them. p's signed_part, signed_len and sig are not read; data NULL
+ * leaves the payload's len bytes for the caller to fill (the ciphertext,
+ * whose associated data is the header). -EINVAL for a bad channel or a
+ * payload longer than nb_parse takes. */
 int nb_build(const struct nb_packet *p, uint8_t *out, size_t *len);
 
 /* Replay: each sender has a few instances (its runs) it was heard from
@@ -112,6 +119,9 @@ struct netbcast_opts {
 			   address; bound on this port */
 	const char *key_path; /* this host's key (made by remote.c) */
 	const char *hosts_path; /* the pinned hosts */
+	const char *secret_path; /* the LAN's shared broadcast secret, which
+				    encrypts payloads; NULL: they go in clear,
+				    signed only */
 	/* Whether channel is network-wide, by the newest settings. */
 	bool (*network_wide)(void *arg, const char *channel);
 	void *arg;

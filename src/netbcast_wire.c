@@ -69,11 +69,14 @@ int nb_parse(const void *buf, size_t n, struct nb_packet *p,
 		FAIL("not a fakeOS broadcast (magic)");
 	if (b[O_VERSION] != NB_VERSION)
 		FAIL("unknown version");
-	if (b[O_FLAGS] != 0)
-		FAIL("flags are not zero");
+	if (b[O_FLAGS] & ~NB_FLAG_ENCRYPTED)
+		FAIL("unknown flags");
+	bool enc = b[O_FLAGS] & NB_FLAG_ENCRYPTED;
 	size_t len = (size_t)get(b + O_LEN, 2);
-	if (len > NB_PAYLOAD_MAX)
+	if (len > NB_PAYLOAD_MAX + (enc ? NB_TAG_SIZE : 0))
 		FAIL("payload longer than a broadcast");
+	if (enc && len < NB_TAG_SIZE)
+		FAIL("encrypted payload shorter than its tag");
 	if (n != NB_HEADER_SIZE + len + NB_SIG_SIZE)
 		FAIL("length does not match the datagram");
 	/* The channel as the broker checks a program's: a name, NUL-ended
@@ -92,6 +95,7 @@ int nb_parse(const void *buf, size_t n, struct nb_packet *p,
 		FAIL("sequence number 0");
 	memset(p->channel, 0, sizeof(p->channel));
 	memcpy(p->channel, ch, (size_t)(nul - ch));
+	p->encrypted = enc;
 	p->key = b + O_KEY;
 	p->instance = b + O_INSTANCE;
 	p->time_ms = get(b + O_TIME, 8);
@@ -107,12 +111,14 @@ int nb_parse(const void *buf, size_t n, struct nb_packet *p,
 
 int nb_build(const struct nb_packet *p, uint8_t *out, size_t *len)
 {
-	if (p->len > NB_PAYLOAD_MAX || !proto_name_ok(p->channel) ||
-	    p->seq == 0)
+	size_t max = NB_PAYLOAD_MAX + (p->encrypted ? NB_TAG_SIZE : 0);
+	if (p->len > max || (p->encrypted && p->len < NB_TAG_SIZE) ||
+	    !proto_name_ok(p->channel) || p->seq == 0)
 		return -EINVAL;
 	memset(out, 0, NB_HEADER_SIZE);
 	memcpy(out + O_MAGIC, NB_MAGIC, 4);
 	out[O_VERSION] = NB_VERSION;
+	out[O_FLAGS] = p->encrypted ? NB_FLAG_ENCRYPTED : 0;
 	put16(out + O_LEN, (uint16_t)p->len);
 	memcpy(out + O_KEY, p->key, NB_KEY_SIZE);
 	memcpy(out + O_INSTANCE, p->instance, NB_INSTANCE_SIZE);
@@ -121,8 +127,10 @@ int nb_build(const struct nb_packet *p, uint8_t *out, size_t *len)
 	put32(out + O_UID, p->uid);
 	put32(out + O_CHAN_SEQ, p->chan_seq);
 	memcpy(out + O_CHANNEL, p->channel, strlen(p->channel));
-	if (p->len)
+	if (p->data && p->len)
 		memcpy(out + O_DATA, p->data, p->len);
+	else if (p->len)
+		memset(out + O_DATA, 0, p->len);
 	*len = NB_HEADER_SIZE + p->len;
 	return 0;
 }

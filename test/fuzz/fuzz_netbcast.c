@@ -24,7 +24,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	FUZZ_ASSERT(size == NB_HEADER_SIZE + p.len + NB_SIG_SIZE,
 		    "size %zu, payload %zu", size, p.len);
-	FUZZ_ASSERT(p.len <= NB_PAYLOAD_MAX, "payload %zu", p.len);
+	FUZZ_ASSERT(p.encrypted ? p.len >= NB_TAG_SIZE &&
+					  p.len <= NB_PAYLOAD_MAX + NB_TAG_SIZE
+				: p.len <= NB_PAYLOAD_MAX,
+		    "payload %zu", p.len);
 	FUZZ_ASSERT(p.signed_part == data &&
 			    p.signed_len == NB_HEADER_SIZE + p.len &&
 			    p.sig == data + p.signed_len,

@@ -838,11 +838,13 @@ static void config_seeds(void)
 static void nb_seed(const char *name, const char *channel, size_t payload,
 		    uint64_t seq, int breakage)
 {
-	static uint8_t buf[NB_PACKET_MAX + 1], data[NB_PAYLOAD_MAX];
+	static uint8_t buf[NB_PACKET_MAX + 1],
+		data[NB_PAYLOAD_MAX + NB_TAG_SIZE];
 	static const uint8_t key[NB_KEY_SIZE] = { 7 }, inst[NB_INSTANCE_SIZE] = { 9 };
 	struct nb_packet p = { .key = key, .instance = inst, .seq = seq,
 			       .time_ms = 1800000000000ULL, .uid = 1000,
-			       .chan_seq = 3, .data = data, .len = payload };
+			       .chan_seq = 3, .data = data, .len = payload,
+			       .encrypted = breakage == 4 };
 	memset(data, 'd', sizeof(data));
 	snprintf(p.channel, sizeof(p.channel), "%s", channel);
 	size_t n;
@@ -851,7 +853,7 @@ static void nb_seed(const char *name, const char *channel, size_t payload,
 	memset(buf + n, 0x5a, NB_SIG_SIZE);
 	n += NB_SIG_SIZE;
 	if (breakage == 1)
-		buf[5] = 1; /* flags */
+		buf[5] = 2; /* an unknown flag */
 	if (breakage == 2)
 		n--; /* one byte short */
 	if (breakage == 3)
@@ -867,6 +869,8 @@ static void netbcast_seeds(void)
 	nb_seed("bad_flags", "news", 5, 1, 1);
 	nb_seed("bad_short", "news", 5, 1, 2);
 	nb_seed("bad_channel_tail", "news", 5, 1, 3);
+	nb_seed("encrypted", "news", 12 + NB_TAG_SIZE, 4, 4);
+	nb_seed("encrypted_full", "news", NB_PAYLOAD_MAX + NB_TAG_SIZE, 5, 4);
 }
 
 int main(int argc, char **argv)

@@ -4,7 +4,8 @@
 # test/lib/twohosts.sh's lan_up), each running its own fakeosd with its
 # own settings, socket and host key. The operator of each makes "news",
 # "storm" (and on b "local") network-wide and sends them to one multicast
-# group. a and b pin each other; c pins a and b, but neither pins c. The
+# group, encrypted with the LAN's broadcast secret, which all three hold.
+# a and b pin each other; c pins a and b, but neither pins c. The
 # programs (test/progs/bcast_probe.c) only subscribe and broadcast: they
 # know nothing of hosts. test/tools/bcastcap.c is an attacker on the LAN
 # that records a packet and sends it again.
@@ -28,18 +29,25 @@ if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$CAP" ] && [ -x "$PROBE" ] &&
 	NET_OK=1
 fi
 
-# lan_hosts_up — the three daemons, each with its key made beforehand.
+# lan_hosts_up [SECRET-OF-B] — the three daemons, each with its key made
+# beforehand, and the LAN's secret (b's own, if given).
 lan_hosts_up() {
 	[ "$NET_OK" = 1 ] || skip "needs root, quicpeer, bcastcap, bcast_probe, ip netns"
 	stop_all
 	local h ip ka kb kc
+	head -c 32 /dev/urandom >"$WORK/secret"
 	for h in a b c; do
 		eval "ip=\$IP${h^^}"
 		conf "$WORK/$h" "listen = $ip:$PORT" \
 			"host-key = $WORK/$h/host.key" "hosts = $WORK/$h/hosts" \
 			"pool = 0" "broadcast-to = $GROUP" \
+			"broadcast-secret = $WORK/$h/broadcast.secret" \
 			"broadcast = news storm$([ $h = b ] && echo ' local')"
+		cp "$WORK/secret" "$WORK/$h/broadcast.secret"
+		chmod 600 "$WORK/$h/broadcast.secret"
 	done
+	[ -z "${1:-}" ] || printf '%s' "$1" >"$WORK/b/broadcast.secret"
+
 	ka=$("$Q" keygen "$WORK/a/host.key") &&
 		kb=$("$Q" keygen "$WORK/b/host.key") &&
 		kc=$("$Q" keygen "$WORK/c/host.key") || fail "keygen"
@@ -53,7 +61,7 @@ lan_hosts_up() {
 	start_daemon b "$NSB"
 	start_daemon c "$NSC"
 	for h in a b c; do
-		wait_for_text "$WORK/$h.log" "broadcast across hosts on $GROUP" ||
+		wait_for_text "$WORK/$h.log" "payloads encrypted with" ||
 			fail "host $h: no broadcast across hosts: $(cat "$WORK/$h.log")"
 	done
 }
@@ -113,7 +121,7 @@ test_a_broadcast_from_a_reaches_subscribers_on_b_and_c_byte_exact() {
 test_a_channel_not_marked_network_wide_stays_on_its_host() {
 	lan_hosts_up
 	ip netns exec "$NSC" timeout 10 "$CAP" capture "$GROUP" \
-		"$WORK/local.pkt" local-only 3 >"$WORK/cap.out" 2>&1 &
+		"$WORK/local.pkt" "$IPA" 3 >"$WORK/cap.out" 2>&1 &
 	local cap=$!
 	wait_for_text "$WORK/cap.out" capturing || fail "no capture"
 	bg la a listen local 3
@@ -127,7 +135,7 @@ test_a_channel_not_marked_network_wide_stays_on_its_host() {
 		"b's subscriber (b makes local network-wide, a does not)"
 	wait "$cap"
 	assert_eq "$?" 1 "the capture's exit status"
-	assert_contains "$(cat "$WORK/cap.out")" "nothing with local-only in 3 s"
+	assert_contains "$(cat "$WORK/cap.out")" "nothing from $IPA in 3 s"
 	assert_no_file "$WORK/local.pkt"
 }
 
@@ -157,12 +165,14 @@ test_a_replayed_or_altered_broadcast_is_refused() {
 	lan_hosts_up
 	bg lb b listen news 6
 	ip netns exec "$NSC" timeout 10 "$CAP" capture "$GROUP" \
-		"$WORK/once.pkt" once-only 5 >"$WORK/cap.out" 2>&1 &
+		"$WORK/once.pkt" "$IPA" 5 >"$WORK/cap.out" 2>&1 &
 	local cap=$!
 	wait_for_text "$WORK/cap.out" capturing || fail "no capture"
 	on a send news once-only
 	expect_code 0
 	wait "$cap" || fail "nothing captured: $(cat "$WORK/cap.out")"
+	# On the wire the payload is ciphertext: the marker is not there.
+	grep -q once-only "$WORK/once.pkt" && fail "the payload crossed the LAN in clear"
 	run ip netns exec "$NSC" "$CAP" send "$GROUP" "$WORK/once.pkt" 3
 	expect_code 0
 	run ip netns exec "$NSC" "$CAP" tamper "$GROUP" "$WORK/once.pkt"
@@ -178,6 +188,20 @@ test_a_replayed_or_altered_broadcast_is_refused() {
 		"sequence 1 on news: replayed (its sequence number was seen): refused"
 	assert_contains "$(cat "$WORK/b.log")" \
 		"host a's key with a bad signature: refused"
+}
+
+test_a_host_with_another_secret_cannot_read_and_says_so() {
+	lan_hosts_up "another secret of at least 32 bytes, not the LAN's"
+	bg lb b listen news 3
+	bg lc c listen news 3
+	on a send news "for holders of the secret"
+	expect_code 0
+	done_bg lc
+	assert_contains "$OUT" "lost=0: for holders of the secret" "c's subscriber"
+	done_bg lb
+	assert_contains "$OUT" "received 0, then 3 s passed" "b's subscriber"
+	assert_contains "$(cat "$WORK/b.log")" \
+		"from host a ($IPA:7475): cannot decrypt (another broadcast-secret?): refused"
 }
 
 test_a_burst_counts_its_losses_in_the_next_event() {

@@ -1,11 +1,11 @@
 /* bcastcap — an attacker on the LAN of test_netbcast.sh: it records a
  * broadcast that fakeosd sent across hosts, and sends it again, as it was
  * or with one byte changed. Plain sockets; it knows of the packet only
- * that its bytes hold the payload in clear (docs/PROTOCOL.md).
+ * where its sequence number and signature lie (docs/PROTOCOL.md).
  *
- *   bcastcap capture GROUP:PORT FILE MARKER SECONDS
+ *   bcastcap capture GROUP:PORT FILE FROM SECONDS
  *       joins the group (or listens for broadcasts on PORT) and writes to
- *       FILE the first datagram whose bytes contain MARKER; exits 1 when
+ *       FILE the first datagram from the IPv4 address FROM; exits 1 when
  *       none comes within SECONDS
  *   bcastcap send GROUP:PORT FILE COUNT
  *       sends FILE's bytes COUNT times, as one datagram each
@@ -43,8 +43,13 @@ static int addr(const char *s, struct sockaddr_in *sa)
 }
 
 static int capture(const struct sockaddr_in *to, const char *file,
-		   const char *marker, int seconds)
+		   const char *from, int seconds)
 {
+	struct in_addr want;
+	if (inet_pton(AF_INET, from, &want) != 1) {
+		fprintf(stderr, "bcastcap: %s is not an IPv4 address\n", from);
+		return 2;
+	}
 	int fd = socket(AF_INET, SOCK_DGRAM, 0), one = 1;
 	struct sockaddr_in any = { .sin_family = AF_INET,
 				   .sin_port = to->sin_port };
@@ -69,8 +74,11 @@ static int capture(const struct sockaddr_in *to, const char *file,
 		struct pollfd p = { fd, POLLIN, 0 };
 		if (poll(&p, 1, 200) != 1)
 			continue;
-		ssize_t n = recv(fd, buf, sizeof(buf), 0);
-		if (n <= 0 || !memmem(buf, (size_t)n, marker, strlen(marker)))
+		struct sockaddr_in src;
+		socklen_t sl = sizeof(src);
+		ssize_t n = recvfrom(fd, buf, sizeof(buf), 0,
+				     (struct sockaddr *)&src, &sl);
+		if (n <= 0 || src.sin_addr.s_addr != want.s_addr)
 			continue;
 		FILE *f = fopen(file, "w");
 		if (!f || fwrite(buf, 1, (size_t)n, f) != (size_t)n ||
@@ -81,7 +89,7 @@ static int capture(const struct sockaddr_in *to, const char *file,
 		printf("captured %zd bytes\n", n);
 		return 0;
 	}
-	printf("nothing with %s in %d s\n", marker, seconds);
+	printf("nothing from %s in %d s\n", from, seconds);
 	return 1;
 }
 

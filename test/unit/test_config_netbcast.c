@@ -1,7 +1,7 @@
 /* test_config_netbcast.c — fakeosd.conf's keys of broadcast across hosts
  * (src/config.c): `broadcast = CHANNEL...`, the channels the operator
  * makes network-wide (names as a program's channels are, at most
- * CONFIG_BROADCAST_MAX), and `broadcast-to = ADDRESS:PORT`. They are keys
+ * CONFIG_BROADCAST_MAX), and `broadcast-to = ADDRESS:PORT` and `broadcast-secret = PATH`. They are keys
  * of fakeosd.conf's top only: neither an account nor a service (so no
  * program's settings) can make a channel network-wide. */
 #include <check.h>
@@ -15,13 +15,16 @@ START_TEST(test_config_netbcast_is_off_unless_set)
 	main_ok("pool = 2\n");
 	ck_assert_uint_eq(c.broadcast.n, 0);
 	ck_assert_ptr_null(c.broadcast_to);
+	ck_assert_ptr_null(c.broadcast_secret);
 }
 END_TEST
 
 START_TEST(test_config_netbcast_channels_and_address_are_read)
 {
 	main_ok("broadcast = news storm.v2\n"
-		"broadcast-to = 239.255.70.75:7475\n");
+		"broadcast-to = 239.255.70.75:7475\n"
+		"broadcast-secret = /etc/fakeos/broadcast.secret\n");
+	ck_assert_str_eq(c.broadcast_secret, "/etc/fakeos/broadcast.secret");
 	ck_assert_uint_eq(c.broadcast.n, 2);
 	ck_assert_str_eq(c.broadcast.v[0], "news");
 	ck_assert_str_eq(c.broadcast.v[1], "storm.v2");
@@ -34,6 +37,11 @@ START_TEST(test_config_netbcast_bad_values_are_refused)
 	MAIN_FAILS("broadcast-to = 239.255.70.75\n",
 		   "fakeosd.conf:1: broadcast-to: '239.255.70.75' is not "
 		   "ADDRESS:PORT (examples: 10.0.0.1:4433, [fe80::1]:4433)");
+	config_free(&c);
+	config_init(&c);
+	MAIN_FAILS("broadcast-secret = secret\n",
+		   "fakeosd.conf:1: broadcast-secret: 'secret' is not an "
+		   "absolute path");
 	config_free(&c);
 	config_init(&c);
 	int r = parse("fakeosd.conf", CONFIG_KIND_MAIN, "broadcast = no/way\n");

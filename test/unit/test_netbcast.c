@@ -82,7 +82,7 @@ START_TEST(test_an_empty_and_a_full_payload_parse)
 	ck_assert_int_eq(nb_parse(pkt, n, &p, &why), 0);
 	ck_assert_uint_eq(p.len, 0);
 	n = make("c.h-a_n.nel", big, sizeof(big), 1);
-	ck_assert_uint_eq(n, NB_PACKET_MAX);
+	ck_assert_uint_eq(n, NB_PACKET_MAX - NB_TAG_SIZE);
 	ck_assert_int_eq(nb_parse(pkt, n, &p, &why), 0);
 	ck_assert_mem_eq(p.data, big, sizeof(big));
 }
@@ -111,16 +111,51 @@ START_TEST(test_bad_magic_version_flags_and_length_are_refused)
 	refused(n, "version");
 	n = make("news", "x", 1, 1);
 	pkt[5] = 0x80;
-	refused(n, "flags");
+	refused(n, "unknown flags");
 	/* A length past a broadcast's, with the bytes to match. */
 	n = make("news", "x", 1, 1);
 	pkt[6] = (NB_PAYLOAD_MAX + 1) >> 8;
 	pkt[7] = (NB_PAYLOAD_MAX + 1) & 0xff;
-	refused(NB_PACKET_MAX + 1, "longer than a broadcast");
+	refused(NB_HEADER_SIZE + NB_PAYLOAD_MAX + 1 + NB_SIG_SIZE,
+		"longer than a broadcast");
 	/* A length that claims less than the datagram holds. */
 	n = make("news", "xy", 2, 1);
 	pkt[7] = 1;
 	refused(n, "length does not match");
+}
+END_TEST
+
+/* An encrypted payload is a broadcast's bytes and a GCM tag: up to
+ * NB_PAYLOAD_MAX + NB_TAG_SIZE, never shorter than the tag. */
+START_TEST(test_an_encrypted_payload_carries_its_tag)
+{
+	static uint8_t ct[NB_PAYLOAD_MAX + NB_TAG_SIZE + 1];
+	struct nb_packet p = { .key = KEY, .instance = INST, .seq = 5,
+			       .time_ms = NOW, .encrypted = true, .data = ct,
+			       .len = NB_PAYLOAD_MAX + NB_TAG_SIZE };
+	strcpy(p.channel, "news");
+	size_t n;
+	ck_assert_int_eq(nb_build(&p, pkt, &n), 0);
+	ck_assert_uint_eq(pkt[5], NB_FLAG_ENCRYPTED);
+	struct nb_packet q;
+	const char *why;
+	ck_assert_int_eq(nb_parse(pkt, n + NB_SIG_SIZE, &q, &why), 0);
+	ck_assert(q.encrypted);
+	ck_assert_uint_eq(q.len, NB_PAYLOAD_MAX + NB_TAG_SIZE);
+	ck_assert_uint_eq(n + NB_SIG_SIZE, NB_PACKET_MAX);
+	p.len++;
+	ck_assert_int_eq(nb_build(&p, pkt, &n), -EINVAL);
+	p.len = NB_TAG_SIZE - 1;
+	ck_assert_int_eq(nb_build(&p, pkt, &n), -EINVAL);
+	/* The same bytes with the flag set on a short payload. */
+	n = make("news", "short", 5, 1);
+	pkt[5] = NB_FLAG_ENCRYPTED;
+	refused(n, "shorter than its tag");
+	/* An empty encrypted broadcast is its tag alone. */
+	p.len = NB_TAG_SIZE;
+	p.data = NULL; /* the caller fills it */
+	ck_assert_int_eq(nb_build(&p, pkt, &n), 0);
+	ck_assert_uint_eq(n, NB_HEADER_SIZE + NB_TAG_SIZE);
 }
 END_TEST
 
@@ -267,6 +302,7 @@ int main(void)
 	tcase_add_test(t, test_an_empty_and_a_full_payload_parse);
 	tcase_add_test(t, test_every_truncation_and_an_extra_byte_are_refused);
 	tcase_add_test(t, test_bad_magic_version_flags_and_length_are_refused);
+	tcase_add_test(t, test_an_encrypted_payload_carries_its_tag);
 	tcase_add_test(t, test_bad_channels_and_sequence_zero_are_refused);
 	tcase_add_test(t, test_build_refuses_what_parse_would);
 	suite_add_tcase(s, t);
