@@ -175,6 +175,7 @@ static int payload_key(const gnutls_datum_t *secret,
 	uint8_t prk[32], k[32], info[NB_KEY_SIZE + NB_INSTANCE_SIZE];
 	memcpy(info, key, NB_KEY_SIZE);
 	memcpy(info + NB_KEY_SIZE, instance, NB_INSTANCE_SIZE);
+	*out = NULL;
 	gnutls_datum_t s = { (unsigned char *)salt, sizeof(salt) - 1 },
 		       p = { prk, sizeof(prk) }, i = { info, sizeof(info) },
 		       kd = { k, sizeof(k) };
@@ -374,7 +375,7 @@ static void on_packet(struct netbcast *nb, size_t n,
 		return;
 	}
 	if (p.encrypted) {
-		gnutls_aead_cipher_hd_t open_;
+		gnutls_aead_cipher_hd_t open_ = NULL;
 		uint8_t nonce[12];
 		size_t plen = p.len - NB_TAG_SIZE;
 		nonce_of(p.seq, nonce);

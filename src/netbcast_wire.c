@@ -10,6 +10,9 @@ _Static_assert(NB_HEADER_SIZE == 144, "the header of docs/PROTOCOL.md");
 _Static_assert(NB_PACKET_MAX <= 65507, "a packet fits one UDP datagram");
 _Static_assert(NB_WINDOW == 64, "the window is one uint64_t");
 
+/* NB_MAGIC's four bytes, without its NUL. */
+static const uint8_t MAGIC[4] = { 'F', 'K', 'B', '1' };
+
 static void put16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)(v >> 8);
@@ -65,7 +68,7 @@ int nb_parse(const void *buf, size_t n, struct nb_packet *p,
 	const uint8_t *b = buf;
 	if (n < NB_HEADER_SIZE + NB_SIG_SIZE)
 		FAIL("shorter than a header and a signature");
-	if (memcmp(b + O_MAGIC, NB_MAGIC, 4) != 0)
+	if (memcmp(b + O_MAGIC, MAGIC, sizeof(MAGIC)) != 0)
 		FAIL("not a fakeOS broadcast (magic)");
 	if (b[O_VERSION] != NB_VERSION)
 		FAIL("unknown version");
@@ -116,7 +119,7 @@ int nb_build(const struct nb_packet *p, uint8_t *out, size_t *len)
 	    !proto_name_ok(p->channel) || p->seq == 0)
 		return -EINVAL;
 	memset(out, 0, NB_HEADER_SIZE);
-	memcpy(out + O_MAGIC, NB_MAGIC, 4);
+	memcpy(out + O_MAGIC, MAGIC, sizeof(MAGIC));
 	out[O_VERSION] = NB_VERSION;
 	out[O_FLAGS] = p->encrypted ? NB_FLAG_ENCRYPTED : 0;
 	put16(out + O_LEN, (uint16_t)p->len);

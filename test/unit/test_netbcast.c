@@ -7,6 +7,7 @@
  * slot whose windows can let no replay in. */
 #include <check.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ static size_t make(const char *channel, const void *data, size_t len,
 	struct nb_packet p = { .key = KEY, .instance = INST, .seq = seq,
 			       .time_ms = NOW, .uid = 1000, .chan_seq = 7,
 			       .data = data, .len = len };
-	strcpy(p.channel, channel);
+	snprintf(p.channel, sizeof(p.channel), "%s", channel);
 	size_t n;
 	ck_assert_int_eq(nb_build(&p, pkt, &n), 0);
 	ck_assert_uint_eq(n, NB_HEADER_SIZE + len);
@@ -113,7 +114,7 @@ START_TEST(test_bad_magic_version_flags_and_length_are_refused)
 	pkt[5] = 0x80;
 	refused(n, "unknown flags");
 	/* A length past a broadcast's, with the bytes to match. */
-	n = make("news", "x", 1, 1);
+	(void)make("news", "x", 1, 1);
 	pkt[6] = (NB_PAYLOAD_MAX + 1) >> 8;
 	pkt[7] = (NB_PAYLOAD_MAX + 1) & 0xff;
 	refused(NB_HEADER_SIZE + NB_PAYLOAD_MAX + 1 + NB_SIG_SIZE,
