@@ -8,7 +8,8 @@
 # a and b pin each other; c pins a and b, but neither pins c. The
 # programs (test/progs/bcast_probe.c) only subscribe and broadcast: they
 # know nothing of hosts. test/tools/bcastcap.c is an attacker on the LAN
-# that records a packet and sends it again.
+# that records a packet and sends it again; nft in c's namespace is a
+# network that loses packets.
 # Bounds: every program runs under timeout(1), every wait is bounded.
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/twohosts.sh"
@@ -220,6 +221,39 @@ test_a_burst_counts_its_losses_in_the_next_event() {
 	echo "    received $got, told of $lost lost"
 	assert_eq "$((got + lost))" 400 "received and told of as lost"
 	[ "$lost" -gt 0 ] || fail "nothing was lost: the burst did not fill the subscriber"
+}
+
+# A packet the network loses is counted by the gap in its channel's
+# sequence numbers: host c's firewall (nft, in c's namespace) drops every
+# third datagram to the broadcast port, a sends 300 small broadcasts to a
+# subscriber on c that keeps up, and it hears of every one, received or
+# lost. (What a sender's quota drops is numbered and counted the same
+# way, but when a quota runs out depends on the machine's speed: this
+# loss is the network's, and exact.)
+test_broadcasts_lost_on_the_network_are_counted_in_the_next_event() {
+	lan_hosts_up
+	command -v nft >/dev/null || skip "needs nft"
+	ip netns exec "$NSC" nft -f - <<NFT || fail "nft"
+table inet fkloss {
+	chain in {
+		type filter hook input priority 0;
+		udp dport ${GROUP##*:} numgen inc mod 3 == 0 counter drop
+	}
+}
+NFT
+	bg lc c deaf storm 0 30
+	on a burst storm 300 16
+	expect_code 0
+	done_bg lc
+	local got lost dropped
+	got=$(sed -n 's/^received \([0-9]*\), told of \([0-9]*\) lost$/\1/p' <<<"$OUT")
+	lost=$(sed -n 's/^received \([0-9]*\), told of \([0-9]*\) lost$/\2/p' <<<"$OUT")
+	[ -n "$got" ] || fail "no count from the subscriber: $OUT"
+	dropped=$(ip netns exec "$NSC" nft list table inet fkloss |
+		sed -n 's/.*packets \([0-9]*\).*/\1/p')
+	echo "    received $got, told of $lost lost; c's firewall dropped $dropped"
+	assert_eq "$((got + lost))" 300 "received and told of as lost"
+	[ "$lost" -ge 99 ] || fail "told of $lost lost, not the third the network lost"
 }
 
 run_tests
