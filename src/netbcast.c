@@ -112,8 +112,9 @@ static void rlog(struct netbcast *nb, enum rlog_kind k, const char *fmt, ...)
 	if (now - l->since_ms >= RLOG_WINDOW_MS) {
 		if (l->suppressed)
 			log_warn("broadcast across hosts: %u more refusals "
-				 "like the next were not logged",
-				 l->suppressed);
+				 "of the kind below were not logged in %llu s",
+				 l->suppressed,
+				 (unsigned long long)RLOG_WINDOW_MS / 1000);
 		l->since_ms = now;
 		l->n = l->suppressed = 0;
 	}
@@ -416,7 +417,11 @@ static void on_packet(struct netbcast *nb, size_t n,
 	 * heard of a channel says nothing of what came before it. */
 	uint32_t lost = !made && p.chan_seq > c->last ? p.chan_seq - c->last - 1
 						      : 0;
-	if (made || p.chan_seq > c->last)
+	/* A number a little behind is a packet the network reordered (it
+	 * was counted lost when the later one came, and is delivered
+	 * anyway); one far behind, a sender that forgot the channel's count
+	 * (SEND_CHANNELS): counting starts again from it. */
+	if (made || p.chan_seq > c->last || c->last - p.chan_seq > NB_WINDOW)
 		c->last = p.chan_seq;
 	if (!nb->o.network_wide(nb->o.arg, p.channel)) {
 		log_debug("broadcast across hosts: from host %s on %s: not a "
@@ -571,6 +576,8 @@ int netbcast_open(struct broker *b, const struct netbcast_opts *o,
 		r = open_secret(nb, e);
 	if (r == 0)
 		r = open_socket(nb, e);
+	if (r == 0)
+		nb->peers = xcalloc(nb->hosts.n + 1, sizeof(*nb->peers));
 	if (r == 0 && (r = broker_watch(b, nb->fd, EPOLLIN, on_readable, nb,
 					&nb->w)) < 0)
 		error_sys(e, -r, "epoll");
@@ -578,7 +585,6 @@ int netbcast_open(struct broker *b, const struct netbcast_opts *o,
 		netbcast_close(nb);
 		return r;
 	}
-	nb->peers = xcalloc(nb->hosts.n + 1, sizeof(*nb->peers));
 	b->net_wide = net_wide;
 	b->net_send = net_send;
 	b->net_arg = nb;

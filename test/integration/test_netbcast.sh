@@ -31,7 +31,8 @@ if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$CAP" ] && [ -x "$PROBE" ] &&
 fi
 
 # lan_hosts_up [SECRET-OF-B] — the three daemons, each with its key made
-# beforehand, and the LAN's secret (b's own, if given).
+# beforehand, and the LAN's secret (b's own, if given; none at all with
+# NOSECRET=1).
 lan_hosts_up() {
 	[ "$NET_OK" = 1 ] || skip "needs root, quicpeer, bcastcap, bcast_probe, ip netns"
 	stop_all
@@ -42,8 +43,9 @@ lan_hosts_up() {
 		conf "$WORK/$h" "listen = $ip:$PORT" \
 			"host-key = $WORK/$h/host.key" "hosts = $WORK/$h/hosts" \
 			"pool = 0" "broadcast-to = $GROUP" \
-			"broadcast-secret = $WORK/$h/broadcast.secret" \
 			"broadcast = news storm$([ $h = b ] && echo ' local')"
+		[ "${NOSECRET:-0}" = 1 ] || echo "broadcast-secret = $WORK/$h/broadcast.secret" \
+			>>"$WORK/$h/fakeosd.conf"
 		cp "$WORK/secret" "$WORK/$h/broadcast.secret"
 		chmod 600 "$WORK/$h/broadcast.secret"
 	done
@@ -62,7 +64,7 @@ lan_hosts_up() {
 	start_daemon b "$NSB"
 	start_daemon c "$NSC"
 	for h in a b c; do
-		wait_for_text "$WORK/$h.log" "payloads encrypted with" ||
+		wait_for_text "$WORK/$h.log" "broadcast across hosts on $GROUP" ||
 			fail "host $h: no broadcast across hosts: $(cat "$WORK/$h.log")"
 	done
 }
@@ -95,6 +97,35 @@ done_bg() {
 	OUT=$(cat "$WORK/$1.out")
 }
 
+# daemon_fails DIR — fakeosd with DIR's settings in host a's namespace,
+# which must stop at start: OUT, ERR, CODE.
+daemon_fails() {
+	run timeout 10 ip netns exec "$NSA" "$DAEMON" --config-dir "$1" \
+		--socket "$WORK/x.sock" -C "$WORK/x.cache"
+	assert_eq "$CODE" 1 "fakeosd's exit status"
+	assert_no_file "$WORK/x.sock"
+}
+
+test_settings_without_a_key_or_with_a_readable_secret_stop_the_daemon() {
+	[ "$NET_OK" = 1 ] || skip "needs root, ip netns"
+	conf "$WORK/x" "pool = 0" "broadcast = news" "broadcast-to = $GROUP"
+	daemon_fails "$WORK/x"
+	assert_contains "$OUT$ERR" "broadcast-to needs listen (and its host key and hosts file)"
+	conf "$WORK/x" "pool = 0" "listen = $IPA:$PORT" \
+		"host-key = $WORK/x/host.key" "hosts = $WORK/x/hosts" \
+		"broadcast = news" "broadcast-to = $GROUP" \
+		"broadcast-secret = $WORK/x/secret"
+	: >"$WORK/x/hosts"
+	head -c 32 /dev/urandom >"$WORK/x/secret"
+	chmod 640 "$WORK/x/secret"
+	daemon_fails "$WORK/x"
+	assert_contains "$OUT$ERR" "$WORK/x/secret: readable by others (mode 640)"
+	chmod 600 "$WORK/x/secret"
+	head -c 31 /dev/urandom >"$WORK/x/secret"
+	daemon_fails "$WORK/x"
+	assert_contains "$OUT$ERR" "broadcast-secret: $WORK/x/secret: 31 bytes, fewer than 32"
+}
+
 test_a_broadcast_from_a_reaches_subscribers_on_b_and_c_byte_exact() {
 	lan_hosts_up
 	bg la a listen news 10
@@ -117,6 +148,8 @@ test_a_broadcast_from_a_reaches_subscribers_on_b_and_c_byte_exact() {
 		assert_contains "$OUT" "received 3" "$h"
 	done
 	assert_contains "$(cat "$WORK/b.log")" "host a ($IPA:"
+	assert_contains "$(cat "$WORK/a.log")" \
+		"payloads encrypted with $WORK/a/broadcast.secret's secret"
 }
 
 test_a_channel_not_marked_network_wide_stays_on_its_host() {
@@ -189,6 +222,27 @@ test_a_replayed_or_altered_broadcast_is_refused() {
 		"sequence 1 on news: replayed (its sequence number was seen): refused"
 	assert_contains "$(cat "$WORK/b.log")" \
 		"host a's key with a bad signature: refused"
+}
+
+# Signed but clear is what a LAN without a secret gets, and the daemon
+# says so at start; the signature and the pinning hold all the same.
+test_without_a_secret_payloads_are_signed_but_clear_and_the_daemon_says_so() {
+	NOSECRET=1 lan_hosts_up
+	assert_contains "$(cat "$WORK/a.log")" \
+		"broadcast across hosts on $GROUP, signed with sha256:"
+	assert_contains "$(cat "$WORK/a.log")" "payloads in clear, with no broadcast-secret"
+	ip netns exec "$NSC" timeout 10 "$CAP" capture "$GROUP" \
+		"$WORK/clear.pkt" "$IPA" 5 >"$WORK/cap.out" 2>&1 &
+	local cap=$!
+	wait_for_text "$WORK/cap.out" capturing || fail "no capture"
+	bg lb b listen news 3
+	on a send news "readable on the wire"
+	expect_code 0
+	wait "$cap" || fail "nothing captured: $(cat "$WORK/cap.out")"
+	grep -q "readable on the wire" "$WORK/clear.pkt" ||
+		fail "the clear payload is not in the packet"
+	done_bg lb
+	assert_contains "$OUT" "lost=0: readable on the wire" "b's subscriber"
 }
 
 test_a_host_with_another_secret_cannot_read_and_says_so() {
