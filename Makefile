@@ -159,6 +159,7 @@ RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c
 	    src/daemon_ctl.c src/shell_words.c src/shell_path.c src/quic.c \
 	    src/resolver.c src/resolver_etcd.c \
 	    src/hostkey.c src/qframe.c src/remote.c \
+	    src/netbcast.c src/netbcast_wire.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
@@ -285,7 +286,13 @@ build/escape/%: test/escape/%.c $(wildcard test/escape/*.h) \
 
 test-progs: $(TEST_PROGS) build/tools/hostile_httpd build/tools/dclient \
 	    $(B)/tools/warmjail $(B)/tools/quicpeer build/tools/lossproxy \
-	    $(B)/tools/resolvectl
+	    $(B)/tools/resolvectl build/tools/bcastcap
+# A host program: an attacker on the LAN that records a broadcast across
+# hosts and sends it again, for test_netbcast.sh.
+build/tools/bcastcap: test/tools/bcastcap.c | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) -std=gnu11 $(WARN) -O2 -D_GNU_SOURCE -o $@ $<
+
 # A host program: an HTTP origin that misbehaves, for the fetch tests.
 build/tools/hostile_httpd: test/tools/hostile_httpd.c | $(DEPS_STAMP)
 	@mkdir -p $(@D)
@@ -332,8 +339,9 @@ build/progs/%: test/progs/%.c build/libfakeos.a tools/fakeos-cc | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	tools/fakeos-cc -o $@ $<
 
-# GnuTLS's headers need p11-kit's; quic.c, hostkey.c and remote.c include them.
-$(B)/src/quic.o $(B)/src/hostkey.o $(B)/src/remote.o: CFLAGS += $(shell pkg-config --cflags $(QUIC_PKGS))
+# GnuTLS's headers need p11-kit's; quic.c, hostkey.c, remote.c and
+# netbcast.c include them.
+$(B)/src/quic.o $(B)/src/hostkey.o $(B)/src/remote.o $(B)/src/netbcast.o: CFLAGS += $(shell pkg-config --cflags $(QUIC_PKGS))
 # --- tests ------------------------------------------------------------------
 $(B)/test/%: test/unit/%.c $(B)/libhost.a
 	@mkdir -p $(@D)

@@ -473,33 +473,15 @@ static void on_subscribe(struct broker *b, struct prog *p,
 	send_opened(p, PROTO_OPENED, m->hdr.handle, 0, NULL, 0, 0);
 }
 
-/* Fans a broadcast out to every subscriber's control link, and returns
- * what that cost the broker in sends. Best effort: a subscriber whose link
- * is full loses the message, and the next one it gets says how many it
- * lost; the broker never holds broadcasts itself. Each delivery is charged
- * to the sender (quotas.delivery_rate): a broadcast its bucket cannot pay
- * for is dropped whole, counted as lost by every subscriber, and costs
- * the broker no send. So a sender's cost to the broker is bounded however
- * many programs subscribe, and a sender is never killed for what others
- * chose to subscribe to. */
-static unsigned on_broadcast(struct broker *b, struct prog *p,
-			     const struct proto_broadcast *m)
+unsigned broadcast_fanout(struct broker *b, uint64_t scope,
+			  const struct proto_broadcast *m, bool paid,
+			  uint32_t lost)
 {
-	struct tree *t = p->t;
-	const struct broker_quotas *q = &t->o->quotas;
 	unsigned n;
-	const struct reg_list *subs = registry_subscribers(&b->reg, t->scope,
+	const struct reg_list *subs = registry_subscribers(&b->reg, scope,
 							   m->channel, &n);
 	if (!subs)
 		return 0;
-	bool paid = bucket_take(&p->deliveries, q->delivery_rate,
-				q->delivery_burst, n);
-	if (!paid && !(p->warned & Q_DELIVERIES)) {
-		p->warned |= Q_DELIVERIES;
-		log_warn("%s: broadcasts dropped: quota of %u deliveries a "
-			 "second reached (%u subscribers to %s)",
-			 p->url, q->delivery_rate, n, m->channel);
-	}
 	size_t len = m->hdr.len;
 	struct proto_broadcast *d = paid ? xmalloc(len) : NULL;
 	if (d) {
@@ -513,6 +495,7 @@ static unsigned on_broadcast(struct broker *b, struct prog *p,
 		struct prog *to = prog_of(s->owner);
 		if (!to->running)
 			continue;
+		s->dropped += lost;
 		if (!d) {
 			s->dropped++;
 			continue;
@@ -526,7 +509,44 @@ static unsigned on_broadcast(struct broker *b, struct prog *p,
 			s->dropped++;
 	}
 	free(d);
-	return paid ? n : 0;
+	return n;
+}
+
+/* Fans a broadcast out to every subscriber's control link, and returns
+ * what that cost the broker in sends. Best effort: a subscriber whose link
+ * is full loses the message, and the next one it gets says how many it
+ * lost; the broker never holds broadcasts itself. Each delivery is charged
+ * to the sender (quotas.delivery_rate): a broadcast its bucket cannot pay
+ * for is dropped whole, counted as lost by every subscriber, and costs
+ * the broker no send. So a sender's cost to the broker is bounded however
+ * many programs subscribe, and a sender is never killed for what others
+ * chose to subscribe to. On a channel the operator made network-wide
+ * (fakeosd.conf's broadcast), the send to the network is one delivery
+ * more, and an unpaid broadcast is lost on the other hosts too. */
+static unsigned on_broadcast(struct broker *b, struct prog *p,
+			     const struct proto_broadcast *m)
+{
+	struct tree *t = p->t;
+	const struct broker_quotas *q = &t->o->quotas;
+	unsigned n;
+	(void)registry_subscribers(&b->reg, t->scope, m->channel, &n);
+	bool net = b->net_wide && b->net_wide(b->net_arg, m->channel);
+	unsigned cost = n + (net ? 1 : 0);
+	if (!cost)
+		return 0;
+	bool paid = bucket_take(&p->deliveries, q->delivery_rate,
+				q->delivery_burst, cost);
+	if (!paid && !(p->warned & Q_DELIVERIES)) {
+		p->warned |= Q_DELIVERIES;
+		log_warn("%s: broadcasts dropped: quota of %u deliveries a "
+			 "second reached (%u subscribers to %s%s)",
+			 p->url, q->delivery_rate, n, m->channel,
+			 net ? ", and the network" : "");
+	}
+	(void)broadcast_fanout(b, t->scope, m, paid, 0);
+	if (net)
+		b->net_send(b->net_arg, t->scope, m, paid);
+	return paid ? cost : 0;
 }
 
 static void on_spawn(struct prog *p, const struct proto_spawn *m)

@@ -243,6 +243,15 @@ struct broker {
 	bool (*remote_link)(void *arg, struct prog *p, int32_t handle,
 			    const char *name);
 	void *remote_arg;
+	/* fakeosd's broadcast across hosts (netbcast.c): net_wide says
+	 * whether the operator made a channel network-wide; net_send takes
+	 * a program's broadcast on one after its fan-out here (paid: false
+	 * when the sender's quota dropped it, which peers count as lost).
+	 * NULL: broadcasts stay on this host. */
+	bool (*net_wide)(void *arg, const char *channel);
+	void (*net_send)(void *arg, uint64_t scope,
+			 const struct proto_broadcast *m, bool paid);
+	void *net_arg;
 };
 
 enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
@@ -265,6 +274,14 @@ void watch_init(struct watch *w, enum watch_kind kind, void *ptr);
 int link_to_broker(struct prog *p, const char *name, uint64_t party,
 		   int fds[2]);
 unsigned party_links(const struct prog *server, uint64_t party);
+/* Writes broadcast m (a BROADCAST message) into the control link of each
+ * running subscriber of its channel in scope; unpaid, or to a subscriber
+ * whose link is full, it is counted lost instead. lost: broadcasts each
+ * subscriber missed before this one elsewhere (a network's losses).
+ * Returns the subscribers, n. */
+unsigned broadcast_fanout(struct broker *b, uint64_t scope,
+			  const struct proto_broadcast *m, bool paid,
+			  uint32_t lost);
 
 /* broker_prog.c */
 struct prog *prog_new(struct tree *t, struct prog *parent, int32_t handle,

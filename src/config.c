@@ -137,6 +137,13 @@ static const struct key main_keys[] = {
 	  .off = offsetof(struct config, hosts) },
 	{ .name = "names", .type = V_PATH,
 	  .off = offsetof(struct config, names) },
+	{ .name = "broadcast", .type = V_NAMES,
+	  .off = offsetof(struct config, broadcast),
+	  .max = CONFIG_BROADCAST_MAX },
+	{ .name = "broadcast-to", .type = V_ADDR,
+	  .off = offsetof(struct config, broadcast_to) },
+	{ .name = "broadcast-secret", .type = V_PATH,
+	  .off = offsetof(struct config, broadcast_secret) },
 };
 
 static const struct key account_keys[] = {
@@ -947,6 +954,9 @@ void config_free(struct config *c)
 	free(c->host_key);
 	free(c->hosts);
 	free(c->names);
+	config_list_free(&c->broadcast);
+	free(c->broadcast_to);
+	free(c->broadcast_secret);
 	free(c->accounts);
 	for (unsigned i = 0; i < c->nservices; i++)
 		service_free(&c->services[i]);

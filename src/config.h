@@ -31,6 +31,7 @@
 #define CONFIG_ARGC_MAX PROTO_ARGC_MAX
 #define CONFIG_ARGS_MAX PROTO_ARGS_SIZE
 #define CONFIG_POOL_MAX 256
+#define CONFIG_BROADCAST_MAX 16 /* network-wide channels */
 
 /* Defaults, as fakeosd.conf(5) gives them. A program's memory is
  * fakeos-run's default; an account may run as many programs as one
@@ -123,6 +124,14 @@ struct config {
 	char *host_key; /* this host's private key, made at first start */
 	char *hosts; /* the pinned keys of the other hosts */
 	char *names; /* the static resolver's names file (resolver.h) */
+	/* Broadcast across hosts (netbcast.h): the channels that are
+	 * network-wide, in every account, and where they go (a multicast
+	 * group or broadcast address, and port). broadcast_to NULL: none.
+	 * broadcast_secret: the file of the LAN's shared secret that
+	 * encrypts their payloads; NULL: signed, but in clear. */
+	struct config_list broadcast;
+	char *broadcast_to;
+	char *broadcast_secret;
 	struct config_quota account_defaults; /* [account] */
 	struct config_account *accounts; /* [account NAME], in file order */
 	unsigned naccounts;

@@ -26,6 +26,7 @@
 #include "dproto.h"
 #include "log.h"
 #include "hosts.h"
+#include "netbcast.h"
 #include "notify.h"
 #include "remote.h"
 #include "services.h"
@@ -616,6 +617,41 @@ static int open_remote(struct daemon *d, struct error *e)
 	return r;
 }
 
+/* Whether the operator made channel network-wide: the newest settings
+ * decide, so a reload takes a channel off the network at once. */
+static bool network_wide(void *arg, const char *channel)
+{
+	const struct daemon *d = arg;
+	for (unsigned i = 0; i < d->cfg->broadcast.n; i++)
+		if (strcmp(d->cfg->broadcast.v[i], channel) == 0)
+			return true;
+	return false;
+}
+
+/* Broadcast across hosts signs with the host key that links use, which
+ * fakeosd makes at first start when `listen` is set: so it needs it. The
+ * address is read at start only. */
+static int open_netbcast(struct daemon *d, struct error *e)
+{
+	const struct config *c = d->cfg;
+	if (!c->broadcast_to)
+		return 0;
+	if (!c->listen)
+		return error_set(e, EINVAL, "broadcast-to needs listen (and "
+					    "its host key and hosts file)");
+	struct netbcast_opts no = {
+		.to = c->broadcast_to,
+		.key_path = c->host_key ? c->host_key : CONFIG_HOST_KEY,
+		.hosts_path = c->hosts ? c->hosts : HOSTS_FILE,
+		.secret_path = c->broadcast_secret,
+		.network_wide = network_wide,
+		.arg = d,
+		.delivery_rate = d->o->defaults.quotas.delivery_rate,
+		.delivery_burst = d->o->defaults.quotas.delivery_burst,
+	};
+	return netbcast_open(d->b, &no, &d->netbcast, e);
+}
+
 int daemon_open(const struct daemon_opts *o, struct daemon **out,
 		struct error *e)
 {
@@ -698,6 +734,8 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 		goto fail;
 	}
 	r = open_remote(d, e);
+	if (r == 0)
+		r = open_netbcast(d, e);
 	if (r < 0)
 		goto fail;
 	services_sync(d->services, d->cfg);
@@ -786,6 +824,7 @@ void daemon_close(struct daemon *d)
 	while (d->clients)
 		client_free(d->clients);
 	services_free(d->services);
+	netbcast_close(d->netbcast);
 	remote_close(d->remote);
 	if (d->w_listen)
 		broker_unwatch(d->b, d->listen_fd, d->w_listen);

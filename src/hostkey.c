@@ -24,7 +24,8 @@ void hostkey_random(void *p, size_t n)
 	}
 }
 
-static int read_small(const char *path, gnutls_datum_t *out, struct error *e)
+int hostkey_read_private(const char *path, gnutls_datum_t *out,
+			 struct error *e)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
 	if (fd < 0)
@@ -84,7 +85,7 @@ static int load_key(const char *path, gnutls_x509_privkey_t *out,
 		    struct error *e)
 {
 	gnutls_datum_t pem = {NULL, 0};
-	int r = read_small(path, &pem, e);
+	int r = hostkey_read_private(path, &pem, e);
 	if (r < 0)
 		return r;
 	int g = gnutls_x509_privkey_init(out);

@@ -57,6 +57,13 @@ const struct host *hostkey_pinned(const struct hosts *hs,
 				  const uint8_t fp[HOST_KEY_SIZE],
 				  const struct sockaddr *peer, socklen_t len,
 				  const char *who);
+/* Reads a small secret file whole (out->data from xmalloc, one byte
+ * spare): a regular file of at most 16 KiB, not a link, that nobody but
+ * its owner may read or write (like ssh's keys): else -EPERM or -EINVAL,
+ * e naming path. The host key's reader, and netbcast.c's for the
+ * broadcast secret. */
+int hostkey_read_private(const char *path, gnutls_datum_t *out,
+			 struct error *e);
 /* Random bytes from GnuTLS's generator (aborts if it has failed its
  * self-tests: nothing here can be trusted then). */
 void hostkey_random(void *p, size_t n);

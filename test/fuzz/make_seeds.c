@@ -15,6 +15,7 @@
 
 #include "elf_fixture.h"
 #include "dproto.h"
+#include "netbcast.h"
 #include "proto.h"
 
 static const char *root;
@@ -830,6 +831,48 @@ static void config_seeds(void)
 		put("config", confs[i].name, confs[i].s, confs[i].len);
 }
 
+/* ---- netbcast --------------------------------------------------------- */
+
+/* A packet of payload bytes on channel, its signature 64 bytes of 0x5a
+ * (the parser does not check it). */
+static void nb_seed(const char *name, const char *channel, size_t payload,
+		    uint64_t seq, int breakage)
+{
+	static uint8_t buf[NB_PACKET_MAX + 1],
+		data[NB_PAYLOAD_MAX + NB_TAG_SIZE];
+	static const uint8_t key[NB_KEY_SIZE] = { 7 }, inst[NB_INSTANCE_SIZE] = { 9 };
+	struct nb_packet p = { .key = key, .instance = inst, .seq = seq,
+			       .time_ms = 1800000000000ULL, .uid = 1000,
+			       .chan_seq = 3, .data = data, .len = payload,
+			       .encrypted = breakage == 4 };
+	memset(data, 'd', sizeof(data));
+	snprintf(p.channel, sizeof(p.channel), "%s", channel);
+	size_t n;
+	if (nb_build(&p, buf, &n) < 0)
+		die(name);
+	memset(buf + n, 0x5a, NB_SIG_SIZE);
+	n += NB_SIG_SIZE;
+	if (breakage == 1)
+		buf[5] = 2; /* an unknown flag */
+	if (breakage == 2)
+		n--; /* one byte short */
+	if (breakage == 3)
+		buf[80 + strlen(channel) + 1] = 'x'; /* after the channel */
+	put("netbcast", name, buf, n);
+}
+
+static void netbcast_seeds(void)
+{
+	nb_seed("empty", "news", 0, 1, 0);
+	nb_seed("small", "news", 12, 2, 0);
+	nb_seed("full", "storm.v2", NB_PAYLOAD_MAX, 1000, 0);
+	nb_seed("bad_flags", "news", 5, 1, 1);
+	nb_seed("bad_short", "news", 5, 1, 2);
+	nb_seed("bad_channel_tail", "news", 5, 1, 3);
+	nb_seed("encrypted", "news", 12 + NB_TAG_SIZE, 4, 4);
+	nb_seed("encrypted_full", "news", NB_PAYLOAD_MAX + NB_TAG_SIZE, 5, 4);
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -848,6 +891,7 @@ int main(int argc, char **argv)
 	elf_sym_seeds();
 	headers_seeds();
 	config_seeds();
+	netbcast_seeds();
 	printf("make_seeds: %u seeds in %s\n", written, root);
 	return 0;
 }
