@@ -460,12 +460,14 @@ static bool same_text(const char *a, const char *b)
 	return a == b || (a && b && strcmp(a, b) == 0);
 }
 
-/* Links across hosts are set up once, at start: a reload that changes
- * their settings says that it takes none of them, rather than seeming
- * to. The files they name (hosts, names) are read at start too. */
+/* Links and broadcast across hosts are set up once, at start: a reload
+ * that changes their settings says that it takes none of them, rather
+ * than seeming to. The files they name (hosts, names, the broadcast
+ * secret) are read at start too; the list of network-wide channels
+ * (broadcast) follows each reload. */
 static void warn_start_only(const struct config *was, const struct config *c)
 {
-	const char *changed[6];
+	const char *changed[8];
 	unsigned n = 0;
 	if (!same_text(was->listen, c->listen))
 		changed[n++] = "listen";
@@ -479,6 +481,10 @@ static void warn_start_only(const struct config *was, const struct config *c)
 		changed[n++] = "resolver";
 	if (!same_text(was->etcd_url, c->etcd_url))
 		changed[n++] = "etcd";
+	if (!same_text(was->broadcast_to, c->broadcast_to))
+		changed[n++] = "broadcast-to";
+	if (!same_text(was->broadcast_secret, c->broadcast_secret))
+		changed[n++] = "broadcast-secret";
 	for (unsigned i = 0; i < n; i++)
 		log_warn("reload: %s changed: it takes effect when fakeosd "
 			 "restarts", changed[i]);

@@ -255,13 +255,16 @@ test_sighup_reads_the_settings_again_and_a_bad_file_keeps_the_old() {
 test_a_reload_says_which_settings_wait_for_a_restart() {
 	settings "names = $WORK/names1" "resolver = static"
 	daemon_start
-	settings "names = $WORK/names2" "resolver = etcd" "pool = 1"
+	settings "names = $WORK/names2" "resolver = etcd" "pool = 1" \
+		"broadcast-secret = $WORK/secret"
 	kill -HUP "$DPID"
 	wait_for_text "$DLOG" "SIGHUP: settings read again" || fail "no reload"
 	assert_contains "$(cat "$DLOG")" \
 		"reload: names changed: it takes effect when fakeosd restarts"
 	assert_contains "$(cat "$DLOG")" \
 		"reload: resolver changed: it takes effect when fakeosd restarts"
+	assert_contains "$(cat "$DLOG")" \
+		"reload: broadcast-secret changed: it takes effect when fakeosd restarts"
 	# A setting a reload does take is not among them.
 	assert_not_contains "$(cat "$DLOG")" "reload: pool changed"
 	daemon_stop
