@@ -27,6 +27,7 @@
 #include "hostkey.h"
 #include "log.h"
 #include "qframe.h"
+#include "udpbatch.h"
 
 _Static_assert(QUIC_DGRAM_MAX == QFRAME_DGRAM_MAX, "one datagram size");
 
@@ -101,6 +102,7 @@ struct quic_ep {
 	struct quic_conn *conns;
 	unsigned nconns;
 	bool busy; /* inside quic_on_*: settle runs at the end */
+	struct udp_batch *out; /* conn_write's packets, sent together */
 };
 
 static void settle(struct quic_ep *ep);
@@ -684,14 +686,17 @@ static struct quic_link *next_output(struct quic_conn *c)
 
 static int conn_write(struct quic_conn *c)
 {
-	uint8_t buf[PKT_MAX];
+	struct udp_batch *out = c->ep->out;
 	ngtcp2_path_storage ps;
 	ngtcp2_path_storage_zero(&ps);
 	ngtcp2_pkt_info pi;
 	uint64_t ts = now_ns();
 	c->round++;
 	int pkts = 0;
+	out->fd = c->ep->fd;
 	while (pkts < WRITE_BATCH) {
+		size_t room;
+		uint8_t *buf = udp_batch_next(out, &room);
 		struct quic_link *l = next_output(c);
 		ngtcp2_vec v[8];
 		size_t nv = 0, total = 0;
@@ -706,8 +711,7 @@ static int conn_write(struct quic_conn *c)
 		}
 		ngtcp2_ssize done = -1;
 		ngtcp2_ssize n = ngtcp2_conn_writev_stream(c->conn, &ps.path,
-							   &pi, buf,
-							   sizeof(buf), &done,
+							   &pi, buf, room, &done,
 							   flags, sid, v, nv,
 							   ts);
 		if (l && done >= 0) {
@@ -727,13 +731,23 @@ static int conn_write(struct quic_conn *c)
 				l->skip = c->round;
 			continue;
 		}
-		if (n < 0)
+		if (n < 0) {
+			udp_batch_flush(out);
 			return (int)n;
+		}
+		if (n == 0 && out->count) {
+			/* Perhaps only no room after the batch's first,
+			 * short, packet: again with a whole one. */
+			udp_batch_flush(out);
+			continue;
+		}
 		if (n == 0)
 			break;
-		send_pkt(c->ep, &ps.path, buf, (size_t)n);
+		udp_batch_add(out, (size_t)n, ps.path.remote.addr,
+			      ps.path.remote.addrlen);
 		pkts++;
 	}
+	udp_batch_flush(out);
 	if (pkts == WRITE_BATCH)
 		c->dirty = true; /* more to send: quic_next_timeout_ns says now */
 	ngtcp2_conn_update_pkt_tx_time(c->conn, ts);
@@ -866,6 +880,7 @@ int quic_open(const struct quic_opts *o, struct quic_ep **out,
 {
 	struct quic_ep *ep = xcalloc(1, sizeof(*ep));
 	ep->fd = -1;
+	ep->out = xcalloc(1, sizeof(*ep->out));
 	ep->hosts = o->hosts;
 	ep->cb = o->cb;
 	ep->arg = o->arg;
@@ -917,6 +932,7 @@ void quic_close(struct quic_ep *ep)
 	if (ep->fd >= 0)
 		close(ep->fd);
 	hostkey_close(&ep->hk);
+	free(ep->out);
 	free(ep);
 }
 
