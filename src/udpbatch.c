@@ -9,6 +9,9 @@
 #ifndef UDP_SEGMENT
 #define UDP_SEGMENT 103 /* linux/udp.h; older libc headers lack it */
 #endif
+#ifndef UDP_GRO
+#define UDP_GRO 104
+#endif
 #ifndef SOL_UDP
 #define SOL_UDP 17
 #endif
@@ -91,4 +94,44 @@ void udp_batch_add(struct udp_batch *b, size_t n, const struct sockaddr *to,
 	b->count++;
 	if (n < b->seg || b->count == UDP_BATCH_MAX)
 		udp_batch_flush(b);
+}
+
+void udp_gro_enable(int fd)
+{
+	int one = 1;
+	(void)setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
+}
+
+ssize_t udp_recv(int fd, uint8_t *buf, size_t size,
+		 struct sockaddr_storage *from, socklen_t *fromlen,
+		 size_t *seg)
+{
+	struct iovec iov = { buf, size };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr m = {
+		.msg_name = from,
+		.msg_namelen = sizeof(*from),
+		.msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = u.buf,
+		.msg_controllen = sizeof(u.buf),
+	};
+	ssize_t n = recvmsg(fd, &m, 0);
+	if (n < 0)
+		return n;
+	*fromlen = m.msg_namelen;
+	*seg = (size_t)n;
+	for (struct cmsghdr *cm = CMSG_FIRSTHDR(&m); cm;
+	     cm = CMSG_NXTHDR(&m, cm)) {
+		int gso;
+		if (cm->cmsg_level != SOL_UDP || cm->cmsg_type != UDP_GRO)
+			continue;
+		memcpy(&gso, CMSG_DATA(cm), sizeof(gso));
+		if (gso > 0 && (size_t)gso < *seg)
+			*seg = (size_t)gso;
+	}
+	return n;
 }

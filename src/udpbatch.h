@@ -3,8 +3,9 @@
  * buffer into the packets again, on the wire or as late as the device
  * allows (a veth hands them on whole). One system call and one route
  * lookup for up to UDP_BATCH_MAX packets, where quic.c made one each: the
- * most of a QUIC stream's cost (docs/BENCH.md, section 8). No ngtcp2
- * here: quic.c fills the buffer. */
+ * most of a QUIC stream's cost (docs/BENCH.md, section 8). And the
+ * other way, the receive offload. No ngtcp2 here: quic.c fills the buffer
+ * and reads the packets. */
 #ifndef FAKEOS_UDPBATCH_H
 #define FAKEOS_UDPBATCH_H
 
@@ -40,5 +41,16 @@ void udp_batch_add(struct udp_batch *b, size_t n, const struct sockaddr *to,
 /* Sends what is gathered. A full socket buffer loses the packets as the
  * network would (QUIC sends them again). */
 void udp_batch_flush(struct udp_batch *b);
+
+/* Asks the kernel to hand the packets of one sender that arrive together
+ * as one buffer (UDP_GRO, Linux 5.0), as TCP's receive offload does: one
+ * receive for many. Without it, one packet a receive as before. */
+void udp_gro_enable(int fd);
+/* One receive, as recvfrom: up to size bytes into buf, the sender in
+ * *from; *seg is the size of each packet in buf (only the last may be
+ * shorter), n itself for one packet. */
+ssize_t udp_recv(int fd, uint8_t *buf, size_t size,
+		 struct sockaddr_storage *from, socklen_t *fromlen,
+		 size_t *seg);
 
 #endif
