@@ -102,6 +102,7 @@ struct quic_ep {
 	struct quic_conn *conns;
 	unsigned nconns;
 	bool busy; /* inside quic_on_*: settle runs at the end */
+	bool deferred; /* between quic_defer and quic_flush: the same */
 	struct udp_batch *out; /* conn_write's packets, sent together */
 };
 
@@ -853,7 +854,7 @@ static bool conn_settle(struct quic_conn *c)
  * quic_next_timeout_ns say "now". */
 static void settle(struct quic_ep *ep)
 {
-	if (ep->busy)
+	if (ep->busy || ep->deferred)
 		return;
 	ep->busy = true;
 	for (int round = 0; round < 8; round++) {
@@ -1086,6 +1087,17 @@ int quic_link_send(struct quic_link *l, const void *buf, size_t len)
 	l->c->dirty = true;
 	settle(l->c->ep);
 	return 0;
+}
+
+void quic_defer(struct quic_ep *ep)
+{
+	ep->deferred = true;
+}
+
+void quic_flush(struct quic_ep *ep)
+{
+	ep->deferred = false;
+	settle(ep);
 }
 
 void quic_link_close(struct quic_link *l)
