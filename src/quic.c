@@ -412,6 +412,11 @@ static void conn_settings(const struct quic_ep *ep, ngtcp2_settings *s,
 	s->handshake_timeout = (uint64_t)ep->handshake_ms * NGTCP2_MILLISECONDS;
 	s->max_window = 4 * CONN_WINDOW;
 	s->max_stream_window = 4 * STREAM_WINDOW;
+	/* BBR, not ngtcp2's default Cubic: Cubic takes a random loss for
+	 * congestion and halves its window each time; at 1% loss across the
+	 * veth, BBR kept about twice the throughput (make bench section 8,
+	 * docs/BENCH.md), and the same without loss. */
+	s->cc_algo = NGTCP2_CC_ALGO_BBR;
 	ngtcp2_transport_params_default(p);
 	p->initial_max_stream_data_bidi_local = STREAM_WINDOW;
 	p->initial_max_stream_data_bidi_remote = STREAM_WINDOW;

@@ -12,7 +12,8 @@
  *   tcpbench rtt [--tls KEY] PEER SIZE ROUNDS WARMUP
  *       WARMUP untimed round trips, then ROUNDS timed ones (from the send
  *       to the whole echo read), each echo checked. Prints "rtt SIZE
- *       ROUNDS MEDIAN_NS P10_NS P90_NS".
+ *       ROUNDS MEDIAN_NS P10_NS P90_NS", then "cpu USER_NS SYS_NS", this
+ *       process's CPU time a timed round trip.
  *   tcpbench stream [--tls KEY] PEER SIZE COUNT
  *       after the connection (and handshake), COUNT messages of SIZE
  *       bytes, one send (one TLS record) each, then the answer; timed
@@ -269,7 +270,10 @@ static int rtt(const char *peer, long size, long rounds, long warmup)
 	if (!t || size > MSG_MAX ||
 	    dial(&c, peer, 'e', (uint32_t)size, (uint64_t)(rounds + warmup)))
 		return 1;
+	uint64_t u0 = 0, s0 = 0, u1, s1;
 	for (long i = -warmup; i < rounds; i++) {
+		if (i == 0)
+			bench_cpu(&u0, &s0);
 		memset(buf, 'a' + (int)((i + warmup) % 26), (size_t)size);
 		buf[0] = 'i';
 		uint64_t t0 = bench_now();
@@ -283,11 +287,14 @@ static int rtt(const char *peer, long size, long rounds, long warmup)
 		if (i >= 0)
 			t[i] = t1 - t0;
 	}
+	bench_cpu(&u1, &s1);
 	uint64_t p10 = bench_pct(t, (size_t)rounds, 10);
 	uint64_t p90 = bench_pct(t, (size_t)rounds, 90);
 	printf("rtt %ld %ld %llu %llu %llu\n", size, rounds,
 	       (unsigned long long)bench_pct(t, (size_t)rounds, 50),
 	       (unsigned long long)p10, (unsigned long long)p90);
+	printf("cpu %llu %llu\n", (unsigned long long)((u1 - u0) / (uint64_t)rounds),
+	       (unsigned long long)((s1 - s0) / (uint64_t)rounds));
 	conn_end(&c);
 	free(t);
 	return 0;

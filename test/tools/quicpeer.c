@@ -14,7 +14,8 @@
  *   connect --bench rtt --warmup W: a ping-pong (window 1); the first W
  *       round trips untimed, then count-W timed from quic_link_send to the
  *       echo's callback, each echo checked as ever. Prints "rtt SIZE
- *       ROUNDS MEDIAN_NS P10_NS P90_NS".
+ *       ROUNDS MEDIAN_NS P10_NS P90_NS" and "cpu USER_NS SYS_NS", this
+ *       process's CPU time a timed round trip.
  *   serve --sink: swallows every datagram of more than one byte, counting
  *       them; answers a 1-byte datagram with the count since the last one
  *       (8 bytes, host order) — a marker that, the link being in order,
@@ -71,6 +72,7 @@ static struct {
 	unsigned warmup;
 	uint64_t *t; /* rtt: each round's send time, then its duration */
 	uint64_t t0, t1; /* stream: after the first marker's answer, the last */
+	uint64_t cpu_u, cpu_s; /* rtt: CPU time at the first timed round */
 	int phase; /* stream: 0 first marker out, 1 datagrams, 2 last marker */
 	unsigned links, count, window, nsizes;
 	size_t sizes[SIZES_MAX];
@@ -296,6 +298,8 @@ static void on_data(void *arg, struct quic_link *l, const void *buf,
 	}
 	if (g.t)
 		g.t[p->got] = now_ns() - g.t[p->got];
+	if (g.t && p->got + 1 == g.warmup)
+		bench_cpu(&g.cpu_u, &g.cpu_s);
 	if (++p->got == g.count)
 		g.done_links++;
 	fill(p);
@@ -345,12 +349,16 @@ static void bench_print(void)
 		       (unsigned long long)g.count * g.sizes[0],
 		       (unsigned long long)(g.t1 - g.t0));
 	} else if (g.bench == BENCH_RTT) {
-		uint64_t *t = g.t + g.warmup;
+		uint64_t *t = g.t + g.warmup, u, sy;
 		size_t n = g.count - g.warmup;
+		bench_cpu(&u, &sy);
 		uint64_t p10 = bench_pct(t, n, 10), p90 = bench_pct(t, n, 90);
 		printf("rtt %zu %zu %llu %llu %llu\n", g.sizes[0], n,
 		       (unsigned long long)bench_pct(t, n, 50),
 		       (unsigned long long)p10, (unsigned long long)p90);
+		printf("cpu %llu %llu\n",
+		       (unsigned long long)((u - g.cpu_u) / n),
+		       (unsigned long long)((sy - g.cpu_s) / n));
 	}
 }
 
