@@ -102,9 +102,11 @@ void udp_gro_enable(int fd)
 	(void)setsockopt(fd, SOL_UDP, UDP_GRO, &one, sizeof(one));
 }
 
-ssize_t udp_recv(int fd, uint8_t *buf, size_t size,
-		 struct sockaddr_storage *from, socklen_t *fromlen,
-		 size_t *seg)
+/* buf is written by recvmsg, through the iovec. */
+ssize_t udp_recv(int fd,
+		 uint8_t *buf, /* NOLINT(readability-non-const-parameter) */
+		 size_t size, struct sockaddr_storage *from,
+		 socklen_t *fromlen, size_t *seg)
 {
 	struct iovec iov = { buf, size };
 	union {
