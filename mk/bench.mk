@@ -11,6 +11,10 @@
 #   build/bench/taskrun    host: an experiment, not in the table: a link's
 #                          data path on a COOP_TASKRUN ring and on a
 #                          DEFER_TASKRUN one
+#   build/bench/tcpbench   host, libhost.a: plain TCP and TLS 1.3 (GnuTLS)
+#                          between two namespaces, the baselines of links
+#                          across hosts (tools/bench-remote), beside
+#                          build/tools/quicpeer's bench modes and lossproxy
 # docs/BENCH.md says what each figure is and how it is measured.
 
 # The project's warnings (WARN, from the Makefile) for every bench program.
@@ -19,11 +23,11 @@ BENCH_HOST := build/bench/launch build/bench/sockbench
 BENCH_STATIC := build/bench/nsfloor
 BENCH_FAKEOS := build/bench/fkbench
 BENCH_URING := build/bench/taskrun
-BENCH_JAIL := build/bench/warmbench
+BENCH_JAIL := build/bench/warmbench build/bench/tcpbench
 
 .PHONY: bench-progs
 bench-progs: $(BENCH_HOST) $(BENCH_STATIC) $(BENCH_FAKEOS) $(BENCH_URING) \
-	     $(BENCH_JAIL)
+	     $(BENCH_JAIL) build/tools/quicpeer build/tools/lossproxy
 bench: bench-progs
 
 $(BENCH_HOST): build/bench/%: test/bench/%.c test/bench/bench.h | $(DEPS_STAMP)
@@ -44,8 +48,8 @@ $(BENCH_FAKEOS): build/bench/%: test/bench/%.c test/bench/bench.h \
 	@mkdir -p $(@D)
 	tools/fakeos-cc $(filter-out -Wall -Wextra -Werror,$(WARN)) -o $@ $<
 
-# Drives src/jail.h itself, as the broker does: the launcher's own flags
-# and library.
+# warmbench drives src/jail.h itself, as the broker does; tcpbench uses
+# src/hostkey.h for its TLS: the launcher's own flags and library.
 $(BENCH_JAIL): build/bench/%: test/bench/%.c test/bench/bench.h \
 	       test/tools/jailrig.h build/libhost.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)

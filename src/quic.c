@@ -27,6 +27,7 @@
 #include "hostkey.h"
 #include "log.h"
 #include "qframe.h"
+#include "udpbatch.h"
 
 _Static_assert(QUIC_DGRAM_MAX == QFRAME_DGRAM_MAX, "one datagram size");
 
@@ -101,6 +102,8 @@ struct quic_ep {
 	struct quic_conn *conns;
 	unsigned nconns;
 	bool busy; /* inside quic_on_*: settle runs at the end */
+	bool deferred; /* between quic_defer and quic_flush: the same */
+	struct udp_batch *out; /* conn_write's packets, sent together */
 };
 
 static void settle(struct quic_ep *ep);
@@ -409,6 +412,11 @@ static void conn_settings(const struct quic_ep *ep, ngtcp2_settings *s,
 	s->handshake_timeout = (uint64_t)ep->handshake_ms * NGTCP2_MILLISECONDS;
 	s->max_window = 4 * CONN_WINDOW;
 	s->max_stream_window = 4 * STREAM_WINDOW;
+	/* BBR, not ngtcp2's default Cubic: Cubic takes a random loss for
+	 * congestion and halves its window each time; at 1% loss across the
+	 * veth, BBR kept about twice the throughput (make bench section 8,
+	 * docs/BENCH.md), and the same without loss. */
+	s->cc_algo = NGTCP2_CC_ALGO_BBR;
 	ngtcp2_transport_params_default(p);
 	p->initial_max_stream_data_bidi_local = STREAM_WINDOW;
 	p->initial_max_stream_data_bidi_remote = STREAM_WINDOW;
@@ -684,14 +692,17 @@ static struct quic_link *next_output(struct quic_conn *c)
 
 static int conn_write(struct quic_conn *c)
 {
-	uint8_t buf[PKT_MAX];
+	struct udp_batch *out = c->ep->out;
 	ngtcp2_path_storage ps;
 	ngtcp2_path_storage_zero(&ps);
 	ngtcp2_pkt_info pi;
 	uint64_t ts = now_ns();
 	c->round++;
 	int pkts = 0;
+	out->fd = c->ep->fd;
 	while (pkts < WRITE_BATCH) {
+		size_t room;
+		uint8_t *buf = udp_batch_next(out, &room);
 		struct quic_link *l = next_output(c);
 		ngtcp2_vec v[8];
 		size_t nv = 0, total = 0;
@@ -706,8 +717,7 @@ static int conn_write(struct quic_conn *c)
 		}
 		ngtcp2_ssize done = -1;
 		ngtcp2_ssize n = ngtcp2_conn_writev_stream(c->conn, &ps.path,
-							   &pi, buf,
-							   sizeof(buf), &done,
+							   &pi, buf, room, &done,
 							   flags, sid, v, nv,
 							   ts);
 		if (l && done >= 0) {
@@ -727,13 +737,23 @@ static int conn_write(struct quic_conn *c)
 				l->skip = c->round;
 			continue;
 		}
-		if (n < 0)
+		if (n < 0) {
+			udp_batch_flush(out);
 			return (int)n;
+		}
+		if (n == 0 && out->count) {
+			/* Perhaps only no room after the batch's first,
+			 * short, packet: again with a whole one. */
+			udp_batch_flush(out);
+			continue;
+		}
 		if (n == 0)
 			break;
-		send_pkt(c->ep, &ps.path, buf, (size_t)n);
+		udp_batch_add(out, (size_t)n, ps.path.remote.addr,
+			      ps.path.remote.addrlen);
 		pkts++;
 	}
+	udp_batch_flush(out);
 	if (pkts == WRITE_BATCH)
 		c->dirty = true; /* more to send: quic_next_timeout_ns says now */
 	ngtcp2_conn_update_pkt_tx_time(c->conn, ts);
@@ -839,7 +859,7 @@ static bool conn_settle(struct quic_conn *c)
  * quic_next_timeout_ns say "now". */
 static void settle(struct quic_ep *ep)
 {
-	if (ep->busy)
+	if (ep->busy || ep->deferred)
 		return;
 	ep->busy = true;
 	for (int round = 0; round < 8; round++) {
@@ -866,6 +886,7 @@ int quic_open(const struct quic_opts *o, struct quic_ep **out,
 {
 	struct quic_ep *ep = xcalloc(1, sizeof(*ep));
 	ep->fd = -1;
+	ep->out = xcalloc(1, sizeof(*ep->out));
 	ep->hosts = o->hosts;
 	ep->cb = o->cb;
 	ep->arg = o->arg;
@@ -886,6 +907,7 @@ int quic_open(const struct quic_opts *o, struct quic_ep **out,
 	int size = 4 * 1024 * 1024;
 	(void)setsockopt(ep->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
 	(void)setsockopt(ep->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size));
+	udp_gro_enable(ep->fd);
 	char addr[80];
 	hosts_format_addr(sa, addr, sizeof(addr));
 	if (bind(ep->fd, sa, o->bindlen) < 0) {
@@ -917,6 +939,7 @@ void quic_close(struct quic_ep *ep)
 	if (ep->fd >= 0)
 		close(ep->fd);
 	hostkey_close(&ep->hk);
+	free(ep->out);
 	free(ep);
 }
 
@@ -961,30 +984,40 @@ static void conn_read(struct quic_conn *c, const uint8_t *pkt, size_t n,
 		conn_fail(c, -ECONNRESET, true);
 }
 
+/* One packet from the socket. */
+static void ep_packet(struct quic_ep *ep, uint8_t *pkt, size_t n,
+		      const struct sockaddr *from, socklen_t fromlen)
+{
+	ngtcp2_version_cid vc;
+	if (ngtcp2_pkt_decode_version_cid(&vc, pkt, n, CID_LEN) != 0)
+		return; /* not QUIC v1 as we speak it: dropped */
+	struct quic_conn *c = conn_find(ep, vc.dcid, vc.dcidlen);
+	if (!c)
+		c = conn_accept(ep, pkt, n, from, fromlen);
+	if (c && !c->dying)
+		conn_read(c, pkt, n, from, fromlen);
+}
+
 void quic_on_readable(struct quic_ep *ep)
 {
 	uint8_t buf[65536];
 	ep->busy = true;
 	for (int i = 0; i < READ_BATCH; i++) {
 		struct sockaddr_storage from;
-		socklen_t fromlen = sizeof(from);
-		ssize_t n = recvfrom(ep->fd, buf, sizeof(buf), 0,
-				     (struct sockaddr *)&from, &fromlen);
+		socklen_t fromlen;
+		size_t seg;
+		ssize_t n = udp_recv(ep->fd, buf, sizeof(buf), &from, &fromlen,
+				     &seg);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break;
-		ngtcp2_version_cid vc;
-		if (ngtcp2_pkt_decode_version_cid(&vc, buf, (size_t)n, CID_LEN) !=
-		    0)
-			continue; /* not QUIC v1 as we speak it: dropped */
-		struct quic_conn *c = conn_find(ep, vc.dcid, vc.dcidlen);
-		if (!c)
-			c = conn_accept(ep, buf, (size_t)n,
-					(struct sockaddr *)&from, fromlen);
-		if (c && !c->dying)
-			conn_read(c, buf, (size_t)n, (struct sockaddr *)&from,
-				  fromlen);
+		/* Packets that arrived together (UDP_GRO): seg bytes each,
+		 * the last perhaps fewer. */
+		for (size_t off = 0; off < (size_t)n; off += seg)
+			ep_packet(ep, buf + off,
+				  (size_t)n - off < seg ? (size_t)n - off : seg,
+				  (struct sockaddr *)&from, fromlen);
 	}
 	ep->busy = false;
 	settle(ep);
@@ -1059,6 +1092,17 @@ int quic_link_send(struct quic_link *l, const void *buf, size_t len)
 	l->c->dirty = true;
 	settle(l->c->ep);
 	return 0;
+}
+
+void quic_defer(struct quic_ep *ep)
+{
+	ep->deferred = true;
+}
+
+void quic_flush(struct quic_ep *ep)
+{
+	ep->deferred = false;
+	settle(ep);
 }
 
 void quic_link_close(struct quic_link *l)

@@ -117,6 +117,13 @@ int quic_link_open(struct quic_conn *c, struct quic_link **out);
  * -EAGAIN: the link's send buffer is full (on_room says when to retry);
  * -ENOTCONN: the link is closing. */
 int quic_link_send(struct quic_link *l, const void *buf, size_t len);
+/* Sends queued between quic_defer and quic_flush go out together at
+ * quic_flush: a caller that queues many datagrams at once (fakeosd
+ * draining a program's pipe) fills whole packets and sends them in one
+ * batch, where each quic_link_send alone goes out at once, in packets of
+ * its own. Inside a callback, sends wait for its end anyway. */
+void quic_defer(struct quic_ep *ep);
+void quic_flush(struct quic_ep *ep);
 /* Closes the link in order: what was queued is still delivered, then the
  * peer sees status 0. No callback for l after this. */
 void quic_link_close(struct quic_link *l);

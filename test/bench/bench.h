@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 
 /* The streaming tests' datagram: one page. */
@@ -49,6 +50,17 @@ static inline uint64_t bench_pct(uint64_t *v, size_t n, unsigned pct)
 		return 0;
 	qsort(v, n, sizeof(*v), bench_cmp_u64);
 	return v[(n - 1) * pct / 100];
+}
+
+/* This process's CPU time so far, user and system, in ns. */
+static inline void bench_cpu(uint64_t *user, uint64_t *sys)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	*user = (uint64_t)ru.ru_utime.tv_sec * 1000000000u +
+		(uint64_t)ru.ru_utime.tv_usec * 1000u;
+	*sys = (uint64_t)ru.ru_stime.tv_sec * 1000000000u +
+	       (uint64_t)ru.ru_stime.tv_usec * 1000u;
 }
 
 /* A datagram carries its sequence number in its first 8 bytes and the

@@ -18,6 +18,17 @@
  *       (fk_wait, FK_EV_ROOM) only when it says -EAGAIN. Prints, from the
  *       sink: "stream COUNT BYTES NS".
  *
+ *   fkbench echo-each NAME, fkbench source-each NAME COUNT
+ *       serve NAME for ever, one link after the other: the echo of rtt,
+ *       or the source of stream (COUNT datagrams to each link). With
+ *       export = yes on another host, the far ends of the figures across
+ *       hosts (tools/bench-remote), which a program of this host reaches
+ *       with the next two.
+ *   fkbench rtt-ping NAME ROUNDS WARMUP SIZE...
+ *       links to NAME and pings it as rtt's pinger does; prints the same.
+ *   fkbench sink-from NAME COUNT
+ *       links to NAME and sinks as stream's sink does; prints the same.
+ *
  *   fkbench spawn URL COUNT WINDOW
  *       spawns URL COUNT times, at most WINDOW at once (1: one after the
  *       other), and reaps each FK_EV_EXIT, which must say 0. Prints
@@ -72,13 +83,10 @@ static int next(fk_handle h, struct fk_event *e, const char *role)
 	}
 }
 
-/* Serves name and returns the first link to it, or <= 0 (reported). */
-static fk_handle accept_one(const char *name, const char *role)
+/* The next link to srv, or <= 0 (reported). */
+static fk_handle incoming(fk_handle srv, const char *role)
 {
 	struct fk_event e;
-	fk_handle srv = fk_serve(name);
-	if (srv < 0)
-		return fail(role, "fk_serve", srv) - 1;
 	for (;;) {
 		if (next(srv, &e, role))
 			return 0;
@@ -86,6 +94,35 @@ static fk_handle accept_one(const char *name, const char *role)
 			return fail(role, "serving", e.status) - 1;
 		if (e.type == FK_EV_INCOMING)
 			return e.handle;
+	}
+}
+
+/* Serves name and returns the first link to it, or <= 0 (reported). */
+static fk_handle accept_one(const char *name, const char *role)
+{
+	fk_handle srv = fk_serve(name);
+	if (srv < 0)
+		return fail(role, "fk_serve", srv) - 1;
+	return incoming(srv, role);
+}
+
+/* Serves name for ever, one link after the other, each handed to fn with
+ * arg until it ends: the far end of the figures across hosts (tools/
+ * bench-remote), a service that many runs reach in turn. */
+static int serve_each(const char *name, const char *role,
+		      int (*fn)(fk_handle, long), long arg)
+{
+	fk_handle srv = fk_serve(name);
+	if (srv < 0)
+		return fail(role, "fk_serve", srv);
+	for (;;) {
+		fk_handle link = incoming(srv, role);
+		if (link <= 0)
+			return 1;
+		int r = fn(link, arg);
+		fk_close(link);
+		if (r)
+			return r;
 	}
 }
 
@@ -105,10 +142,10 @@ static fk_handle connect_to(const char *name, const char *role)
 
 /* --- round trip ---------------------------------------------------------- */
 
-static int rtt_echo(const char *name)
+static int rtt_echo(fk_handle link, long unused)
 {
 	struct fk_event ev[8];
-	fk_handle link = accept_one(name, "rtt-echo");
+	(void)unused;
 	if (link <= 0)
 		return 1;
 	for (;;) {
@@ -194,10 +231,9 @@ static int rtt_ping(const char *name, long rounds, long warmup, int nsizes,
 
 /* --- streaming ----------------------------------------------------------- */
 
-static int stream_sink(const char *name, long count)
+static int stream_sink(fk_handle link, long count)
 {
 	struct fk_event ev[64];
-	fk_handle link = accept_one(name, "stream-sink");
 	if (link <= 0)
 		return 1;
 	uint64_t t0 = fk_now(), t1 = 0;
@@ -240,11 +276,10 @@ static int stream_sink(const char *name, long count)
 	return 0; /* the link closes with us: the source's cue to end */
 }
 
-static int stream_source(const char *name, long count)
+static int stream_source(fk_handle link, long count)
 {
 	static unsigned char buf[BENCH_MSG];
 	struct fk_event ev[16];
-	fk_handle link = connect_to(name, "stream-source");
 	if (link <= 0)
 		return 1;
 	struct fk_event e;
@@ -594,7 +629,9 @@ int main(int argc, char **argv)
 		return pair(echo, ping);
 	}
 	if (!strcmp(role, "rtt-echo") && argc == 3)
-		return rtt_echo(argv[2]);
+		return rtt_echo(accept_one(argv[2], role), 0);
+	if (!strcmp(role, "echo-each") && argc == 3)
+		return serve_each(argv[2], role, rtt_echo, 0);
 	if (!strcmp(role, "rtt-ping") && argc >= 6)
 		return rtt_ping(argv[2], bench_number(argv[3], 1),
 				bench_number(argv[4], 0), argc - 5, argv + 5);
@@ -607,9 +644,17 @@ int main(int argc, char **argv)
 		return pair(sink, src);
 	}
 	if (!strcmp(role, "stream-sink") && argc == 4)
-		return stream_sink(argv[2], bench_number(argv[3], 1));
+		return stream_sink(accept_one(argv[2], role),
+				   bench_number(argv[3], 1));
 	if (!strcmp(role, "stream-source") && argc == 4)
-		return stream_source(argv[2], bench_number(argv[3], 1));
+		return stream_source(connect_to(argv[2], role),
+				     bench_number(argv[3], 1));
+	if (!strcmp(role, "sink-from") && argc == 4)
+		return stream_sink(connect_to(argv[2], role),
+				   bench_number(argv[3], 1));
+	if (!strcmp(role, "source-each") && argc == 4)
+		return serve_each(argv[2], role, stream_source,
+				  bench_number(argv[3], 1));
 	if (!strcmp(role, "storm") && argc == 6)
 		return storm(bench_number(argv[2], 0), bench_number(argv[3], 0),
 			     bench_number(argv[4], 1), bench_number(argv[5], 1));
@@ -627,6 +672,9 @@ int main(int argc, char **argv)
 				   bench_number(argv[4], 0));
 	fprintf(stderr, "usage: " ME " rtt ROUNDS WARMUP SIZE...\n"
 			"       " ME " stream COUNT\n"
+			"       " ME " echo-each NAME | source-each NAME COUNT\n"
+			"       " ME " rtt-ping NAME ROUNDS WARMUP SIZE...\n"
+			"       " ME " sink-from NAME COUNT\n"
 			"       " ME " spawn URL COUNT WINDOW\n"
 			"       " ME " spawn-paced URL COUNT GAP_MS\n"
 			"       " ME " storm STORMERS SUBS RATE ROUNDS\n");

@@ -10,6 +10,20 @@
  * opts: --idle MS --handshake MS --links N --count M --sizes A,B,..
  *       --window W (datagrams in flight a link) --linger (keep the links
  *       open once checked, until they close) --deadline S
+ * Bench modes, for tools/bench-remote (one link, one size):
+ *   connect --bench rtt --warmup W: a ping-pong (window 1); the first W
+ *       round trips untimed, then count-W timed from quic_link_send to the
+ *       echo's callback, each echo checked as ever. Prints "rtt SIZE
+ *       ROUNDS MEDIAN_NS P10_NS P90_NS" and "cpu USER_NS SYS_NS", this
+ *       process's CPU time a timed round trip.
+ *   serve --sink: swallows every datagram of more than one byte, counting
+ *       them; answers a 1-byte datagram with the count since the last one
+ *       (8 bytes, host order) — a marker that, the link being in order,
+ *       says all before it arrived.
+ *   connect --bench stream: against --sink: one marker (the handshake is
+ *       done once its answer is back; the clock starts), count datagrams
+ *       as fast as the link takes them, a marker; the clock stops at its
+ *       answer, which must be the count. Prints "stream COUNT BYTES NS".
  *
  * Prints one line an event: "conn NAME", "conn-closed NAME STATUS ENAME",
  * "link-closed ID STATUS ENAME", "done links=N datagrams=M"; "ready" once
@@ -27,6 +41,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
+#include "../bench/bench.h"
 #include "hostkey.h"
 #include "log.h"
 #include "quic.h"
@@ -49,8 +64,16 @@ struct plink {
 	bool closed;
 };
 
+enum bench { BENCH_NONE, BENCH_RTT, BENCH_STREAM };
+
 static struct {
-	bool serve, linger;
+	bool serve, linger, sink;
+	enum bench bench;
+	unsigned warmup;
+	uint64_t *t; /* rtt: each round's send time, then its duration */
+	uint64_t t0, t1; /* stream: after the first marker's answer, the last */
+	uint64_t cpu_u, cpu_s; /* rtt: CPU time at the first timed round */
+	int phase; /* stream: 0 first marker out, 1 datagrams, 2 last marker */
 	unsigned links, count, window, nsizes;
 	size_t sizes[SIZES_MAX];
 	struct plink *pl;
@@ -75,6 +98,10 @@ static size_t size_of(unsigned seq)
  * that a byte out of place, a reorder or a duplicate shows. */
 static void make(unsigned id, unsigned seq, uint8_t *buf, size_t len)
 {
+	if (g.bench) { /* as cheap as the baselines' (tcpbench, fkbench) */
+		memset(buf, 'a' + (int)(seq % 26), len);
+		return;
+	}
 	for (size_t k = 0; k < len; k++)
 		buf[k] = (uint8_t)(id * 131 + seq * 7 + k * 13 + (k >> 8));
 	if (len >= 64)
@@ -88,6 +115,8 @@ static void fill(struct plink *p)
 	       p->sent - p->got < g.window) {
 		size_t len = size_of(p->sent);
 		make(p->id, p->sent, buf, len);
+		if (g.t)
+			g.t[p->sent] = now_ns();
 		int r = quic_link_send(p->l, buf, len);
 		if (r == -EAGAIN)
 			return; /* on_room */
@@ -98,6 +127,72 @@ static void fill(struct plink *p)
 			return;
 		}
 		p->sent++;
+	}
+}
+
+/* bench stream: the datagrams as fast as the link takes them, then the
+ * marker. A datagram is sent whole or not at all (-EAGAIN: on_room). */
+static void stream_fill(struct plink *p)
+{
+	static uint8_t buf[QUIC_DGRAM_MAX];
+	size_t len = g.sizes[0];
+	while (p->l && g.phase == 1) {
+		make(p->id, p->sent, buf, len);
+		int r = p->sent < g.count ? quic_link_send(p->l, buf, len)
+					  : quic_link_send(p->l, "m", 1);
+		if (r == -EAGAIN)
+			return;
+		if (r < 0) {
+			printf("send link=%u: %s\n", p->id, strerror(-r));
+			g.failed = 1;
+			return;
+		}
+		if (p->sent < g.count)
+			p->sent++;
+		else
+			g.phase = 2;
+	}
+}
+
+/* bench stream: the answer to a marker. */
+static void stream_answer(struct plink *p, const void *buf, size_t len)
+{
+	uint64_t n;
+	if (len != sizeof(n) || g.phase == 1) {
+		printf("bench: unexpected datagram of %zu bytes\n", len);
+		g.failed = 1;
+		return;
+	}
+	memcpy(&n, buf, sizeof(n));
+	if (g.phase == 0) {
+		g.t0 = now_ns();
+		g.phase = 1;
+		stream_fill(p);
+		return;
+	}
+	g.t1 = now_ns();
+	if (n != g.count) {
+		printf("bench: the sink counted %llu of %u\n",
+		       (unsigned long long)n, g.count);
+		g.failed = 1;
+		return;
+	}
+	p->got = g.count;
+	g.done_links++;
+}
+
+/* serve --sink: count, or answer a marker with the count. */
+static void sink(struct plink *p, size_t len)
+{
+	if (len > 1) {
+		p->got++;
+		return;
+	}
+	uint64_t n = p->got;
+	p->got = 0;
+	if (quic_link_send(p->l, &n, sizeof(n)) < 0) {
+		printf("sink link=%u: no room for the answer\n", p->id);
+		g.failed = 1;
 	}
 }
 
@@ -159,6 +254,14 @@ static void on_data(void *arg, struct quic_link *l, const void *buf,
 {
 	(void)arg;
 	struct plink *p = quic_link_arg(l);
+	if (g.sink) {
+		sink(p, len);
+		return;
+	}
+	if (g.bench == BENCH_STREAM) {
+		stream_answer(p, buf, len);
+		return;
+	}
 	if (g.serve) {
 		int r = p->head ? -EAGAIN : quic_link_send(l, buf, len);
 		if (r == -EAGAIN) {
@@ -193,6 +296,10 @@ static void on_data(void *arg, struct quic_link *l, const void *buf,
 		g.failed = 1;
 		return;
 	}
+	if (g.t)
+		g.t[p->got] = now_ns() - g.t[p->got];
+	if (g.t && p->got + 1 == g.warmup)
+		bench_cpu(&g.cpu_u, &g.cpu_s);
 	if (++p->got == g.count)
 		g.done_links++;
 	fill(p);
@@ -204,6 +311,8 @@ static void on_room(void *arg, struct quic_link *l)
 	struct plink *p = quic_link_arg(l);
 	if (g.serve)
 		flush_echoes(p);
+	else if (g.bench == BENCH_STREAM)
+		stream_fill(p);
 	else
 		fill(p);
 }
@@ -233,6 +342,26 @@ static int parse_sizes(char *s)
 	return g.nsizes ? 0 : -1;
 }
 
+static void bench_print(void)
+{
+	if (g.bench == BENCH_STREAM) {
+		printf("stream %u %llu %llu\n", g.count,
+		       (unsigned long long)g.count * g.sizes[0],
+		       (unsigned long long)(g.t1 - g.t0));
+	} else if (g.bench == BENCH_RTT) {
+		uint64_t *t = g.t + g.warmup, u, sy;
+		size_t n = g.count - g.warmup;
+		bench_cpu(&u, &sy);
+		uint64_t p10 = bench_pct(t, n, 10), p90 = bench_pct(t, n, 90);
+		printf("rtt %zu %zu %llu %llu %llu\n", g.sizes[0], n,
+		       (unsigned long long)bench_pct(t, n, 50),
+		       (unsigned long long)p10, (unsigned long long)p90);
+		printf("cpu %llu %llu\n",
+		       (unsigned long long)((u - g.cpu_u) / n),
+		       (unsigned long long)((sy - g.cpu_s) / n));
+	}
+}
+
 static int count_fds(void)
 {
 	DIR *d = opendir("/proc/self/fd");
@@ -249,7 +378,9 @@ static int usage(void)
 {
 	fprintf(stderr, "usage: quicpeer keygen|fingerprint KEY\n"
 			"       quicpeer serve KEY HOSTS BIND [opts]\n"
-			"       quicpeer connect KEY HOSTS BIND PEER [opts]\n");
+			"       quicpeer connect KEY HOSTS BIND PEER [opts]\n"
+			"bench: serve ... --sink; connect ... --bench "
+			"rtt|stream [--warmup W]\n");
 	return 2;
 }
 
@@ -364,8 +495,8 @@ int main(int argc, char **argv)
 	for (int i = fixed; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-		if (!strcmp(a, "--linger")) {
-			g.linger = true;
+		if (!strcmp(a, "--linger") || !strcmp(a, "--sink")) {
+			*(a[2] == 'l' ? &g.linger : &g.sink) = true;
 			continue;
 		}
 		if (!v)
@@ -381,6 +512,12 @@ int main(int argc, char **argv)
 			g.count = (unsigned)strtoul(v, NULL, 10);
 		else if (!strcmp(a, "--window"))
 			g.window = (unsigned)strtoul(v, NULL, 10);
+		else if (!strcmp(a, "--bench") && !strcmp(v, "rtt"))
+			g.bench = BENCH_RTT;
+		else if (!strcmp(a, "--bench") && !strcmp(v, "stream"))
+			g.bench = BENCH_STREAM;
+		else if (!strcmp(a, "--warmup"))
+			g.warmup = (unsigned)strtoul(v, NULL, 10);
 		else if (!strcmp(a, "--deadline"))
 			deadline_s = (unsigned)strtoul(v, NULL, 10);
 		else if (!strcmp(a, "--sizes")) {
@@ -393,6 +530,13 @@ int main(int argc, char **argv)
 	}
 	if (g.links == 0 || g.links > LINKS_MAX || g.window == 0)
 		return usage();
+	if (g.bench && (g.serve || g.links != 1 || g.nsizes != 1 ||
+			g.warmup >= g.count))
+		return usage();
+	if (g.bench == BENCH_RTT) {
+		g.window = 1;
+		g.t = xcalloc(g.count, sizeof(*g.t));
+	}
 	struct hosts hosts;
 	if (hosts_load(argv[3], &hosts, &e) < 0) {
 		fprintf(stderr, "quicpeer: %s\n", e.msg);
@@ -431,8 +575,13 @@ int main(int argc, char **argv)
 				return 2;
 			quic_link_set_arg(g.pl[i].l, &g.pl[i]);
 		}
-		for (unsigned i = 0; i < g.links && !g.failed; i++)
+		if (g.bench == BENCH_STREAM &&
+		    quic_link_send(g.pl[0].l, "m", 1) < 0)
+			return 2;
+		for (unsigned i = 0; i < g.links && !g.failed && !g.bench; i++)
 			fill(&g.pl[i]);
+		if (g.bench == BENCH_RTT)
+			fill(&g.pl[0]);
 	}
 	int epfd = epoll_create1(EPOLL_CLOEXEC);
 	struct epoll_event ev = {.events = EPOLLIN, .data.fd = quic_fd(g.ep)};
@@ -446,6 +595,7 @@ int main(int argc, char **argv)
 	if (!g.serve && rc == 0 && !g.linger) {
 		printf("done links=%u datagrams=%llu\n", g.links,
 		       (unsigned long long)g.links * g.count);
+		bench_print();
 		close_links(epfd, sfd);
 	}
 	quic_close(g.ep);
@@ -455,6 +605,7 @@ int main(int argc, char **argv)
 	printf("fds before=%d after=%d\n", fds_before, count_fds());
 	hosts_free(&hosts);
 	free(g.pl);
+	free(g.t);
 	close(sfd);
 	return rc;
 }
