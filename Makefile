@@ -153,12 +153,13 @@ $(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
 # integration-san (docs/SECURITY.md, "Gates that keep this true").
 MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
 RUN_INC := build/musl-run-include
-# The daemon's own modules are not the launcher's: daemon.c, services.c, and
+# The daemon's own modules are not the launcher's: daemon.c, services.c, links
+# and broadcast across hosts (quic.c ... netbcast_wire.c), and
 # notify.c, which needs libsystemd (left out like fetch_curl.c).
 RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c \
 	    src/daemon_ctl.c src/shell_words.c src/shell_path.c src/quic.c \
 	    src/resolver.c src/resolver_etcd.c \
-	    src/hostkey.c src/qframe.c src/remote.c \
+	    src/hostkey.c src/qframe.c src/remote.c src/udpbatch.c \
 	    src/netbcast.c src/netbcast_wire.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
