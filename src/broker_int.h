@@ -240,7 +240,19 @@ struct broker {
 	bool (*remote_link)(void *arg, struct prog *p, int32_t handle,
 			    const char *name);
 	void *remote_arg;
+	/* A name fakeosd serves itself (its HTTP gateway, httpgw.h): asked
+	 * before any program's name, so that no program can stand in for
+	 * it; true when it took the request, as remote_link. NULL: none. */
+	bool (*own_link)(void *arg, struct prog *p, int32_t handle,
+			 const char *name);
+	void *own_arg;
 };
+
+/* Names that begin with this are the system's (FK_HTTP_NAME): no program
+ * may serve one, and a link to one that nothing of the system serves is
+ * refused at once. */
+#define BROKER_SYSTEM_PREFIX "fakeos."
+bool broker_system_name(const char *name);
 
 enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
 		 Q_SUBS = 16, Q_PENDING = 32, Q_SLOTS_FULL = 64,
