@@ -17,7 +17,7 @@
 FUZZ_CC := clang
 FUZZ_DIR := build/fuzz
 FUZZ_TARGETS := proto dproto policy url cache elf elf_sym headers config \
-	shell_words
+	shell_words httpgw
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -32,6 +32,8 @@ FUZZ_MODS_policy := policy util log
 FUZZ_LIBS_policy := -lseccomp
 FUZZ_MODS_url := url hash util log
 FUZZ_LIBS_url := -lnettle
+FUZZ_MODS_httpgw := httpgw_wire url hash util log
+FUZZ_LIBS_httpgw := -lnettle
 FUZZ_MODS_cache := cache_entry url hash util log
 FUZZ_LIBS_cache := -lnettle
 FUZZ_MODS_elf := elf url hash util log
