@@ -1,6 +1,6 @@
 /* http — GETs or PUTs one URL through fakeosd's HTTP gateway, the way a
  * program reaches data on the network without a socket
- * (include/fakeos_http.h; docs/API.md 12).
+ * (include/fakeos_http.h; docs/API.md 13).
  *
  *   http get URL [WAIT_MS]   the body to stdout; WAIT_MS: wait that long
  *                            before reading it (the gateway holds the

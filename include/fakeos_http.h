@@ -1,5 +1,5 @@
 /* fakeos_http.h — the wire format of fakeosd's HTTP gateway: how a
- * program GETs and PUTs a URL without a socket (docs/API.md 12, the
+ * program GETs and PUTs a URL without a socket (docs/API.md 13, the
  * argument; docs/PROTOCOL.md 18, the bytes). There is no call here: a
  * request is an ordinary link, and the format is the interface.
  *

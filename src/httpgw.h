@@ -6,7 +6,7 @@
  * the HTTP with libcurl's multi interface in its own loop, never waiting
  * on the network, and holds every URL — the request's and each redirect
  * hop's — to the calling account's allow-list (fakeosd.conf http-allow).
- * Programs never get a socket. docs/API.md 12 argues for it,
+ * Programs never get a socket. docs/API.md 13 argues for it,
  * docs/PROTOCOL.md 18 gives the bytes, docs/SECURITY.md the threats. */
 #ifndef FAKEOS_HTTPGW_H
 #define FAKEOS_HTTPGW_H
