@@ -268,9 +268,9 @@ build/examples/%: examples/%.cc build/libfakeos.a include/fakeos.h \
 	tools/fakeos-c++ -o $@ $<
 # The header is C11 and C++11 (fakeos.h's FK_NORETURN): checked here by
 # the strictest g++ that a C++ user's build could be.
-build/check/fakeos-h-cxx: include/fakeos.h
+build/check/fakeos-h-cxx: include/fakeos.h include/fakeos_http.h
 	@mkdir -p $(@D)
-	echo '#include <fakeos.h>' | g++ -std=c++11 -Wall -Wextra -pedantic \
+	printf '#include <fakeos.h>\n#include <fakeos_http.h>\n' | g++ -std=c++11 -Wall -Wextra -pedantic \
 		-Werror -Iinclude -x c++ -fsyntax-only -
 	@touch $@
 
@@ -413,7 +413,7 @@ install: $(PROGS) build/libfakeos.a
 	    tools/fakeos-cc >$(DESTDIR)$(BINDIR)/fakeos-cc
 	chmod 0755 $(DESTDIR)$(BINDIR)/fakeos-cc
 	ln -sf fakeos-cc $(DESTDIR)$(BINDIR)/fakeos-c++
-	install -m 0644 include/fakeos.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 include/fakeos.h include/fakeos_http.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 build/libfakeos.a $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \
