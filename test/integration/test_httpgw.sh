@@ -61,6 +61,8 @@ random_file() { # PATH SIZE
 	head -c "$2" /dev/urandom >"$1"
 }
 
+daemon_pipes() { ls -l "/proc/$DPID/fd" | grep -c 'pipe:'; }
+
 # Lines of nginx's log (each one request) and of the other origin's.
 requests() { grep -c . "$HTTPD_LOG"; }
 other_requests() { grep -c '"' "$OTHER_LOG"; }
@@ -240,12 +242,15 @@ test_a_request_past_the_time_limit_is_cut() {
 test_malformed_requests_get_a_clear_error_and_others_are_served() {
 	gw_start
 	random_file "$WWW/pub/f4097" 4097
-	local ok bad
+	local ok bad pipes0 i
 	ok=$(request_hex 1 0 "$HTTPD_URL/pub/f4097")
 	# A well-formed request first: the probe's framing is right.
 	run $NOBODY "$RUN" -n "$HPROBE" raw "$ok"
 	assert_contains "$OUT" "status 200"
 	assert_contains "$OUT" "end 0"
+	# The daemon's pipes (a link is two) once a run has settled it (its
+	# first run starts helpers that keep theirs): none may be left behind.
+	pipes0=$(daemon_pipes)
 	# magic, version, method, a GET with a length, no NUL, too short.
 	for bad in "58${ok:2}" "${ok:0:8}09${ok:10}" "${ok:0:10}07${ok:12}" \
 		"$(request_hex 1 5 "$HTTPD_URL/pub/f4097")" "${ok%00}" "464b4851"; do
@@ -263,6 +268,11 @@ test_malformed_requests_get_a_clear_error_and_others_are_served() {
 	get "$HTTPD_URL/pub/f4097"
 	expect_code 0
 	cmp -s "$WWW/pub/f4097" "$WORK/got" || fail "the GET after them got other bytes"
+	for i in $(seq 1 50); do
+		[ "$(daemon_pipes)" = "$pipes0" ] && break
+		sleep 0.1
+	done
+	assert_eq "$(daemon_pipes)" "$pipes0" "the daemon's pipes after 9 more requests"
 }
 
 test_no_program_can_serve_the_gateways_name() {
