@@ -275,15 +275,13 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 {
 	struct hreq *q = arg;
 	size_t len = size * n;
-	if (q->bytes + len > q->body_max) {
-		q->fail = -EFBIG;
-		return 0;
-	}
 	if (q->redirect) {
 		/* A hop's own body is nobody's: dropped, but counted, so an
 		 * endless one ends at the limit. */
 		q->bytes += len;
-		return len;
+		if (q->bytes > q->body_max)
+			q->fail = -EFBIG;
+		return q->fail ? 0 : len;
 	}
 	/* One chunk of curl's at most waits here: while one does, curl
 	 * is paused, and whatever it has stays in its own buffer. */
@@ -294,16 +292,23 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 		q->write_paused = true;
 		return CURL_WRITEFUNC_PAUSE;
 	}
+	/* A body without a length that runs over the limit: the program
+	 * gets it up to the limit exactly, then END says it was cut. */
+	size_t take = len;
+	if (q->bytes + len > q->body_max) {
+		take = (size_t)(q->body_max - q->bytes);
+		q->fail = -EFBIG;
+	}
 	uint8_t buf[FK_PAGE_SIZE];
-	for (size_t o = 0; o < len; o += FK_HTTP_CHUNK) {
-		size_t k = len - o < FK_HTTP_CHUNK ? len - o : FK_HTTP_CHUNK;
+	for (size_t o = 0; o < take; o += FK_HTTP_CHUNK) {
+		size_t k = take - o < FK_HTTP_CHUNK ? take - o : FK_HTTP_CHUNK;
 		buf[0] = FK_HTTP_BODY;
 		memcpy(buf + 1, p + o, k);
 		put(q, buf, k + 1);
 	}
-	q->bytes += len;
+	q->bytes += take;
 	flush(q);
-	return len;
+	return q->fail ? 0 : len;
 }
 
 static size_t on_read(char *buf, size_t size, size_t n, void *arg)

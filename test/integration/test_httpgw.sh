@@ -42,18 +42,50 @@ gw_servers() {
 	: >"$OTHER_LOG"
 }
 
+ENDLESS_PID=""
 daemon_cleanup() {
 	[ -z "$OTHER_PID" ] || kill "$OTHER_PID" 2>/dev/null
+	[ -z "$ENDLESS_PID" ] || kill "$ENDLESS_PID" 2>/dev/null
 	httpd_stop
 }
 
-# The daemon, with nobody's allow-list the public and the DAV directory;
-# root (every other account) has none. LINE... are more settings.
+# The daemon, with nobody's allow-list the public and the DAV directory
+# (and $ALLOW_MORE); root (every other account) has none. LINE... are
+# more settings.
 gw_start() { # [LINE...]
 	gw_servers
 	settings "$@" "[account nobody]" \
-		"http-allow = $HTTPD_URL/pub/ $HTTPD_URL/dav/"
+		"http-allow = $HTTPD_URL/pub/ $HTTPD_URL/dav/ ${ALLOW_MORE:-}"
 	daemon_start
+}
+
+# A hostile origin on 127.0.0.3: an answer without a length whose body
+# never ends, as fast as it is taken. Sets ENDLESS_URL.
+endless_origin() {
+	local port=$((20000 + RANDOM % 20000))
+	ENDLESS_URL="http://127.0.0.3:$port"
+	python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.3", int(sys.argv[1]))); s.listen(4)
+chunk = b"x" * 65536
+while True:
+    c, _ = s.accept()
+    c.recv(65536)
+    try:
+        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n")
+        while True:
+            c.sendall(chunk)
+    except OSError:
+        c.close()
+' "$port" &
+	ENDLESS_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		(exec 3<>"/dev/tcp/127.0.0.3/$port") 2>/dev/null && return 0
+		sleep 0.05
+	done
+	fail "the endless origin did not start"
 }
 
 # Bytes of a file, random.
@@ -173,6 +205,15 @@ test_body_over_the_limit_is_refused() {
 	assert_contains "$ERR" "a body of 1048577 bytes is over the limit"
 	assert_no_file "$WWW/dav/big"
 	assert_not_contains "$(cat "$HTTPD_LOG")" "PUT /dav/big"
+}
+
+test_an_endless_body_without_a_length_is_cut_at_the_limit() {
+	endless_origin
+	ALLOW_MORE="$ENDLESS_URL/" gw_start "http-body-max = 1M"
+	get "$ENDLESS_URL/forever"
+	expect_code 3
+	assert_contains "$ERR" "HTTP 200, cut after 1048576 bytes: the body is over the limit"
+	assert_eq "$(stat -c %s "$WORK/got")" 1048576 "bytes the program got"
 }
 
 # The daemon's resident memory, in KiB.
