@@ -159,7 +159,7 @@ RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c
 	    src/daemon_ctl.c src/shell_words.c src/shell_path.c src/quic.c \
 	    src/resolver.c src/resolver_etcd.c \
 	    src/hostkey.c src/qframe.c src/remote.c \
-	    src/httpgw.c src/httpgw_wire.c \
+	    src/httpgw.c src/httpgw_wire.c src/curl_loop.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the

@@ -57,21 +57,6 @@ static uint8_t *read_all(size_t *len)
 	}
 }
 
-/* The request datagram: the header, the URL and its NUL. */
-static size_t pack_request(uint8_t *buf, int method, uint64_t length,
-			   const char *url)
-{
-	struct fk_http_request h;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, FK_HTTP_MAGIC, 4);
-	h.version = FK_HTTP_VERSION;
-	h.method = (uint8_t)method;
-	h.length = length;
-	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), url, strlen(url) + 1);
-	return sizeof(h) + strlen(url) + 1;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc < 3 || (strcmp(argv[1], "get") != 0 &&
@@ -103,8 +88,8 @@ int main(int argc, char **argv)
 	for (;;) {
 		if (open && !asked) {
 			uint8_t req[FK_PAGE_SIZE];
-			size_t n = pack_request(req, put ? FK_HTTP_PUT : FK_HTTP_GET,
-						body_len, url);
+			size_t n = fk_http_request_pack(
+				req, put ? FK_HTTP_PUT : FK_HTTP_GET, body_len, url);
 			if ((r = fk_send(link, req, n)) < 0)
 				return fail("sending the request", r);
 			asked = 1;

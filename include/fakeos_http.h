@@ -1,11 +1,13 @@
 /* fakeos_http.h — the wire format of fakeosd's HTTP gateway: how a
  * program GETs and PUTs a URL without a socket (docs/API.md 13, the
  * argument; docs/PROTOCOL.md 18, the bytes). There is no call here: a
- * request is an ordinary link, and the format is the interface.
+ * request is an ordinary link, and the format is the interface (with
+ * one inline packer of the request).
  *
  *   fk_link(FK_HTTP_NAME)    one link is one request
  *   send  the request        struct fk_http_request, then the URL and its
  *                            NUL: the datagram ends at the NUL
+ *                            (fk_http_request_pack)
  *   send  the body (PUT)     exactly .length bytes, in datagrams of 1 to
  *                            FK_PAGE_SIZE bytes, cut anywhere
  *   receive the answer       STATUS, then BODY datagrams, then END; then
@@ -20,6 +22,7 @@
 #define FAKEOS_HTTP_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include <fakeos.h>
 
@@ -45,6 +48,26 @@ struct fk_http_request {
 };
 /* The longest URL, its NUL not counted: the rest of one datagram. */
 #define FK_HTTP_URL_MAX (FK_PAGE_SIZE - (int)sizeof(struct fk_http_request) - 1)
+
+/* Writes the request datagram into buf (FK_PAGE_SIZE bytes) and returns
+ * its length, for fk_send; 0 if url is longer than FK_HTTP_URL_MAX. The
+ * one helper here: every client must lay these bytes out exactly so. */
+static inline size_t fk_http_request_pack(void *buf, int method,
+					  uint64_t length, const char *url)
+{
+	struct fk_http_request h;
+	size_t n = strlen(url);
+	if (n > (size_t)FK_HTTP_URL_MAX)
+		return 0;
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, FK_HTTP_MAGIC, 4);
+	h.version = FK_HTTP_VERSION;
+	h.method = (uint8_t)method;
+	h.length = length;
+	memcpy(buf, &h, sizeof(h));
+	memcpy((char *)buf + sizeof(h), url, n + 1);
+	return sizeof(h) + n + 1;
+}
 
 /* The kind byte that starts every datagram of the answer. */
 enum fk_http_kind {

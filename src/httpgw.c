@@ -1,9 +1,10 @@
 /* httpgw.c — fakeosd's HTTP gateway (httpgw.h).
  *
  * Shape: one struct hreq per link, each with its own curl easy handle in
- * one multi handle, driven as resolver_etcd.c drives its own: curl's
- * sockets in an epoll set of ours (watched in the broker's loop), its
- * timer and every request's deadline on one timerfd. Nothing here waits.
+ * one multi handle, driven as resolver_etcd.c drives its own (curl_loop.h):
+ * curl's sockets in an epoll set of ours (watched in the broker's loop),
+ * its timer and every request's deadline on one timerfd. Nothing here
+ * waits.
  *
  * Back-pressure both ways, so that no body is ever held whole:
  * - GET: what curl hands over goes to the program's pipe; when the pipe
@@ -28,6 +29,7 @@
 
 #include "broker.h"
 #include "broker_int.h"
+#include "curl_loop.h"
 #include "hash.h"
 #include "httpgw_wire.h"
 #include "log.h"
@@ -79,10 +81,9 @@ struct hreq {
 struct httpgw {
 	struct broker *b;
 	struct httpgw_opts o;
-	CURLM *m;
-	int epfd, tfd;
+	struct curl_loop cl;
+	int tfd;
 	struct broker_watch *w_ep, *w_t;
-	uint64_t curl_due;
 	struct hreq *reqs;
 	unsigned n;
 };
@@ -163,7 +164,7 @@ static void finish(struct hreq *q, int status, const char *reason)
 	if (q->finishing)
 		return;
 	if (q->h) {
-		curl_multi_remove_handle(g->m, q->h);
+		curl_multi_remove_handle(g->cl.m, q->h);
 		curl_easy_cleanup(q->h);
 		q->h = NULL;
 	}
@@ -187,7 +188,7 @@ static void hreq_free(struct hreq *q)
 {
 	struct httpgw *g = q->g;
 	if (q->h) {
-		curl_multi_remove_handle(g->m, q->h);
+		curl_multi_remove_handle(g->cl.m, q->h);
 		curl_easy_cleanup(q->h);
 	}
 	curl_slist_free_all(q->hdrs);
@@ -212,7 +213,7 @@ static void hreq_free(struct hreq *q)
 /* Frees dead requests, and re-arms the timer: the end of every entry. */
 static void reap(struct httpgw *g)
 {
-	uint64_t due = g->curl_due;
+	uint64_t due = g->cl.due;
 	for (struct hreq **pp = &g->reqs; *pp;) {
 		struct hreq *q = *pp;
 		if (q->fail == -EPIPE && !q->finishing) {
@@ -423,7 +424,7 @@ static int ask(struct hreq *q)
 					 (curl_off_t)q->req.length);
 		}
 	} else {
-		curl_multi_remove_handle(g->m, q->h);
+		curl_multi_remove_handle(g->cl.m, q->h);
 	}
 	q->redirect = false;
 	q->bytes = 0;
@@ -431,7 +432,7 @@ static int ask(struct hreq *q)
 	/* The time limit is the request's, redirects included. */
 	curl_easy_setopt(q->h, CURLOPT_TIMEOUT_MS, ms_left(q));
 	curl_easy_setopt(q->h, CURLOPT_URL, q->url);
-	if (curl_multi_add_handle(g->m, q->h) != CURLM_OK)
+	if (curl_multi_add_handle(g->cl.m, q->h) != CURLM_OK)
 		return -ENOMEM;
 	return 0;
 }
@@ -596,7 +597,7 @@ static void pump(struct httpgw *g)
 {
 	CURLMsg *msg;
 	int left;
-	while ((msg = curl_multi_info_read(g->m, &left))) {
+	while ((msg = curl_multi_info_read(g->cl.m, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		struct hreq *q = NULL;
@@ -702,51 +703,11 @@ static bool own_link(void *arg, struct prog *p, int32_t handle,
 
 /* --- curl's sockets and the timer ---------------------------------------- */
 
-static int on_socket(CURL *h, curl_socket_t s, int what, void *arg,
-		     void *sp)
-{
-	(void)h;
-	(void)sp;
-	struct httpgw *g = arg;
-	if (what == CURL_POLL_REMOVE) {
-		epoll_ctl(g->epfd, EPOLL_CTL_DEL, s, NULL);
-		return 0;
-	}
-	struct epoll_event ev = {
-		.events = (what & CURL_POLL_IN ? EPOLLIN : 0U) |
-			  (what & CURL_POLL_OUT ? EPOLLOUT : 0U),
-		.data.fd = s,
-	};
-	if (epoll_ctl(g->epfd, EPOLL_CTL_MOD, s, &ev) < 0 && errno == ENOENT)
-		epoll_ctl(g->epfd, EPOLL_CTL_ADD, s, &ev);
-	return 0;
-}
-
-static int on_curl_timer(CURLM *m, long ms, void *arg)
-{
-	(void)m;
-	struct httpgw *g = arg;
-	g->curl_due = ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)ms * MS;
-	return 0;
-}
-
 static void on_ep(void *arg, uint32_t events)
 {
 	(void)events;
 	struct httpgw *g = arg;
-	struct epoll_event ev[16];
-	int running;
-	int n = epoll_wait(g->epfd, ev, ARRAY_SIZE(ev), 0);
-	for (int i = 0; i < n; i++) {
-		int f = 0;
-		if (ev[i].events & EPOLLIN)
-			f |= CURL_CSELECT_IN;
-		if (ev[i].events & EPOLLOUT)
-			f |= CURL_CSELECT_OUT;
-		if (ev[i].events & (EPOLLERR | EPOLLHUP))
-			f |= CURL_CSELECT_ERR;
-		curl_multi_socket_action(g->m, ev[i].data.fd, f, &running);
-	}
+	curl_loop_on_readable(&g->cl);
 	pump(g);
 }
 
@@ -757,12 +718,7 @@ static void on_timer(void *arg, uint32_t events)
 	uint64_t expirations;
 	(void)!read(g->tfd, &expirations, sizeof(expirations));
 	uint64_t now = now_ns();
-	int running;
-	if (g->curl_due <= now) {
-		g->curl_due = UINT64_MAX;
-		curl_multi_socket_action(g->m, CURL_SOCKET_TIMEOUT, 0,
-					 &running);
-	}
+	curl_loop_on_timer(&g->cl);
 	pump(g);
 	for (struct hreq *q = g->reqs; q; q = q->next) {
 		if (q->dead || q->deadline > now)
@@ -786,33 +742,21 @@ static void on_timer(void *arg, uint32_t events)
 int httpgw_open(struct broker *b, const struct httpgw_opts *o,
 		struct httpgw **out, struct error *e)
 {
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return error_set(e, EIO, "http gateway: curl_global_init "
-				 "failed");
 	struct httpgw *g = xcalloc(1, sizeof(*g));
 	g->b = b;
 	g->o = *o;
-	g->curl_due = UINT64_MAX;
-	g->epfd = epoll_create1(EPOLL_CLOEXEC);
 	g->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC | TFD_NONBLOCK);
-	int r = 0;
-	if (g->epfd < 0 || g->tfd < 0)
-		r = error_sys(e, errno, "http gateway: epoll or timerfd");
-	if (r == 0 && !(g->m = curl_multi_init()))
-		r = error_set(e, ENOMEM, "http gateway: curl_multi_init "
-				 "failed");
+	int r = curl_loop_open(&g->cl, "http gateway", e);
+	if (r == 0 && g->tfd < 0)
+		r = error_sys(e, errno, "http gateway: timerfd_create");
 	if (r == 0 &&
-	    ((r = broker_watch(b, g->epfd, EPOLLIN, on_ep, g, &g->w_ep)) < 0 ||
+	    ((r = broker_watch(b, g->cl.epfd, EPOLLIN, on_ep, g, &g->w_ep)) < 0 ||
 	     (r = broker_watch(b, g->tfd, EPOLLIN, on_timer, g, &g->w_t)) < 0))
 		error_sys(e, -r, "http gateway: epoll");
 	if (r < 0) {
 		httpgw_close(g);
 		return r;
 	}
-	curl_multi_setopt(g->m, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(g->m, CURLMOPT_SOCKETDATA, g);
-	curl_multi_setopt(g->m, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-	curl_multi_setopt(g->m, CURLMOPT_TIMERDATA, g);
 	b->own_link = own_link;
 	b->own_arg = g;
 	*out = g;
@@ -833,13 +777,10 @@ void httpgw_close(struct httpgw *g)
 		hreq_free(q);
 	}
 	if (g->w_ep)
-		broker_unwatch(g->b, g->epfd, g->w_ep);
+		broker_unwatch(g->b, g->cl.epfd, g->w_ep);
 	if (g->w_t)
 		broker_unwatch(g->b, g->tfd, g->w_t);
-	if (g->m)
-		curl_multi_cleanup(g->m);
-	if (g->epfd >= 0)
-		close(g->epfd);
+	curl_loop_close(&g->cl);
 	if (g->tfd >= 0)
 		close(g->tfd);
 	free(g);

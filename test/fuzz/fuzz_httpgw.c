@@ -14,16 +14,6 @@
 #include "fuzz.h"
 #include "httpgw_wire.h"
 
-static void printable(const char *s, size_t cap, const char *what)
-{
-	size_t n = strnlen(s, cap);
-	FUZZ_ASSERT(n < cap, "%s not terminated", what);
-	for (size_t i = 0; i < n; i++)
-		FUZZ_ASSERT(s[i] >= 0x20 && s[i] < 0x7f,
-			    "%s has byte 0x%02x at %zu", what,
-			    (unsigned char)s[i], i);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	if (size > FK_PAGE_SIZE)
@@ -36,7 +26,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (ret < 0) {
 		FUZZ_ASSERT(r.url == NULL, "a refused request kept a URL");
 		FUZZ_ASSERT(e.msg[0], "a refusal without a reason");
-		printable(e.msg, sizeof(e.msg), "the reason");
+		fuzz_printable(e.msg, sizeof(e.msg), "the reason");
 		size_t n = httpgw_pack_status(out, ret, -1, e.msg);
 		FUZZ_ASSERT(n <= FK_PAGE_SIZE && out[n - 1] == '\0',
 			    "a STATUS of %zu bytes", n);
@@ -46,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "method %d", r.method);
 	FUZZ_ASSERT(r.method == FK_HTTP_PUT || r.length == 0,
 		    "a GET with a length");
-	printable(r.url, FK_PAGE_SIZE + 16, "the URL");
+	fuzz_printable(r.url, FK_PAGE_SIZE + 16, "the URL");
 	FUZZ_ASSERT(strncmp(r.url, "http://", 7) == 0 ||
 			    strncmp(r.url, "https://", 8) == 0,
 		    "scheme of %s", r.url);

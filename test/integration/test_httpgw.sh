@@ -117,6 +117,15 @@ get() { # URL [WAIT_MS]
 	OUT=""
 }
 
+# As nobody: http put URL, FILE the body.
+put() { # URL FILE
+	CODE=0
+	$NOBODY "$RUN" "$HTTP" put "$1" <"$2" >"$WORK/out" 2>"$WORK/err" ||
+		CODE=$?
+	ERR=$(cat "$WORK/err")
+	OUT=""
+}
+
 test_get_returns_the_files_bytes_exactly() {
 	gw_start
 	local n
@@ -142,10 +151,7 @@ test_get_returns_the_files_bytes_exactly() {
 test_put_stores_the_body_exactly() {
 	gw_start
 	random_file "$WORK/body" $((1048576 + 1))
-	CODE=0
-	$NOBODY "$RUN" "$HTTP" put "$HTTPD_URL/dav/up/one" <"$WORK/body" \
-		>"$WORK/out" 2>"$WORK/err" || CODE=$?
-	ERR=$(cat "$WORK/err")
+	put "$HTTPD_URL/dav/up/one" "$WORK/body"
 	expect_code 0
 	assert_contains "$ERR" "HTTP 201"
 	cmp -s "$WORK/body" "$WWW/dav/up/one" || fail "nginx stored other bytes"
@@ -197,10 +203,7 @@ test_body_over_the_limit_is_refused() {
 	assert_contains "$ERR" "over the limit of 1048576 bytes"
 	[ ! -s "$WORK/got" ] || fail "a body over the limit reached the program"
 	# A PUT says its length first: refused before a byte is sent.
-	CODE=0
-	$NOBODY "$RUN" "$HTTP" put "$HTTPD_URL/dav/big" <"$WWW/pub/big" \
-		>"$WORK/out" 2>"$WORK/err" || CODE=$?
-	ERR=$(cat "$WORK/err")
+	put "$HTTPD_URL/dav/big" "$WWW/pub/big"
 	expect_code 2
 	assert_contains "$ERR" "a body of 1048577 bytes is over the limit"
 	assert_no_file "$WWW/dav/big"

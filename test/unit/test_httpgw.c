@@ -9,19 +9,13 @@
 #include "config.h"
 #include "httpgw_wire.h"
 
-/* A request datagram in buf: its length. */
+/* A request datagram in buf, by the header's packer: its length. */
 static size_t request(uint8_t *buf, int method, uint64_t length,
 		      const char *url)
 {
-	struct fk_http_request h;
-	memset(&h, 0, sizeof(h));
-	memcpy(h.magic, FK_HTTP_MAGIC, 4);
-	h.version = FK_HTTP_VERSION;
-	h.method = (uint8_t)method;
-	h.length = length;
-	memcpy(buf, &h, sizeof(h));
-	memcpy(buf + sizeof(h), url, strlen(url) + 1);
-	return sizeof(h) + strlen(url) + 1;
+	size_t n = fk_http_request_pack(buf, method, length, url);
+	ck_assert_uint_gt(n, 0);
+	return n;
 }
 
 /* Parses buf, expecting err; the message. */
@@ -192,6 +186,25 @@ START_TEST(test_allow_list_holds_its_prefixes_at_a_segments_boundary)
 }
 END_TEST
 
+START_TEST(test_request_pack_refuses_a_url_that_does_not_fit)
+{
+	uint8_t buf[FK_PAGE_SIZE];
+	char url[FK_PAGE_SIZE + 1];
+	memset(url, 'a', sizeof(url));
+	memcpy(url, "http://h/", 9);
+	url[FK_HTTP_URL_MAX + 1] = '\0';
+	ck_assert_uint_eq(fk_http_request_pack(buf, FK_HTTP_GET, 0, url), 0);
+	url[FK_HTTP_URL_MAX] = '\0';
+	ck_assert_uint_eq(fk_http_request_pack(buf, FK_HTTP_GET, 0, url),
+			  FK_PAGE_SIZE);
+	struct httpgw_req r;
+	struct error e;
+	ck_assert_int_eq(httpgw_parse_request(buf, FK_PAGE_SIZE, &r, &e), 0);
+	ck_assert_uint_eq(strlen(r.url), FK_HTTP_URL_MAX);
+	free(r.url);
+}
+END_TEST
+
 START_TEST(test_answer_datagrams_carry_status_and_a_terminated_reason)
 {
 	uint8_t buf[FK_PAGE_SIZE];
@@ -283,6 +296,7 @@ static Suite *httpgw_suite(void)
 	tcase_add_test(t, test_normalize_refuses_paths_a_server_could_read_otherwise);
 	tcase_add_test(t, test_normalize_spells_scheme_host_and_port_one_way);
 	tcase_add_test(t, test_allow_list_holds_its_prefixes_at_a_segments_boundary);
+	tcase_add_test(t, test_request_pack_refuses_a_url_that_does_not_fit);
 	tcase_add_test(t, test_answer_datagrams_carry_status_and_a_terminated_reason);
 	tcase_add_test(t, test_config_http_allow_is_per_account_with_a_default);
 	suite_add_tcase(s, t);
