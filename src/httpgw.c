@@ -490,6 +490,19 @@ static void on_request(struct hreq *q)
 	}
 }
 
+/* The request's time is up: curl's timeout or the gateway's deadline,
+ * whichever came first, said the one way. */
+static void timed_out(struct hreq *q)
+{
+	char why[128];
+	struct httpgw_policy pol;
+	policy(q, &pol);
+	snprintf(why, sizeof(why), "no answer within the time limit of %llu "
+		 "ms (http-time-limit in fakeosd.conf)",
+		 (unsigned long long)pol.time_limit_ms);
+	finish(q, -ETIMEDOUT, why);
+}
+
 /* A hop's answer is in: the next URL, checked before it is asked. */
 static void follow(struct hreq *q)
 {
@@ -576,8 +589,8 @@ static void done(struct hreq *q, CURLcode cc)
 	}
 	switch (cc) {
 	case CURLE_OPERATION_TIMEDOUT:
-		s = -ETIMEDOUT;
-		break;
+		timed_out(q);
+		return;
 	case CURLE_COULDNT_CONNECT:
 		s = -ECONNREFUSED;
 		break;
@@ -723,13 +736,7 @@ static void on_timer(void *arg, uint32_t events)
 	for (struct hreq *q = g->reqs; q; q = q->next) {
 		if (q->dead || q->deadline > now)
 			continue;
-		char why[128];
-		struct httpgw_policy pol;
-		policy(q, &pol);
-		snprintf(why, sizeof(why), "no answer within the time limit of "
-			 "%llu ms (http-time-limit in fakeosd.conf)",
-			 (unsigned long long)pol.time_limit_ms);
-		finish(q, -ETIMEDOUT, why);
+		timed_out(q);
 		/* A program that does not read loses the END: the time is
 		 * up for its link too. */
 		q->dead = true;
