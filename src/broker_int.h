@@ -29,6 +29,8 @@
 enum watch_kind {
 	W_CONTROL, W_RELAY_FROM, W_RELAY_TO, W_NOTIFY, W_PIDFD, W_WORKER,
 	W_SIGNAL, W_TIMER, W_EXTERNAL, W_MAKER,
+	W_GONE, /* a W_EXTERNAL one unwatched: freed after this turn's
+		   events, which may still name it; ptr links the next */
 };
 
 struct watch {
@@ -240,6 +242,7 @@ struct broker {
 	bool (*remote_link)(void *arg, struct prog *p, int32_t handle,
 			    const char *name);
 	void *remote_arg;
+	struct watch *gone; /* W_GONE watches, freed at the turn's end */
 	/* A name fakeosd serves itself (its HTTP gateway, httpgw.h): asked
 	 * before any program's name, so that no program can stand in for
 	 * it; true when it took the request, as remote_link. NULL: none. */
