@@ -25,6 +25,9 @@ gw_servers() {
 	(cd "$WORK/other" && exec python3 -m http.server --bind 127.0.0.2 \
 		"$OTHER_PORT" >"$OTHER_LOG" 2>&1) &
 	OTHER_PID=$!
+	# Until daemon_start sets its own (which calls daemon_cleanup too):
+	# a test that fails before it must not leave the origins running.
+	trap daemon_cleanup EXIT
 	HTTPD_LOG_FORMAT='$request_method $request_uri $status ua=$http_user_agent account=$http_fakeos_account program=$http_fakeos_program'
 	httpd_start "$WWW" "
 		location /dav/ { dav_methods PUT; create_full_put_path on;
@@ -33,7 +36,8 @@ gw_servers() {
 		location = /pub/to-secret { return 302 /secret/x; }
 		location = /pub/to-other { return 302 $OTHER_URL/x; }
 		location = /pub/loop { return 302 /pub/loop; }" ||
-		fail "nginx did not start"
+		{ daemon_cleanup; fail "nginx did not start"; }
+	trap daemon_cleanup EXIT # httpd_start set its own
 	local i
 	for i in $(seq 1 100); do
 		(exec 3<>"/dev/tcp/127.0.0.2/$OTHER_PORT") 2>/dev/null && break
@@ -80,6 +84,7 @@ while True:
         c.close()
 ' "$port" &
 	ENDLESS_PID=$!
+	trap daemon_cleanup EXIT
 	local i
 	for i in $(seq 1 100); do
 		(exec 3<>"/dev/tcp/127.0.0.3/$port") 2>/dev/null && return 0
