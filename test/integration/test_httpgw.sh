@@ -11,6 +11,7 @@
 HTTP="file://$EXAMPLES/http"
 HPROBE="file://$TOP/build/progs/http_probe"
 WWW=$WORK/www
+HOSTILE=$TOP/build/tools/hostile_httpd
 OTHER_PID=""
 
 # nginx serving $WWW: /pub/ to read, /dav/ to PUT into, and redirects.
@@ -19,12 +20,17 @@ OTHER_PID=""
 gw_servers() {
 	mkdir -p "$WWW/pub" "$WWW/dav" "$WWW/secret" "$WORK/other"
 	echo secret >"$WWW/secret/x"
-	OTHER_PORT=$((20000 + RANDOM % 20000))
-	OTHER_URL="http://127.0.0.2:$OTHER_PORT"
 	OTHER_LOG=$WORK/other.log
-	(cd "$WORK/other" && exec python3 -m http.server --bind 127.0.0.2 \
-		"$OTHER_PORT" >"$OTHER_LOG" 2>&1) &
+	rm -f "$WORK/other.port"
+	"$HOSTILE" -a 127.0.0.2 "$WORK/other.port" log >"$OTHER_LOG" 2>&1 &
 	OTHER_PID=$!
+	local i
+	for i in $(seq 1 100); do
+		[ -s "$WORK/other.port" ] && break
+		sleep 0.05
+	done
+	[ -s "$WORK/other.port" ] || { daemon_cleanup; fail "the other origin did not start"; }
+	OTHER_URL="http://127.0.0.2:$(cat "$WORK/other.port")"
 	# Until daemon_start sets its own (which calls daemon_cleanup too):
 	# a test that fails before it must not leave the origins running.
 	trap daemon_cleanup EXIT
@@ -38,12 +44,6 @@ gw_servers() {
 		location = /pub/loop { return 302 /pub/loop; }" ||
 		{ daemon_cleanup; fail "nginx did not start"; }
 	trap daemon_cleanup EXIT # httpd_start set its own
-	local i
-	for i in $(seq 1 100); do
-		(exec 3<>"/dev/tcp/127.0.0.2/$OTHER_PORT") 2>/dev/null && break
-		sleep 0.05
-	done
-	: >"$OTHER_LOG"
 }
 
 ENDLESS_PID=""
@@ -66,28 +66,16 @@ gw_start() { # [LINE...]
 # A hostile origin on 127.0.0.3: an answer without a length whose body
 # never ends, as fast as it is taken. Sets ENDLESS_URL.
 endless_origin() {
-	local port=$((20000 + RANDOM % 20000))
-	ENDLESS_URL="http://127.0.0.3:$port"
-	python3 -c '
-import socket, sys
-s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-s.bind(("127.0.0.3", int(sys.argv[1]))); s.listen(4)
-chunk = b"x" * 65536
-while True:
-    c, _ = s.accept()
-    c.recv(65536)
-    try:
-        c.sendall(b"HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n")
-        while True:
-            c.sendall(chunk)
-    except OSError:
-        c.close()
-' "$port" &
+	rm -f "$WORK/endless.port"
+	"$HOSTILE" -a 127.0.0.3 "$WORK/endless.port" endless-body &
 	ENDLESS_PID=$!
 	trap daemon_cleanup EXIT
 	local i
 	for i in $(seq 1 100); do
-		(exec 3<>"/dev/tcp/127.0.0.3/$port") 2>/dev/null && return 0
+		if [ -s "$WORK/endless.port" ]; then
+			ENDLESS_URL="http://127.0.0.3:$(cat "$WORK/endless.port")"
+			return 0
+		fi
 		sleep 0.05
 	done
 	fail "the endless origin did not start"
@@ -102,14 +90,14 @@ daemon_pipes() { ls -l "/proc/$DPID/fd" | grep -c 'pipe:'; }
 
 # Lines of nginx's log (each one request) and of the other origin's.
 requests() { grep -c . "$HTTPD_LOG"; }
-other_requests() { grep -c '"' "$OTHER_LOG"; }
+other_requests() { grep -c . "$OTHER_LOG"; }
 
 # The request datagram, in hex: METHOD (1 GET, 2 PUT), LENGTH, URL.
 request_hex() { # METHOD LENGTH URL
-	printf 'FKHQ' | xxd -p | tr -d '\n'
+	printf 'FKHQ' | od -An -tx1 | tr -d ' \n'
 	printf '%02x%02x0000' 1 "$1"
 	printf '%016x' "$2" | sed 's/../& /g' | tr ' ' '\n' | tac | tr -d '\n'
-	printf '%s' "$3" | xxd -p | tr -d '\n'
+	printf '%s' "$3" | od -An -tx1 | tr -d ' \n'
 	printf '00'
 }
 
