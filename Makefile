@@ -161,6 +161,7 @@ RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c
 	    src/resolver.c src/resolver_etcd.c \
 	    src/hostkey.c src/qframe.c src/remote.c src/udpbatch.c \
 	    src/netbcast.c src/netbcast_wire.c \
+	    src/httpgw.c src/httpgw_wire.c src/curl_loop.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
 	    src/run/glibc_abi.c
 # The filter object is only .incbin'd bytes: no libc in it, so it is the
@@ -269,9 +270,9 @@ build/examples/%: examples/%.cc build/libfakeos.a include/fakeos.h \
 	tools/fakeos-c++ -o $@ $<
 # The header is C11 and C++11 (fakeos.h's FK_NORETURN): checked here by
 # the strictest g++ that a C++ user's build could be.
-build/check/fakeos-h-cxx: include/fakeos.h
+build/check/fakeos-h-cxx: include/fakeos.h include/fakeos_http.h
 	@mkdir -p $(@D)
-	echo '#include <fakeos.h>' | g++ -std=c++11 -Wall -Wextra -pedantic \
+	printf '#include <fakeos.h>\n#include <fakeos_http.h>\n' | g++ -std=c++11 -Wall -Wextra -pedantic \
 		-Werror -Iinclude -x c++ -fsyntax-only -
 	@touch $@
 
@@ -421,7 +422,7 @@ install: $(PROGS) build/libfakeos.a
 	    tools/fakeos-cc >$(DESTDIR)$(BINDIR)/fakeos-cc
 	chmod 0755 $(DESTDIR)$(BINDIR)/fakeos-cc
 	ln -sf fakeos-cc $(DESTDIR)$(BINDIR)/fakeos-c++
-	install -m 0644 include/fakeos.h $(DESTDIR)$(INCLUDEDIR)/
+	install -m 0644 include/fakeos.h include/fakeos_http.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 0644 build/libfakeos.a $(DESTDIR)$(LIBDIR)/
 	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' \
 	    -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(VERSION)|' \

@@ -17,7 +17,7 @@
 FUZZ_CC := clang
 FUZZ_DIR := build/fuzz
 FUZZ_TARGETS := proto dproto policy url cache elf elf_sym headers config \
-	shell_words netbcast
+	shell_words netbcast httpgw
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -33,6 +33,8 @@ FUZZ_MODS_policy := policy policy_parse policy_expand policy_bpf util log
 FUZZ_LIBS_policy := -lseccomp
 FUZZ_MODS_url := url hash util log
 FUZZ_LIBS_url := -lnettle
+FUZZ_MODS_httpgw := httpgw_wire url hash util log
+FUZZ_LIBS_httpgw := -lnettle
 FUZZ_MODS_cache := cache_entry url hash util log
 FUZZ_LIBS_cache := -lnettle
 FUZZ_MODS_elf := elf url hash util log

@@ -354,9 +354,20 @@ static void dispatch(struct broker *b, struct watch *w, uint32_t events)
 	case W_MAKER:
 		maker_answered(b);
 		break;
+	case W_GONE:
+		break;
 	}
 	if (sink)
 		log_set_sink(-1, 0);
+}
+
+static void free_gone(struct broker *b)
+{
+	while (b->gone) {
+		struct watch *w = b->gone;
+		b->gone = w->ptr;
+		free(w);
+	}
 }
 
 int broker_poll(struct broker *b, int timeout_ms)
@@ -382,6 +393,7 @@ int broker_poll(struct broker *b, int timeout_ms)
 		return -errno;
 	for (int i = 0; i < n; i++)
 		dispatch(b, evs[i].data.ptr, evs[i].events);
+	free_gone(b);
 	/* One warm jail a turn at most: the pool refills between events. */
 	pool_fill_one(b);
 	return n;
@@ -404,10 +416,16 @@ int broker_watch(struct broker *b, int fd, uint32_t events,
 	return 0;
 }
 
+/* A callback may unwatch a descriptor whose event is still waiting later
+ * in this turn's batch (fakeosd's HTTP gateway does, from inside curl):
+ * the watch is kept, inert, until the batch is done. */
 void broker_unwatch(struct broker *b, int fd, struct broker_watch *w)
 {
+	struct watch *x = (struct watch *)w;
 	broker_ep_del(b, fd);
-	free(w);
+	x->kind = W_GONE;
+	x->ptr = b->gone;
+	b->gone = x;
 }
 
 void broker_on_signal(struct broker *b,
@@ -618,6 +636,7 @@ void broker_close(struct broker *b)
 	pool_drain(b);
 	free(b->pool);
 	registry_fini(&b->reg);
+	free_gone(b);
 	for (int *fd = (int[]){ b->sigfd, b->ep, b->home_netns,
 				b->shared_netns, b->home_mntns, b->shared_mntns,
 				-2 };

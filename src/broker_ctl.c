@@ -378,8 +378,16 @@ static bool handle_live(struct prog *p, int32_t h)
 static void on_link(struct broker *b, struct prog *p, const struct proto_name *m)
 {
 	struct tree *t = p->t;
-	/* Its own account's names first, then those the operator's
-	 * services publish to every account. */
+	/* The system's names first (the HTTP gateway): a program serving
+	 * one must never see the links meant for it. */
+	if (broker_system_name(m->name)) {
+		if (!b->own_link ||
+		    !b->own_link(b->own_arg, p, m->hdr.handle, m->name))
+			send_closed(p, m->hdr.handle, -ECONNREFUSED);
+		return;
+	}
+	/* Its own account's names, then those the operator's services
+	 * publish to every account. */
 	struct reg_entry *svc = registry_service(&b->reg, t->scope, m->name);
 	if (!svc)
 		svc = registry_service(&b->reg, BROKER_SCOPE_PUBLISHED,
@@ -408,6 +416,12 @@ static void on_link(struct broker *b, struct prog *p, const struct proto_name *m
 			   &err);
 }
 
+bool broker_system_name(const char *name)
+{
+	return strncmp(name, BROKER_SYSTEM_PREFIX,
+		       strlen(BROKER_SYSTEM_PREFIX)) == 0;
+}
+
 /* Whether the tree publishes name (only a fakeosd service's can). */
 static bool published(const struct tree *t, const char *name)
 {
@@ -422,7 +436,8 @@ static void on_serve(struct broker *b, struct prog *p, const struct proto_name *
 	struct tree *t = p->t;
 	bool pub = published(t, m->name);
 	uint64_t scope = pub ? BROKER_SCOPE_PUBLISHED : t->scope;
-	if (registry_service(&b->reg, scope, m->name)) {
+	if (broker_system_name(m->name) ||
+	    registry_service(&b->reg, scope, m->name)) {
 		send_closed(p, m->hdr.handle, -EADDRINUSE);
 		return;
 	}

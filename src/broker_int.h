@@ -29,6 +29,8 @@
 enum watch_kind {
 	W_CONTROL, W_RELAY_FROM, W_RELAY_TO, W_NOTIFY, W_PIDFD, W_WORKER,
 	W_SIGNAL, W_TIMER, W_EXTERNAL, W_MAKER,
+	W_GONE, /* a W_EXTERNAL one unwatched: freed after this turn's
+		   events, which may still name it; ptr links the next */
 };
 
 struct watch {
@@ -252,7 +254,20 @@ struct broker {
 	void (*net_send)(void *arg, uint64_t scope,
 			 const struct proto_broadcast *m, bool paid);
 	void *net_arg;
+	struct watch *gone; /* W_GONE watches, freed at the turn's end */
+	/* A name fakeosd serves itself (its HTTP gateway, httpgw.h): asked
+	 * before any program's name, so that no program can stand in for
+	 * it; true when it took the request, as remote_link. NULL: none. */
+	bool (*own_link)(void *arg, struct prog *p, int32_t handle,
+			 const char *name);
+	void *own_arg;
 };
+
+/* Names that begin with this are the system's (FK_HTTP_NAME): no program
+ * may serve one, and a link to one that nothing of the system serves is
+ * refused at once. */
+#define BROKER_SYSTEM_PREFIX "fakeos."
+bool broker_system_name(const char *name);
 
 enum quota_bit { Q_PROGRAMS = 1, Q_LINKS = 2, Q_PEER = 4, Q_SERVICES = 8,
 		 Q_SUBS = 16, Q_PENDING = 32, Q_SLOTS_FULL = 64,

@@ -74,6 +74,7 @@ enum vtype {
 	V_ACCOUNT, /* uid_t */
 	V_NAMES, /* struct config_list of proto names */
 	V_PREFIXES, /* struct config_list of URL prefixes */
+	V_HTTP_PREFIXES, /* the same, http(s) only */
 	V_ARGS, /* struct config_list of arguments */
 	V_CHOICE, /* an enum, one of the key's words */
 	V_PATH, /* char *: an absolute path */
@@ -144,6 +145,12 @@ static const struct key main_keys[] = {
 	  .off = offsetof(struct config, broadcast_to) },
 	{ .name = "broadcast-secret", .type = V_PATH,
 	  .off = offsetof(struct config, broadcast_secret) },
+	{ .name = "http-body-max", .type = V_SIZE,
+	  .off = offsetof(struct config, http_body_max),
+	  .max = UINT64_MAX },
+	{ .name = "http-time-limit", .type = V_DURATION,
+	  .off = offsetof(struct config, http_time_limit_ms), .min = 100,
+	  .max = HOUR },
 };
 
 static const struct key account_keys[] = {
@@ -157,6 +164,11 @@ static const struct key account_keys[] = {
 	  .off = offsetof(struct config_quota, links), .max = 1000000 },
 	{ .name = "services", .type = V_COUNT,
 	  .off = offsetof(struct config_quota, services), .max = 100000 },
+	{ .name = "http-allow", .type = V_HTTP_PREFIXES,
+	  .off = offsetof(struct config_quota, http_allow),
+	  .max = CONFIG_HTTP_ALLOW_MAX },
+	{ .name = "http-requests", .type = V_COUNT,
+	  .off = offsetof(struct config_quota, http_requests), .max = 1000 },
 };
 
 enum { SK_URL, SK_ARGS, SK_ACCOUNT, SK_MEMORY, SK_CPU, SK_TIME_LIMIT,
@@ -522,7 +534,12 @@ static int set_list(struct parser *ps, const struct key *k, const char *v,
 		if (k->type == V_NAMES && !proto_name_ok(w))
 			return perr(ps, "%s: '%s' is not a valid name (%s)",
 				    k->name, show(w).s, NAME_RULE);
-		if (k->type == V_PREFIXES) {
+		if (k->type == V_HTTP_PREFIXES &&
+		    strncasecmp(w, "http://", 7) != 0 &&
+		    strncasecmp(w, "https://", 8) != 0)
+			return perr(ps, "%s: '%s' is not an http(s) URL",
+				    k->name, show(w).s);
+		if (k->type == V_PREFIXES || k->type == V_HTTP_PREFIXES) {
 			struct url u;
 			struct error ue;
 			if (url_parse(w, &u, &ue) < 0)
@@ -631,6 +648,7 @@ static int set_value(struct parser *ps, const struct key *k, const char *v)
 	}
 	case V_NAMES:
 	case V_PREFIXES:
+	case V_HTTP_PREFIXES:
 	case V_ARGS:
 		return set_list(ps, k, v, (struct config_list *)(void *)f);
 	case V_PATH:
@@ -810,8 +828,21 @@ static void finish_main(struct parser *ps)
 	for (unsigned i = 0; i < c->naccounts; i++) {
 		struct config_account *a = &c->accounts[i];
 		struct config_quota q = c->account_defaults;
+		/* A list is the account's own, or a copy of [account]'s:
+		 * each quota owns its list. */
+		bool own = false;
+		q.http_allow = (struct config_list){ 0 };
+		for (size_t k = 0; k < ARRAY_SIZE(account_keys); k++)
+			if (account_keys[k].type == V_HTTP_PREFIXES)
+				own = a->set & (1U << k);
+		const struct config_list *from =
+			own ? &a->quota.http_allow : &c->account_defaults.http_allow;
+		for (unsigned j = 0; j < from->n; j++)
+			config_list_push(&q.http_allow, xstrdup(from->v[j]));
+		config_list_free(&a->quota.http_allow);
 		for (size_t k = 0; k < ARRAY_SIZE(account_keys); k++) {
-			if (!(a->set & (1U << k)))
+			if (!(a->set & (1U << k)) ||
+			    account_keys[k].type == V_HTTP_PREFIXES)
 				continue;
 			size_t off = account_keys[k].off;
 			size_t size = account_keys[k].type == V_COUNT ?
@@ -941,7 +972,10 @@ void config_init(struct config *c)
 			.links = CONFIG_DEFAULT_LINKS,
 			.services = CONFIG_DEFAULT_SERVICES,
 			.memory = CONFIG_DEFAULT_MEMORY,
+			.http_requests = CONFIG_DEFAULT_HTTP_REQUESTS,
 		},
+		.http_body_max = CONFIG_DEFAULT_HTTP_BODY_MAX,
+		.http_time_limit_ms = CONFIG_DEFAULT_HTTP_TIME_LIMIT_MS,
 	};
 }
 
@@ -957,6 +991,9 @@ void config_free(struct config *c)
 	config_list_free(&c->broadcast);
 	free(c->broadcast_to);
 	free(c->broadcast_secret);
+	for (unsigned i = 0; i < c->naccounts; i++)
+		config_list_free(&c->accounts[i].quota.http_allow);
+	config_list_free(&c->account_defaults.http_allow);
 	free(c->accounts);
 	for (unsigned i = 0; i < c->nservices; i++)
 		service_free(&c->services[i]);

@@ -46,6 +46,10 @@
 #define CONFIG_DEFAULT_LINKS 4096
 #define CONFIG_DEFAULT_SERVICES 256
 #define CONFIG_DEFAULT_MEMORY (256ULL << 20)
+#define CONFIG_DEFAULT_HTTP_REQUESTS 8
+#define CONFIG_DEFAULT_HTTP_BODY_MAX (64ULL << 20)
+#define CONFIG_DEFAULT_HTTP_TIME_LIMIT_MS 60000ULL
+#define CONFIG_HTTP_ALLOW_MAX 16
 #define CONFIG_DEFAULT_RESTART_DELAY_MS 1000ULL
 #define CONFIG_DEFAULT_RESTART_DELAY_MAX_MS 300000ULL
 
@@ -62,6 +66,10 @@ struct config_quota {
 	unsigned links; /* open links held by its programs */
 	unsigned services; /* names its programs serve */
 	uint64_t memory; /* bytes of address space per program, 0 none */
+	/* The HTTP gateway (httpgw.h): URL prefixes its programs may GET
+	 * and PUT (none: every request is refused), and requests at once. */
+	struct config_list http_allow;
+	unsigned http_requests;
 };
 
 /* An [account NAME] section: the [account] defaults with the keys this
@@ -132,6 +140,8 @@ struct config {
 	struct config_list broadcast;
 	char *broadcast_to;
 	char *broadcast_secret;
+	uint64_t http_body_max; /* bytes of a body through the gateway */
+	uint64_t http_time_limit_ms; /* a gateway request, link to end */
 	struct config_quota account_defaults; /* [account] */
 	struct config_account *accounts; /* [account NAME], in file order */
 	unsigned naccounts;

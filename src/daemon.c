@@ -27,6 +27,7 @@
 #include "log.h"
 #include "hosts.h"
 #include "netbcast.h"
+#include "httpgw.h"
 #include "notify.h"
 #include "remote.h"
 #include "services.h"
@@ -658,6 +659,19 @@ static int open_netbcast(struct daemon *d, struct error *e)
 	return netbcast_open(d->b, &no, &d->netbcast, e);
 }
 
+/* The HTTP gateway's settings for uid: read from the newest settings at
+ * each request, so a reload applies to the next one. */
+static void http_policy(void *arg, uid_t uid, struct httpgw_policy *out)
+{
+	const struct daemon *d = arg;
+	const struct config_quota *q = config_account_quota(d->cfg, uid);
+	out->allow = q->http_allow.v;
+	out->nallow = q->http_allow.n;
+	out->requests = q->http_requests;
+	out->body_max = d->cfg->http_body_max;
+	out->time_limit_ms = d->cfg->http_time_limit_ms;
+}
+
 int daemon_open(const struct daemon_opts *o, struct daemon **out,
 		struct error *e)
 {
@@ -742,6 +756,10 @@ int daemon_open(const struct daemon_opts *o, struct daemon **out,
 	r = open_remote(d, e);
 	if (r == 0)
 		r = open_netbcast(d, e);
+	if (r == 0)
+		r = httpgw_open(d->b, &(struct httpgw_opts){
+				.policy = http_policy, .arg = d },
+				&d->httpgw, e);
 	if (r < 0)
 		goto fail;
 	services_sync(d->services, d->cfg);
@@ -831,6 +849,7 @@ void daemon_close(struct daemon *d)
 		client_free(d->clients);
 	services_free(d->services);
 	netbcast_close(d->netbcast);
+	httpgw_close(d->httpgw);
 	remote_close(d->remote);
 	if (d->w_listen)
 		broker_unwatch(d->b, d->listen_fd, d->w_listen);

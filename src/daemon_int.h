@@ -51,6 +51,7 @@ struct daemon {
 	struct services *services;
 	struct remote *remote; /* links to other hosts; NULL: none */
 	struct netbcast *netbcast; /* broadcast across hosts; NULL: none */
+	struct httpgw *httpgw; /* the HTTP gateway (httpgw.h) */
 	bool stopping;
 	uint64_t stop_deadline_ns; /* SIGKILL for every run after this */
 	bool killed_all;

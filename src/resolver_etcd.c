@@ -1,8 +1,8 @@
 /* resolver_etcd.c — the etcd backend of resolver.h, through etcd's v3
  * JSON gateway (etcd 3.4: POST BASE/v3/...; keys and values base64, 64-bit
  * integers as strings) with libcurl's multi interface, so that nothing
- * here waits: curl's sockets sit in an epoll set of our own, whose fd is
- * resolver_fd, and its timer in resolver_next_timeout_ns.
+ * here waits (curl_loop.h): curl's sockets sit in an epoll set of our
+ * own, whose fd is resolver_fd, and its timer in resolver_next_timeout_ns.
  *
  * Two machines run side by side:
  * - the lease: grant (TTL), put each exported name under it, keep it
@@ -25,6 +25,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include "curl_loop.h"
 #include "log.h"
 #include "url.h"
 
@@ -59,11 +60,9 @@ struct req {
 
 struct etcd {
 	struct resolver *r;
-	CURLM *m;
-	int epfd;
+	struct curl_loop cl;
 	char *base, *prefix;
 	unsigned ttl;
-	uint64_t curl_due;
 	struct req *reqs;
 	/* The lease: its ID as etcd writes it (decimal), "" when none. */
 	char lease[24];
@@ -271,7 +270,7 @@ static size_t on_data(char *p, size_t size, size_t n, void *arg)
 static void req_release(struct req *q)
 {
 	struct etcd *et = q->et;
-	curl_multi_remove_handle(et->m, q->h);
+	curl_multi_remove_handle(et->cl.m, q->h);
 	curl_easy_cleanup(q->h);
 	curl_slist_free_all(q->headers);
 	free(q->url);
@@ -328,7 +327,7 @@ static struct req *req_start(struct etcd *et, enum req_kind kind,
 	struct req *q = req_new(et, kind, body);
 	q->next = et->reqs;
 	et->reqs = q;
-	CURLMcode mc = curl_multi_add_handle(et->m, q->h);
+	CURLMcode mc = curl_multi_add_handle(et->cl.m, q->h);
 	if (mc != CURLM_OK)
 		log_fatal("curl_multi_add_handle: %s", curl_multi_strerror(mc));
 	return q;
@@ -712,7 +711,7 @@ static void pump(struct etcd *et)
 	}
 	CURLMsg *msg;
 	int left;
-	while ((msg = curl_multi_info_read(et->m, &left))) {
+	while ((msg = curl_multi_info_read(et->cl.m, &left))) {
 		if (msg->msg != CURLMSG_DONE)
 			continue;
 		struct req *q = NULL;
@@ -724,40 +723,15 @@ static void pump(struct etcd *et)
 	}
 }
 
-static int on_socket(CURL *h UNUSED, curl_socket_t s, int what, void *arg,
-		     void *sp UNUSED)
-{
-	struct etcd *et = arg;
-	if (what == CURL_POLL_REMOVE) {
-		epoll_ctl(et->epfd, EPOLL_CTL_DEL, s, NULL);
-		return 0;
-	}
-	struct epoll_event ev = {
-		.events = (what & CURL_POLL_IN ? EPOLLIN : 0U) |
-			  (what & CURL_POLL_OUT ? EPOLLOUT : 0U),
-		.data.fd = s,
-	};
-	if (epoll_ctl(et->epfd, EPOLL_CTL_MOD, s, &ev) < 0 && errno == ENOENT)
-		epoll_ctl(et->epfd, EPOLL_CTL_ADD, s, &ev);
-	return 0;
-}
-
-static int on_curl_timer(CURLM *m UNUSED, long ms, void *arg)
-{
-	struct etcd *et = arg;
-	et->curl_due = ms < 0 ? UINT64_MAX : now_ns() + (uint64_t)ms * MS;
-	return 0;
-}
-
 int etcd_fd(const struct resolver *r)
 {
-	return r->etcd->epfd;
+	return r->etcd->cl.epfd;
 }
 
 uint64_t etcd_next_timeout_ns(const struct resolver *r)
 {
 	const struct etcd *et = r->etcd;
-	uint64_t t = et->curl_due;
+	uint64_t t = et->cl.due;
 	if (!et->granting && !et->keeping && et->lease_due < t)
 		t = et->lease_due;
 	if (!et->ranging && !et->watching && et->watch_due < t)
@@ -768,19 +742,7 @@ uint64_t etcd_next_timeout_ns(const struct resolver *r)
 void etcd_on_readable(struct resolver *r)
 {
 	struct etcd *et = r->etcd;
-	struct epoll_event ev[16];
-	int running;
-	int n = epoll_wait(et->epfd, ev, ARRAY_SIZE(ev), 0);
-	for (int i = 0; i < n; i++) {
-		int f = 0;
-		if (ev[i].events & EPOLLIN)
-			f |= CURL_CSELECT_IN;
-		if (ev[i].events & EPOLLOUT)
-			f |= CURL_CSELECT_OUT;
-		if (ev[i].events & (EPOLLERR | EPOLLHUP))
-			f |= CURL_CSELECT_ERR;
-		curl_multi_socket_action(et->m, ev[i].data.fd, f, &running);
-	}
+	curl_loop_on_readable(&et->cl);
 	pump(et);
 }
 
@@ -788,12 +750,7 @@ void etcd_on_timer(struct resolver *r)
 {
 	struct etcd *et = r->etcd;
 	uint64_t now = now_ns();
-	int running;
-	if (et->curl_due <= now) {
-		et->curl_due = UINT64_MAX;
-		curl_multi_socket_action(et->m, CURL_SOCKET_TIMEOUT, 0,
-					 &running);
-	}
+	curl_loop_on_timer(&et->cl);
 	if (!et->granting && !et->keeping && et->lease_due <= now) {
 		et->lease_due = UINT64_MAX;
 		if (et->lease[0]) {
@@ -825,31 +782,18 @@ int etcd_open(struct resolver *r, const struct resolver_opts *o,
 	if (n < 2 || prefix[0] != '/' || prefix[n - 1] != '/')
 		return error_set(e, EINVAL, "etcd: prefix '%s' does not start "
 				 "and end with '/'", prefix);
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-		return error_set(e, EIO, "etcd: curl_global_init failed");
 	struct etcd *et = xcalloc(1, sizeof(*et));
 	r->etcd = et;
 	et->r = r;
-	et->epfd = -1;
+	int ret = curl_loop_open(&et->cl, "etcd", e);
 	et->base = xstrdup(base);
 	for (size_t l = strlen(et->base); l && et->base[l - 1] == '/'; l--)
 		et->base[l - 1] = '\0';
 	et->prefix = xstrdup(prefix);
 	et->ttl = o->ttl_s ? o->ttl_s : RESOLVER_TTL_DEFAULT;
-	et->curl_due = UINT64_MAX;
-	et->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (et->epfd < 0)
-		return error_sys(e, errno, "etcd: epoll_create1");
-	et->m = curl_multi_init();
-	if (!et->m)
-		return error_set(e, ENOMEM, "etcd: curl_multi_init failed");
-	curl_multi_setopt(et->m, CURLMOPT_SOCKETFUNCTION, on_socket);
-	curl_multi_setopt(et->m, CURLMOPT_SOCKETDATA, et);
-	curl_multi_setopt(et->m, CURLMOPT_TIMERFUNCTION, on_curl_timer);
-	curl_multi_setopt(et->m, CURLMOPT_TIMERDATA, et);
 	/* Both machines start at the first on_timer: now. */
 	et->lease_due = et->watch_due = now_ns();
-	return 0;
+	return ret;
 }
 
 /* Revokes the lease, so that our names vanish now rather than after the
@@ -877,12 +821,9 @@ void etcd_close(struct resolver *r)
 		et->reqs = q->next;
 		req_release(q);
 	}
-	if (et->lease[0] && et->m)
+	if (et->lease[0] && et->cl.m)
 		lease_revoke(et);
-	if (et->m)
-		curl_multi_cleanup(et->m);
-	if (et->epfd >= 0)
-		close(et->epfd);
+	curl_loop_close(&et->cl);
 	free(et->base);
 	free(et->prefix);
 	free(et);

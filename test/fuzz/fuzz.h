@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -23,5 +24,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 			abort();                                               \
 		}                                                              \
 	} while (0)
+
+/* s, in a buffer of cap bytes, is terminated and printable ASCII: what
+ * a message or a URL must be before it is quoted to a terminal or sent. */
+static inline void fuzz_printable(const char *s, size_t cap, const char *what)
+{
+	size_t n = strnlen(s, cap);
+	FUZZ_ASSERT(n < cap, "%s not terminated", what);
+	for (size_t i = 0; i < n; i++)
+		FUZZ_ASSERT(s[i] >= 0x20 && s[i] < 0x7f,
+			    "%s has byte 0x%02x at %zu", what,
+			    (unsigned char)s[i], i);
+}
 
 #endif

@@ -15,16 +15,6 @@
 #include "cache.h"
 #include "fuzz.h"
 
-static void printable(const char *s, size_t cap, const char *what)
-{
-	size_t n = strnlen(s, cap);
-	FUZZ_ASSERT(n < cap, "%s not terminated", what);
-	for (size_t i = 0; i < n; i++)
-		FUZZ_ASSERT(s[i] >= 0x20 && s[i] < 0x7f,
-			    "%s has byte 0x%02x at %zu", what,
-			    (unsigned char)s[i], i);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cache_entry *en = malloc(sizeof(*en));
@@ -35,13 +25,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (r < 0) {
 		FUZZ_ASSERT(r == -EBADMSG, "returned %d", r);
 		FUZZ_ASSERT(e.msg[0] != '\0', "refusal without a message");
-		printable(e.msg, sizeof(e.msg), "message");
+		fuzz_printable(e.msg, sizeof(e.msg), "message");
 		free(en);
 		return 0;
 	}
 	FUZZ_ASSERT(r == 0, "returned %d", r);
 	FUZZ_ASSERT(size <= CACHE_ENTRY_MAX, "accepted %zu bytes", size);
-	printable(en->url, sizeof(en->url), "url");
+	fuzz_printable(en->url, sizeof(en->url), "url");
 	FUZZ_ASSERT(strncmp(en->url, "http://", 7) == 0 ||
 			    strncmp(en->url, "https://", 8) == 0,
 		    "url '%s'", en->url);

@@ -28,16 +28,6 @@ static int resolve(const char *name, uid_t *uid)
 	return 0;
 }
 
-static void printable(const char *s, size_t cap, const char *what)
-{
-	size_t n = strnlen(s, cap);
-	FUZZ_ASSERT(n < cap, "%s not terminated", what);
-	for (size_t i = 0; i < n; i++)
-		FUZZ_ASSERT(s[i] >= 0x20 && s[i] < 0x7f,
-			    "%s has byte 0x%02x at %zu", what,
-			    (unsigned char)s[i], i);
-}
-
 static void list_ok(const struct config_list *l, unsigned max,
 		    const char *what)
 {
@@ -121,7 +111,7 @@ static void service_ok(const struct config_service *s)
 static void refused_ok(int r, const struct error *e, const char *path)
 {
 	FUZZ_ASSERT(r < 0, "returned %d", r);
-	printable(e->msg, sizeof(e->msg), "message");
+	fuzz_printable(e->msg, sizeof(e->msg), "message");
 	FUZZ_ASSERT(strncmp(e->msg, path, strlen(path)) == 0 &&
 			    e->msg[strlen(path)] == ':',
 		    "message does not name %s: '%s'", path, e->msg);

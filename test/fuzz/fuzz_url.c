@@ -16,16 +16,6 @@
 #include "fuzz.h"
 #include "url.h"
 
-static void printable(const char *s, size_t cap, const char *what)
-{
-	size_t n = strnlen(s, cap);
-	FUZZ_ASSERT(n < cap, "%s not terminated", what);
-	for (size_t i = 0; i < n; i++)
-		FUZZ_ASSERT(s[i] >= 0x20 && s[i] < 0x7f,
-			    "%s has byte 0x%02x at %zu", what,
-			    (unsigned char)s[i], i);
-}
-
 static bool has_prefix(const char *s, const char *p)
 {
 	return strncmp(s, p, strlen(p)) == 0;
@@ -44,7 +34,7 @@ static void accepted_ok(const char *s, const struct url *u)
 		    strlen(u->base));
 	FUZZ_ASSERT(strchr(u->base, '#') == NULL, "fragment left in base");
 	FUZZ_ASSERT(strchr(u->base, ' ') == NULL, "space in base");
-	printable(u->base, URL_MAX + 1, "base");
+	fuzz_printable(u->base, URL_MAX + 1, "base");
 	FUZZ_ASSERT(u->pinned == (strchr(s, '#') != NULL), "pinned %d for '%s'",
 		    u->pinned, s);
 	if (u->scheme == URL_FILE) {
@@ -88,7 +78,7 @@ static void redirect_ok(const char *from, const char *to)
 	FUZZ_ASSERT(r == 0 || r == -EPERM || r == -EINVAL, "returned %d", r);
 	if (r < 0) {
 		FUZZ_ASSERT(e.msg[0] != '\0', "refusal without a message");
-		printable(e.msg, sizeof(e.msg), "redirect message");
+		fuzz_printable(e.msg, sizeof(e.msg), "redirect message");
 		return;
 	}
 	/* Only to http(s), and never from https down to http. */
@@ -132,7 +122,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(u.base == NULL && u.path == NULL,
 			    "failed parse left memory");
 		FUZZ_ASSERT(e.msg[0] != '\0', "refusal without a message");
-		printable(e.msg, sizeof(e.msg), "url message");
+		fuzz_printable(e.msg, sizeof(e.msg), "url message");
 	}
 	redirect_ok(s, to);
 
@@ -142,7 +132,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(out, 'Z', sizeof(out));
 	url_sanitize((const char *)data, size, out, cap);
 	if (cap > 0) {
-		printable(out, cap, "sanitized");
+		fuzz_printable(out, cap, "sanitized");
 		FUZZ_ASSERT(strlen(out) < cap, "sanitized overflows cap");
 	}
 	for (size_t i = cap; i < sizeof(out); i++)

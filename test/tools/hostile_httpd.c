@@ -1,16 +1,22 @@
 /* hostile_httpd — an HTTP origin that misbehaves on purpose, on 127.0.0.1,
  * for the fetch tests nginx cannot stage (test/integration/test_fetch.sh).
  *
- *   hostile_httpd PORTFILE MODE [FILE]
+ *   hostile_httpd [-a ADDRESS] PORTFILE MODE [FILE]
  *
- * Listens on an ephemeral loopback port, writes the port number to
- * PORTFILE, and answers every connection according to MODE until killed:
+ * Listens on an ephemeral port of 127.0.0.1 (or of ADDRESS, another
+ * loopback address), writes the port number to PORTFILE, and answers every
+ * connection according to MODE until killed:
  *   slowloris      sends the status line, then one header byte a second
  *   long-length    claims Content-Length: 1000000, sends FILE, closes
  *   short-length   claims the first half of FILE's length, sends all of it
  *   garbage        answers with bytes that are not HTTP
  *   endless-header sends header lines for ever, as fast as it can
  *   silent         accepts and never says anything
+ *   endless-body   a 200 without a length whose body never ends, sent as
+ *                  fast as it is taken (the HTTP gateway's test)
+ *   log            a 200 with "ok", after writing the request line to
+ *                  stdout: an origin whose output says whether anything
+ *                  ever reached it
  * Each connection is served by a child process, so a slow one never blocks
  * the next. */
 #include <arpa/inet.h>
@@ -43,13 +49,14 @@ static void puts_fd(int fd, const char *s)
 	put(fd, s, strlen(s));
 }
 
-/* Reads the request head, so the client sees its request consumed. */
-static void read_request(int fd)
+/* Reads the request head into buf, so the client sees its request
+ * consumed. */
+static void read_request(int fd, char *buf, size_t size)
 {
-	char buf[4096];
 	size_t have = 0;
-	while (have < sizeof(buf) - 1) {
-		ssize_t n = read(fd, buf + have, sizeof(buf) - 1 - have);
+	buf[0] = '\0';
+	while (have < size - 1) {
+		ssize_t n = read(fd, buf + have, size - 1 - have);
 		if (n <= 0)
 			return;
 		have += (size_t)n;
@@ -79,8 +86,8 @@ static char *load(const char *path, size_t *len)
 
 static void serve(int fd, const char *mode, const char *body, size_t len)
 {
-	char head[256];
-	read_request(fd);
+	char head[256], req[4096];
+	read_request(fd, req, sizeof(req));
 	if (!strcmp(mode, "slowloris")) {
 		puts_fd(fd, "HTTP/1.1 200 OK\r\n");
 		for (;;) {
@@ -108,14 +115,37 @@ static void serve(int fd, const char *mode, const char *body, size_t len)
 			puts_fd(fd, "X-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n");
 	} else if (!strcmp(mode, "silent")) {
 		pause();
+	} else if (!strcmp(mode, "endless-body")) {
+		static char chunk[65536];
+		memset(chunk, 'x', sizeof(chunk));
+		puts_fd(fd, "HTTP/1.0 200 OK\r\nContent-Type: text/plain\r\n\r\n");
+		for (;;)
+			put(fd, chunk, sizeof(chunk));
+	} else if (!strcmp(mode, "log")) {
+		printf("%.*s\n", (int)strcspn(req, "\r\n"), req);
+		fflush(stdout);
+		puts_fd(fd, "HTTP/1.1 200 OK\r\nContent-Length: 3\r\n"
+			    "Connection: close\r\n\r\nok\n");
 	}
 	_exit(0);
 }
 
 int main(int argc, char **argv)
 {
+	struct sockaddr_in a = { .sin_family = AF_INET,
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	if (argc > 2 && !strcmp(argv[1], "-a")) {
+		if (inet_pton(AF_INET, argv[2], &a.sin_addr) != 1) {
+			fprintf(stderr, "hostile_httpd: not an address: %s\n",
+				argv[2]);
+			return 2;
+		}
+		argc -= 2;
+		argv += 2;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: hostile_httpd PORTFILE MODE [FILE]\n");
+		fprintf(stderr, "usage: hostile_httpd [-a ADDRESS] PORTFILE "
+				"MODE [FILE]\n");
 		return 2;
 	}
 	size_t len = 0;
@@ -124,8 +154,6 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	struct sockaddr_in a = { .sin_family = AF_INET,
-				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t alen = sizeof(a);
 	if (s < 0 || bind(s, (struct sockaddr *)&a, sizeof(a)) < 0 ||
 	    listen(s, 64) < 0 || getsockname(s, (struct sockaddr *)&a, &alen) < 0) {

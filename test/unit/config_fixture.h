@@ -10,6 +10,16 @@
 
 #include "config.h"
 
+/* fakeosd.conf's main keys and an account section's, in their order, as
+ * an unknown key's message lists them: one list, so that a new key
+ * changes one line. */
+#define MAIN_KEYS                                                           \
+	"pool, cache-max, spawn-from, grace, crash-url, crash-reports, "   \
+	"crash-window, resolver, etcd, listen, host-key, hosts, names, "   \
+	"broadcast, broadcast-to, broadcast-secret, http-body-max, "       \
+	"http-time-limit"
+#define ACCOUNT_KEYS "programs, memory, links, services, http-allow, http-requests"
+
 #define PIN "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
 
 /* A user database of three: what the text tests resolve names with. */

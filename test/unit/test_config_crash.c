@@ -59,7 +59,7 @@ START_TEST(test_config_crash_url_set_twice_or_in_a_section_is_refused)
 	config_init(&c);
 	MAIN_FAILS("[account]\ncrash-url = http://a/c\n",
 		"fakeosd.conf:2: unknown key 'crash-url' (keys here: "
-		"programs, memory, links, services)");
+		ACCOUNT_KEYS ")");
 	MAIN_FAILS("crash-url =\n", "fakeosd.conf:1: 'crash-url' has no value");
 }
 END_TEST
