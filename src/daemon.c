@@ -458,6 +458,7 @@ static void register_exports(struct daemon *d);
 static struct remote_limits remote_limits_of(const struct config *c)
 {
 	return (struct remote_limits){ .links = c->host_links,
+				       .prog_links = c->host_prog_links,
 				       .rate = c->host_link_rate,
 				       .burst = c->host_link_burst };
 }

@@ -60,7 +60,8 @@ struct rpeer {
 	struct rpeer *next;
 	unsigned links; /* links from it open here */
 	struct bucket rate; /* its new links */
-	bool warned_cap, warned_rate; /* this episode's refusal was logged */
+	bool warned_cap, warned_prog, warned_rate; /* this episode's
+						      refusal was logged */
 	unsigned long refused; /* by the rate, this episode */
 	char host[HOST_NAME_MAX_LEN + 1];
 };
@@ -407,7 +408,17 @@ static struct rpeer *peer_of(struct remote *r, const char *host)
  * refused ones too, so churning refused links is bounded as well. Each
  * refusal is logged once an episode, which ends at the next link let in:
  * the log stays bounded by the rate. */
-static int peer_admit(struct remote *r, struct rpeer *p, const char *name)
+static unsigned peer_prog_links(const struct remote *r,
+				const struct rpeer *p, uint64_t prog_id)
+{
+	unsigned n = 0;
+	for (const struct rlink *l = r->links; l; l = l->next)
+		n += l->from == p && l->prog_id == prog_id && !l->dead;
+	return n;
+}
+
+static int peer_admit(struct remote *r, struct rpeer *p, const char *name,
+		      uint64_t prog_id)
 {
 	if (!bucket_take(&p->rate, r->lim.rate, r->lim.burst, 1)) {
 		if (!p->warned_rate)
@@ -426,10 +437,18 @@ static int peer_admit(struct remote *r, struct rpeer *p, const char *name)
 		p->warned_cap = true;
 		return -EDQUOT;
 	}
+	if (peer_prog_links(r, p, prog_id) >= r->lim.prog_links) {
+		if (!p->warned_prog)
+			log_warn("host %s: refused a link to %s: quota of %u "
+				 "links to one program from one host reached",
+				 p->host, name, r->lim.prog_links);
+		p->warned_prog = true;
+		return -EDQUOT;
+	}
 	if (p->refused)
 		log_info("host %s: %lu links were refused by the rate limit",
 			 p->host, p->refused);
-	p->warned_cap = p->warned_rate = false;
+	p->warned_cap = p->warned_prog = p->warned_rate = false;
 	p->refused = 0;
 	return 0;
 }
@@ -467,13 +486,13 @@ static void on_hello(struct rlink *l, const void *buf, size_t len)
 		answer(l, -ECONNREFUSED, NULL);
 		return;
 	}
+	struct prog *server = prog_of(svc->owner);
 	struct rpeer *from = peer_of(r, l->host);
-	int s = peer_admit(r, from, m.name);
+	int s = peer_admit(r, from, m.name, server->id);
 	if (s < 0) {
 		answer(l, s, NULL);
 		return;
 	}
-	struct prog *server = prog_of(svc->owner);
 	int fds[2];
 	uint64_t party = remote_party(l->host, m.uid);
 	s = link_to_broker(server, m.name, party, fds);
@@ -863,6 +882,8 @@ void remote_set_limits(struct remote *r, const struct remote_limits *lim)
 	r->lim = *lim;
 	if (!r->lim.links)
 		r->lim.links = REMOTE_HOST_LINKS;
+	if (!r->lim.prog_links)
+		r->lim.prog_links = REMOTE_HOST_PROG_LINKS;
 	if (!r->lim.rate)
 		r->lim.rate = REMOTE_HOST_RATE;
 	if (!r->lim.burst)

@@ -18,16 +18,19 @@ struct broker;
 struct remote;
 
 /* What this host accepts from one other host, whatever accounts it
- * claims (fakeosd.conf's host-links, host-link-rate, host-link-burst):
- * links open here at once, and new links a second with a burst. Over
+ * claims (fakeosd.conf's host-links, host-links-per-program,
+ * host-link-rate, host-link-burst): links open here at once, in all and
+ * to one serving program, and new links a second with a burst. Over
  * them a link is refused with -EDQUOT and -EAGAIN, logged once an
- * episode naming the host. 0: the default. The links default to half of
- * a served program's 63 slots, so one host never takes them all. */
-#define REMOTE_HOST_LINKS 32
-#define REMOTE_HOST_RATE 32
-#define REMOTE_HOST_BURST 64
+ * episode naming the host. 0: the default. A host's links to one
+ * program default to half of its 63 slots, so one host never takes them
+ * all; in all, to a connection's worth. */
+#define REMOTE_HOST_LINKS 256
+#define REMOTE_HOST_PROG_LINKS 32
+#define REMOTE_HOST_RATE 100
+#define REMOTE_HOST_BURST 200
 struct remote_limits {
-	unsigned links, rate, burst;
+	unsigned links, prog_links, rate, burst;
 };
 
 struct remote_opts {

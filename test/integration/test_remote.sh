@@ -98,33 +98,40 @@ test_one_account_of_another_host_is_one_party_to_a_server() {
 
 # A hostile host claims a new uid for each link, each a party of its own
 # to a served program: what bounds it is the cap of links from one host,
-# all its accounts together (host-links, 32 by default: half of db's 63
-# slots). Here host a's programs run as three accounts, as such a host's
-# would claim; host c, pinned by b too, is served all along.
+# all its accounts together: to one program (host-links-per-program, 32
+# by default: half of db's 63 slots) and in all (host-links, 34 here).
+# Host a's programs run as three accounts, as such a host's would claim;
+# host c, pinned by b too, is served all along.
 test_one_host_claiming_many_accounts_is_held_to_the_cap_of_a_host() {
 	need_net
-	C_HOST=1 hosts_up
-	local u n=0
+	C_HOST=1 B_SINKS=sink1 B_CONF="host-links = 34" hosts_up
+	local u held=""
 	for u in 65531 65532; do
 		FAKEOS_DAEMON_SOCKET=$WORK/a.sock timeout 60 setpriv \
 			--reuid=$u --regid=$u --clear-groups -- "$RUN" -n \
 			"file://$PROBE" many db 16 20000 >"$WORK/u$u.out" 2>&1 &
 		echo $! >"$WORK/u$u.pid"
+		held="$held $!"
 		wait_for_text "$WORK/u$u.out" "opened" ||
 			fail "uid $u: $(cat "$WORK/u$u.out")"
 		assert_contains "$(cat "$WORK/u$u.out")" "opened 16 of 16"
 	done
-	FAKEOS_DAEMON_SOCKET=$WORK/a.sock run timeout 60 setpriv \
-		--reuid=65533 --regid=65533 --clear-groups -- "$RUN" -n \
+	local other="setpriv --reuid=65533 --regid=65533 --clear-groups --"
+	FAKEOS_DAEMON_SOCKET=$WORK/a.sock run timeout 60 $other "$RUN" -n \
 		"file://$PROBE" many db 4
-	assert_contains "$OUT" "opened 0 of 4, refused 4, status -122" "EDQUOT"
+	assert_contains "$OUT" "opened 0 of 4, refused 4, status -122" \
+		"EDQUOT: a third account, to the same program"
+	FAKEOS_DAEMON_SOCKET=$WORK/a.sock run timeout 60 $other "$RUN" -n \
+		"file://$PROBE" many sink1 4
+	assert_contains "$OUT" "opened 2 of 4, refused 2, status -122" \
+		"EDQUOT: another program, over 34 in all"
 	c_run many db 4
 	assert_contains "$OUT" "opened 4 of 4, refused 0" "another host"
-	n=$(grep -c "host a: refused a link to db: quota of 32 links from one host reached" "$WORK/b.log")
-	assert_eq "$n" 1 "log lines of the cap, once an episode"
+	assert_eq "$(grep -c "host a: refused a link to db: quota of 32 links to one program from one host reached" "$WORK/b.log")" \
+		1 "log lines of the cap to one program, once an episode"
+	assert_eq "$(grep -c "host a: refused a link to sink1: quota of 34 links from one host reached" "$WORK/b.log")" \
+		1 "log lines of the cap in all, once an episode"
 	# The held ones end; a's next link is let in again.
-	local held
-	held="$(cat "$WORK/u65531.pid") $(cat "$WORK/u65532.pid")"
 	kill $held 2>/dev/null
 	wait $held 2>/dev/null
 	local i

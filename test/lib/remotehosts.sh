@@ -111,11 +111,11 @@ hosts_up() {
 	printf 'a %s:%s %s\nb %s:%s %s\n' "$IPA" "$PORT" "$ka" "$IPB" "$PORT" \
 		"$kb" >"$WORK/b/hosts"
 	if [ -n "${C_HOST:-}" ]; then
-		rm -f "$WORK/c.key"
-		kc=$("$Q" keygen "$WORK/c.key") || fail "keygen"
+		conf "$WORK/c" "listen = $IPC:$PORT" \
+			"host-key = $WORK/c/host.key" "hosts = $WORK/c/hosts" \
+			"names = $WORK/c/names" "pool = 0"
+		kc=$("$Q" keygen "$WORK/c/host.key") || fail "keygen"
 		printf 'c %s:%s %s\n' "$IPC" "$PORT" "$kc" >>"$WORK/b/hosts"
-		conf "$WORK/c" "listen = $IPC:$PORT" "host-key = $WORK/c.key" \
-			"hosts = $WORK/c/hosts" "names = $WORK/c/names" "pool = 0"
 		printf 'b %s:%s %s\n' "$IPB" "$PORT" "$kb" >"$WORK/c/hosts"
 		printf 'db b\n' >"$WORK/c/names"
 		ip -n "$NSA" addr add "$IPC/24" dev "$VA" 2>/dev/null

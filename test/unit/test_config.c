@@ -131,14 +131,16 @@ START_TEST(test_config_unknown_key_is_an_error_naming_file_line_and_keys)
 		   "fakeosd.conf:4: unknown key 'pol' (keys here: pool, "
 		   "cache-max, spawn-from, grace, crash-url, crash-reports, "
 		   "crash-window, resolver, etcd, listen, host-key, "
-		   "hosts, names, host-links, host-link-rate, "
+		   "hosts, names, host-links, host-links-per-program, "
+		   "host-link-rate, "
 		   "host-link-burst, broadcast, broadcast-to, "
 		   "broadcast-secret)");
 	MAIN_FAILS("watchdog = 30s\n",
 		   "fakeosd.conf:1: unknown key 'watchdog' (keys here: pool, "
 		   "cache-max, spawn-from, grace, crash-url, crash-reports, "
 		   "crash-window, resolver, etcd, listen, host-key, "
-		   "hosts, names, host-links, host-link-rate, "
+		   "hosts, names, host-links, host-links-per-program, "
+		   "host-link-rate, "
 		   "host-link-burst, broadcast, broadcast-to, "
 		   "broadcast-secret)");
 	/* An account key before any section, and a global key in one. */
@@ -146,7 +148,8 @@ START_TEST(test_config_unknown_key_is_an_error_naming_file_line_and_keys)
 		   "fakeosd.conf:1: unknown key 'programs' (keys here: pool, "
 		   "cache-max, spawn-from, grace, crash-url, crash-reports, "
 		   "crash-window, resolver, etcd, listen, host-key, "
-		   "hosts, names, host-links, host-link-rate, "
+		   "hosts, names, host-links, host-links-per-program, "
+		   "host-link-rate, "
 		   "host-link-burst, broadcast, broadcast-to, "
 		   "broadcast-secret)");
 	MAIN_FAILS("[account]\npool = 4\n",

@@ -1,6 +1,6 @@
 /* test_config_hostlimits.c — fakeosd.conf's bounds of what one other host
  * may hold here (src/config.c, remote.h's remote_limits): `host-links`,
- * `host-link-rate` and `host-link-burst`, whole numbers of 1 or more, 0
+ * `host-links-per-program`, `host-link-rate` and `host-link-burst`, whole numbers of 1 or more, 0
  * (remote.h's defaults) when unset. Keys of fakeosd.conf's top only: an
  * account or a service cannot loosen what a host may do. */
 #include <check.h>
@@ -13,6 +13,7 @@ START_TEST(test_config_hostlimits_are_the_defaults_unless_set)
 {
 	main_ok("pool = 2\n");
 	ck_assert_uint_eq(c.host_links, 0);
+	ck_assert_uint_eq(c.host_prog_links, 0);
 	ck_assert_uint_eq(c.host_link_rate, 0);
 	ck_assert_uint_eq(c.host_link_burst, 0);
 }
@@ -20,8 +21,10 @@ END_TEST
 
 START_TEST(test_config_hostlimits_are_read)
 {
-	main_ok("host-links = 20\nhost-link-rate = 5\nhost-link-burst = 9\n");
+	main_ok("host-links = 20\nhost-links-per-program = 7\n"
+		"host-link-rate = 5\nhost-link-burst = 9\n");
 	ck_assert_uint_eq(c.host_links, 20);
+	ck_assert_uint_eq(c.host_prog_links, 7);
 	ck_assert_uint_eq(c.host_link_rate, 5);
 	ck_assert_uint_eq(c.host_link_burst, 9);
 }

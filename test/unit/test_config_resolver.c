@@ -70,7 +70,8 @@ START_TEST(test_config_resolver_export_is_a_service_key_not_a_main_one)
 		"fakeosd.conf:1: unknown key 'export' (keys here: pool, "
 		"cache-max, spawn-from, grace, crash-url, crash-reports, "
 		"crash-window, resolver, etcd, listen, host-key, hosts, names, "
-		"host-links, host-link-rate, host-link-burst, "
+		"host-links, host-links-per-program, host-link-rate, "
+		"host-link-burst, "
 		"broadcast, broadcast-to, broadcast-secret)");
 	config_free(&c);
 	config_init(&c);
