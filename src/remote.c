@@ -402,12 +402,7 @@ static struct rpeer *peer_of(struct remote *r, const char *host)
 	return p;
 }
 
-/* Whether one more link from host p may open: the bounds of a host, not
- * of an account, since a hostile host claims whatever uid it likes (each
- * a party of its own to a served program). Every hello takes a token,
- * refused ones too, so churning refused links is bounded as well. Each
- * refusal is logged once an episode, which ends at the next link let in:
- * the log stays bounded by the rate. */
+/* Host p's links open to one serving program. */
 static unsigned peer_prog_links(const struct remote *r,
 				const struct rpeer *p, uint64_t prog_id)
 {
@@ -417,6 +412,12 @@ static unsigned peer_prog_links(const struct remote *r,
 	return n;
 }
 
+/* Whether one more link from host p may open: the bounds of a host, not
+ * of an account, since a hostile host claims whatever uid it likes (each
+ * a party of its own to a served program). Every hello takes a token,
+ * refused ones too, so churning refused links is bounded as well. Each
+ * refusal is logged once an episode, which ends at the next link let in:
+ * the log stays bounded by the rate. */
 static int peer_admit(struct remote *r, struct rpeer *p, const char *name,
 		      uint64_t prog_id)
 {
