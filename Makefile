@@ -159,7 +159,7 @@ RUN_INC := build/musl-run-include
 RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c \
 	    src/daemon_ctl.c src/shell_words.c src/shell_path.c src/quic.c \
 	    src/resolver.c src/resolver_etcd.c \
-	    src/hostkey.c src/qframe.c src/remote.c src/udpbatch.c \
+	    src/hostkey.c src/qframe.c src/remote.c src/udpbatch.c src/quic_guard.c \
 	    src/netbcast.c src/netbcast_wire.c \
 	    src/httpgw.c src/httpgw_wire.c src/curl_loop.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \
@@ -288,7 +288,7 @@ build/escape/%: test/escape/%.c $(wildcard test/escape/*.h) \
 
 test-progs: $(TEST_PROGS) build/tools/hostile_httpd build/tools/dclient \
 	    $(B)/tools/warmjail $(B)/tools/quicpeer build/tools/lossproxy \
-	    $(B)/tools/resolvectl build/tools/bcastcap
+	    $(B)/tools/resolvectl build/tools/bcastcap $(B)/tools/initflood
 # A host program: an attacker on the LAN that records a broadcast across
 # hosts and sends it again, for test_netbcast.sh.
 build/tools/bcastcap: test/tools/bcastcap.c | $(DEPS_STAMP)
@@ -318,6 +318,13 @@ $(B)/tools/warmjail: test/tools/warmjail.c test/tools/jailrig.h \
 # A host program: one QUIC endpoint (src/quic.h) that serves or connects
 # and checks what comes back, for test_quic.sh.
 $(B)/tools/quicpeer: test/tools/quicpeer.c $(B)/libhost.a | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libhost.a $(LDLIBS)
+
+# A host program: an attacker that floods a QUIC server with real
+# Initials (made by src/quic.c) from forged addresses, for
+# test_remote_faults.sh.
+$(B)/tools/initflood: test/tools/initflood.c $(B)/libhost.a | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libhost.a $(LDLIBS)
 

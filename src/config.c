@@ -138,6 +138,18 @@ static const struct key main_keys[] = {
 	  .off = offsetof(struct config, hosts) },
 	{ .name = "names", .type = V_PATH,
 	  .off = offsetof(struct config, names) },
+	{ .name = "host-links", .type = V_COUNT,
+	  .off = offsetof(struct config, host_links), .min = 1,
+	  .max = 1000000 },
+	{ .name = "host-links-per-program", .type = V_COUNT,
+	  .off = offsetof(struct config, host_prog_links), .min = 1,
+	  .max = 1000000 },
+	{ .name = "host-link-rate", .type = V_COUNT,
+	  .off = offsetof(struct config, host_link_rate), .min = 1,
+	  .max = 1000000 },
+	{ .name = "host-link-burst", .type = V_COUNT,
+	  .off = offsetof(struct config, host_link_burst), .min = 1,
+	  .max = 1000000 },
 	{ .name = "broadcast", .type = V_NAMES,
 	  .off = offsetof(struct config, broadcast),
 	  .max = CONFIG_BROADCAST_MAX },
@@ -681,7 +693,7 @@ static int set_value(struct parser *ps, const struct key *k, const char *v)
 
 static int unknown_key(struct parser *ps, const char *key)
 {
-	char keys[256] = "";
+	char keys[448] = ""; /* within struct error's 512, with the path */
 	size_t o = 0;
 	for (size_t i = 0; i < ps->nkeys && o < sizeof(keys); i++)
 		o += (size_t)snprintf(keys + o, sizeof(keys) - o, "%s%s",

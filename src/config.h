@@ -132,6 +132,11 @@ struct config {
 	char *host_key; /* this host's private key, made at first start */
 	char *hosts; /* the pinned keys of the other hosts */
 	char *names; /* the static resolver's names file (resolver.h) */
+	/* What one other host may hold here, all the accounts it claims
+	 * together (remote.h's remote_limits): links open at once, in all
+	 * and to one serving program, new links a second and their burst.
+	 * 0: remote.h's defaults. */
+	unsigned host_links, host_prog_links, host_link_rate, host_link_burst;
 	/* Broadcast across hosts (netbcast.h): the channels that are
 	 * network-wide, in every account, and where they go (a multicast
 	 * group or broadcast address, and port). broadcast_to NULL: none.

@@ -456,6 +456,14 @@ static void apply_crash_url(struct daemon *d)
 
 static void register_exports(struct daemon *d);
 
+static struct remote_limits remote_limits_of(const struct config *c)
+{
+	return (struct remote_limits){ .links = c->host_links,
+				       .prog_links = c->host_prog_links,
+				       .rate = c->host_link_rate,
+				       .burst = c->host_link_burst };
+}
+
 static bool same_text(const char *a, const char *b)
 {
 	return a == b || (a && b && strcmp(a, b) == 0);
@@ -517,6 +525,11 @@ int daemon_reload(struct daemon *d, struct error *e)
 					d->o->defaults.limits.memory);
 			d->pool = d->cfg->pool;
 		}
+	}
+	/* So do other hosts: a lower bound refuses the next link. */
+	if (d->remote) {
+		struct remote_limits lim = remote_limits_of(d->cfg);
+		remote_set_limits(d->remote, &lim);
 	}
 	/* Accounts take their new quotas at once: a lower one refuses
 	 * what comes next, and ends nothing that runs. */
@@ -615,6 +628,7 @@ static int open_remote(struct daemon *d, struct error *e)
 			.owner = d->o->config_owner,
 			.etcd_url = c->etcd_url,
 		},
+		.limits = remote_limits_of(c),
 		.exported = exported,
 		.arg = d,
 	};

@@ -27,6 +27,7 @@
 #include "hostkey.h"
 #include "log.h"
 #include "qframe.h"
+#include "quic_guard.h"
 #include "udpbatch.h"
 
 _Static_assert(QUIC_DGRAM_MAX == QFRAME_DGRAM_MAX, "one datagram size");
@@ -82,6 +83,7 @@ struct quic_conn {
 	size_t ncids;
 	bool server, ready, announced, user, dirty, dying, send_close;
 	bool refused; /* our key check said no */
+	bool halfopen; /* a server's, until its handshake is done (guard) */
 	int status;
 	unsigned round;
 	uint8_t instance[HOSTKEY_INSTANCE_SIZE];
@@ -104,6 +106,8 @@ struct quic_ep {
 	bool busy; /* inside quic_on_*: settle runs at the end */
 	bool deferred; /* between quic_defer and quic_flush: the same */
 	struct udp_batch *out; /* conn_write's packets, sent together */
+	struct quic_guard guard; /* the bound on half-open handshakes */
+	uint8_t retry_secret[32]; /* this run's key of Retry tokens */
 };
 
 static void settle(struct quic_ep *ep);
@@ -197,6 +201,10 @@ static int handshake_done_cb(ngtcp2_conn *conn, void *ud)
 	struct quic_conn *c = ud;
 	c->ready = true;
 	c->dirty = true;
+	if (c->halfopen) {
+		c->halfopen = false;
+		quic_guard_closed(&c->ep->guard, false, NULL);
+	}
 	return 0;
 }
 
@@ -492,6 +500,8 @@ static void conn_free(struct quic_conn *c)
 		ngtcp2_conn_del(c->conn);
 	if (c->tls)
 		gnutls_deinit(c->tls);
+	if (c->halfopen)
+		quic_guard_closed(&ep->guard, false, NULL);
 	ep->nconns--;
 	free(c);
 }
@@ -540,8 +550,49 @@ int quic_connect(struct quic_ep *ep, const struct host *h,
 	return 0;
 }
 
-/* A client's first Initial: a new connection, if there is room. Who the
- * client is, the handshake decides (verify_peer). */
+static void send_pkt(struct quic_ep *ep, const ngtcp2_path *path,
+		     const uint8_t *buf, size_t n);
+
+/* A stateless Retry (quic_guard.h): a token that only the address the
+ * Initial came from receives, sealed with this run's secret; nothing is
+ * kept. */
+static void send_retry(struct quic_ep *ep, const ngtcp2_pkt_hd *hd,
+		       const struct sockaddr *from, socklen_t fromlen)
+{
+	uint8_t token[NGTCP2_CRYPTO_MAX_RETRY_TOKENLEN], buf[PKT_MAX];
+	ngtcp2_cid scid;
+	scid.datalen = CID_LEN;
+	hostkey_random(scid.data, CID_LEN);
+	ngtcp2_ssize tl = ngtcp2_crypto_generate_retry_token(
+		token, ep->retry_secret, sizeof(ep->retry_secret), hd->version,
+		from, fromlen, &scid, &hd->dcid, now_ns());
+	if (tl < 0)
+		return;
+	ngtcp2_ssize n = ngtcp2_crypto_write_retry(buf, sizeof(buf),
+						   hd->version, &hd->scid,
+						   &scid, &hd->dcid, token,
+						   (size_t)tl);
+	ngtcp2_path path = {
+		.remote = {(struct sockaddr *)from, fromlen},
+	};
+	if (n > 0)
+		send_pkt(ep, &path, buf, (size_t)n);
+}
+
+static unsigned halfopen_from(const struct quic_ep *ep,
+			      const struct sockaddr *from)
+{
+	unsigned n = 0;
+	for (const struct quic_conn *c = ep->conns; c; c = c->next)
+		n += c->halfopen &&
+		     quic_guard_same_ip((const struct sockaddr *)&c->peer, from);
+	return n;
+}
+
+/* A client's first Initial: a new connection, if there is room and the
+ * guard lets it (quic_guard.h: past a number half-open, the client
+ * proves its address with a Retry token first). Who the client is, the
+ * handshake decides (verify_peer). */
 static struct quic_conn *conn_accept(struct quic_ep *ep, const uint8_t *pkt,
 				     size_t len, const struct sockaddr *from,
 				     socklen_t fromlen)
@@ -549,6 +600,28 @@ static struct quic_conn *conn_accept(struct quic_ep *ep, const uint8_t *pkt,
 	ngtcp2_pkt_hd hd;
 	if (ep->nconns >= CONNS_MAX || ngtcp2_accept(&hd, pkt, len) != 0)
 		return NULL;
+	/* Its first DCID: the token says it, if the Initial followed our
+	 * Retry. We issue no other token: any other is dropped. */
+	ngtcp2_cid odcid = hd.dcid;
+	bool validated = hd.token.len > 0;
+	if (validated &&
+	    (hd.token.base[0] != NGTCP2_CRYPTO_TOKEN_MAGIC_RETRY ||
+	     ngtcp2_crypto_verify_retry_token(
+		     &odcid, hd.token.base, hd.token.len, ep->retry_secret,
+		     sizeof(ep->retry_secret), hd.version, from, fromlen,
+		     &hd.dcid, QUIC_RETRY_TOKEN_MS * NGTCP2_MILLISECONDS,
+		     now_ns()) != 0))
+		return NULL;
+	switch (quic_guard_admit(&ep->guard, validated,
+				 halfopen_from(ep, from))) {
+	case QUIC_ADMIT_RETRY:
+		send_retry(ep, &hd, from, fromlen);
+		return NULL;
+	case QUIC_ADMIT_DROP:
+		return NULL;
+	case QUIC_ADMIT_ACCEPT:
+		break;
+	}
 	struct quic_conn *c = conn_alloc(ep, from, fromlen);
 	c->server = true;
 	c->odcid = hd.dcid;
@@ -559,11 +632,19 @@ static struct quic_conn *conn_accept(struct quic_ep *ep, const uint8_t *pkt,
 	ngtcp2_settings s;
 	ngtcp2_transport_params p;
 	conn_settings(ep, &s, &p);
-	p.original_dcid = hd.dcid;
+	p.original_dcid = odcid;
+	if (validated) {
+		/* RFC 9000 7.3: the client checks both. */
+		p.retry_scid = hd.dcid;
+		p.retry_scid_present = 1;
+		s.token = hd.token;
+	}
 	ngtcp2_callbacks cb = callbacks_base;
 	cb.recv_client_initial = ngtcp2_crypto_recv_client_initial_cb;
 	ngtcp2_path path = conn_path(c);
 	conn_list(c);
+	c->halfopen = true;
+	quic_guard_opened(&ep->guard);
 	if (ngtcp2_conn_server_new(&c->conn, &hd.scid, &scid, &path, hd.version,
 				   &cb, &s, &p, NULL, c) != 0 ||
 	    conn_tls(c) < 0) {
@@ -788,6 +869,12 @@ static void conn_die(struct quic_conn *c)
 		conn_write_close(c);
 	if (c->status == -EACCES && c->refused) {
 		/* Logged by verify_peer. */
+	} else if (c->halfopen && c->status == -EHOSTUNREACH) {
+		/* Not "no route": a client's Initial that never went on. */
+		char who[160];
+		host_label(c, who, sizeof(who));
+		c->halfopen = false;
+		quic_guard_closed(&ep->guard, true, who);
 	} else if (c->status != -ECONNABORTED && c->status != -EACCES) {
 		char who[160];
 		host_label(c, who, sizeof(who));
@@ -893,6 +980,7 @@ int quic_open(const struct quic_opts *o, struct quic_ep **out,
 	ep->idle_ms = o->idle_ms ? o->idle_ms : QUIC_IDLE_MS_DEFAULT;
 	ep->handshake_ms =
 		o->handshake_ms ? o->handshake_ms : QUIC_HANDSHAKE_MS_DEFAULT;
+	hostkey_random(ep->retry_secret, sizeof(ep->retry_secret));
 	int r = hostkey_open(&ep->hk, o->key_path, verify_peer, e);
 	if (r < 0)
 		goto fail;

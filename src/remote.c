@@ -53,9 +53,23 @@ struct dgram {
 	uint8_t data[];
 };
 
+/* What this host accepts from one other host, all the accounts it claims
+ * together (remote_limits): one per pinned host that linked, kept until
+ * remote_close (the hosts file bounds them). */
+struct rpeer {
+	struct rpeer *next;
+	unsigned links; /* links from it open here */
+	struct bucket rate; /* its new links */
+	bool warned_cap, warned_prog, warned_rate; /* this episode's
+						      refusal was logged */
+	unsigned long refused; /* by the rate, this episode */
+	char host[HOST_NAME_MAX_LEN + 1];
+};
+
 struct rlink {
 	struct rlink *next;
 	struct remote *r;
+	struct rpeer *from; /* server, once open: counted in its links */
 	struct quic_link *ql; /* NULL once the transport ended it */
 	bool client; /* this host asked */
 	bool open; /* the answer came (client) or went (server) */
@@ -91,6 +105,8 @@ struct remote {
 	struct rlink *links;
 	struct rconn *conns; /* the ones this host opened, to reuse */
 	uint64_t next_id; /* the last rlink id given */
+	struct rpeer *peers;
+	struct remote_limits lim;
 	bool (*exported)(void *arg, const char *name);
 	void *arg;
 };
@@ -161,6 +177,8 @@ static void rl_free(struct rlink *l)
 {
 	struct broker *b = l->r->b;
 	rl_tell_end(l);
+	if (l->from)
+		l->from->links--;
 	if (l->w_rd)
 		broker_unwatch(b, l->rd, l->w_rd);
 	if (l->w_wr)
@@ -371,6 +389,71 @@ static uint64_t remote_party(const char *host, uint32_t uid)
 	return party | 1ULL << 63;
 }
 
+/* The pinned host's entry of what it holds here, made at its first link. */
+static struct rpeer *peer_of(struct remote *r, const char *host)
+{
+	for (struct rpeer *p = r->peers; p; p = p->next)
+		if (strcmp(p->host, host) == 0)
+			return p;
+	struct rpeer *p = xcalloc(1, sizeof(*p));
+	snprintf(p->host, sizeof(p->host), "%s", host);
+	p->next = r->peers;
+	r->peers = p;
+	return p;
+}
+
+/* Host p's links open to one serving program. */
+static unsigned peer_prog_links(const struct remote *r,
+				const struct rpeer *p, uint64_t prog_id)
+{
+	unsigned n = 0;
+	for (const struct rlink *l = r->links; l; l = l->next)
+		n += l->from == p && l->prog_id == prog_id && !l->dead;
+	return n;
+}
+
+/* Whether one more link from host p may open: the bounds of a host, not
+ * of an account, since a hostile host claims whatever uid it likes (each
+ * a party of its own to a served program). Every hello takes a token,
+ * refused ones too, so churning refused links is bounded as well. Each
+ * refusal is logged once an episode, which ends at the next link let in:
+ * the log stays bounded by the rate. */
+static int peer_admit(struct remote *r, struct rpeer *p, const char *name,
+		      uint64_t prog_id)
+{
+	if (!bucket_take(&p->rate, r->lim.rate, r->lim.burst, 1)) {
+		if (!p->warned_rate)
+			log_warn("host %s: refused a link to %s: over %u new "
+				 "links a second (burst %u) from one host",
+				 p->host, name, r->lim.rate, r->lim.burst);
+		p->warned_rate = true;
+		p->refused++;
+		return -EAGAIN;
+	}
+	if (p->links >= r->lim.links) {
+		if (!p->warned_cap)
+			log_warn("host %s: refused a link to %s: quota of %u "
+				 "links from one host reached",
+				 p->host, name, r->lim.links);
+		p->warned_cap = true;
+		return -EDQUOT;
+	}
+	if (peer_prog_links(r, p, prog_id) >= r->lim.prog_links) {
+		if (!p->warned_prog)
+			log_warn("host %s: refused a link to %s: quota of %u "
+				 "links to one program from one host reached",
+				 p->host, name, r->lim.prog_links);
+		p->warned_prog = true;
+		return -EDQUOT;
+	}
+	if (p->refused)
+		log_info("host %s: %lu links were refused by the rate limit",
+			 p->host, p->refused);
+	p->warned_cap = p->warned_prog = p->warned_rate = false;
+	p->refused = 0;
+	return 0;
+}
+
 /* The server's side: a caller's hello. The name is looked up among the
  * names this host exports, and nowhere else: an unexported name is
  * refused exactly as one nobody serves. Who calls is the hello's uid,
@@ -405,13 +488,21 @@ static void on_hello(struct rlink *l, const void *buf, size_t len)
 		return;
 	}
 	struct prog *server = prog_of(svc->owner);
-	int fds[2];
-	uint64_t party = remote_party(l->host, m.uid);
-	int s = link_to_broker(server, m.name, party, fds);
+	struct rpeer *from = peer_of(r, l->host);
+	int s = peer_admit(r, from, m.name, server->id);
 	if (s < 0) {
 		answer(l, s, NULL);
 		return;
 	}
+	int fds[2];
+	uint64_t party = remote_party(l->host, m.uid);
+	s = link_to_broker(server, m.name, party, fds);
+	if (s < 0) {
+		answer(l, s, NULL);
+		return;
+	}
+	l->from = from;
+	from->links++;
 	struct proto_peer who;
 	memset(&who, 0, sizeof(who));
 	who.uid = m.uid;
@@ -693,6 +784,7 @@ int remote_open(struct broker *b, const struct remote_opts *o,
 	r->b = b;
 	r->exported = o->exported;
 	r->arg = o->arg;
+	remote_set_limits(r, &o->limits);
 	uint8_t fp[HOST_KEY_SIZE];
 	struct quic_opts q = {
 		.key_path = o->key_path, .hosts = &r->hosts,
@@ -767,6 +859,11 @@ void remote_close(struct remote *r)
 	if (r->w_ep)
 		broker_unwatch(r->b, quic_fd(r->ep), r->w_ep);
 	quic_close(r->ep);
+	while (r->peers) {
+		struct rpeer *p = r->peers;
+		r->peers = p->next;
+		free(p);
+	}
 	while (r->conns) {
 		struct rconn *k = r->conns;
 		r->conns = k->next;
@@ -777,6 +874,21 @@ void remote_close(struct remote *r)
 	resolver_close(r->res);
 	hosts_free(&r->hosts);
 	free(r);
+}
+
+void remote_set_limits(struct remote *r, const struct remote_limits *lim)
+{
+	if (!r)
+		return;
+	r->lim = *lim;
+	if (!r->lim.links)
+		r->lim.links = REMOTE_HOST_LINKS;
+	if (!r->lim.prog_links)
+		r->lim.prog_links = REMOTE_HOST_PROG_LINKS;
+	if (!r->lim.rate)
+		r->lim.rate = REMOTE_HOST_RATE;
+	if (!r->lim.burst)
+		r->lim.burst = REMOTE_HOST_BURST;
 }
 
 void remote_counts(const struct remote *r, unsigned *links, unsigned *conns)

@@ -17,6 +17,22 @@
 struct broker;
 struct remote;
 
+/* What this host accepts from one other host, whatever accounts it
+ * claims (fakeosd.conf's host-links, host-links-per-program,
+ * host-link-rate, host-link-burst): links open here at once, in all and
+ * to one serving program, and new links a second with a burst. Over
+ * them a link is refused with -EDQUOT and -EAGAIN, logged once an
+ * episode naming the host. 0: the default. A host's links to one
+ * program default to half of its 63 slots, so one host never takes them
+ * all; in all, to a connection's worth. */
+#define REMOTE_HOST_LINKS 256
+#define REMOTE_HOST_PROG_LINKS 32
+#define REMOTE_HOST_RATE 100
+#define REMOTE_HOST_BURST 200
+struct remote_limits {
+	unsigned links, prog_links, rate, burst;
+};
+
 struct remote_opts {
 	const char *listen; /* ADDRESS:PORT of this host's QUIC endpoint */
 	const char *key_path; /* made (0600) if missing */
@@ -26,6 +42,7 @@ struct remote_opts {
 	 * hosts file and the host key). */
 	struct resolver_opts resolver;
 	unsigned idle_ms; /* 0: quic.h's default */
+	struct remote_limits limits;
 	/* Whether name (served host-wide here) is exported: asked at each
 	 * incoming link, so a reload takes effect at once. */
 	bool (*exported)(void *arg, const char *name);
@@ -55,6 +72,9 @@ int remote_export(struct remote *r, const char *name);
  * exported here") from now on. */
 void remote_withdraw(struct remote *r, bool (*keep)(void *, const char *),
 		     void *arg);
+/* New limits (a reload): links already open stay, what comes next is
+ * held to them. */
+void remote_set_limits(struct remote *r, const struct remote_limits *lim);
 /* Runs the transport's and the resolver's timers that are due; returns the ms until the next
  * one, or -1 (a timeout for the daemon's loop). */
 int remote_tick(struct remote *r);

@@ -96,6 +96,74 @@ test_one_account_of_another_host_is_one_party_to_a_server() {
 		"quota of 16 links to one program reached by one account of another host"
 }
 
+# A hostile host claims a new uid for each link, each a party of its own
+# to a served program: what bounds it is the cap of links from one host,
+# all its accounts together: to one program (host-links-per-program, 32
+# by default: half of db's 63 slots) and in all (host-links, 34 here).
+# Host a's programs run as three accounts, as such a host's would claim;
+# host c, pinned by b too, is served all along.
+test_one_host_claiming_many_accounts_is_held_to_the_cap_of_a_host() {
+	need_net
+	C_HOST=1 B_SINKS=sink1 B_CONF="host-links = 34" hosts_up
+	local u held=""
+	for u in 65531 65532; do
+		FAKEOS_DAEMON_SOCKET=$WORK/a.sock timeout 60 setpriv \
+			--reuid=$u --regid=$u --clear-groups -- "$RUN" -n \
+			"file://$PROBE" many db 16 20000 >"$WORK/u$u.out" 2>&1 &
+		echo $! >"$WORK/u$u.pid"
+		held="$held $!"
+		wait_for_text "$WORK/u$u.out" "opened" ||
+			fail "uid $u: $(cat "$WORK/u$u.out")"
+		assert_contains "$(cat "$WORK/u$u.out")" "opened 16 of 16"
+	done
+	local other="setpriv --reuid=65533 --regid=65533 --clear-groups --"
+	FAKEOS_DAEMON_SOCKET=$WORK/a.sock run timeout 60 $other "$RUN" -n \
+		"file://$PROBE" many db 4
+	assert_contains "$OUT" "opened 0 of 4, refused 4, status -122" \
+		"EDQUOT: a third account, to the same program"
+	FAKEOS_DAEMON_SOCKET=$WORK/a.sock run timeout 60 $other "$RUN" -n \
+		"file://$PROBE" many sink1 4
+	assert_contains "$OUT" "opened 2 of 4, refused 2, status -122" \
+		"EDQUOT: another program, over 34 in all"
+	c_run many db 4
+	assert_contains "$OUT" "opened 4 of 4, refused 0" "another host"
+	assert_eq "$(grep -c "host a: refused a link to db: quota of 32 links to one program from one host reached" "$WORK/b.log")" \
+		1 "log lines of the cap to one program, once an episode"
+	assert_eq "$(grep -c "host a: refused a link to sink1: quota of 34 links from one host reached" "$WORK/b.log")" \
+		1 "log lines of the cap in all, once an episode"
+	# The held ones end; a's next link is let in again.
+	kill $held 2>/dev/null
+	wait $held 2>/dev/null
+	local i
+	for i in $(seq 1 50); do
+		a_run many db 4
+		[[ "$OUT" == *"opened 4 of 4"* ]] && break
+		sleep 0.2
+	done
+	assert_contains "$OUT" "opened 4 of 4, refused 0" "after the held links ended"
+}
+
+# A host that opens links as fast as it can is held to host-link-rate new
+# links a second after a burst of host-link-burst, whatever it asks
+# (refused ones count too); another host is served meanwhile, and the
+# host itself once its bucket refills.
+test_new_links_from_one_host_are_held_to_its_rate() {
+	need_net
+	C_HOST=1 B_CONF="host-link-rate = 1
+host-link-burst = 5" hosts_up
+	a_run many db 12
+	expect_code 0
+	assert_contains "$OUT" "opened 5 of 12, refused 7, status -11" "EAGAIN"
+	c_run many db 2
+	assert_contains "$OUT" "opened 2 of 2, refused 0" "another host"
+	assert_eq "$(grep -c "host a: refused a link to db: over 1 new links a second (burst 5) from one host" "$WORK/b.log")" \
+		1 "log lines of the rate, once an episode"
+	sleep 2.2
+	a_run many db 2
+	assert_contains "$OUT" "opened 2 of 2, refused 0" "once the bucket refilled"
+	assert_contains "$(cat "$WORK/b.log")" "host a: 7 links were refused by the rate limit"
+}
+
 test_a_wrong_host_key_is_refused() {
 	need_net
 	local kc

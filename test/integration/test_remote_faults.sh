@@ -20,7 +20,8 @@ PROBE=$TOP/build/progs/remote_probe
 PROXY=$TOP/build/tools/lossproxy
 ID=$$
 NSA=fkfa$ID NSB=fkfb$ID VA=fkfva$ID VB=fkfvb$ID
-IPA=10.215.0.1 IPB=10.215.0.2 PORT=4433 PPORT=4435
+IPA=10.215.0.1 IPB=10.215.0.2 IPC=10.215.0.3 PORT=4433 PPORT=4435
+FLOOD=$TOP/build/tools/initflood
 MARK=FAKEOS-SECRET-PAYLOAD
 BOUND_MS=15000
 
@@ -280,6 +281,73 @@ test_a_replayed_packet_is_refused_and_the_link_goes_on() {
 # Traffic between two programs through their daemons, captured on the
 # veth, shows none of the payload in plaintext; the control, the same
 # marker in one plain UDP packet, shows that the capture would.
+rss_kb() { sed -n 's/^VmRSS:[[:space:]]*\([0-9]*\).*/\1/p' "/proc/$(cat "$WORK/$1.pid")/status"; }
+
+# Real client Initials (each a fresh ClientHello: each would open a
+# connection) from 100 forged addresses that nobody answers at, 200 a
+# second for 8 s: each accepted one is held half-open for the handshake
+# timeout (5 s), so without a bound they fill b's 256 connections within
+# 1.3 s and shut real hosts out until the first of them time out (c's
+# link then took 3 s or more, or failed). Past 16 half-open, b answers
+# new Initials with a stateless Retry, which a forged address never
+# sees; host c, which has never linked to b, links during the flood at
+# once, its handshake after a Retry. Once the flood ends, the half-open
+# ones time out and b says so once, then its tally.
+test_a_flood_of_forged_initials_leaves_room_for_real_hosts() {
+	need_net
+	[ -x "$FLOOD" ] || skip "needs initflood"
+	C_HOST=1 hosts_up
+	a_run echo db
+	expect_code 0
+	local rss0 peak=0 r i fl t0 ms
+	rss0=$(rss_kb b)
+	"$Q" keygen "$WORK/f.key" >/dev/null || fail "keygen"
+	ip netns exec "$NSA" timeout 30 "$FLOOD" "$WORK/f.key" "$IPB:$PORT" \
+		10.215.0.100 100 1600 200 >"$WORK/flood.out" 2>&1 &
+	fl=$!
+	echo "$fl" >"$WORK/flood.pid"
+	sleep 2
+	t0=$(ms_now)
+	c_run echo db
+	ms=$(($(ms_now) - t0))
+	echo "    host c linked during the flood in $ms ms"
+	for i in $(seq 1 60); do
+		r=$(rss_kb b)
+		[ "$r" -gt "$peak" ] && peak=$r
+		[ -e "/proc/$fl" ] || break
+		sleep 0.2
+	done
+	echo "    b's RSS: ${rss0} kB before, ${peak} kB at most during the flood"
+	expect_code 0
+	assert_contains "$OUT" "echoed 3 datagrams" "host c during the flood"
+	[ "$ms" -le 2000 ] || fail "host c's link took $ms ms during the flood"
+	wait "$fl"
+	assert_eq "$?" 0 "initflood's exit: $(cat "$WORK/flood.out")"
+	assert_contains "$(cat "$WORK/flood.out")" "sent 1600 Initials from 100 addresses"
+	for i in $(seq 1 150); do
+		grep -q "half-open handshakes back to 0" "$WORK/b.log" && break
+		sleep 0.1
+	done
+	grep -q "half-open handshakes back to 0" "$WORK/b.log" ||
+		fail "b's half-open handshakes never ended: $(tail -5 "$WORK/b.log")"
+	local tally most
+	tally=$(grep "half-open handshakes back to 0" "$WORK/b.log")
+	echo "    $tally"
+	echo "    b's RSS after: $(rss_kb b) kB"
+	most=$(sed -n 's/.*at most \([0-9]*\) half-open.*/\1/p' <<<"$tally")
+	[ "$most" -le 20 ] || fail "$most handshakes were half-open at once"
+	assert_contains "$tally" "Initials answered with Retry"
+	assert_eq "$(grep -c "handshake not completed within the handshake timeout" "$WORK/b.log")" \
+		1 "log lines of timed-out handshakes, once an episode"
+	assert_not_contains "$(cat "$WORK/b.log")" "No route to host"
+	[ "$peak" -le $((rss0 + 8192)) ] ||
+		fail "b's RSS grew from $rss0 kB to $peak kB during the flood"
+	# And back to normal: a new link from c, no Retry needed.
+	c_run echo db
+	expect_code 0
+	assert_contains "$OUT" "echoed 3 datagrams" "host c after the flood"
+}
+
 test_a_capture_on_the_veth_holds_no_plaintext_of_the_programs_datagrams() {
 	need_net
 	command -v tcpdump >/dev/null || skip "tcpdump not installed"

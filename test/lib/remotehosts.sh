@@ -6,8 +6,11 @@
 # and "hidden" (not), and each name of $B_SINKS with remote_probe sink
 # (exported); host a's names file places them all on b. $B_DIAL (default
 # $IPB:$PORT) is where a's hosts file says b is: a relay's address, for a
-# test that puts one between. With A_EXPORTS set, a exports ping too. The
-# test_remote*.sh files use it.
+# test that puts one between. With A_EXPORTS set, a exports ping too. With
+# C_HOST set, a third host c, another fakeosd in a's namespace at $IPC
+# (a second address on a's veth), with its own key, pinned by b, and a
+# names file that places db on b. $B_CONF: more lines of b's fakeosd.conf.
+# The test_remote*.sh files use it.
 
 # remote_hosts TAG NET — a test_remote*.sh file's settings: this tree's
 # fakeosd, quicpeer and remote_probe; namespaces and veths named with TAG
@@ -18,7 +21,7 @@ remote_hosts() {
 	Q=$TOP/build/tools/quicpeer
 	PROBE=$TOP/build/progs/remote_probe
 	NSA=fk${1}a$$ NSB=fk${1}b$$ VA=fk${1}va$$ VB=fk${1}vb$$
-	IPA=10.$2.0.1 IPB=10.$2.0.2 PORT=4433
+	IPA=10.$2.0.1 IPB=10.$2.0.2 IPC=10.$2.0.3 PORT=4433
 	NET_OK=0
 	if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && net_up; then
 		NET_OK=1
@@ -72,14 +75,15 @@ start_daemon() {
 # A_EXPORTS set, a exports ping (a's key made beforehand too, so that a's
 # hosts file names a), and b's names file places ping on a.
 hosts_up() {
-	local ka kb n res=() bnames=()
+	local ka kb kc n res=() bnames=()
 	[ -z "${ETCD:-}" ] || res=("resolver = etcd" "etcd = $ETCD")
 	[ -z "${A_EXPORTS:-}" ] || bnames=("names = $WORK/b/names")
 	conf "$WORK/a" "listen = $IPA:$PORT" "host-key = $WORK/a/host.key" \
 		"hosts = $WORK/a/hosts" "names = $WORK/a/names" "pool = 0" \
 		"${res[@]}"
 	conf "$WORK/b" "listen = $IPB:$PORT" "host-key = $WORK/b/host.key" \
-		"hosts = $WORK/b/hosts" "pool = 0" "${res[@]}" "${bnames[@]}"
+		"hosts = $WORK/b/hosts" "pool = 0" "${res[@]}" "${bnames[@]}" \
+		${B_CONF:+"$B_CONF"}
 	kb=$("$Q" keygen "$WORK/b/host.key") || fail "keygen"
 	printf 'b %s %s\n' "${B_DIAL:-$IPB:$PORT}" "$kb" >"$WORK/a/hosts"
 	if [ -n "${A_EXPORTS:-}" ]; then
@@ -106,6 +110,17 @@ hosts_up() {
 	ka=$("$Q" fingerprint "$WORK/a/host.key") || fail "fingerprint"
 	printf 'a %s:%s %s\nb %s:%s %s\n' "$IPA" "$PORT" "$ka" "$IPB" "$PORT" \
 		"$kb" >"$WORK/b/hosts"
+	if [ -n "${C_HOST:-}" ]; then
+		conf "$WORK/c" "listen = $IPC:$PORT" \
+			"host-key = $WORK/c/host.key" "hosts = $WORK/c/hosts" \
+			"names = $WORK/c/names" "pool = 0"
+		kc=$("$Q" keygen "$WORK/c/host.key") || fail "keygen"
+		printf 'c %s:%s %s\n' "$IPC" "$PORT" "$kc" >>"$WORK/b/hosts"
+		printf 'b %s:%s %s\n' "$IPB" "$PORT" "$kb" >"$WORK/c/hosts"
+		printf 'db b\n' >"$WORK/c/names"
+		ip -n "$NSA" addr add "$IPC/24" dev "$VA" 2>/dev/null
+		start_daemon c "$NSA"
+	fi
 	start_daemon b "$NSB"
 	grep -q "svc db" "$WORK/b.log" 2>/dev/null || sleep 0.5
 }
@@ -114,10 +129,15 @@ hosts_up() {
 fds() { ls "/proc/$(cat "$WORK/$1.pid")/fd" | wc -l; }
 
 # a_run ARGS... — a program run through host a's daemon, bounded by
-# $A_TIMEOUT seconds (60); b_run through b's, bounded by 60 s.
+# $A_TIMEOUT seconds (60); b_run and c_run through b's and c's, bounded
+# by 60 s.
 a_run() {
 	FAKEOS_DAEMON_SOCKET=$WORK/a.sock run timeout "${A_TIMEOUT:-60}" \
 		"$RUN" -n "file://$PROBE" "$@"
+}
+c_run() {
+	FAKEOS_DAEMON_SOCKET=$WORK/c.sock run timeout 60 "$RUN" -n \
+		"file://$PROBE" "$@"
 }
 b_run() {
 	FAKEOS_DAEMON_SOCKET=$WORK/b.sock run timeout 60 "$RUN" -n \

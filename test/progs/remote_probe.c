@@ -54,10 +54,11 @@
  *                                  ends (60 s at most): "closed, status
  *                                  S after T ms, K of N datagrams
  *                                  before", timed from "first"
- *   remote_probe many NAME K       opens K links to NAME at once and
+ *   remote_probe many NAME K [MS]  opens K links to NAME at once and
  *                                  waits for every answer: "opened O of
  *                                  K, refused R, status S" (S: the
- *                                  first refusal's, or 0), and exits
+ *                                  first refusal's, or 0), holds the
+ *                                  open ones MS ms more (0), and exits
  * A server asked "burst N keep|close" on a link sends those N datagrams
  * (not an echo); its "incoming" line ends with "links=L", the links the
  * client's party holds to it (FK_EV_INCOMING's status). */
@@ -515,7 +516,7 @@ static int hold(const char *name, unsigned n, const char *mode,
 	return fail("the end of the link within 60 s", (long)k);
 }
 
-static int many(const char *name, unsigned k)
+static int many(const char *name, unsigned k, unsigned hold_ms)
 {
 	fk_handle h[64];
 	unsigned asked = k < 64 ? k : 64, answered = 0, opened = 0, refused = 0;
@@ -540,6 +541,14 @@ static int many(const char *name, unsigned k)
 	}
 	printf("opened %u of %u, refused %u, status %d\n", opened, asked,
 	       refused, first);
+	fflush(stdout);
+	/* Held: a test counts them on the server meanwhile. */
+	end = fk_now() + (uint64_t)hold_ms * 1000000;
+	while (fk_now() < end) {
+		struct fk_event ev;
+		if (fk_wait(&ev, 1, (int64_t)(end - fk_now())) == 1)
+			fk_release(&ev);
+	}
 	return answered == asked ? 0 : fail("every answer within 30 s", 0);
 }
 
@@ -563,10 +572,11 @@ int main(int argc, char **argv)
 		return flood(argv[2], nl, (uint32_t)atoi(argv[4]), argv[6]);
 	}
 	if (argc > 3 && !strcmp(argv[1], "many"))
-		return many(argv[2], (unsigned)atoi(argv[3]));
+		return many(argv[2], (unsigned)atoi(argv[3]),
+			    argc > 4 ? (unsigned)atoi(argv[4]) : 0);
 	if (argc > 5 && !strcmp(argv[1], "hold"))
 		return hold(argv[2], (unsigned)atoi(argv[3]), argv[4],
 			    (unsigned)atoi(argv[5]));
 	return fail("usage: remote_probe serve|echo|echo-wait|sink NAME | "
-		    "flood ... | hold NAME N keep|close MS | many NAME K", 0);
+		    "flood ... | hold NAME N keep|close MS | many NAME K [MS]", 0);
 }

@@ -16,8 +16,9 @@
 #define MAIN_KEYS                                                           \
 	"pool, cache-max, spawn-from, grace, crash-url, crash-reports, "   \
 	"crash-window, resolver, etcd, listen, host-key, hosts, names, "   \
-	"broadcast, broadcast-to, broadcast-secret, http-body-max, "       \
-	"http-time-limit"
+	"host-links, host-links-per-program, host-link-rate, "             \
+	"host-link-burst, broadcast, broadcast-to, broadcast-secret, "     \
+	"http-body-max, http-time-limit"
 #define ACCOUNT_KEYS "programs, memory, links, services, http-allow, http-requests"
 
 #define PIN "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
