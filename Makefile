@@ -153,10 +153,10 @@ $(B)/src/default_filter.o: src/default_filter.S $(B)/default.filter
 # integration-san (docs/SECURITY.md, "Gates that keep this true").
 MUSL_LIBDIR := /usr/lib/x86_64-linux-musl
 RUN_INC := build/musl-run-include
-# The daemon's own modules are not the launcher's: daemon.c, services.c, links
-# and broadcast across hosts and the HTTP gateway (quic.c ... curl_loop.c),
-# and
-# notify.c, which needs libsystemd (left out like fetch_curl.c).
+# The daemon's own modules are not the launcher's: daemon.c, services.c,
+# links and broadcast across hosts and the HTTP gateway (quic.c ...
+# curl_loop.c), and notify.c, which needs libsystemd (left out like
+# fetch_curl.c).
 RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c \
 	    src/daemon_ctl.c src/shell_words.c src/shell_path.c src/quic.c \
 	    src/resolver.c src/resolver_etcd.c \
