@@ -383,28 +383,37 @@ test_a_capture_on_the_veth_holds_no_plaintext_of_the_programs_datagrams() {
 # once, and each link's count is answered back to the sender, so both
 # sides count; afterwards neither daemon holds a descriptor more than
 # before (waited for, bounded: a link's ends go as its programs close).
+# 100 links from host a's account root to b: ten programs of 10 links, each
+# to a sink of its own, as every party of one account of another host
+# holds at most 16 links to one program (links_per_peer) and one host at
+# most 32 (host-links-per-program).
 test_100_links_of_10000_datagrams_lose_nothing_and_leak_no_descriptor() {
 	need_net
-	B_SINKS="sink1 sink2" hosts_up
+	local sinks="" fa fb t0 t1 i pids=()
+	for i in $(seq 1 10); do sinks="$sinks sink$i"; done
+	B_SINKS=$sinks hosts_up
 	# A first run makes what each daemon keeps from its first run on
 	# (the shared namespaces, the QUIC connection): the count is taken
 	# after it.
-	a_run flood sink1 1 10 12 sink
-	expect_code 0
-	a_run flood sink2 1 10 12 sink
-	expect_code 0
+	for i in $(seq 1 10); do
+		a_run flood "sink$i" 1 10 12 sink
+		expect_code 0
+	done
 	sleep 0.5
-	local fa fb t0 t1 i
 	fa=$(fds a)
 	fb=$(fds b)
 	t0=$(ms_now)
-	A_TIMEOUT=300 a_bg c1 flood sink1 50 10000 12,64,300 sink
-	A_TIMEOUT=300 a_bg c2 flood sink2 50 10000 12,64,300 sink
-	wait "$(cat "$WORK/c1.pid")" "$(cat "$WORK/c2.pid")"
+	for i in $(seq 1 10); do
+		A_TIMEOUT=300 a_bg "c$i" flood "sink$i" 10 10000 12,64,300 sink
+		pids+=("$(cat "$WORK/c$i.pid")")
+	done
+	wait "${pids[@]}"
 	t1=$(ms_now)
 	echo "    100 x 10000 datagrams across the hosts in $((t1 - t0)) ms" >&2
-	assert_contains "$(cat "$WORK/c1.out")" "done links=50 datagrams=500000"
-	assert_contains "$(cat "$WORK/c2.out")" "done links=50 datagrams=500000"
+	for i in $(seq 1 10); do
+		assert_contains "$(cat "$WORK/c$i.out")" \
+			"done links=10 datagrams=100000"
+	done
 	assert_eq "$(count_lines "$WORK/b.log" "sink got 10000 bad 0")" 100 \
 		"links whose sink counted 10000 right"
 	assert_not_contains "$(cat "$WORK/b.log")" "wrong"
