@@ -94,6 +94,7 @@ test_warm_jails_are_made_by_a_child_that_holds_nothing_of_a_run() {
 	daemon_start
 	# A run in progress: its client socket and console pipes are open in
 	# the daemon, and must not be in the maker.
+	: >"$WORK/sl.out" # not by the job's redirection (client_sleeper)
 	"$RUN" -n "file://$TOP/build/progs/sleeper" 20 >"$WORK/sl.out" 2>&1 &
 	local cl=$!
 	wait_for_text "$WORK/sl.out" ready || fail "the sleeper did not start"
@@ -211,6 +212,8 @@ test_an_accounts_program_quota_holds_across_its_runs() {
 	settings "[account]" "programs = 2"
 	daemon_start
 	local a b
+	: >"$WORK/a.out" # not by the jobs' redirections (client_sleeper)
+	: >"$WORK/b.out"
 	"$RUN" -n "$(url_of sleeper)" 30 >"$WORK/a.out" 2>&1 &
 	a=$!
 	"$RUN" -n "$(url_of sleeper)" 30 >"$WORK/b.out" 2>&1 &
@@ -341,6 +344,11 @@ test_the_daemon_tells_systemd_ready_status_reloading_watchdog_and_stopping() {
 # Starts build/progs/sleeper through the daemon in the background; sets
 # CLIENT (the fakeos-run pid) and waits for its "ready".
 client_sleeper() {
+	# Emptied here, not by the redirection: the background job may open
+	# the file after the wait below has read an earlier sleeper's
+	# "ready" in it.
+	: >"$WORK/sl.out"
+	: >"$WORK/sl.err"
 	"$RUN" -n "$(url_of sleeper)" 30 >"$WORK/sl.out" 2>"$WORK/sl.err" &
 	CLIENT=$!
 	wait_for_text "$WORK/sl.out" ready || fail "sleeper did not start: $(cat "$WORK/sl.err")"
@@ -374,7 +382,7 @@ test_a_client_killed_with_sigkill_takes_its_programs_with_it() {
 		sleep 0.05
 	done
 	assert_eq "$(jailed build/progs/sleeper)" "0" "sleepers left"
-	wait_for_text "$DLOG" "hung up" || fail "the daemon did not notice"
+	wait_for_text "$DLOG" "hung up" || fail "the daemon did not notice: $(tail -n 5 "$DLOG")"
 	# And it still serves.
 	run "$RUN" -n "$(url_of exit_with)" 5
 	expect_code 5
@@ -390,7 +398,8 @@ test_a_daemon_killed_with_sigkill_leaves_no_program_and_a_clear_error() {
 	wait "$CLIENT"
 	CODE=$?
 	assert_eq "$CODE" "125" "the client's exit status"
-	assert_contains "$(cat "$WORK/sl.err")" "fakeosd ended before the program did"
+	assert_contains "$(cat "$WORK/sl.err")" "fakeosd ended before the program did" \
+		"the client's stderr ($(cat "$WORK/sl.err"))"
 	local i
 	for i in $(seq 1 50); do
 		[ "$(jailed build/progs/sleeper)" = 0 ] && break
@@ -428,6 +437,7 @@ test_another_accounts_names_are_invisible() {
 	daemon_start
 	# Root serves "shared"; nobody cannot see it, and is refused exactly
 	# as for a name nobody serves. Root's own link opens.
+	: >"$WORK/srv.out" # not by the job's redirection (client_sleeper)
 	"$RUN" -n "$PROBE" serve-hold shared >"$WORK/srv.out" 2>&1 &
 	local srv=$!
 	wait_for_text "$WORK/srv.out" "serving shared" || fail "no server"
@@ -491,6 +501,7 @@ test_malformed_client_messages_are_refused_and_disturb_nothing() {
 	local before
 	before=$(sha256sum "$ETC"/fakeosd.conf)
 	daemon_start
+	: >"$WORK/sl.out" # not by the job's redirection (client_sleeper)
 	"$RUN" -n "$(url_of sleeper)" 30 >"$WORK/sl.out" 2>&1 &
 	local bystander=$!
 	wait_for_text "$WORK/sl.out" ready || fail "the bystander did not start"

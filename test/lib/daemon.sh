@@ -40,14 +40,19 @@ daemon_start() { # [ARG...]
 	"$DAEMON" -v --config-dir "$ETC" --socket "$SOCK" -C "$WORK/cache" \
 		"$@" >>"$DLOG" 2>&1 &
 	DPID=$!
-	local i
-	for i in $(seq 1 100); do
-		[ -S "$SOCK" ] &&
-			[ "$(grep -c "listening on" "$DLOG")" -gt "${starts:-0}" ] &&
+	# Ready once it says it listens: the socket's file exists from its
+	# bind, before its listen, and a client then would be refused. At
+	# most 15 s (a loaded machine's sanitizer build).
+	local i up=0
+	for i in $(seq 1 300); do
+		if [ -S "$SOCK" ] &&
+			[ "$(grep -c "listening on" "$DLOG")" -gt "${starts:-0}" ]; then
+			up=1
 			break
+		fi
 		sleep 0.05
 	done
-	[ -S "$SOCK" ] || fail "fakeosd did not start: $(cat "$DLOG")"
+	[ "$up" = 1 ] || fail "fakeosd did not start within 15 s: $(cat "$DLOG")"
 	export FAKEOS_DAEMON_SOCKET=$SOCK
 	# Each test runs in a subshell: a test that fails half-way must not
 	# leave its daemon, or anything daemon_cleanup names, running.
