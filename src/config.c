@@ -138,6 +138,12 @@ static const struct key main_keys[] = {
 	  .off = offsetof(struct config, hosts) },
 	{ .name = "names", .type = V_PATH,
 	  .off = offsetof(struct config, names) },
+	{ .name = "link-idle-timeout", .type = V_DURATION,
+	  .off = offsetof(struct config, link_idle_ms), .min = SEC,
+	  .max = 10 * MINUTE },
+	{ .name = "link-handshake-timeout", .type = V_DURATION,
+	  .off = offsetof(struct config, link_handshake_ms), .min = SEC,
+	  .max = MINUTE },
 	{ .name = "host-links", .type = V_COUNT,
 	  .off = offsetof(struct config, host_links), .min = 1,
 	  .max = 1000000 },
@@ -988,6 +994,8 @@ void config_init(struct config *c)
 		},
 		.http_body_max = CONFIG_DEFAULT_HTTP_BODY_MAX,
 		.http_time_limit_ms = CONFIG_DEFAULT_HTTP_TIME_LIMIT_MS,
+		.link_idle_ms = CONFIG_DEFAULT_LINK_IDLE_MS,
+		.link_handshake_ms = CONFIG_DEFAULT_LINK_HANDSHAKE_MS,
 	};
 }
 

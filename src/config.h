@@ -49,6 +49,10 @@
 #define CONFIG_DEFAULT_HTTP_REQUESTS 8
 #define CONFIG_DEFAULT_HTTP_BODY_MAX (64ULL << 20)
 #define CONFIG_DEFAULT_HTTP_TIME_LIMIT_MS 60000ULL
+/* Links across hosts: how long a silent peer host keeps its links (QUIC's
+ * idle timeout), and how long a handshake may take (quic.h's defaults). */
+#define CONFIG_DEFAULT_LINK_IDLE_MS 10000ULL
+#define CONFIG_DEFAULT_LINK_HANDSHAKE_MS 5000ULL
 #define CONFIG_HTTP_ALLOW_MAX 16
 #define CONFIG_DEFAULT_RESTART_DELAY_MS 1000ULL
 #define CONFIG_DEFAULT_RESTART_DELAY_MAX_MS 300000ULL
@@ -137,6 +141,7 @@ struct config {
 	 * and to one serving program, new links a second and their burst.
 	 * 0: remote.h's defaults. */
 	unsigned host_links, host_prog_links, host_link_rate, host_link_burst;
+	uint64_t link_idle_ms, link_handshake_ms; /* read at start */
 	/* Broadcast across hosts (netbcast.h): the channels that are
 	 * network-wide, in every account, and where they go (a multicast
 	 * group or broadcast address, and port). broadcast_to NULL: none.

@@ -476,7 +476,7 @@ static bool same_text(const char *a, const char *b)
  * (broadcast) follows each reload. */
 static void warn_start_only(const struct config *was, const struct config *c)
 {
-	const char *changed[8];
+	const char *changed[10];
 	unsigned n = 0;
 	if (!same_text(was->listen, c->listen))
 		changed[n++] = "listen";
@@ -490,6 +490,10 @@ static void warn_start_only(const struct config *was, const struct config *c)
 		changed[n++] = "resolver";
 	if (!same_text(was->etcd_url, c->etcd_url))
 		changed[n++] = "etcd";
+	if (was->link_idle_ms != c->link_idle_ms)
+		changed[n++] = "link-idle-timeout";
+	if (was->link_handshake_ms != c->link_handshake_ms)
+		changed[n++] = "link-handshake-timeout";
 	if (!same_text(was->broadcast_to, c->broadcast_to))
 		changed[n++] = "broadcast-to";
 	if (!same_text(was->broadcast_secret, c->broadcast_secret))
@@ -628,6 +632,8 @@ static int open_remote(struct daemon *d, struct error *e)
 			.owner = d->o->config_owner,
 			.etcd_url = c->etcd_url,
 		},
+		.idle_ms = (unsigned)c->link_idle_ms,
+		.handshake_ms = (unsigned)c->link_handshake_ms,
 		.limits = remote_limits_of(c),
 		.exported = exported,
 		.arg = d,

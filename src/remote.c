@@ -789,6 +789,7 @@ int remote_open(struct broker *b, const struct remote_opts *o,
 	struct quic_opts q = {
 		.key_path = o->key_path, .hosts = &r->hosts,
 		.idle_ms = o->idle_ms,
+		.handshake_ms = o->handshake_ms,
 		.cb = { .on_conn = cb_conn, .on_conn_close = cb_conn_close,
 			.on_link = cb_link, .on_data = cb_data,
 			.on_room = cb_room, .on_link_close = cb_link_close },

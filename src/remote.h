@@ -42,6 +42,7 @@ struct remote_opts {
 	 * hosts file and the host key). */
 	struct resolver_opts resolver;
 	unsigned idle_ms; /* 0: quic.h's default */
+	unsigned handshake_ms; /* 0: quic.h's default */
 	struct remote_limits limits;
 	/* Whether name (served host-wide here) is exported: asked at each
 	 * incoming link, so a reload takes effect at once. */

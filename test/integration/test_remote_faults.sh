@@ -7,9 +7,11 @@
 # (test/lib/remotehosts.sh); the program on each side is
 # test/progs/remote_probe, which knows nothing of hosts. The load test is
 # test_remote_load.sh.
-# Bounds: every wait is bounded; a silent host's links end within the
-# idle timeout, 10 s (ngtcp2 makes it some 3 s more), within 15 s
-# (docs/API.md 10.4).
+# Bounds: every wait is bounded; the tests that wait for a silent host
+# set its idle timeout to 4 s and the handshake's to 2 s
+# (link-idle-timeout, link-handshake-timeout: FAST below), so a silent
+# host's links end within 4 s and a third more (the keep-alive's), within
+# 8 s; test_remote.sh bounds the default (10 s, within 15 s).
 . "$(dirname "$0")/../lib/testlib.sh"
 . "$(dirname "$0")/../lib/twohosts.sh"
 . "$(dirname "$0")/../lib/remotehosts.sh"
@@ -23,7 +25,9 @@ NSA=fkfa$ID NSB=fkfb$ID VA=fkfva$ID VB=fkfvb$ID
 IPA=10.215.0.1 IPB=10.215.0.2 IPC=10.215.0.3 PORT=4433 PPORT=4435
 FLOOD=$TOP/build/tools/initflood
 MARK=FAKEOS-SECRET-PAYLOAD
-BOUND_MS=15000
+BOUND_MS=8000
+# hosts_up's timeouts for the tests that wait on them.
+fast_hosts_up() { LINK_IDLE=4s LINK_HANDSHAKE=2s hosts_up; }
 
 NET_OK=0
 if [ "$(id -u)" = 0 ] && [ -x "$Q" ] && [ -x "$PROBE" ] && [ -x "$PROXY" ] &&
@@ -102,7 +106,7 @@ test_a_lossy_network_between_daemons_delivers_every_datagram_once_in_order() {
 # was whole, in order and once (the flood checks each).
 test_a_daemon_killed_mid_stream_ends_its_peers_links_within_the_bound() {
 	need_net
-	hosts_up
+	fast_hosts_up
 	a_bg c flood db 1 100000000 12,64,4096 echo
 	wait_for_text "$WORK/c.out" progress || fail "no stream: $(cat "$WORK/c.out")"
 	kill -9 "$(cat "$WORK/b.pid")"
@@ -129,7 +133,7 @@ test_a_daemon_killed_mid_stream_ends_its_peers_links_within_the_bound() {
 # that arrived, each checked (the sink), none wrong.
 test_a_callers_daemon_killed_mid_stream_ends_the_servers_link_within_the_bound() {
 	need_net
-	B_SINKS=sink1 hosts_up
+	B_SINKS=sink1 fast_hosts_up
 	a_bg c flood sink1 1 100000000 12,64,4096 sink
 	wait_for_text "$WORK/b.log" "sink1: incoming" || fail "no link"
 	sleep 1
@@ -171,13 +175,13 @@ partitioned_link() {
 
 # A partition (b's end of the veth down), then healed, twice: before a
 # has a connection to b, the link fails as unreachable when the handshake
-# does not finish (5 s); once a holds one, as timed out when the
-# connection goes silent (the idle timeout, 10 s: bound 15 s). Healed,
-# new links work, over a new connection.
+# does not finish (2 s here: bound 4 s); once a holds one, as timed out
+# when the connection goes silent (the idle timeout, 4 s here: bound 8 s).
+# Healed, new links work, over a new connection.
 test_a_partition_fails_links_within_the_bound_and_new_links_work_once_healed() {
 	need_net
-	hosts_up
-	partitioned_link -113 7000 # EHOSTUNREACH
+	fast_hosts_up
+	partitioned_link -113 4000 # EHOSTUNREACH
 	assert_contains "$(cat "$WORK/a.log")" \
 		"link to db on host b failed: No route to host"
 	partitioned_link -110 "$BOUND_MS" # ETIMEDOUT

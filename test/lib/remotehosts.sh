@@ -77,6 +77,11 @@ start_daemon() {
 hosts_up() {
 	local ka kb kc n res=() bnames=()
 	[ -z "${ETCD:-}" ] || res=("resolver = etcd" "etcd = $ETCD")
+	# LINK_IDLE, LINK_HANDSHAKE: both hosts' link-idle-timeout and
+	# link-handshake-timeout, for a test that waits on them.
+	[ -z "${LINK_IDLE:-}" ] || res+=("link-idle-timeout = $LINK_IDLE")
+	[ -z "${LINK_HANDSHAKE:-}" ] ||
+		res+=("link-handshake-timeout = $LINK_HANDSHAKE")
 	[ -z "${A_EXPORTS:-}" ] || bnames=("names = $WORK/b/names")
 	conf "$WORK/a" "listen = $IPA:$PORT" "host-key = $WORK/a/host.key" \
 		"hosts = $WORK/a/hosts" "names = $WORK/a/names" "pool = 0" \

@@ -16,6 +16,7 @@
 #define MAIN_KEYS                                                           \
 	"pool, cache-max, spawn-from, grace, crash-url, crash-reports, "   \
 	"crash-window, resolver, etcd, listen, host-key, hosts, names, "   \
+	"link-idle-timeout, link-handshake-timeout, "                      \
 	"host-links, host-links-per-program, host-link-rate, "             \
 	"host-link-burst, broadcast, broadcast-to, broadcast-secret, "     \
 	"http-body-max, http-time-limit"

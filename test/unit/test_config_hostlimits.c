@@ -52,12 +52,43 @@ START_TEST(test_config_hostlimits_zero_and_words_are_refused)
 }
 END_TEST
 
+/* A silent host's links end after link-idle-timeout (QUIC's idle
+ * timeout), a handshake after link-handshake-timeout: 10 s and 5 s
+ * unless set, a second at least, as no LAN needs less. */
+START_TEST(test_config_link_timeouts_are_read_and_bounded)
+{
+	main_ok("pool = 2\n");
+	ck_assert_uint_eq(c.link_idle_ms, 10000);
+	ck_assert_uint_eq(c.link_handshake_ms, 5000);
+	config_free(&c);
+	config_init(&c);
+	main_ok("link-idle-timeout = 3s\nlink-handshake-timeout = 1500ms\n");
+	ck_assert_uint_eq(c.link_idle_ms, 3000);
+	ck_assert_uint_eq(c.link_handshake_ms, 1500);
+	config_free(&c);
+	config_init(&c);
+	ck_assert_int_lt(parse("fakeosd.conf", CONFIG_KIND_MAIN,
+			       "link-idle-timeout = 500ms\n"),
+			 0);
+	ck_assert_msg(strstr(err.msg, "fakeosd.conf:1: link-idle-timeout"),
+		      "%s", err.msg);
+	config_free(&c);
+	config_init(&c);
+	ck_assert_int_lt(parse("fakeosd.conf", CONFIG_KIND_MAIN,
+			       "link-handshake-timeout = 2min\n"),
+			 0);
+	ck_assert_msg(strstr(err.msg, "fakeosd.conf:1: link-handshake-timeout"),
+		      "%s", err.msg);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("config_hostlimits");
 	TCase *t = tcase_create("hostlimits");
 	tcase_add_checked_fixture(t, setup_text, teardown_text);
 	tcase_add_test(t, test_config_hostlimits_are_the_defaults_unless_set);
+	tcase_add_test(t, test_config_link_timeouts_are_read_and_bounded);
 	tcase_add_test(t, test_config_hostlimits_are_read);
 	tcase_add_test(t, test_config_hostlimits_zero_and_words_are_refused);
 	suite_add_tcase(s, t);
