@@ -151,7 +151,8 @@ static void put_status(struct hreq *q, int status, int64_t length,
 		       const char *reason)
 {
 	uint8_t buf[FK_PAGE_SIZE];
-	put(q, buf, httpgw_pack_status(buf, status, length, reason));
+	size_t n = httpgw_pack_status(buf, status, length, reason);
+	put(q, buf, n);
 	q->status_sent = true;
 }
 
@@ -176,8 +177,9 @@ static void finish(struct hreq *q, int status, const char *reason)
 	if (!q->status_sent)
 		put_status(q, status, -1, reason);
 	uint8_t buf[FK_PAGE_SIZE];
-	put(q, buf, httpgw_pack_end(buf, status, q->bytes,
-				    status < 0 ? reason : ""));
+	size_t n = httpgw_pack_end(buf, status, q->bytes,
+				   status < 0 ? reason : "");
+	put(q, buf, n);
 	q->finishing = true;
 	flush(q);
 	if (!q->q_head)
@@ -244,6 +246,7 @@ static void reap(struct httpgw *g)
 
 /* --- curl's callbacks ---------------------------------------------------- */
 
+/* NOLINTNEXTLINE(readability-non-const-parameter): curl's callback type */
 static size_t on_header(char *p, size_t size, size_t n, void *arg)
 {
 	struct hreq *q = arg;

@@ -34,7 +34,7 @@ int httpgw_parse_request(const void *buf, size_t len, struct httpgw_req *r,
  * another path than the one checked ("." or ".." segments, a backslash,
  * %2e, %2f, %5c or %00), since the check is on the bytes; another scheme
  * is -EPROTONOSUPPORT. *out is a new string. */
-int httpgw_normalize(const char *url, char **out, struct error *e);
+int httpgw_normalize(const char *in, char **out, struct error *e);
 
 /* The prefix of prefixes[0..n) that allows url (normalized), or NULL.
  * A prefix is normalized too, and holds the URLs of its scheme, host and
