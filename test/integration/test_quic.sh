@@ -276,30 +276,11 @@ test_a_lossy_network_delivers_every_datagram_in_order_once() {
 
 test_a_capture_on_the_veth_holds_no_plaintext_payload() {
 	need_net
-	command -v tcpdump >/dev/null || skip "tcpdump not installed"
 	serve_a
-	ip netns exec "$NSA" tcpdump -i "$VA" -U -w "$WORK/cap.pcap" udp 2>"$WORK/tcpdump.err" &
-	local tp=$!
-	echo "$tp" >"$WORK/tcpdump.pid"
-	wait_for_text "$WORK/tcpdump.err" "listening on" || fail "no tcpdump"
+	capture_start
 	connect_b "$WORK/hosts" --links 4 --count 200 --sizes 64,4096
 	expect_code 0
-	# The control: the same marker in one plaintext UDP packet, which
-	# the capture must show.
-	inB bash -c "echo $MARK:control >/dev/udp/$IPA/9" || fail "could not send the control packet"
-	# tcpdump writes packets in the order it saw them: once the control
-	# is in the file, so is every packet of the run before it.
-	wait_for_text "$WORK/cap.pcap" "$MARK:control" ||
-		fail "the plaintext control never reached the capture"
-	kill -INT "$tp"
-	wait "$tp"
-	local size seen
-	size=$(stat -c %s "$WORK/cap.pcap")
-	[ "$size" -gt 1000000 ] || fail "capture is only $size bytes"
-	seen=$(grep -a -o "$MARK:[a-z0-9]*" "$WORK/cap.pcap" | sort | uniq -c)
-	assert_contains "$seen" "$MARK:control" "capture"
-	assert_eq "$(echo "$seen" | grep -vc "$MARK:control")" 0 \
-		"payload markers in plaintext: $seen"
+	capture_holds_only_the_control 1000000
 }
 
 run_tests

@@ -5,8 +5,8 @@
 # replayed packet, a capture. Two "hosts" are network namespaces joined
 # by a veth pair (test/lib/twohosts.sh), each running its own fakeosd
 # (test/lib/remotehosts.sh); the program on each side is
-# test/progs/remote_probe, which knows nothing of hosts. The load test is
-# test_remote_load.sh.
+# test/progs/remote_probe, which knows nothing of hosts. Last, a load of
+# 100 links of 10,000 datagrams.
 # Bounds: every wait is bounded; the tests that wait for a silent host
 # set its idle timeout to 4 s and the handshake's to 2 s
 # (link-idle-timeout, link-handshake-timeout: FAST below), so a silent
@@ -354,43 +354,23 @@ test_a_flood_of_forged_initials_leaves_room_for_real_hosts() {
 
 test_a_capture_on_the_veth_holds_no_plaintext_of_the_programs_datagrams() {
 	need_net
-	command -v tcpdump >/dev/null || skip "tcpdump not installed"
 	hosts_up
-	ip netns exec "$NSA" tcpdump -i "$VA" -U -w "$WORK/cap.pcap" udp \
-		2>"$WORK/tcpdump.err" &
-	local tp=$!
-	echo "$tp" >"$WORK/tcpdump.pid"
-	wait_for_text "$WORK/tcpdump.err" "listening on" || fail "no tcpdump"
+	capture_start
 	a_run flood db 2 200 64,4096 echo "$MARK:program"
 	expect_code 0
 	assert_contains "$OUT" "done links=2 datagrams=400"
-	ip netns exec "$NSB" bash -c "echo $MARK:control >/dev/udp/$IPA/9" ||
-		fail "could not send the control packet"
-	# tcpdump writes packets in the order it saw them: once the control
-	# is in the file, so is every packet of the run before it.
-	wait_for_text "$WORK/cap.pcap" "$MARK:control" ||
-		fail "the plaintext control never reached the capture"
-	kill -INT "$tp"
-	wait "$tp"
-	local size seen
-	size=$(stat -c %s "$WORK/cap.pcap")
 	# 200 datagrams of 4096 bytes, and their echoes: 1.6 MB at least.
-	[ "$size" -gt 1600000 ] || fail "the capture is only $size bytes"
-	seen=$(grep -a -o "$MARK:[a-z]*" "$WORK/cap.pcap" | sort | uniq -c)
-	assert_contains "$seen" "$MARK:control" "capture"
-	assert_eq "$(grep -vc "$MARK:control" <<<"$seen")" 0 \
-		"payload markers in plaintext: $seen"
+	capture_holds_only_the_control 1600000
 }
 
-# 100 links of 10,000 datagrams each, from two programs on a (a program
-# holds 63 links) to two on b: the sinks check every datagram, in order,
-# once, and each link's count is answered back to the sender, so both
-# sides count; afterwards neither daemon holds a descriptor more than
-# before (waited for, bounded: a link's ends go as its programs close).
-# 100 links from host a's account root to b: ten programs of 10 links, each
-# to a sink of its own, as every party of one account of another host
-# holds at most 16 links to one program (links_per_peer) and one host at
-# most 32 (host-links-per-program).
+# 100 links of 10,000 datagrams each from host a's account root to b: ten
+# programs of 10 links, each to a sink of its own (a party of one account
+# of another host holds at most 16 links to one program, links_per_peer,
+# and one host 32, host-links-per-program). The sinks check every
+# datagram, in order, once, and each link's count is answered back to
+# the sender, so both sides count; afterwards neither daemon holds a
+# descriptor more than before (waited for, bounded: a link's ends go as
+# its programs close).
 test_100_links_of_10000_datagrams_lose_nothing_and_leak_no_descriptor() {
 	need_net
 	local sinks="" fa fb t0 t1 i pids=()

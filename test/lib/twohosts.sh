@@ -65,6 +65,39 @@ stop_all() {
 	rm -f "$WORK"/*.pid
 }
 
+# capture_start — tcpdump of the UDP on host a's end of the veth, into
+# $WORK/cap.pcap (its pid in $WORK/tcpdump.pid, so stop_all ends it).
+capture_start() {
+	command -v tcpdump >/dev/null || skip "tcpdump not installed"
+	ip netns exec "$NSA" tcpdump -i "$VA" -U -w "$WORK/cap.pcap" udp \
+		2>"$WORK/tcpdump.err" &
+	CAP_PID=$!
+	echo "$CAP_PID" >"$WORK/tcpdump.pid"
+	wait_for_text "$WORK/tcpdump.err" "listening on" || fail "no tcpdump"
+}
+
+# capture_holds_only_the_control MIN-BYTES — after the test sent MARK in
+# its traffic, then "$MARK:control" from b to a in one plaintext UDP
+# packet: the capture (at least MIN-BYTES) shows the control, which
+# proves it would show a marker in clear, and no other marker.
+capture_holds_only_the_control() {
+	ip netns exec "$NSB" bash -c "echo $MARK:control >/dev/udp/$IPA/9" ||
+		fail "could not send the control packet"
+	# tcpdump writes packets in the order it saw them: once the control
+	# is in the file, so is every packet of the run before it.
+	wait_for_text "$WORK/cap.pcap" "$MARK:control" ||
+		fail "the plaintext control never reached the capture"
+	kill -INT "$CAP_PID"
+	wait "$CAP_PID"
+	local size seen
+	size=$(stat -c %s "$WORK/cap.pcap")
+	[ "$size" -gt "$1" ] || fail "the capture is only $size bytes"
+	seen=$(grep -a -o "$MARK:[a-z0-9]*" "$WORK/cap.pcap" | sort | uniq -c)
+	assert_contains "$seen" "$MARK:control" "capture"
+	assert_eq "$(grep -vc "$MARK:control" <<<"$seen")" 0 \
+		"payload markers in plaintext: $seen"
+}
+
 twohosts_cleanup() {
 	stop_all
 	net_down
