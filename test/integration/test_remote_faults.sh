@@ -9,7 +9,7 @@
 # 100 links of 10,000 datagrams.
 # Bounds: every wait is bounded; the tests that wait for a silent host
 # set its idle timeout to 4 s and the handshake's to 2 s
-# (link-idle-timeout, link-handshake-timeout: FAST below), so a silent
+# (link-idle-timeout, link-handshake-timeout: fast_hosts_up), so a silent
 # host's links end within 4 s and a third more (the keep-alive's), within
 # 8 s; test_remote.sh bounds the default (10 s, within 15 s).
 . "$(dirname "$0")/../lib/testlib.sh"
