@@ -13,6 +13,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <poll.h>
 #include <pwd.h>
 #include <signal.h>
 #include <stdio.h>
@@ -277,6 +278,28 @@ static void on_run(struct client *c, const struct dproto_run *m,
 	}
 }
 
+/* Says once that the client is gone (exited, killed). */
+static void note_hung_up(struct client *c)
+{
+	if (!c->gone)
+		log_info("client pid %d uid %u hung up", (int)c->cred.pid,
+			 (unsigned)c->cred.uid);
+	c->gone = true;
+}
+
+/* Whether the client has hung up, asked without waiting: as on_client
+ * reads it (closed, or shut for writing with nothing left to read). */
+static bool client_hung_up(const struct client *c)
+{
+	struct pollfd p = { .fd = c->sock, .events = POLLIN | POLLRDHUP };
+	char b;
+	if (poll(&p, 1, 0) <= 0)
+		return false;
+	return (p.revents & (POLLHUP | POLLERR)) ||
+	       ((p.revents & POLLRDHUP) &&
+		recv(c->sock, &b, 1, MSG_PEEK | MSG_DONTWAIT) == 0);
+}
+
 static void on_client(void *arg, uint32_t events)
 {
 	struct client *c = arg;
@@ -311,10 +334,7 @@ static void on_client(void *arg, uint32_t events)
 	    (n == 0 && (events & EPOLLRDHUP))) {
 		/* The client is gone (exited, killed): so are its programs,
 		 * which nobody would see any more. */
-		if (!c->gone)
-			log_info("client pid %d uid %u hung up",
-				 (int)c->cred.pid, (unsigned)c->cred.uid);
-		c->gone = true;
+		note_hung_up(c);
 		broker_unwatch(c->d->b, c->sock, c->w);
 		c->w = NULL;
 		if (c->t)
@@ -406,6 +426,12 @@ static void reap_clients(struct daemon *d)
 		bool over = c->t ? broker_tree_done(c->t) : c->done || c->gone;
 		if (!over)
 			continue;
+		/* A run can end before its client's hang-up is read: killing
+		 * the client ends the stdin it copied, and a program that
+		 * exits at end of file ends its tree first. The client is
+		 * gone all the same, and the log says so. */
+		if (c->t && !c->done && !c->gone && client_hung_up(c))
+			note_hung_up(c);
 		if (c->t && !c->done && !c->gone) {
 			send_exit(c, broker_tree_status(c->t));
 			log_run_times(c);
