@@ -160,7 +160,7 @@ RUN_INC := build/musl-run-include
 RUN_SRCS := src/main.c $(filter-out src/fetch_curl.c src/daemon.c src/services.c \
 	    src/daemon_ctl.c src/shell_words.c src/shell_path.c src/quic.c \
 	    src/resolver.c src/resolver_etcd.c \
-	    src/hostkey.c src/qframe.c src/remote.c src/udpbatch.c src/quic_guard.c \
+	    src/hostkey.c src/qframe.c src/remote.c src/udpbatch.c src/quic_guard.c src/dgq.c \
 	    src/netbcast.c src/netbcast_wire.c \
 	    src/httpgw.c src/httpgw_wire.c src/curl_loop.c \
 	    src/notify.c src/config.c src/config_load.c,$(HOST_SRCS)) \

@@ -30,18 +30,13 @@
 #include "broker.h"
 #include "broker_int.h"
 #include "curl_loop.h"
+#include "dgq.h"
 #include "hash.h"
 #include "httpgw_wire.h"
 #include "log.h"
 #include "url.h"
 
 #define MS 1000000ULL
-
-struct dgram {
-	struct dgram *next;
-	size_t len;
-	uint8_t data[];
-};
 
 struct hreq {
 	struct hreq *next;
@@ -66,8 +61,7 @@ struct hreq {
 	uint64_t put_got;
 	bool read_paused;
 	/* The answer. */
-	struct dgram *q_head, *q_tail; /* for the program's pipe */
-	size_t held; /* bytes in that queue */
+	struct dgq out; /* for the program's pipe */
 	bool write_paused;
 	bool redirect; /* this response is a hop to follow: body dropped */
 	bool status_sent;
@@ -97,33 +91,12 @@ static void on_wr(void *arg, uint32_t events);
  * program whose end is gone gets nothing more. */
 static void flush(struct hreq *q)
 {
-	while (q->q_head && q->wr >= 0) {
-		struct dgram *d = q->q_head;
-		ssize_t n;
-		do
-			n = write(q->wr, d->data, d->len);
-		while (n < 0 && errno == EINTR);
-		if (n < 0 && errno == EAGAIN)
-			break;
-		if (n != (ssize_t)d->len) {
-			/* EPIPE: the program closed the link or ended. */
-			q->fail = -EPIPE;
-			while (q->q_head) {
-				d = q->q_head;
-				q->q_head = d->next;
-				free(d);
-			}
-			q->q_tail = NULL;
-			q->held = 0;
-			break;
-		}
-		q->q_head = d->next;
-		if (!q->q_head)
-			q->q_tail = NULL;
-		q->held -= d->len;
-		free(d);
+	if (q->wr >= 0 && dgq_flush(&q->out, q->wr) < 0) {
+		/* EPIPE: the program closed the link or ended. */
+		q->fail = -EPIPE;
+		dgq_clear(&q->out);
 	}
-	bool want = q->q_head != NULL;
+	bool want = !dgq_empty(&q->out);
 	if (want && !q->w_wr &&
 	    broker_watch(q->g->b, q->wr, EPOLLOUT, on_wr, q, &q->w_wr) < 0)
 		q->fail = -ENOMEM;
@@ -133,26 +106,12 @@ static void flush(struct hreq *q)
 	}
 }
 
-static void put(struct hreq *q, const void *buf, size_t len)
-{
-	struct dgram *d = xmalloc(sizeof(*d) + len);
-	d->next = NULL;
-	d->len = len;
-	memcpy(d->data, buf, len);
-	if (q->q_tail)
-		q->q_tail->next = d;
-	else
-		q->q_head = d;
-	q->q_tail = d;
-	q->held += len;
-}
-
 static void put_status(struct hreq *q, int status, int64_t length,
 		       const char *reason)
 {
 	uint8_t buf[FK_PAGE_SIZE];
 	size_t n = httpgw_pack_status(buf, status, length, reason);
-	put(q, buf, n);
+	dgq_push(&q->out, buf, n);
 	q->status_sent = true;
 }
 
@@ -179,10 +138,10 @@ static void finish(struct hreq *q, int status, const char *reason)
 	uint8_t buf[FK_PAGE_SIZE];
 	size_t n = httpgw_pack_end(buf, status, q->bytes,
 				   status < 0 ? reason : "");
-	put(q, buf, n);
+	dgq_push(&q->out, buf, n);
 	q->finishing = true;
 	flush(q);
-	if (!q->q_head)
+	if (dgq_empty(&q->out))
 		q->dead = true;
 }
 
@@ -202,11 +161,7 @@ static void hreq_free(struct hreq *q)
 		close(q->rd);
 	if (q->wr >= 0)
 		close(q->wr);
-	while (q->q_head) {
-		struct dgram *d = q->q_head;
-		q->q_head = d->next;
-		free(d);
-	}
+	dgq_clear(&q->out);
 	free(q->req.url);
 	free(q->url);
 	free(q);
@@ -292,7 +247,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 	flush(q);
 	if (q->fail)
 		return 0;
-	if (q->q_head) {
+	if (!dgq_empty(&q->out)) {
 		q->write_paused = true;
 		return CURL_WRITEFUNC_PAUSE;
 	}
@@ -308,7 +263,7 @@ static size_t on_body(char *p, size_t size, size_t n, void *arg)
 		size_t k = take - o < FK_HTTP_CHUNK ? take - o : FK_HTTP_CHUNK;
 		buf[0] = FK_HTTP_BODY;
 		memcpy(buf + 1, p + o, k);
-		put(q, buf, k + 1);
+		dgq_push(&q->out, buf, k + 1);
 	}
 	q->bytes += take;
 	flush(q);
@@ -650,9 +605,9 @@ static void on_wr(void *arg, uint32_t events)
 	(void)events;
 	struct hreq *q = arg;
 	flush(q);
-	if (!q->q_head && q->finishing)
+	if (dgq_empty(&q->out) && q->finishing)
 		q->dead = true;
-	else if (!q->q_head && q->write_paused && q->h) {
+	else if (dgq_empty(&q->out) && q->write_paused && q->h) {
 		q->write_paused = false;
 		curl_easy_pause(q->h, CURLPAUSE_CONT);
 	}
@@ -803,6 +758,6 @@ void httpgw_counts(const struct httpgw *g, unsigned *requests,
 	*held = 0;
 	for (const struct hreq *q = g ? g->reqs : NULL; q; q = q->next) {
 		(*requests)++;
-		*held += q->held;
+		*held += q->out.bytes;
 	}
 }

@@ -17,6 +17,7 @@
 
 #include "broker.h"
 #include "broker_int.h"
+#include "dgq.h"
 #include "hash.h"
 #include "hostkey.h"
 #include "log.h"
@@ -44,14 +45,6 @@ struct hello {
 	char url[PROTO_URL_SIZE];
 };
 _Static_assert(sizeof(struct hello) == 1200, "the wire's layout");
-
-/* Datagrams for a program's pipe that had no room: the QUIC link is held
- * meanwhile, so at most one stream window more arrives. */
-struct dgram {
-	struct dgram *next;
-	size_t len;
-	uint8_t data[];
-};
 
 /* What this host accepts from one other host, all the accounts it claims
  * together (remote_limits): one per pinned host that linked, kept until
@@ -86,7 +79,9 @@ struct rlink {
 	struct broker_watch *w_rd, *w_wr;
 	uint8_t *pend; /* one datagram the link refused (-EAGAIN) */
 	size_t pend_len;
-	struct dgram *q_head, *q_tail;
+	/* Datagrams for the program's pipe that had no room: the QUIC link
+	 * is held meanwhile, so at most one stream window more arrives. */
+	struct dgq q;
 };
 
 struct rconn {
@@ -187,11 +182,7 @@ static void rl_free(struct rlink *l)
 		close(l->rd);
 	if (l->wr >= 0)
 		close(l->wr);
-	while (l->q_head) {
-		struct dgram *d = l->q_head;
-		l->q_head = d->next;
-		free(d);
-	}
+	dgq_clear(&l->q);
 	free(l->pend);
 	free(l);
 }
@@ -277,37 +268,14 @@ static void on_rd(void *arg, uint32_t events)
 	reap(r);
 }
 
-/* 1 written, 0 no room, -errno the program's end is gone. */
-static int pipe_put(int fd, const void *buf, size_t len)
-{
-	ssize_t n;
-	do
-		n = write(fd, buf, len);
-	while (n < 0 && errno == EINTR);
-	if (n == (ssize_t)len)
-		return 1;
-	if (n < 0 && errno == EAGAIN)
-		return 0;
-	/* A packet-mode pipe takes a datagram of a page whole or not at
-	 * all; anything else is the end. */
-	return n < 0 ? -errno : -EIO;
-}
-
 static void wr_flush(struct rlink *l)
 {
-	while (l->q_head) {
-		struct dgram *d = l->q_head;
-		int s = pipe_put(l->wr, d->data, d->len);
-		if (s == 0)
-			return;
-		if (s < 0) {
-			rl_kill(l);
-			return;
-		}
-		l->q_head = d->next;
-		if (!l->q_head)
-			l->q_tail = NULL;
-		free(d);
+	int s = dgq_flush(&l->q, l->wr);
+	if (s == 0)
+		return;
+	if (s < 0) {
+		rl_kill(l);
+		return;
 	}
 	if (l->w_wr) {
 		broker_unwatch(l->r->b, l->wr, l->w_wr);
@@ -330,8 +298,8 @@ static void on_wr(void *arg, uint32_t events)
 /* A datagram from the peer, to the program. */
 static void deliver(struct rlink *l, const void *buf, size_t len)
 {
-	if (!l->q_head) {
-		int s = pipe_put(l->wr, buf, len);
+	if (dgq_empty(&l->q)) {
+		int s = dgq_write(l->wr, buf, len);
 		if (s == 1)
 			return;
 		if (s < 0) {
@@ -339,15 +307,7 @@ static void deliver(struct rlink *l, const void *buf, size_t len)
 			return;
 		}
 	}
-	struct dgram *d = xmalloc(sizeof(*d) + len);
-	d->next = NULL;
-	d->len = len;
-	memcpy(d->data, buf, len);
-	if (l->q_tail)
-		l->q_tail->next = d;
-	else
-		l->q_head = d;
-	l->q_tail = d;
+	dgq_push(&l->q, buf, len);
 	if (!l->w_wr) {
 		/* The program is not reading: hold the peer. */
 		quic_link_hold(l->ql, true);
@@ -631,7 +591,7 @@ static void cb_link_close(void *arg, struct quic_link *ql, int status)
 		log_info("link %s with host %s ended: %s (status %d)", l->name,
 			 l->host, strerror(-status), status);
 	}
-	if (!l->q_head)
+	if (dgq_empty(&l->q))
 		l->dead = true;
 }
 
