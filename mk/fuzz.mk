@@ -17,7 +17,7 @@
 FUZZ_CC := clang
 FUZZ_DIR := build/fuzz
 FUZZ_TARGETS := proto dproto policy url cache elf elf_sym headers config \
-	shell_words netbcast httpgw
+	shell_words netbcast httpgw qframe
 FUZZ_SECONDS ?= 120
 FUZZ_SMOKE_SECONDS ?= 30
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
@@ -29,6 +29,7 @@ FUZZ_CFLAGS = -std=gnu11 $(WARN) -g -O1 -fno-omit-frame-pointer \
 FUZZ_MODS_proto := proto
 FUZZ_MODS_dproto := dproto proto
 FUZZ_MODS_netbcast := netbcast_wire proto
+FUZZ_MODS_qframe := qframe util log
 FUZZ_MODS_policy := policy policy_parse policy_expand policy_bpf util log
 FUZZ_LIBS_policy := -lseccomp
 FUZZ_MODS_url := url hash util log
@@ -80,7 +81,7 @@ fuzz-merge: $(FUZZ_BINS)
 # The seeds are written by a small program that uses the real message
 # layouts (proto.h) and the ELF fixture of the unit tests.
 $(FUZZ_DIR)/make_seeds: test/fuzz/make_seeds.c src/proto.c src/proto.h \
-		src/dproto.c src/dproto.h src/netbcast_wire.c src/netbcast.h \
+		src/dproto.c src/dproto.h src/netbcast_wire.c src/netbcast.h src/qframe.h \
 		test/unit/elf_fixture.h | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	$(CC) -std=gnu11 $(WARN) -O1 -D_GNU_SOURCE -iquote src \

@@ -95,6 +95,9 @@ int qframe_parse(struct qframe_rx *r, const uint8_t *p, size_t n,
 		 void (*deliver)(void *arg, const uint8_t *p, size_t n),
 		 void *arg)
 {
+	/* A stream refused stays refused: its next bytes are no datagram's. */
+	if (r->hdr_have == 2 && (r->want == 0 || r->want > QFRAME_DGRAM_MAX))
+		return -EPROTO;
 	while (n > 0) {
 		if (r->hdr_have < 2) {
 			r->hdr[r->hdr_have++] = *p++;

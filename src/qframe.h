@@ -44,8 +44,8 @@ struct qframe_rx {
 };
 
 /* Feeds n bytes of the stream: each whole datagram goes to deliver, in
- * order. -EPROTO at a length of 0 or over QFRAME_DGRAM_MAX (nothing is
- * delivered after it). */
+ * order. -EPROTO at a length of 0 or over QFRAME_DGRAM_MAX: nothing is
+ * delivered after it, in this call or any later one. */
 int qframe_parse(struct qframe_rx *r, const uint8_t *p, size_t n,
 		 void (*deliver)(void *arg, const uint8_t *p, size_t n),
 		 void *arg);

@@ -17,6 +17,7 @@
 #include "dproto.h"
 #include "netbcast.h"
 #include "proto.h"
+#include "qframe.h"
 
 static const char *root;
 static unsigned written;
@@ -873,6 +874,40 @@ static void netbcast_seeds(void)
 	nb_seed("encrypted_full", "news", NB_PAYLOAD_MAX + NB_TAG_SIZE, 5, 4);
 }
 
+/* ---- qframe ------------------------------------------------------------ */
+
+/* 8 bytes that choose the pieces (fuzz_qframe.c), then a stream: count
+ * datagrams of len bytes each, then tail bytes of one begun. */
+static void qf_seed(const char *name, uint64_t cut, unsigned count,
+		    size_t len, const uint8_t *tail, size_t tail_len)
+{
+	static uint8_t buf[8 + 4096 + 64];
+	size_t n = 8;
+	memcpy(buf, &cut, 8);
+	for (unsigned i = 0; i < count && n + 2 + len + tail_len <= sizeof(buf);
+	     i++) {
+		buf[n++] = (uint8_t)(len >> 8);
+		buf[n++] = (uint8_t)len;
+		memset(buf + n, 'a' + (int)i % 26, len);
+		n += len;
+	}
+	memcpy(buf + n, tail, tail_len);
+	n += tail_len;
+	put("qframe", name, buf, n);
+}
+
+static void qframe_seeds(void)
+{
+	static const uint8_t zero[] = { 0, 0, 'x' }, big[] = { 0x10, 0x01 },
+			     half[] = { 0x00, 0x20, 'h', 'a', 'l', 'f' };
+	qf_seed("small", 12345, 5, 64, NULL, 0);
+	qf_seed("one_byte", 7, 40, 1, NULL, 0);
+	qf_seed("most", 99, 1, QFRAME_DGRAM_MAX - 2, NULL, 0);
+	qf_seed("zero_length", 3, 2, 10, zero, sizeof(zero));
+	qf_seed("over_the_most", 5, 1, 100, big, sizeof(big));
+	qf_seed("cut_short", 11, 3, 30, half, sizeof(half));
+}
+
 int main(int argc, char **argv)
 {
 	if (argc < 2 || argc > 3) {
@@ -892,6 +927,7 @@ int main(int argc, char **argv)
 	headers_seeds();
 	config_seeds();
 	netbcast_seeds();
+	qframe_seeds();
 	printf("make_seeds: %u seeds in %s\n", written, root);
 	return 0;
 }
