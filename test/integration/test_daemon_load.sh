@@ -179,8 +179,16 @@ test_twenty_clients_run_a_thousand_programs_none_lost_nothing_leaked() {
 	echo "    1000 programs, 20 clients: $daemon_took s through fakeosd, $TOOK s standalone" >&2
 	echo "    fakeosd RSS: $rss0 KiB before, $rss1 KiB after; descriptors $fds0 before and after" >&2
 	# Not a target: a bound that only a leak of a few KiB a run crosses.
-	[ "$rss1" -le $((2 * rss0 + 8192)) ] ||
-		fail "fakeosd's RSS grew from $rss0 KiB to $rss1 KiB over 1,000 runs"
+	# A sanitized daemon (integration-san) keeps what it frees in ASan's
+	# quarantine (20 to 67 MB more over these runs, seen here); there,
+	# LeakSanitizer looks for the leak itself when daemon_stop ends it,
+	# and daemon_stop fails on what it reports.
+	if daemon_sanitized; then
+		echo "    (RSS not bounded: a sanitized fakeosd; LeakSanitizer checks it at its exit)" >&2
+	else
+		[ "$rss1" -le $((2 * rss0 + 8192)) ] ||
+			fail "fakeosd's RSS grew from $rss0 KiB to $rss1 KiB over 1,000 runs"
+	fi
 	daemon_stop
 }
 

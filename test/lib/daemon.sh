@@ -59,11 +59,22 @@ daemon_start() { # [ARG...]
 	trap 'daemon_stop; daemon_cleanup' EXIT
 }
 
+# Whether $DAEMON is built with AddressSanitizer (integration-san's).
+daemon_sanitized() { ldd "$DAEMON" 2>/dev/null | grep -q libasan; }
+
+# Stops the test's daemon with SIGTERM. fakeosd then exits 0 (fakeosd(8));
+# anything else is the test's failure: a daemon that died on its own
+# before, or, in integration-san's sanitized build, a leak or an error
+# that LeakSanitizer or UBSan reported at its exit (the report is in the
+# log).
 daemon_stop() {
 	[ -n "$DPID" ] || return 0
-	kill -TERM "$DPID" 2>/dev/null
-	wait "$DPID" 2>/dev/null
+	local pid=$DPID code=0
 	DPID=""
+	kill -TERM "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null || code=$?
+	[ "$code" -eq 0 ] ||
+		fail "fakeosd exited $code after SIGTERM; its log ends: $(tail -n 40 "$DLOG")"
 }
 
 # Jailed programs still running PATH (under build/): a program's argv[0]
