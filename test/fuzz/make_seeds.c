@@ -891,7 +891,8 @@ static void qf_seed(const char *name, uint64_t cut, unsigned count,
 		memset(buf + n, 'a' + (int)i % 26, len);
 		n += len;
 	}
-	memcpy(buf + n, tail, tail_len);
+	if (tail_len)
+		memcpy(buf + n, tail, tail_len);
 	n += tail_len;
 	put("qframe", name, buf, n);
 }
