@@ -290,10 +290,10 @@ test_top_exiting_ends_its_running_children_at_once() {
 	echo go >&7
 	exec 7>&-
 	for i in $(seq 1 250); do
-		kill -0 "$lpid" 2>/dev/null || break
+		pid_ended "$lpid" && break
 		sleep 0.02
 	done
-	if kill -0 "$lpid" 2>/dev/null; then
+	if ! pid_ended "$lpid"; then
 		kill -KILL "$lpid"
 		fail "the launcher still runs 5 s after its top program exited"
 	fi

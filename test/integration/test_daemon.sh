@@ -151,11 +151,11 @@ test_the_maker_ends_with_a_daemon_killed_with_sigkill() {
 	DPID=""
 	local i
 	for i in $(seq 1 100); do
-		! kill -0 "$maker" 2>/dev/null &&
+		pid_ended "$maker" &&
 			[ "$(pgrep -fc "fakeosd -v --config-dir $ETC")" -eq 0 ] && break
 		sleep 0.05
 	done
-	kill -0 "$maker" 2>/dev/null && fail "the maker outlived its daemon"
+	pid_ended "$maker" || fail "the maker outlived its daemon"
 	assert_eq "$(pgrep -f "fakeosd -v --config-dir $ETC" | wc -l)" 0 \
 		"processes of the killed daemon"
 }

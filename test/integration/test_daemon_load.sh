@@ -82,7 +82,7 @@ bounded_wait() { # SECS PID...
 	while :; do
 		left=""
 		for p in "$@"; do
-			kill -0 "$p" 2>/dev/null && left="$left $p"
+			pid_ended "$p" || left="$left $p"
 		done
 		[ -z "$left" ] && break
 		if [ "$SECONDS" -ge "$end" ]; then
@@ -101,8 +101,8 @@ bounded_wait() { # SECS PID...
 		fi
 		sleep 0.05
 	done
-	# Ended, and reaped by bash as they ended: `wait PID` gives each
-	# one's status now, at once.
+	# Ended (gone, or zombies bash has yet to reap): `wait PID` gives
+	# each one's status now, at once.
 	return 0
 }
 

@@ -19,7 +19,7 @@ drive() {
 	shift
 	"$RUN" -n "${opts[@]}" "$STRESS" drive "$@" >"$WORK/out" 2>"$WORK/err" &
 	local pid=$! peak=0 kb
-	while kill -0 "$pid" 2>/dev/null; do
+	while ! pid_ended "$pid"; do
 		kb=$(awk '/^VmHWM:/ {print $2}' /proc/$pid/status 2>/dev/null)
 		[ -n "$kb" ] && [ "$kb" -gt "$peak" ] && peak=$kb
 		sleep 0.05

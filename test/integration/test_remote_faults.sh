@@ -198,7 +198,7 @@ restart_b() {
 	p=$(cat "$WORK/b.pid")
 	kill -TERM "$p"
 	for i in $(seq 1 100); do
-		[ -e "/proc/$p" ] || break
+		pid_ended "$p" && break
 		sleep 0.05
 	done
 	printf '%s\n' "$@" >"$WORK/b/hosts"
@@ -318,7 +318,7 @@ test_a_flood_of_forged_initials_leaves_room_for_real_hosts() {
 	for i in $(seq 1 60); do
 		r=$(rss_kb b)
 		[ "$r" -gt "$peak" ] && peak=$r
-		[ -e "/proc/$fl" ] || break
+		pid_ended "$fl" && break
 		sleep 0.2
 	done
 	echo "    b's RSS: ${rss0} kB before, ${peak} kB at most during the flood"

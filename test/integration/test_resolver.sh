@@ -24,7 +24,7 @@ stop_all() { # [etcd]
 	for p in $(cat "$WORK"/*.pid 2>/dev/null) ${1:+$ETCD_PID}; do
 		kill -9 "$p" 2>/dev/null
 		for i in $(seq 1 100); do
-			[ -e "/proc/$p" ] || break
+			pid_ended "$p" && break
 			sleep 0.02
 		done
 	done

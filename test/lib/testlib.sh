@@ -118,3 +118,13 @@ kernel_has_read_multishot() { kernel_at_least 6 7; }
 # (IOU_PBUF_RING_MMAP, Linux 6.4), which receive pages go back through
 # where it exists (src/ring.c).
 kernel_has_buffer_rings() { kernel_at_least 6 4; }
+
+# pid_ended PID — whether PID has ended: gone, or a zombie not yet reaped. A
+# test's own background job stays a zombie until bash reaps it, which
+# took 1.5 to 2 s here, so "/proc/PID exists" is no sign of life. It does
+# not reap it: a later `wait PID` still gets its status.
+pid_ended() {
+	local st
+	st=$(sed -n 's/^State:[[:space:]]*\(.\).*/\1/p' "/proc/$1/status" 2>/dev/null)
+	[ -z "$st" ] || [ "$st" = Z ]
+}

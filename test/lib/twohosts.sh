@@ -57,7 +57,7 @@ stop_all() {
 	for p in $(cat "$WORK"/*.pid 2>/dev/null); do
 		kill -TERM "$p" 2>/dev/null
 		for i in $(seq 1 100); do
-			[ -e "/proc/$p" ] || break
+			pid_ended "$p" && break
 			sleep 0.05
 		done
 		kill -9 "$p" 2>/dev/null
