@@ -87,3 +87,20 @@ void curl_loop_on_timer(struct curl_loop *l)
 					 &running);
 	}
 }
+
+void curl_loop_finished(struct curl_loop *l,
+			void (*fn)(void *arg, void *priv, CURLcode cc),
+			void *arg)
+{
+	CURLMsg *msg;
+	int left;
+	while ((msg = curl_multi_info_read(l->m, &left))) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		void *priv = NULL;
+		CURLcode cc = msg->data.result;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
+				  (char **)&priv);
+		fn(arg, priv, cc);
+	}
+}

@@ -26,5 +26,11 @@ void curl_loop_close(struct curl_loop *l);
 void curl_loop_on_readable(struct curl_loop *l);
 /* Runs curl's timer if it is due. */
 void curl_loop_on_timer(struct curl_loop *l);
+/* Each transfer curl finished since the last call, after any call into
+ * curl: fn with arg, the transfer's CURLOPT_PRIVATE and its result. fn
+ * may remove and free the transfer. */
+void curl_loop_finished(struct curl_loop *l,
+			void (*fn)(void *arg, void *priv, CURLcode cc),
+			void *arg);
 
 #endif

@@ -563,20 +563,16 @@ static void done(struct hreq *q, CURLcode cc)
 	finish(q, s, why);
 }
 
+static void finished(void *arg, void *priv, CURLcode cc)
+{
+	(void)arg;
+	done(priv, cc);
+}
+
 /* What curl finished, after any call into curl. */
 static void pump(struct httpgw *g)
 {
-	CURLMsg *msg;
-	int left;
-	while ((msg = curl_multi_info_read(g->cl.m, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		struct hreq *q = NULL;
-		CURLcode cc = msg->data.result;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-				  (char **)&q);
-		done(q, cc);
-	}
+	curl_loop_finished(&g->cl, finished, NULL);
 	reap(g);
 }
 

@@ -695,6 +695,12 @@ static void done(struct etcd *et, struct req *q, CURLcode cc)
 	et->down = false;
 }
 
+static void finished(void *arg, void *priv, CURLcode cc)
+{
+	done(arg, priv, cc);
+	req_free(priv);
+}
+
 /* After curl ran: the watch's new messages, then finished requests. */
 static void pump(struct etcd *et)
 {
@@ -709,18 +715,7 @@ static void pump(struct etcd *et)
 			break;
 		}
 	}
-	CURLMsg *msg;
-	int left;
-	while ((msg = curl_multi_info_read(et->cl.m, &left))) {
-		if (msg->msg != CURLMSG_DONE)
-			continue;
-		struct req *q = NULL;
-		CURLcode cc = msg->data.result;
-		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE,
-				  (char **)&q);
-		done(et, q, cc);
-		req_free(q);
-	}
+	curl_loop_finished(&et->cl, finished, et);
 }
 
 int etcd_fd(const struct resolver *r)
